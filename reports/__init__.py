@@ -1,0 +1,1 @@
+"""Aggregation across replications, the terminal summary, and the files a run writes."""

@@ -1,0 +1,245 @@
+"""The response centre (*responssenter*): receive, assess, document, respond.
+
+*motta* — every message is decoded and validated with the same code as the MQTT path, checked
+for duplicates, and either joins an open incident of the same alarm or opens a new one with its
+priority. *vurdere* — operators on shift take incidents from a priority queue. *dokumentere* —
+the operator writes up the incident (wrap-up). *respondere* — the incident ends in one of the
+outcomes; a home visit is dispatched to the zone's field staff.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import simpy
+
+from devices.catalog import event_spec
+from devices.codec import Accepted, Limits, decode_message
+from devices.messages import Envelope
+from sim.distributions import Sampler
+from sim.fleet import Fleet
+from sim.randomness import Streams
+from sim.records import IncidentRecord, MessageRecord, RunLog
+from sim.scenario import OUTCOMES, EventConfig, Scenario
+from sim.shifts import ShiftPool, Worker
+
+NAN = float("nan")
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentPolicy:
+    """How the centre treats one event kind: priority, operator times, outcome chances."""
+
+    priority: int
+    handling: Sampler
+    wrapup: Sampler
+    outcomes: tuple[str, ...]
+    cumulative: tuple[float, ...]
+    choose: Sampler
+
+    def draw_outcome(self) -> str:
+        """One outcome, by the configured probabilities."""
+        u = self.choose()
+        for outcome, edge in zip(self.outcomes, self.cumulative, strict=True):
+            if u < edge:
+                return outcome
+        return self.outcomes[-1]
+
+
+class Incident:
+    """An incident being handled; becomes an :class:`IncidentRecord` when documented."""
+
+    __slots__ = (
+        "device_id", "device_type", "event", "ident", "messages", "operator", "outcome",
+        "priority", "profile", "shift", "t_answered", "t_closed", "t_handled", "t_received",
+        "zone",
+    )
+
+    def __init__(self, ident: int, message: Envelope, profile: str, zone: str,
+                 priority: int, now: float) -> None:
+        self.ident = ident
+        self.device_id = message.device_id
+        self.device_type = message.device_type
+        self.event = message.event
+        self.profile = profile
+        self.zone = zone
+        self.priority = priority
+        self.messages = 1
+        self.t_received = now
+        self.t_answered = NAN
+        self.t_handled = NAN
+        self.t_closed = NAN
+        self.operator = ""
+        self.shift = ""
+        self.outcome = ""
+
+    def record(self, replication: int, state: str) -> IncidentRecord:
+        """The frozen record of this incident as it stands."""
+        return IncidentRecord(
+            replication, self.ident, self.device_id, self.device_type, self.event, self.profile,
+            self.zone, self.priority, self.messages, self.t_received, self.t_answered,
+            self.t_handled, self.t_closed, self.operator, self.shift, self.outcome, state,
+        )
+
+
+Dispatch = Callable[[Incident], None]
+
+
+class ResponseCentre:
+    """Receives messages and handles incidents with operators on shifts."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        scenario: Scenario,
+        streams: Streams,
+        fleet: Fleet,
+        log: RunLog,
+        replication: int,
+        start_epoch: float,
+        dispatch: Dispatch,
+    ) -> None:
+        self.env = env
+        self.scenario = scenario
+        self.streams = streams
+        self.fleet = fleet
+        self.log = log
+        self.replication = replication
+        self.start_epoch = start_epoch
+        self.dispatch = dispatch
+        self.limits = Limits()
+        self.operators = ShiftPool(env, "op", self.assess)
+        self._policies: dict[tuple[str, str], IncidentPolicy] = {}
+        self._open: dict[tuple[str, str], Incident] = {}
+        self._active: dict[int, Incident] = {}
+        self._seen: set[str] = set()
+        self._seen_before: set[str] = set()
+        self._next_incident = 1
+        env.process(self._forget_old_ids())
+
+    # motta ------------------------------------------------------------------------------
+    def receive(self, topic: str, payload: bytes) -> None:
+        """Take one message off the transport: validate, deduplicate, correlate, prioritise."""
+        now = self.env.now
+        verdict = decode_message(topic, payload, now_epoch_s=self.start_epoch + now,
+                                 limits=self.limits)
+        if not isinstance(verdict, Accepted):
+            self._note(now, "", "", "", "", "rejected", -1, verdict.reason)
+            return
+        message = verdict.message
+        ids = (message.message_id, message.device_id, message.device_type, message.event)
+        if message.message_id in self._seen or message.message_id in self._seen_before:
+            self._note(now, *ids, "duplicate", -1, "")
+            return
+        self._seen.add(message.message_id)
+        if not event_spec(message.device_type, message.event).incident:
+            self._note(now, *ids, "info", -1, "")
+            return
+        incident = self._open_incident(message.device_id, message.event)
+        if incident is not None:
+            incident.messages += 1
+            self._note(now, *ids, "correlated", incident.ident, "")
+            return
+        incident = self.open_incident(message)
+        self._note(now, *ids, "incident", incident.ident, "")
+
+    def open_incident(self, message: Envelope) -> Incident:
+        """A new incident for ``message``, queued for an operator by priority."""
+        placed = self.fleet.by_id.get(message.device_id)
+        profile, zone = (placed.profile, placed.zone) if placed else ("", "")
+        policy = self.policy(message.device_type, message.event)
+        incident = Incident(self._next_incident, message, profile, zone, policy.priority,
+                            self.env.now)
+        self._next_incident += 1
+        self._open[(message.device_id, message.event)] = incident
+        self._active[incident.ident] = incident
+        self.operators.submit(incident.priority, incident)
+        return incident
+
+    def awaiting_answer(self, device_id: str, event: str) -> bool:
+        """Whether an alarm of this kind from this device is still waiting for an operator."""
+        incident = self._open.get((device_id, event))
+        return incident is not None and math.isnan(incident.t_answered)
+
+    def _open_incident(self, device_id: str, event: str) -> Incident | None:
+        incident = self._open.get((device_id, event))
+        if incident is None or not math.isnan(incident.t_closed):
+            return None
+        if self.env.now - incident.t_received > self.scenario.centre.correlation_window:
+            return None
+        return incident
+
+    def _note(self, now: float, message_id: str, device_id: str, device_type: str, event: str,
+              place: str, incident: int, reason: str) -> None:
+        self.log.messages.append(MessageRecord(
+            self.replication, message_id, device_id, device_type, event, now, place, incident,
+            reason,
+        ))
+
+    def _forget_old_ids(self) -> Generator[simpy.Event, Any, None]:
+        """Remember message ids for one to two correlation windows of a day (bounded memory)."""
+        window = max(86400.0, self.scenario.centre.correlation_window)
+        while True:
+            yield self.env.timeout(window)
+            self._seen_before, self._seen = self._seen, set()
+
+    # vurdere, dokumentere, respondere --------------------------------------------------
+    def assess(self, operator: Worker, incident: Incident) -> Generator[simpy.Event, Any, None]:
+        """An operator answers, assesses and acts, then documents the incident."""
+        policy = self.policy(incident.device_type, incident.event)
+        incident.t_answered = self.env.now
+        incident.operator = operator.ident
+        incident.shift = operator.shift
+        yield self.env.timeout(policy.handling())
+        incident.t_handled = self.env.now
+        incident.outcome = policy.draw_outcome()
+        if incident.outcome == "home_visit":
+            self.dispatch(incident)
+        wrapup = policy.wrapup()
+        if wrapup > 0:
+            yield self.env.timeout(wrapup)
+        self.close(incident)
+
+    def close(self, incident: Incident) -> None:
+        """Document the incident: it becomes a record."""
+        incident.t_closed = self.env.now
+        del self._active[incident.ident]
+        self.log.incidents.append(incident.record(self.replication, "closed"))
+
+    def record_unfinished(self) -> None:
+        """At the horizon: record incidents still waiting or in progress."""
+        for incident in self._active.values():
+            waiting = math.isnan(incident.t_answered)
+            self.log.incidents.append(
+                incident.record(self.replication, "waiting" if waiting else "in_progress")
+            )
+        self._active.clear()
+
+    def policy(self, device_type: str, event: str) -> IncidentPolicy:
+        """The (cached) policy for an event kind: the scenario's settings over the defaults."""
+        key = (device_type, event)
+        if key not in self._policies:
+            self._policies[key] = self._make_policy(device_type, event)
+        return self._policies[key]
+
+    def _make_policy(self, device_type: str, event: str) -> IncidentPolicy:
+        device = self.scenario.devices.get(device_type)
+        config = device.events.get(event) if device else None
+        config = config or EventConfig()
+        defaults = self.scenario.centre.defaults
+        outcomes = config.outcomes or defaults.outcomes
+        names = tuple(o for o in OUTCOMES if outcomes.get(o, 0.0) > 0)  # type: ignore[call-overload]
+        edges = tuple(np.cumsum([outcomes[o] for o in names]).tolist())  # type: ignore[index]
+        name = f"{device_type}.{event}"
+        return IncidentPolicy(
+            priority=config.priority or event_spec(device_type, event).default_priority,
+            handling=self.streams.sampler(f"handling/{name}", config.handling or defaults.handling),
+            wrapup=self.streams.sampler(f"wrapup/{name}", config.wrapup or defaults.wrapup),
+            outcomes=names,
+            cumulative=edges,
+            choose=self.streams.uniform(f"outcomes/{name}"),
+        )

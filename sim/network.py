@@ -1,0 +1,61 @@
+"""The path from a device to the centre: latency, QoS 1 redelivery and corrupt messages.
+
+Messages are real encoded payloads published on a :class:`devices.transport.Transport`; the
+centre decodes them with the same code the MQTT path uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import simpy
+
+from devices.transport import Transport
+from sim.distributions import Constant
+from sim.randomness import Streams
+from sim.scenario import Transport as TransportConfig
+
+
+class Network:
+    """Delivers device messages to a transport as the scenario's network would."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        transport: Transport,
+        config: TransportConfig,
+        streams: Streams,
+    ) -> None:
+        self._env = env
+        self._transport = transport
+        self._config = config
+        instant = isinstance(config.latency, Constant) and config.latency.value == 0
+        self._latency = None if instant else streams.sampler("network/latency", config.latency)
+        self._faults = streams.uniform("network/faults")
+        self._cut = streams.uniform("network/corruption")
+
+    def send(self, topic: str, payload: bytes, resend: Callable[[], None]) -> None:
+        """Send one message; a corrupt one is rejected by the centre and resent by the device."""
+        if self._config.malformed_probability and self._faults() < self._config.malformed_probability:
+            payload = self.corrupt(payload)
+            self._after(self._config.resend_after, lambda _event: resend())
+        self._deliver(topic, payload)
+        if self._config.duplicate_probability and self._faults() < self._config.duplicate_probability:
+            self._deliver(topic, payload)
+
+    def corrupt(self, payload: bytes) -> bytes:
+        """A payload cut short, as a device with a firmware bug or a broken link might send it."""
+        return payload[: max(1, int(len(payload) * self._cut()))]
+
+    def _deliver(self, topic: str, payload: bytes) -> None:
+        if self._latency is None:
+            self._transport.publish(topic, payload, qos=1)
+        else:
+            self._after(
+                self._latency(), lambda _event: self._transport.publish(topic, payload, qos=1)
+            )
+
+    def _after(self, delay: float, callback: Callable[[Any], None]) -> None:
+        event = self._env.timeout(delay)
+        event.callbacks.append(callback)

@@ -1,0 +1,88 @@
+"""One replication of a scenario: build the fleet and the centre, run, return the records."""
+
+from __future__ import annotations
+
+import simpy
+
+from devices.catalog import event_spec
+from devices.topics import events_subscription
+from devices.transport import InProcessTransport, Transport
+from sim.arrivals import EventSource
+from sim.centre import ResponseCentre
+from sim.clock import start_epoch
+from sim.fleet import Fleet, build_fleet
+from sim.loading import BUILTIN_PROFILES
+from sim.network import Network
+from sim.randomness import Streams
+from sim.records import RunLog, StaffingRecord, TelemetryRecord
+from sim.scenario import Scenario
+from sim.sending import Sender
+from sim.shifts import ShiftInstance, shift_instances
+from sim.visits import FieldService, field_shift_instances
+
+
+def run_replication(
+    scenario: Scenario,
+    seed: int,
+    replication: int,
+    transport: Transport | None = None,
+) -> RunLog:
+    """Simulate ``scenario`` once with the given seed; the records of the run."""
+    env = simpy.Environment()
+    streams = Streams(seed, replication)
+    log = RunLog()
+    epoch = start_epoch(scenario.start)
+    fleet = build_fleet(scenario, streams)
+    field = FieldService(env, scenario, streams, log, replication)
+    centre = ResponseCentre(env, scenario, streams, fleet, log, replication, epoch,
+                            field.dispatch)
+    transport = transport or InProcessTransport()
+    transport.subscribe(events_subscription(scenario.tenant), centre.receive)
+    network = Network(env, transport, scenario.transport, streams)
+    sender = Sender(env, scenario, streams, network, centre.awaiting_answer, epoch)
+    staff_centre(scenario, centre, field, log, replication)
+    start_sources(env, scenario, streams, fleet, sender, log, replication)
+    env.run(until=scenario.horizon)
+    centre.record_unfinished()
+    field.record_unfinished()
+    return log
+
+
+def staff_centre(scenario: Scenario, centre: ResponseCentre, field: FieldService, log: RunLog,
+                 replication: int) -> None:
+    """Put operators and field workers on their shifts, and record who is on duty when."""
+    horizon = scenario.horizon
+    operators = shift_instances([(s, s.operators) for s in scenario.centre.shifts], horizon)
+    centre.operators.schedule(operators)
+    record_staffing(log, replication, "operators", operators)
+    for zone in scenario.zones:
+        instances = field_shift_instances(scenario, zone.name, horizon)
+        field.pool(zone.name).schedule(instances)
+        record_staffing(log, replication, f"field.{zone.name}", instances)
+
+
+def record_staffing(log: RunLog, replication: int, pool: str,
+                    instances: list[ShiftInstance]) -> None:
+    """One staffing record per shift worked."""
+    for s in instances:
+        log.staffing.append(StaffingRecord(replication, pool, s.name, s.start, s.end, s.count))
+
+
+def start_sources(env: simpy.Environment, scenario: Scenario, streams: Streams, fleet: Fleet,
+                  sender: Sender, log: RunLog, replication: int) -> None:
+    """Start every configured event source; count the ones that are aggregated."""
+    profiles = {**BUILTIN_PROFILES, **scenario.profiles}
+    for device_type, device in scenario.devices.items():
+        group = fleet.groups.get(device_type)
+        if group is None:
+            continue
+        for event, config in device.events.items():
+            if not config.generated:
+                continue
+            source = EventSource(env, streams, group, device_type, event, config,
+                                 profiles[config.profile])
+            if event_spec(device_type, event).incident or scenario.telemetry == "simulate":
+                source.run(sender.emit, scenario.horizon)
+            else:
+                count = source.count(scenario.warmup, scenario.horizon)
+                log.telemetry.append(TelemetryRecord(replication, device_type, event, count))

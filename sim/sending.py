@@ -1,0 +1,63 @@
+"""The device side of a run: turning events into messages, with repeats while unanswered."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from typing import Any
+
+import simpy
+
+from sim.fleet import FleetDevice
+from sim.network import Network
+from sim.randomness import Streams
+from sim.scenario import Repeat, Scenario
+
+AwaitingAnswer = Callable[[str, str], bool]
+
+
+class Sender:
+    """Encodes each event as its device's message and sends it over the network."""
+
+    def __init__(self, env: simpy.Environment, scenario: Scenario, streams: Streams,
+                 network: Network, awaiting_answer: AwaitingAnswer, start_epoch: float) -> None:
+        self.env = env
+        self.network = network
+        self.awaiting_answer = awaiting_answer
+        self.start_epoch = start_epoch
+        self._fields = streams.generator("devices/fields")
+        self._streams = streams
+        self._repeats: dict[tuple[str, str], Repeat] = {
+            (kind, event): config.repeat
+            for kind, device in scenario.devices.items()
+            for event, config in device.events.items()
+            if config.repeat is not None
+        }
+        self._repeat_samplers = {
+            key: (streams.sampler(f"repeats/{key[0]}.{key[1]}", repeat.after),
+                  streams.uniform(f"repeats/{key[0]}.{key[1]}/chance"))
+            for key, repeat in self._repeats.items()
+        }
+
+    def emit(self, placed: FleetDevice, event: str) -> None:
+        """An event happened on a device: send its message (and repeat it if unanswered)."""
+        self.send(placed, event)
+        key = (placed.device.device_type, event)
+        if key in self._repeats:
+            self.env.process(self._repeat(placed, event, self._repeats[key]))
+
+    def send(self, placed: FleetDevice, event: str) -> None:
+        """Send one message for ``event`` from the device; resent if the centre rejects it."""
+        device = placed.device
+        fields = device.sample_fields(event, self._fields)
+        payload = device.make_message(event, self.start_epoch + self.env.now, fields)
+        self.network.send(device.topic(), payload, lambda: self.send(placed, event))
+
+    def _repeat(self, placed: FleetDevice, event: str,
+                repeat: Repeat) -> Generator[simpy.Event, Any, None]:
+        after, chance = self._repeat_samplers[(placed.device.device_type, event)]
+        for _ in range(repeat.max):
+            yield self.env.timeout(after())
+            device_id = placed.device.device_id
+            if not self.awaiting_answer(device_id, event) or chance() >= repeat.probability:
+                return
+            self.send(placed, event)

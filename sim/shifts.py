@@ -1,0 +1,160 @@
+"""Staff on shifts (*vakter*) taking tasks from a priority queue.
+
+One mechanism serves both the centre's operators and each zone's field workers: a
+:class:`ShiftPool` keeps a queue ordered by (priority, arrival) and a set of idle workers. Workers
+come on duty at the start of their shift and leave at its end; a worker busy at shift end finishes
+the task in hand first (the incident in progress at shift change is finished).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import deque
+from collections.abc import Callable, Generator, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import simpy
+
+from sim.scenario import Shift
+
+DAY = 86400.0
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftInstance:
+    """One shift on one day: ``count`` workers on duty from ``start`` to ``end`` (sim seconds)."""
+
+    name: str
+    start: float
+    end: float
+    count: int
+
+
+def shift_instances(shifts: Iterable[tuple[Shift, int]], horizon: float) -> list[ShiftInstance]:
+    """Every shift worked within ``[0, horizon)``, given ``(shift, workers)`` pairs.
+
+    Back-to-back instances of the same shift (a 24-hour shift) merge into one, so that nobody
+    hands over at midnight when the same people would carry on.
+    """
+    instances: list[ShiftInstance] = []
+    days = int(math.ceil(horizon / DAY))
+    for shift, count in shifts:
+        if count <= 0:
+            continue
+        merged: list[ShiftInstance] = []
+        for day in range(-1, days + 1):
+            start = day * DAY + shift.start_s
+            end = start + shift.length_s
+            if end <= 0 or start >= horizon:
+                continue
+            start = max(start, 0.0)
+            if merged and merged[-1].end == start:
+                merged[-1] = ShiftInstance(shift.name, merged[-1].start, end, count)
+            else:
+                merged.append(ShiftInstance(shift.name, start, end, count))
+        instances.extend(merged)
+    return sorted(instances, key=lambda s: (s.start, s.name))
+
+
+def operators_on_duty(shifts: Sequence[Shift]) -> list[tuple[float, float, int]]:
+    """Segments ``(start, end, operators)`` covering one day, seconds after midnight."""
+    points = {0.0, DAY}
+    for shift in shifts:
+        points.add(shift.start_s % DAY)
+        points.add((shift.start_s + shift.length_s) % DAY)
+    edges = sorted(points)
+    segments: list[tuple[float, float, int]] = []
+    for start, end in zip(edges, edges[1:], strict=False):
+        count = sum(s.operators for s in shifts if _covers(s, (start + end) / 2))
+        if segments and segments[-1][2] == count:
+            segments[-1] = (segments[-1][0], end, count)
+        else:
+            segments.append((start, end, count))
+    return segments
+
+
+def _covers(shift: Shift, clock: float) -> bool:
+    offset = (clock - shift.start_s) % DAY
+    return offset < shift.length_s
+
+
+class Worker:
+    """One operator or field worker on one shift."""
+
+    __slots__ = ("ident", "leaving", "shift", "wake")
+
+    def __init__(self, ident: str, shift: str) -> None:
+        self.ident = ident
+        self.shift = shift
+        self.leaving = False
+        self.wake: simpy.Event | None = None
+
+
+Serve = Callable[[Worker, Any], Generator[simpy.Event, Any, None]]
+
+
+class ShiftPool:
+    """Workers on shifts serving tasks in (priority, arrival) order."""
+
+    def __init__(self, env: simpy.Environment, name: str, serve: Serve) -> None:
+        self._env = env
+        self._name = name
+        self._serve = serve
+        self._queue: list[tuple[int, int, Any]] = []
+        self._idle: deque[Worker] = deque()
+        self._arrivals = 0
+        self._hired = 0
+
+    @property
+    def waiting(self) -> int:
+        """Tasks queued for a worker."""
+        return len(self._queue)
+
+    def schedule(self, instances: Iterable[ShiftInstance]) -> None:
+        """Bring workers on and off duty according to ``instances``."""
+        for instance in instances:
+            self._env.process(self._run_shift(instance))
+
+    def submit(self, priority: int, task: Any) -> None:
+        """Hand a task to an idle worker, or queue it by priority then arrival."""
+        if self._idle:
+            worker = self._idle.popleft()
+            assert worker.wake is not None
+            worker.wake.succeed(task)
+        else:
+            heapq.heappush(self._queue, (priority, self._arrivals, task))
+        self._arrivals += 1
+
+    def _run_shift(self, instance: ShiftInstance) -> Generator[simpy.Event, Any, None]:
+        if instance.start > self._env.now:
+            yield self._env.timeout(instance.start - self._env.now)
+        crew = [self._hire(instance.name) for _ in range(instance.count)]
+        for worker in crew:
+            self._env.process(self._work(worker))
+        yield self._env.timeout(instance.end - self._env.now)
+        for worker in crew:
+            self._release(worker)
+
+    def _hire(self, shift: str) -> Worker:
+        self._hired += 1
+        return Worker(f"{self._name}-{self._hired}", shift)
+
+    def _release(self, worker: Worker) -> None:
+        worker.leaving = True
+        if worker.wake is not None and not worker.wake.triggered:
+            self._idle.remove(worker)
+            worker.wake.succeed(None)
+
+    def _work(self, worker: Worker) -> Generator[simpy.Event, Any, None]:
+        while not worker.leaving:
+            if self._queue:
+                task = heapq.heappop(self._queue)[2]
+            else:
+                worker.wake = self._env.event()
+                self._idle.append(worker)
+                task = yield worker.wake
+                if task is None:
+                    return
+            yield from self._serve(worker, task)

@@ -1,0 +1,113 @@
+"""Home-care visits (*hjemmebesøk*) dispatched by the centre to each zone's field staff.
+
+A visit takes a field worker of the incident's zone (by priority, then order), who travels,
+stays and returns. The visit's response time is from the alarm reaching the centre to the worker
+arriving at the home.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+from typing import Any
+
+import simpy
+
+from sim.centre import Incident
+from sim.distributions import Sampler
+from sim.randomness import Streams
+from sim.records import RunLog, VisitRecord
+from sim.scenario import Scenario
+from sim.shifts import ShiftPool, Worker, shift_instances
+
+NAN = float("nan")
+
+
+class Visit:
+    """A visit in progress; becomes a :class:`VisitRecord` when the worker is back."""
+
+    __slots__ = ("incident", "shift", "t_arrived", "t_assigned", "t_departed", "t_requested",
+                 "t_returned", "worker")
+
+    def __init__(self, incident: Incident, now: float) -> None:
+        self.incident = incident
+        self.t_requested = now
+        self.t_assigned = NAN
+        self.t_arrived = NAN
+        self.t_departed = NAN
+        self.t_returned = NAN
+        self.worker = ""
+        self.shift = ""
+
+    def record(self, replication: int, state: str) -> VisitRecord:
+        """The frozen record of this visit as it stands."""
+        incident = self.incident
+        return VisitRecord(
+            replication, incident.ident, incident.zone, incident.priority, incident.t_received,
+            self.t_requested, self.t_assigned, self.t_arrived, self.t_departed, self.t_returned,
+            self.worker, self.shift, state,
+        )
+
+    def state(self) -> str:
+        """Where the visit stands: waiting for a worker, travelling, or on site."""
+        if math.isnan(self.t_assigned):
+            return "waiting"
+        if math.isnan(self.t_arrived):
+            return "travelling"
+        return "on_site" if math.isnan(self.t_departed) else "returning"
+
+
+class FieldService:
+    """The field staff of every zone, on the centre's shifts."""
+
+    def __init__(self, env: simpy.Environment, scenario: Scenario, streams: Streams,
+                 log: RunLog, replication: int) -> None:
+        self.env = env
+        self.log = log
+        self.replication = replication
+        self._pools: dict[str, ShiftPool] = {}
+        self._travel: dict[str, Sampler] = {}
+        self._on_site = streams.sampler("visits/on_site", scenario.visits.on_site)
+        self._active: set[Visit] = set()
+        for zone in scenario.zones:
+            pool = ShiftPool(env, f"field-{zone.name}", self.visit)
+            self._pools[zone.name] = pool
+            self._travel[zone.name] = streams.sampler(f"travel/{zone.name}", zone.travel_time)
+
+    def pool(self, zone: str) -> ShiftPool:
+        """The field-staff pool of a zone."""
+        return self._pools[zone]
+
+    def dispatch(self, incident: Incident) -> None:
+        """Send a field worker of the incident's zone (*utrykning*)."""
+        visit = Visit(incident, self.env.now)
+        self._active.add(visit)
+        self._pools[incident.zone].submit(incident.priority, visit)
+
+    def visit(self, worker: Worker, visit: Visit) -> Generator[simpy.Event, Any, None]:
+        """Travel to the home, stay, and travel back."""
+        travel = self._travel[visit.incident.zone]
+        visit.t_assigned = self.env.now
+        visit.worker = worker.ident
+        visit.shift = worker.shift
+        yield self.env.timeout(travel())
+        visit.t_arrived = self.env.now
+        yield self.env.timeout(self._on_site())
+        visit.t_departed = self.env.now
+        yield self.env.timeout(travel())
+        visit.t_returned = self.env.now
+        self._active.discard(visit)
+        self.log.visits.append(visit.record(self.replication, "done"))
+
+    def record_unfinished(self) -> None:
+        """At the horizon: record visits still waiting or under way."""
+        for visit in sorted(self._active, key=lambda v: (v.t_requested, v.incident.ident)):
+            self.log.visits.append(visit.record(self.replication, visit.state()))
+        self._active.clear()
+
+
+def field_shift_instances(scenario: Scenario, zone: str, horizon: float) -> list[Any]:
+    """The field-staff shifts of one zone over the horizon (the centre's shift times)."""
+    staff = next(z for z in scenario.zones if z.name == zone)
+    pairs = [(shift, staff.field_staff_on(shift.name)) for shift in scenario.centre.shifts]
+    return shift_instances(pairs, horizon)

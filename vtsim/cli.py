@@ -1,0 +1,176 @@
+"""The ``vtsim`` command line."""
+
+from __future__ import annotations
+
+import json
+import time
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from reports.aggregate import aggregate
+from reports.outputs import (
+    metrics_document,
+    write_event_log,
+    write_metrics,
+    write_resolved_scenario,
+)
+from reports.summary import print_summary
+from sim.errors import ScenarioError
+from sim.loading import load_scenario, staffing_warnings
+from sim.runner import ReplicationOutcome, default_workers, run_replications
+from sim.scenario import Scenario
+from vtsim import __version__
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Simulate a welfare-technology response centre (responssenter) and measure it.",
+)
+EXIT_BAD_INPUT = 2
+
+
+class LogFormat(str, Enum):
+    """Formats of the event log."""
+
+    parquet = "parquet"
+    csv = "csv"
+    none = "none"
+
+
+def parse_overrides(items: list[str]) -> dict[str, Any]:
+    """``path=value`` pairs from ``--set``; values are read as YAML (numbers, lists, …)."""
+    overrides: dict[str, Any] = {}
+    for item in items:
+        path, sep, value = item.partition("=")
+        if not sep or not path:
+            raise typer.BadParameter(f"expected PATH=VALUE, got {item!r}", param_hint="--set")
+        overrides[path.strip()] = yaml.safe_load(value)
+    return overrides
+
+
+def load_or_exit(console: Console, path: Path, overrides: dict[str, Any]) -> Scenario:
+    """The scenario, or every problem in it printed and exit code 2."""
+    try:
+        return load_scenario(path, overrides)
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            console.print(f"[red]error:[/] {problem.describe()}", highlight=False)
+        console.print(f"{len(exc.problems)} problem(s) in {path}; nothing was run.")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+@app.command()
+def run(
+    scenario_file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    seed: Annotated[int | None, typer.Option(help="Master seed (default: the scenario's).")] = None,
+    replications: Annotated[
+        int | None, typer.Option(min=1, help="Replications (default: the scenario's).")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder (default results/<name>).")] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Parallel processes (default: one per core).")
+    ] = None,
+    log_format: Annotated[LogFormat, typer.Option(help="Event log format.")] = LogFormat.parquet,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override a scenario field: PATH=VALUE (repeatable)."),
+    ] = None,
+) -> None:
+    """Run a scenario's replications and write metrics, event log and resolved scenario."""
+    console = Console()
+    scenario = load_or_exit(console, scenario_file, parse_overrides(set_ or []))
+    seed = scenario.seed if seed is None else seed
+    count = replications or scenario.replications
+    out = out or Path("results") / scenario_file.stem
+    warnings = staffing_warnings(scenario)
+    for warning in warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
+    started = time.perf_counter()
+    outcomes = run_with_progress(console, scenario, seed, count, workers,
+                                 keep_records=log_format is not LogFormat.none)
+    wall = time.perf_counter() - started
+    figures = aggregate([o.metrics for o in outcomes])
+    print_summary(console, scenario, figures, warnings)
+    out.mkdir(parents=True, exist_ok=True)
+    write_metrics(out / "metrics.json",
+                  metrics_document(scenario, scenario_file, seed, __version__, figures, warnings))
+    write_resolved_scenario(out / "scenario.resolved.yaml", scenario, scenario_file, seed, count,
+                            __version__)
+    if log_format is not LogFormat.none:
+        write_event_log(out / "events", [o.log for o in outcomes if o.log is not None],
+                        log_format.value)
+    write_run_info(out / "run.json", scenario_file, seed, count, outcomes, wall)
+    console.print(f"Wrote {out}/metrics.json, scenario.resolved.yaml"
+                  + ("" if log_format is LogFormat.none else f", events/*.{log_format.value}")
+                  + f" ({count} replications in {wall:.1f} s).")
+
+
+def run_with_progress(console: Console, scenario: Scenario, seed: int, count: int,
+                      workers: int | None, keep_records: bool) -> list[ReplicationOutcome]:
+    """Run the replications behind a progress bar."""
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task(f"{scenario.name}: replications", total=count)
+        return run_replications(
+            scenario, seed, count, workers or default_workers(count), keep_records,
+            on_done=lambda _outcome: progress.advance(task),
+        )
+
+
+def write_run_info(path: Path, source: Path, seed: int, count: int,
+                   outcomes: list[ReplicationOutcome], wall: float) -> None:
+    """Facts about this run that vary between runs (wall times), kept out of metrics.json."""
+    info = {
+        "vtsim_version": __version__,
+        "scenario_file": str(source),
+        "seed": seed,
+        "replications": count,
+        "wall_s": round(wall, 3),
+        "replication_wall_s": [round(o.wall_s, 3) for o in outcomes],
+    }
+    path.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+
+
+@app.command()
+def check(
+    scenario_file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override a scenario field: PATH=VALUE (repeatable)."),
+    ] = None,
+) -> None:
+    """Validate a scenario file: every problem with its field path, and staffing warnings."""
+    console = Console()
+    scenario = load_or_exit(console, scenario_file, parse_overrides(set_ or []))
+    for warning in staffing_warnings(scenario):
+        console.print(f"[yellow]warning:[/] {warning}")
+    console.print(f"{scenario_file}: OK ({scenario.name})")
+
+
+def show_version(value: bool) -> None:
+    """Print the version and stop."""
+    if value:
+        typer.echo(f"vtsim {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=show_version, is_eager=True,
+                           help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """vtsim: simulate and measure a welfare-technology response centre."""
+
+
+def main() -> None:
+    """Entry point of the ``vtsim`` console script."""
+    app()
