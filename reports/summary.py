@@ -126,4 +126,4 @@ def print_summary(console: Console, scenario: Scenario, figures: dict[str, Figur
     console.print(outcomes_table(figures))
     console.print(messages_table(figures))
     for warning in warnings:
-        console.print(f"[yellow]warning:[/] {warning}")
+        console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)

@@ -60,7 +60,7 @@ def load_or_exit(console: Console, path: Path, overrides: dict[str, Any]) -> Sce
         return load_scenario(path, overrides)
     except ScenarioError as exc:
         for problem in exc.problems:
-            console.print(f"[red]error:[/] {problem.describe()}", highlight=False)
+            console.print(f"[red]error:[/] {problem.describe()}", highlight=False, soft_wrap=True)
         console.print(f"{len(exc.problems)} problem(s) in {path}; nothing was run.")
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
@@ -90,7 +90,7 @@ def run(
     out = out or Path("results") / scenario_file.stem
     warnings = staffing_warnings(scenario)
     for warning in warnings:
-        console.print(f"[yellow]warning:[/] {warning}")
+        console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
     started = time.perf_counter()
     outcomes = run_with_progress(console, scenario, seed, count, workers,
                                  keep_records=log_format is not LogFormat.none)
@@ -150,7 +150,7 @@ def check(
     console = Console()
     scenario = load_or_exit(console, scenario_file, parse_overrides(set_ or []))
     for warning in staffing_warnings(scenario):
-        console.print(f"[yellow]warning:[/] {warning}")
+        console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
     console.print(f"{scenario_file}: OK ({scenario.name})")
 
 

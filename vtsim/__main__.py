@@ -1,0 +1,5 @@
+"""``python -m vtsim`` runs the command line."""
+
+from vtsim.cli import main
+
+main()
