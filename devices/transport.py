@@ -1,0 +1,110 @@
+"""Transports that carry ``(topic, payload)`` pairs, behind one small interface.
+
+:class:`InProcessTransport` is the default for fast simulation runs: synchronous, with MQTT
+topic-filter semantics and retained messages. An MQTT transport implements the same protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol, runtime_checkable
+
+from devices.errors import InvalidTopic
+from devices.topics import check_filter, topic_matches
+
+Handler = Callable[[str, bytes], None]
+"""Receives ``(topic, payload)`` of each delivered message."""
+
+QOS_LEVELS = (0, 1, 2)
+
+
+@runtime_checkable
+class Transport(Protocol):
+    """Publish payloads on topics and subscribe handlers to topic filters."""
+
+    def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False) -> None:
+        """Send ``payload`` on ``topic``; a retained payload is kept for later subscribers."""
+        ...
+
+    def subscribe(self, pattern: str, handler: Handler) -> None:
+        """Deliver every later message whose topic matches ``pattern`` (and retained ones now)."""
+        ...
+
+
+class InProcessTransport:
+    """A synchronous in-process message bus with MQTT matching and retained messages.
+
+    Each publish calls, in subscription order, every handler whose filter matches the topic,
+    before :meth:`publish` returns; exceptions from handlers propagate to the publisher. The
+    handlers of each topic are cached, so a publish costs one dictionary lookup plus the calls.
+    Publishing with no subscriber is allowed (and counted). As in MQTT, a retained publish with
+    an empty payload clears the topic's retained message.
+    """
+
+    __slots__ = ("_counts", "_retained", "_routes", "_subscriptions", "published")
+
+    def __init__(self) -> None:
+        """An empty bus: no subscriptions, no retained messages, nothing published."""
+        self._subscriptions: list[tuple[str, Handler]] = []
+        self._routes: dict[str, tuple[Handler, ...]] = {}
+        self._retained: dict[str, bytes] = {}
+        self._counts: dict[str, int] = {}
+        self.published = 0
+
+    def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False) -> None:
+        """Deliver ``payload`` to every matching subscription; keep it if ``retain``."""
+        if qos not in QOS_LEVELS:
+            raise ValueError(f"qos must be 0, 1 or 2, got {qos!r}")
+        handlers = self._routes.get(topic)
+        if handlers is None:
+            handlers = self._route(topic)
+        self.published += 1
+        counts = self._counts
+        counts[topic] = counts.get(topic, 0) + 1
+        if retain:
+            self._retain(topic, payload)
+        for handler in handlers:
+            handler(topic, payload)
+
+    def subscribe(self, pattern: str, handler: Handler) -> None:
+        """Add a subscription and deliver the retained messages that match it right away."""
+        check_filter(pattern)
+        self._subscriptions.append((pattern, handler))
+        self._routes.clear()
+        for topic, payload in list(self._retained.items()):
+            if topic_matches(pattern, topic):
+                handler(topic, payload)
+
+    def retained(self, topic: str) -> bytes | None:
+        """The retained payload of ``topic``, if any."""
+        return self._retained.get(topic)
+
+    def published_on(self, topic: str) -> int:
+        """How many messages were published on exactly ``topic``."""
+        return self._counts.get(topic, 0)
+
+    def published_by_root(self, levels: int = 4) -> dict[str, int]:
+        """Messages published per topic root: the first ``levels`` levels of each topic.
+
+        With the default, roots are ``vt/v1/{tenant}/{device_type}``.
+        """
+        totals: dict[str, int] = {}
+        for topic, count in self._counts.items():
+            root = "/".join(topic.split("/")[:levels])
+            totals[root] = totals.get(root, 0) + count
+        return totals
+
+    def _route(self, topic: str) -> tuple[Handler, ...]:
+        """Check a topic seen for the first time and cache the handlers that match it."""
+        if not topic or "+" in topic or "#" in topic:
+            raise InvalidTopic(f"cannot publish on {topic!r}: a topic name has no wildcards")
+        handlers = tuple(h for pattern, h in self._subscriptions if topic_matches(pattern, topic))
+        self._routes[topic] = handlers
+        return handlers
+
+    def _retain(self, topic: str, payload: bytes) -> None:
+        """Keep ``payload`` as the topic's retained message; an empty payload clears it."""
+        if payload:
+            self._retained[topic] = payload
+        else:
+            self._retained.pop(topic, None)
