@@ -114,6 +114,7 @@ class ResponseCentre:
         self.limits = Limits()
         self.operators = ShiftPool(env, "op", self.assess)
         self._policies: dict[tuple[str, str], IncidentPolicy] = {}
+        self._incident_kinds: dict[tuple[str, str], bool] = {}
         self._open: dict[tuple[str, str], Incident] = {}
         self._active: dict[int, Incident] = {}
         self._seen: set[str] = set()
@@ -131,21 +132,31 @@ class ResponseCentre:
             self._note(now, "", "", "", "", "rejected", -1, verdict.reason)
             return
         message = verdict.message
-        ids = (message.message_id, message.device_id, message.device_type, message.event)
-        if message.message_id in self._seen or message.message_id in self._seen_before:
-            self._note(now, *ids, "duplicate", -1, "")
+        message_id, device_id, event = message.message_id, message.device_id, message.event
+        if message_id in self._seen or message_id in self._seen_before:
+            self._note(now, message_id, device_id, message.device_type, event, "duplicate", -1,
+                       "")
             return
-        self._seen.add(message.message_id)
-        if not event_spec(message.device_type, message.event).incident:
-            self._note(now, *ids, "info", -1, "")
+        self._seen.add(message_id)
+        if not self._raises_incident(message.device_type, event):
+            self._note(now, message_id, device_id, message.device_type, event, "info", -1, "")
             return
-        incident = self._open_incident(message.device_id, message.event)
+        incident = self._open_incident(device_id, event)
         if incident is not None:
             incident.messages += 1
-            self._note(now, *ids, "correlated", incident.ident, "")
+            self._note(now, message_id, device_id, message.device_type, event, "correlated",
+                       incident.ident, "")
             return
         incident = self.open_incident(message)
-        self._note(now, *ids, "incident", incident.ident, "")
+        self._note(now, message_id, device_id, message.device_type, event, "incident",
+                   incident.ident, "")
+
+    def _raises_incident(self, device_type: str, event: str) -> bool:
+        key = (device_type, event)
+        known = self._incident_kinds.get(key)
+        if known is None:
+            known = self._incident_kinds[key] = event_spec(device_type, event).incident
+        return known
 
     def open_incident(self, message: Envelope) -> Incident:
         """A new incident for ``message``, queued for an operator by priority."""
