@@ -134,7 +134,7 @@ class EventSource:
 
     def _scheduled(self, emit: Emit, horizon: float) -> Generator[simpy.Event, Any, None]:
         offsets = [parse_clock(clock) + self.config.delay for clock in self.config.at or ()]
-        days = int(math.ceil(horizon / DAY))
+        days = math.ceil(horizon / DAY)
         times = sorted(day * DAY + offset for day in range(days) for offset in offsets)
         weights = np.asarray(self.group.weights, dtype=float)
         chance = np.minimum(1.0, (self.config.probability or 0.0) * weights)

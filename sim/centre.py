@@ -112,7 +112,7 @@ class ResponseCentre:
         self.start_epoch = start_epoch
         self.dispatch = dispatch
         self.limits = Limits()
-        self.operators = ShiftPool(env, "op", self.assess)
+        self.operators = ShiftPool(env, "op", self.assess, self.close)
         self._policies: dict[tuple[str, str], IncidentPolicy] = {}
         self._incident_kinds: dict[tuple[str, str], bool] = {}
         self._open: dict[tuple[str, str], Incident] = {}
@@ -199,21 +199,29 @@ class ResponseCentre:
             self._seen_before, self._seen = self._seen, set()
 
     # vurdere, dokumentere, respondere --------------------------------------------------
-    def assess(self, operator: Worker, incident: Incident) -> Generator[simpy.Event, Any, None]:
-        """An operator answers, assesses and acts, then documents the incident."""
+    def assess(self, operator: Worker, incident: Incident) -> float:
+        """An operator answers, assesses and acts, then documents; returns the time it takes.
+
+        The outcome is decided when the assessment ends; a home visit is dispatched then.
+        """
         policy = self.policy(incident.device_type, incident.event)
-        incident.t_answered = self.env.now
+        now = self.env.now
+        handling = policy.handling()
+        incident.t_answered = now
+        incident.t_handled = now + handling
         incident.operator = operator.ident
         incident.shift = operator.shift
-        yield self.env.timeout(policy.handling())
-        incident.t_handled = self.env.now
         incident.outcome = policy.draw_outcome()
         if incident.outcome == "home_visit":
+            self._dispatch_after(handling, incident)
+        return handling + policy.wrapup()
+
+    def _dispatch_after(self, delay: float, incident: Incident) -> None:
+        if delay <= 0:
             self.dispatch(incident)
-        wrapup = policy.wrapup()
-        if wrapup > 0:
-            yield self.env.timeout(wrapup)
-        self.close(incident)
+            return
+        event = self.env.timeout(delay)
+        event.callbacks.append(lambda _event: self.dispatch(incident))
 
     def close(self, incident: Incident) -> None:
         """Document the incident: it becomes a record."""
@@ -222,12 +230,16 @@ class ResponseCentre:
         self.log.incidents.append(incident.record(self.replication, "closed"))
 
     def record_unfinished(self) -> None:
-        """At the horizon: record incidents still waiting or in progress."""
+        """At the horizon: record incidents still waiting or in progress, as they stand now."""
+        now = self.env.now
         for incident in self._active.values():
-            waiting = math.isnan(incident.t_answered)
-            self.log.incidents.append(
-                incident.record(self.replication, "waiting" if waiting else "in_progress")
-            )
+            if math.isnan(incident.t_answered):
+                self.log.incidents.append(incident.record(self.replication, "waiting"))
+                continue
+            if incident.t_handled > now:
+                incident.t_handled = NAN
+                incident.outcome = ""
+            self.log.incidents.append(incident.record(self.replication, "in_progress"))
         self._active.clear()
 
     def policy(self, device_type: str, event: str) -> IncidentPolicy:

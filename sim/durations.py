@@ -1,4 +1,4 @@
-"""Durations written the way people write them in a scenario: ``90s``, ``15min``, ``2h``, ``28d``."""
+"""Durations as people write them in a scenario: ``90s``, ``15min``, ``2h``, ``28d``."""
 
 from __future__ import annotations
 

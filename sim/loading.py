@@ -12,9 +12,9 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from devices.catalog import DEVICE_TYPES
+from devices.catalog import DEVICE_TYPES, EventSpec
 from sim.errors import Problem, ScenarioError
-from sim.scenario import Scenario
+from sim.scenario import EventConfig, Scenario
 from sim.shifts import operators_on_duty
 
 BUILTIN_PROFILES = {"flat": (1.0,) * 24}
@@ -38,9 +38,10 @@ def read_yaml(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ScenarioError([Problem(str(path), "", f"cannot read the file: {exc.strerror}", "")])
+        problem = Problem(str(path), "", f"cannot read the file: {exc.strerror}", "")
+        raise ScenarioError([problem]) from None
     except UnicodeDecodeError as exc:
-        raise ScenarioError([Problem(str(path), "", f"not UTF-8 text: {exc.reason}", "")])
+        raise ScenarioError([Problem(str(path), "", f"not UTF-8 text: {exc.reason}", "")]) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -121,8 +122,6 @@ def check_references(scenario: Scenario, file: str) -> Iterator[Problem]:
     yield from _check_users(scenario, file)
     yield from _check_devices(scenario, file)
     yield from _check_zones(scenario, file)
-    if scenario.warmup >= scenario.horizon:
-        yield Problem(file, "warmup", "must be shorter than horizon", f"{scenario.warmup:g} s")
 
 
 def _check_profiles(scenario: Scenario, file: str) -> Iterator[Problem]:
@@ -149,6 +148,14 @@ def _check_users(scenario: Scenario, file: str) -> Iterator[Problem]:
                     file, f"users.{i}.zones.{zone}",
                     f"unknown zone; defined: {', '.join(sorted(zones))}", repr(zone),
                 )
+        if isinstance(user.rate_multiplier, dict):
+            for kind in user.rate_multiplier:
+                if kind not in user.devices:
+                    yield Problem(
+                        file, f"users.{i}.rate_multiplier.{kind}",
+                        f"not a device kind of this group; it has: {', '.join(user.devices)}",
+                        repr(kind),
+                    )
         if user.zones is not None and sum(user.zones.values()) <= 0:
             yield Problem(file, f"users.{i}.zones", "weights must have a positive sum", "")
 
@@ -169,14 +176,30 @@ def _check_devices(scenario: Scenario, file: str) -> Iterator[Problem]:
                 yield Problem(
                     file, path, f"unknown event of {kind}; known: {', '.join(known)}", repr(event)
                 )
-            elif cfg.interval is not None and not known[event].periodic:
-                yield Problem(file, f"{path}.interval", "only periodic telemetry has an interval",
-                              repr(event))
+            else:
+                yield from _check_event_settings(file, path, cfg, known[event])
             if cfg.profile not in profiles:
                 yield Problem(
                     file, f"{path}.profile",
                     f"unknown profile; defined: {', '.join(sorted(profiles))}", repr(cfg.profile),
                 )
+
+
+INCIDENT_SETTINGS = ("priority", "handling", "wrapup", "outcomes", "repeat")
+
+
+def _check_event_settings(file: str, path: str, cfg: EventConfig,
+                          spec: EventSpec) -> Iterator[Problem]:
+    """Settings that would be silently ignored for this kind of event."""
+    if cfg.interval is not None and not spec.periodic:
+        yield Problem(file, f"{path}.interval", "only periodic telemetry has an interval",
+                      repr(spec.event))
+    if not spec.incident:
+        for name in INCIDENT_SETTINGS:
+            if getattr(cfg, name) is not None:
+                yield Problem(file, f"{path}.{name}",
+                              "this event carries information only and opens no incident",
+                              repr(spec.event))
 
 
 def _check_zones(scenario: Scenario, file: str) -> Iterator[Problem]:
@@ -193,10 +216,10 @@ def _check_zones(scenario: Scenario, file: str) -> Iterator[Problem]:
                         f"unknown shift; defined: {', '.join(sorted(shifts))}", repr(shift),
                     )
     shift_names = [s.name for s in scenario.centre.shifts]
-    for i, shift in enumerate(scenario.centre.shifts):
-        if shift_names.count(shift.name) > 1:
+    for i, name in enumerate(shift_names):
+        if shift_names.count(name) > 1:
             yield Problem(file, f"centre.shifts.{i}.name", "shift names must be unique",
-                          repr(shift.name))
+                          repr(name))
 
 
 def staffing_warnings(scenario: Scenario) -> list[str]:
@@ -214,5 +237,5 @@ def staffing_warnings(scenario: Scenario) -> list[str]:
 
 
 def _clock(seconds: float) -> str:
-    minutes = int(round(seconds / 60))
+    minutes = round(seconds / 60)
     return f"{minutes // 60:02d}:{minutes % 60:02d}"

@@ -37,11 +37,12 @@ class Network:
 
     def send(self, topic: str, payload: bytes, resend: Callable[[], None]) -> None:
         """Send one message; a corrupt one is rejected by the centre and resent by the device."""
-        if self._config.malformed_probability and self._faults() < self._config.malformed_probability:
+        config = self._config
+        if config.malformed_probability and self._faults() < config.malformed_probability:
             payload = self.corrupt(payload)
-            self._after(self._config.resend_after, lambda _event: resend())
+            self._after(config.resend_after, lambda _event: resend())
         self._deliver(topic, payload)
-        if self._config.duplicate_probability and self._faults() < self._config.duplicate_probability:
+        if config.duplicate_probability and self._faults() < config.duplicate_probability:
             self._deliver(topic, payload)
 
     def corrupt(self, payload: bytes) -> bytes:

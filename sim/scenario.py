@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from sim.distributions import Constant, Distribution, LogNormal
 from sim.durations import Seconds
@@ -26,8 +27,18 @@ OUTCOMES = (
 """What an assessed incident ends in (*respondere*), in report order."""
 
 Outcome = Literal[
-    "resolved_remotely", "relatives_called", "home_visit", "technical_followup", "emergency_services"
+    "resolved_remotely",
+    "relatives_called",
+    "home_visit",
+    "technical_followup",
+    "emergency_services",
 ]
+
+
+def _resolved_remotely() -> dict[Outcome, float]:
+    """The default outcomes: every incident is resolved on the phone."""
+    return {"resolved_remotely": 1.0}
+
 
 _CLOCK = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
 
@@ -45,8 +56,17 @@ def _check_clock(value: str) -> str:
     return value
 
 
-Clock = Annotated[str, AfterValidator(_check_clock)]
+def _sexagesimal_to_clock(value: object) -> object:
+    """YAML 1.1 reads an unquoted ``15:00`` as the number 900 (base 60); take it back."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 1440:
+        return f"{value // 60:02d}:{value % 60:02d}"
+    return value
+
+
+Clock = Annotated[str, BeforeValidator(_sexagesimal_to_clock), AfterValidator(_check_clock)]
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+Headcount = Annotated[int, Field(ge=0)]
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 
 
@@ -63,7 +83,7 @@ class Zone(_Model):
         default_factory=lambda: LogNormal(mean_value=12, sd=5, unit="min"),
         description="One-way travel time of a field worker to a home in the zone.",
     )
-    field_staff: int | dict[str, Annotated[int, Field(ge=0)]] = Field(
+    field_staff: Headcount | dict[str, Headcount] = Field(
         1,
         description="Field workers available for alarm visits, for all shifts or per shift name.",
     )
@@ -84,7 +104,7 @@ class UserProfile(_Model):
     zones: dict[str, Annotated[float, Field(ge=0)]] | None = Field(
         None, description="Distribution over zones (relative weights); default: zone shares."
     )
-    rate_multiplier: float | dict[str, Annotated[float, Field(ge=0)]] = Field(
+    rate_multiplier: NonNegative | dict[str, NonNegative] = Field(
         1.0, description="Multiplies event rates of this group's devices, overall or per kind."
     )
 
@@ -135,8 +155,10 @@ class EventConfig(_Model):
             raise ValueError("give only one of rate_per_day, at (with probability) or interval")
         if (self.at is None) != (self.probability is None):
             raise ValueError("`at` and `probability` go together")
+        if self.delay and self.at is None:
+            raise ValueError("`delay` applies only to scheduled events (with `at`)")
         if self.outcomes is not None:
-            _check_sums_to_one(self.outcomes)
+            _check_sums_to_one(self.outcomes.values())
         return self
 
     @property
@@ -151,8 +173,8 @@ class EventConfig(_Model):
         )
 
 
-def _check_sums_to_one(probabilities: dict[str, float]) -> None:
-    total = sum(probabilities.values())
+def _check_sums_to_one(probabilities: Iterable[float]) -> None:
+    total = sum(probabilities)
     if abs(total - 1.0) > 1e-9:
         raise ValueError(f"outcome probabilities must sum to 1 (they sum to {total:g})")
 
@@ -195,13 +217,13 @@ class Handling(_Model):
         description="Operator time to document the incident (*dokumentere*).",
     )
     outcomes: dict[Outcome, Probability] = Field(
-        default_factory=lambda: {"resolved_remotely": 1.0},
+        default_factory=_resolved_remotely,
         description="Outcome probabilities; must sum to 1.",
     )
 
     @model_validator(mode="after")
     def _check_outcomes(self) -> Handling:
-        _check_sums_to_one(self.outcomes)
+        _check_sums_to_one(self.outcomes.values())
         return self
 
 

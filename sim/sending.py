@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
-from typing import Any
+from collections.abc import Callable
 
 import simpy
 
@@ -43,7 +42,7 @@ class Sender:
         self.send(placed, event)
         key = (placed.device.device_type, event)
         if key in self._repeats:
-            self.env.process(self._repeat(placed, event, self._repeats[key]))
+            self._schedule_repeat(placed, event, self._repeats[key], 1)
 
     def send(self, placed: FleetDevice, event: str) -> None:
         """Send one message for ``event`` from the device; resent if the centre rejects it."""
@@ -52,12 +51,20 @@ class Sender:
         payload = device.make_message(event, self.start_epoch + self.env.now, fields)
         self.network.send(device.topic(), payload, lambda: self.send(placed, event))
 
-    def _repeat(self, placed: FleetDevice, event: str,
-                repeat: Repeat) -> Generator[simpy.Event, Any, None]:
-        after, chance = self._repeat_samplers[(placed.device.device_type, event)]
-        for _ in range(repeat.max):
-            yield self.env.timeout(after())
-            device_id = placed.device.device_id
-            if not self.awaiting_answer(device_id, event) or chance() >= repeat.probability:
-                return
-            self.send(placed, event)
+    def _schedule_repeat(self, placed: FleetDevice, event: str, repeat: Repeat,
+                         number: int) -> None:
+        """Press again after a delay if still unanswered, up to ``repeat.max`` times."""
+        after = self._repeat_samplers[(placed.device.device_type, event)][0]
+        timer = self.env.timeout(after())
+        timer.callbacks.append(lambda _event: self._maybe_repeat(placed, event, repeat, number))
+
+    def _maybe_repeat(self, placed: FleetDevice, event: str, repeat: Repeat,
+                      number: int) -> None:
+        chance = self._repeat_samplers[(placed.device.device_type, event)][1]
+        if not self.awaiting_answer(placed.device.device_id, event):
+            return
+        if chance() >= repeat.probability:
+            return
+        self.send(placed, event)
+        if number < repeat.max:
+            self._schedule_repeat(placed, event, repeat, number + 1)

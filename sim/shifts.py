@@ -9,6 +9,7 @@ the task in hand first (the incident in progress at shift change is finished).
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Sequence
@@ -39,7 +40,7 @@ def shift_instances(shifts: Iterable[tuple[Shift, int]], horizon: float) -> list
     hands over at midnight when the same people would carry on.
     """
     instances: list[ShiftInstance] = []
-    days = int(math.ceil(horizon / DAY))
+    days = math.ceil(horizon / DAY)
     for shift, count in shifts:
         if count <= 0:
             continue
@@ -66,7 +67,7 @@ def operators_on_duty(shifts: Sequence[Shift]) -> list[tuple[float, float, int]]
         points.add((shift.start_s + shift.length_s) % DAY)
     edges = sorted(points)
     segments: list[tuple[float, float, int]] = []
-    for start, end in zip(edges, edges[1:], strict=False):
+    for start, end in itertools.pairwise(edges):
         count = sum(s.operators for s in shifts if _covers(s, (start + end) / 2))
         if segments and segments[-1][2] == count:
             segments[-1] = (segments[-1][0], end, count)
@@ -92,16 +93,20 @@ class Worker:
         self.wake: simpy.Event | None = None
 
 
-Serve = Callable[[Worker, Any], Generator[simpy.Event, Any, None]]
+Start = Callable[[Worker, Any], float]
+"""Begins a task on a worker and returns how long the worker is busy with it."""
+Finish = Callable[[Any], None]
+"""Ends a task when the worker is free again."""
 
 
 class ShiftPool:
     """Workers on shifts serving tasks in (priority, arrival) order."""
 
-    def __init__(self, env: simpy.Environment, name: str, serve: Serve) -> None:
+    def __init__(self, env: simpy.Environment, name: str, start: Start, finish: Finish) -> None:
         self._env = env
         self._name = name
-        self._serve = serve
+        self._start = start
+        self._finish = finish
         self._queue: list[tuple[int, int, Any]] = []
         self._idle: deque[Worker] = deque()
         self._arrivals = 0
@@ -157,4 +162,7 @@ class ShiftPool:
                 task = yield worker.wake
                 if task is None:
                     return
-            yield from self._serve(worker, task)
+            busy = self._start(worker, task)
+            if busy > 0:
+                yield self._env.timeout(busy)
+            self._finish(task)

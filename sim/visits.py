@@ -8,7 +8,6 @@ arriving at the home.
 from __future__ import annotations
 
 import math
-from collections.abc import Generator
 from typing import Any
 
 import simpy
@@ -48,6 +47,12 @@ class Visit:
             self.worker, self.shift, state,
         )
 
+    def forget_after(self, now: float) -> None:
+        """Blank the planned times that have not come yet (for a visit cut off by the horizon)."""
+        for name in ("t_arrived", "t_departed", "t_returned"):
+            if getattr(self, name) > now:
+                setattr(self, name, NAN)
+
     def state(self) -> str:
         """Where the visit stands: waiting for a worker, travelling, or on site."""
         if math.isnan(self.t_assigned):
@@ -70,7 +75,7 @@ class FieldService:
         self._on_site = streams.sampler("visits/on_site", scenario.visits.on_site)
         self._active: set[Visit] = set()
         for zone in scenario.zones:
-            pool = ShiftPool(env, f"field-{zone.name}", self.visit)
+            pool = ShiftPool(env, f"field-{zone.name}", self.visit, self.finish)
             self._pools[zone.name] = pool
             self._travel[zone.name] = streams.sampler(f"travel/{zone.name}", zone.travel_time)
 
@@ -84,24 +89,29 @@ class FieldService:
         self._active.add(visit)
         self._pools[incident.zone].submit(incident.priority, visit)
 
-    def visit(self, worker: Worker, visit: Visit) -> Generator[simpy.Event, Any, None]:
-        """Travel to the home, stay, and travel back."""
+    def visit(self, worker: Worker, visit: Visit) -> float:
+        """Travel to the home, stay, and travel back; returns the time the worker is away."""
         travel = self._travel[visit.incident.zone]
+        there, stay, back = travel(), self._on_site(), travel()
         visit.t_assigned = self.env.now
+        visit.t_arrived = visit.t_assigned + there
+        visit.t_departed = visit.t_arrived + stay
+        visit.t_returned = visit.t_departed + back
         visit.worker = worker.ident
         visit.shift = worker.shift
-        yield self.env.timeout(travel())
-        visit.t_arrived = self.env.now
-        yield self.env.timeout(self._on_site())
-        visit.t_departed = self.env.now
-        yield self.env.timeout(travel())
+        return there + stay + back
+
+    def finish(self, visit: Visit) -> None:
+        """The worker is back: the visit becomes a record."""
         visit.t_returned = self.env.now
         self._active.discard(visit)
         self.log.visits.append(visit.record(self.replication, "done"))
 
     def record_unfinished(self) -> None:
-        """At the horizon: record visits still waiting or under way."""
+        """At the horizon: record visits still waiting or under way, as they stand now."""
+        now = self.env.now
         for visit in sorted(self._active, key=lambda v: (v.t_requested, v.incident.ident)):
+            visit.forget_after(now)
             self.log.visits.append(visit.record(self.replication, visit.state()))
         self._active.clear()
 

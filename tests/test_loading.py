@@ -87,7 +87,7 @@ def test_distribution_parameters_are_checked() -> None:
 def test_overrides_set_dotted_paths_and_reject_unknown_ones() -> None:
     scenario = load_scenario(GOOD, {"centre.shifts.0.operators": 12, "horizon": "2d"})
     assert scenario.centre.shifts[0].operators == 12 and scenario.horizon == 172800.0
-    with pytest.raises(ScenarioError, match="centre.shifts.5.operators: no such field"):
+    with pytest.raises(ScenarioError, match=r"centre\.shifts\.5\.operators: no such field"):
         load_scenario(GOOD, {"centre.shifts.5.operators": 1})
 
 
@@ -100,3 +100,44 @@ def test_staffing_warning_below_two_operators() -> None:
     assert len(warnings) == 2  # 00:00–07:00 and 19:00–24:00
     assert all("1 operator(s) on duty" in w and "IS-2552" in w for w in warnings)
     assert staffing_warnings(load_scenario(GOOD)) == []
+
+
+def test_unquoted_clock_time_is_read_as_a_time(tmp_path: Path) -> None:
+    text = GOOD.read_text(encoding="utf-8").replace(
+        '{name: all_day, start: "00:00", end: "24:00", operators: 14}',
+        "{name: all_day, start: 15:00, end: 15:00, operators: 14}")
+    path = tmp_path / "clock.yaml"
+    path.write_text(text, encoding="utf-8")
+    shift = load_scenario(path).centre.shifts[0]
+    assert (shift.start, shift.end, shift.length_s) == ("15:00", "15:00", 86400.0)
+
+
+def test_settings_that_would_be_ignored_are_errors() -> None:
+    users = [{"name": "u", "count": 1, "devices": ["medicine_dispenser"],
+              "rate_multiplier": {"safety_alarms": 5}}]
+    devices = {"medicine_dispenser": {"events": {
+        "dose_taken": {"rate_per_day": 3, "priority": 1},
+        "dose_missed": {"rate_per_day": 0.1, "delay": "30min"},
+    }}}
+    with pytest.raises(ScenarioError) as info:
+        tiny(users=users, devices=devices)
+    text = str(info.value)
+    assert "`delay` applies only to scheduled events" in text
+    with pytest.raises(ScenarioError) as info:
+        tiny(users=users, devices={"medicine_dispenser": {"events": {
+            "dose_taken": {"rate_per_day": 3, "priority": 1}}}})
+    lines = str(info.value).splitlines()
+    assert any("users.0.rate_multiplier.safety_alarms: not a device kind" in li for li in lines)
+    assert any("events.dose_taken.priority: this event carries information only" in li
+               for li in lines)
+
+
+@pytest.mark.parametrize("field", ["field_staff", "rate_multiplier"])
+def test_negative_counts_are_rejected(field: str) -> None:
+    if field == "field_staff":
+        change = {"zones": [{"name": "z", "field_staff": -3}]}
+    else:
+        change = {"users": [{"name": "u", "count": 1, "devices": ["safety_alarm"],
+                             "rate_multiplier": -2}]}
+    with pytest.raises(ScenarioError, match="greater than or equal to 0"):
+        tiny(**change)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -35,7 +35,7 @@ app = typer.Typer(
 EXIT_BAD_INPUT = 2
 
 
-class LogFormat(str, Enum):
+class LogFormat(StrEnum):
     """Formats of the event log."""
 
     parquet = "parquet"
@@ -60,7 +60,8 @@ def load_or_exit(console: Console, path: Path, overrides: dict[str, Any]) -> Sce
         return load_scenario(path, overrides)
     except ScenarioError as exc:
         for problem in exc.problems:
-            console.print(f"[red]error:[/] {problem.describe()}", highlight=False, soft_wrap=True)
+            console.print(f"[red]error:[/] {problem.describe()}", highlight=False,
+                          soft_wrap=True)
         console.print(f"{len(exc.problems)} problem(s) in {path}; nothing was run.")
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
@@ -72,7 +73,9 @@ def run(
     replications: Annotated[
         int | None, typer.Option(min=1, help="Replications (default: the scenario's).")
     ] = None,
-    out: Annotated[Path | None, typer.Option(help="Output folder (default results/<name>).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder (default results/<name>).")
+    ] = None,
     workers: Annotated[
         int | None, typer.Option(min=1, help="Parallel processes (default: one per core).")
     ] = None,
@@ -104,7 +107,7 @@ def run(
                             __version__)
     if log_format is not LogFormat.none:
         write_event_log(out / "events", [o.log for o in outcomes if o.log is not None],
-                        log_format.value)
+                        "csv" if log_format is LogFormat.csv else "parquet")
     write_run_info(out / "run.json", scenario_file, seed, count, outcomes, wall)
     console.print(f"Wrote {out}/metrics.json, scenario.resolved.yaml"
                   + ("" if log_format is LogFormat.none else f", events/*.{log_format.value}")
