@@ -125,5 +125,10 @@ def print_summary(console: Console, scenario: Scenario, figures: dict[str, Figur
     console.print(visits_table(figures))
     console.print(outcomes_table(figures))
     console.print(messages_table(figures))
+    print_warnings(console, warnings)
+
+
+def print_warnings(console: Console, warnings: Sequence[str]) -> None:
+    """One line per warning, never wrapped (so that it can be read by scripts too)."""
     for warning in warnings:
         console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)

@@ -20,7 +20,7 @@ from reports.outputs import (
     write_metrics,
     write_resolved_scenario,
 )
-from reports.summary import print_summary
+from reports.summary import print_summary, print_warnings
 from sim.errors import ScenarioError
 from sim.loading import load_scenario, staffing_warnings
 from sim.runner import ReplicationOutcome, default_workers, run_replications
@@ -33,6 +33,10 @@ app = typer.Typer(
     help="Simulate a welfare-technology response centre (responssenter) and measure it.",
 )
 EXIT_BAD_INPUT = 2
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Override a scenario field: PATH=VALUE (repeatable)."),
+]
 
 
 class LogFormat(StrEnum):
@@ -80,10 +84,7 @@ def run(
         int | None, typer.Option(min=1, help="Parallel processes (default: one per core).")
     ] = None,
     log_format: Annotated[LogFormat, typer.Option(help="Event log format.")] = LogFormat.parquet,
-    set_: Annotated[
-        list[str] | None,
-        typer.Option("--set", help="Override a scenario field: PATH=VALUE (repeatable)."),
-    ] = None,
+    set_: SetOption = None,
 ) -> None:
     """Run a scenario's replications and write metrics, event log and resolved scenario."""
     console = Console()
@@ -92,8 +93,7 @@ def run(
     count = replications or scenario.replications
     out = out or Path("results") / scenario_file.stem
     warnings = staffing_warnings(scenario)
-    for warning in warnings:
-        console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
+    print_warnings(console, warnings)
     started = time.perf_counter()
     outcomes = run_with_progress(console, scenario, seed, count, workers,
                                  keep_records=log_format is not LogFormat.none)
@@ -144,16 +144,12 @@ def write_run_info(path: Path, source: Path, seed: int, count: int,
 @app.command()
 def check(
     scenario_file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
-    set_: Annotated[
-        list[str] | None,
-        typer.Option("--set", help="Override a scenario field: PATH=VALUE (repeatable)."),
-    ] = None,
+    set_: SetOption = None,
 ) -> None:
     """Validate a scenario file: every problem with its field path, and staffing warnings."""
     console = Console()
     scenario = load_or_exit(console, scenario_file, parse_overrides(set_ or []))
-    for warning in staffing_warnings(scenario):
-        console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
+    print_warnings(console, staffing_warnings(scenario))
     console.print(f"{scenario_file}: OK ({scenario.name})")
 
 
