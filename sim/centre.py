@@ -192,7 +192,7 @@ class ResponseCentre:
         ))
 
     def _forget_old_ids(self) -> Generator[simpy.Event, Any, None]:
-        """Remember message ids for one to two days, or correlation windows if longer (bounded memory)."""
+        """Remember message ids for one to two days (or correlation windows if longer)."""
         window = max(86400.0, self.scenario.centre.correlation_window)
         while True:
             yield self.env.timeout(window)
