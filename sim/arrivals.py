@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 import simpy
 
-from devices.catalog import event_spec
 from sim.distributions import Exponential
 from sim.fleet import DeviceGroup, FleetDevice
 from sim.randomness import Streams
@@ -159,8 +158,3 @@ class EventSource:
                 yield self.env.timeout(t - self.env.now)
                 emit(self.group.devices[index], self.event)
             cycle += interval
-
-
-def is_incident(device_type: str, event: str) -> bool:
-    """Whether the centre opens an incident for this event."""
-    return event_spec(device_type, event).incident

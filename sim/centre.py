@@ -26,6 +26,7 @@ from sim.randomness import Streams
 from sim.records import IncidentRecord, MessageRecord, RunLog
 from sim.scenario import OUTCOMES, EventConfig, Scenario
 from sim.shifts import ShiftPool, Worker
+from sim.timers import call_after
 
 NAN = float("nan")
 
@@ -213,15 +214,11 @@ class ResponseCentre:
         incident.shift = operator.shift
         incident.outcome = policy.draw_outcome()
         if incident.outcome == "home_visit":
-            self._dispatch_after(handling, incident)
+            if handling > 0:
+                call_after(self.env, handling, lambda: self.dispatch(incident))
+            else:
+                self.dispatch(incident)
         return handling + policy.wrapup()
-
-    def _dispatch_after(self, delay: float, incident: Incident) -> None:
-        if delay <= 0:
-            self.dispatch(incident)
-            return
-        event = self.env.timeout(delay)
-        event.callbacks.append(lambda _event: self.dispatch(incident))
 
     def close(self, incident: Incident) -> None:
         """Document the incident: it becomes a record."""

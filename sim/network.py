@@ -7,7 +7,6 @@ centre decodes them with the same code the MQTT path uses.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import simpy
 
@@ -15,6 +14,7 @@ from devices.transport import Transport
 from sim.distributions import Constant
 from sim.randomness import Streams
 from sim.scenario import Transport as TransportConfig
+from sim.timers import call_after
 
 
 class Network:
@@ -40,7 +40,7 @@ class Network:
         config = self._config
         if config.malformed_probability and self._faults() < config.malformed_probability:
             payload = self.corrupt(payload)
-            self._after(config.resend_after, lambda _event: resend())
+            call_after(self._env, config.resend_after, resend)
         self._deliver(topic, payload)
         if config.duplicate_probability and self._faults() < config.duplicate_probability:
             self._deliver(topic, payload)
@@ -53,10 +53,5 @@ class Network:
         if self._latency is None:
             self._transport.publish(topic, payload, qos=1)
         else:
-            self._after(
-                self._latency(), lambda _event: self._transport.publish(topic, payload, qos=1)
-            )
-
-    def _after(self, delay: float, callback: Callable[[Any], None]) -> None:
-        event = self._env.timeout(delay)
-        event.callbacks.append(callback)
+            call_after(self._env, self._latency(),
+                       lambda: self._transport.publish(topic, payload, qos=1))

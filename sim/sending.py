@@ -10,6 +10,7 @@ from sim.fleet import FleetDevice
 from sim.network import Network
 from sim.randomness import Streams
 from sim.scenario import Repeat, Scenario
+from sim.timers import call_after
 
 AwaitingAnswer = Callable[[str, str], bool]
 
@@ -55,8 +56,7 @@ class Sender:
                          number: int) -> None:
         """Press again after a delay if still unanswered, up to ``repeat.max`` times."""
         after = self._repeat_samplers[(placed.device.device_type, event)][0]
-        timer = self.env.timeout(after())
-        timer.callbacks.append(lambda _event: self._maybe_repeat(placed, event, repeat, number))
+        call_after(self.env, after(), lambda: self._maybe_repeat(placed, event, repeat, number))
 
     def _maybe_repeat(self, placed: FleetDevice, event: str, repeat: Repeat,
                       number: int) -> None:

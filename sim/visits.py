@@ -8,7 +8,6 @@ arriving at the home.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import simpy
 
@@ -17,7 +16,7 @@ from sim.distributions import Sampler
 from sim.randomness import Streams
 from sim.records import RunLog, VisitRecord
 from sim.scenario import Scenario
-from sim.shifts import ShiftPool, Worker, shift_instances
+from sim.shifts import ShiftInstance, ShiftPool, Worker, shift_instances
 
 NAN = float("nan")
 
@@ -116,7 +115,8 @@ class FieldService:
         self._active.clear()
 
 
-def field_shift_instances(scenario: Scenario, zone: str, horizon: float) -> list[Any]:
+def field_shift_instances(scenario: Scenario, zone: str,
+                          horizon: float) -> list[ShiftInstance]:
     """The field-staff shifts of one zone over the horizon (the centre's shift times)."""
     staff = next(z for z in scenario.zones if z.name == zone)
     pairs = [(shift, staff.field_staff_on(shift.name)) for shift in scenario.centre.shifts]
