@@ -16,6 +16,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from sim.distributions import Constant, Distribution, LogNormal
 from sim.durations import Seconds
+from sim.script import Training
 
 OUTCOMES = (
     "resolved_remotely",
@@ -302,6 +303,9 @@ class Scenario(_Model):
     telemetry: Literal["aggregate", "simulate"] = Field(
         "aggregate",
         description="Count periodic and information messages (aggregate) or send each one.",
+    )
+    training: Training | None = Field(
+        None, description="A training session with scripted events (docs/training.md)."
     )
 
     @model_validator(mode="after")
