@@ -24,7 +24,8 @@ from devices.messages import (
     DeviceMessage,
     Envelope,
 )
-from devices.topics import event_topic_levels
+from devices.status import DeviceState, DeviceStatus
+from devices.topics import STATUS, event_topic_levels, parse_device_topic
 
 RejectReason: TypeAlias = Literal[
     "oversize",
@@ -424,3 +425,170 @@ def preview_json(value: object) -> str:
     """A short, printable JSON rendering of a decoded value (nested at most a few levels)."""
     text = json.dumps(value, ensure_ascii=False, default=repr, allow_nan=True)
     return truncate(printable(text[: GOT_MAX_CHARS * 2]))
+
+
+# --- the status channel and the centre's acknowledgements -----------------------------------
+
+STATUS_EXPECTED_TOPIC: Final = "a topic vt/v1/{tenant}/{device_type}/{device_id}/status"
+
+
+@dataclass(frozen=True, slots=True)
+class StatusAccepted:
+    """A valid status message (``online``/``offline``), with the topic it came on."""
+
+    topic: str
+    status: DeviceStatus
+
+
+StatusVerdict: TypeAlias = StatusAccepted | Rejected
+
+
+def encode_status(device_type: str, device_id: str, status: DeviceState, ts: str) -> bytes:
+    """Compact JSON of a status message; ``ts`` must already be formatted (:func:`format_ts`).
+
+    Publish it retained on the device's ``status`` topic; the ``offline`` one is the last will.
+    """
+    return orjson.dumps(
+        {
+            "schema_version": SCHEMA_VERSION,
+            "device_id": device_id,
+            "device_type": device_type,
+            "status": status,
+            "ts": ts,
+        }
+    )
+
+
+def encode_acknowledgement(message: DeviceMessage, received_at: str) -> bytes:
+    """Compact JSON of the centre's acknowledgement of an accepted message.
+
+    ``received_at`` must already be formatted (see :func:`format_ts`).
+    """
+    return orjson.dumps(
+        {
+            "schema_version": SCHEMA_VERSION,
+            "message_id": message.message_id,
+            "device_id": message.device_id,
+            "seq": message.seq,
+            "received_at": received_at,
+        }
+    )
+
+
+def decode_status(
+    topic: str,
+    payload: bytes,
+    *,
+    now_epoch_s: float | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> StatusVerdict:
+    """Validate one message of a ``status`` topic; never raises.
+
+    The same checks as :func:`decode_message`, with two differences: the topic must be a
+    ``status`` topic, and an ``offline`` status is never too old, because a last will is
+    published long after the device set it.
+    """
+    if len(payload) > limits.max_bytes:
+        return Rejected(
+            topic, "oversize", "", f"at most {limits.max_bytes} bytes", f"{len(payload)} bytes"
+        )
+    try:
+        status = DeviceStatus.model_validate_json(payload)
+    except ValidationError as error:
+        return diagnose_status_safely(topic, payload, error, limits)
+    return check_status_delivery(topic, status, now_epoch_s, limits)
+
+
+def check_status_delivery(
+    topic: str, status: DeviceStatus, now_epoch_s: float | None, limits: Limits
+) -> StatusVerdict:
+    """Check a valid status message against its topic and the receiver's clock."""
+    parts = parse_device_topic(topic)
+    if parts is None or parts.channel != STATUS:
+        return Rejected(topic, "bad_topic", "", STATUS_EXPECTED_TOPIC, preview(topic))
+    if parts.device_type != status.device_type:
+        return topic_mismatch(topic, "device_type", parts.device_type, status.device_type)
+    if parts.device_id != status.device_id:
+        return topic_mismatch(topic, "device_id", parts.device_id, status.device_id)
+    if now_epoch_s is not None:
+        return check_status_clock(topic, status, now_epoch_s, limits)
+    return StatusAccepted(topic, status)
+
+
+def check_status_clock(
+    topic: str, status: DeviceStatus, now_epoch_s: float, limits: Limits
+) -> StatusVerdict:
+    """Reject a status ``ts`` too far ahead; or too far behind, unless it is ``offline``."""
+    ts_s = status.ts.timestamp()
+    latest = now_epoch_s + limits.max_future_s
+    if ts_s > latest:
+        expected = f"no later than {format_bound(latest)}"
+        return Rejected(topic, "ts_in_future", "ts", expected, status.ts.isoformat())
+    earliest = now_epoch_s - limits.max_past_s
+    if status.status == "online" and ts_s < earliest:
+        expected = f"no earlier than {format_bound(earliest)}"
+        return Rejected(topic, "ts_in_past", "ts", expected, status.ts.isoformat())
+    return StatusAccepted(topic, status)
+
+
+def diagnose_status_safely(
+    topic: str, payload: bytes, error: ValidationError, limits: Limits
+) -> Rejected:
+    """Diagnose an invalid status payload; a bug in the diagnosis still yields a rejection."""
+    try:
+        return diagnose_status(topic, payload, error, limits)
+    except Exception as bug:
+        return Rejected(
+            topic,
+            "schema",
+            "",
+            "a status payload the contract describes",
+            truncate(f"{UNDIAGNOSED} {bug!r}"),
+        )
+
+
+def diagnose_status(topic: str, payload: bytes, error: ValidationError, limits: Limits) -> Rejected:
+    """Find the first thing wrong with a status payload that failed validation."""
+    document = parse_object(topic, payload, limits)
+    if isinstance(document, Rejected):
+        return document
+    kind = document.get("device_type")
+    if not isinstance(kind, str) or kind not in DEVICE_TYPES:
+        return Rejected(
+            topic,
+            "unknown_device_type",
+            "device_type",
+            f"one of: {', '.join(DEVICE_TYPES)}",
+            present(document, "device_type"),
+        )
+    first = error.errors(include_url=False)[0]
+    got = "nothing (field missing)" if first["type"] == "missing" else preview_json(first["input"])
+    path = preview_path(".".join(str(part) for part in first["loc"]))
+    return Rejected(topic, "schema", path, first["msg"], got)
+
+
+def parse_object(topic: str, payload: bytes, limits: Limits) -> dict[str, Any] | Rejected:
+    """The payload as a JSON object within the depth limit, or why it is not one."""
+    try:
+        payload.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        byte = payload[bad.start]
+        return Rejected(
+            topic, "invalid_utf8", "", "UTF-8 text", f"byte 0x{byte:02x} at offset {bad.start}"
+        )
+    try:
+        document = orjson.loads(payload)
+    except orjson.JSONDecodeError as bad:
+        return diagnose_unparsable(topic, payload, bad, limits)
+    if not isinstance(document, dict):
+        return Rejected(topic, "not_object", "", "a JSON object", preview_text(payload))
+    too_deep = deepest_key(document, limits.max_depth)
+    if too_deep is not None:
+        return Rejected(
+            topic,
+            "too_deep",
+            preview_path(too_deep),
+            f"nesting depth at most {limits.max_depth}",
+            f"deeper than {limits.max_depth}",
+        )
+    return document
