@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from sim.benefit_schema import Benefit, Growth
 from sim.distributions import Constant, Distribution, LogNormal
 from sim.durations import Seconds
 from sim.script import Training
@@ -303,6 +304,12 @@ class Scenario(_Model):
     telemetry: Literal["aggregate", "simulate"] = Field(
         "aggregate",
         description="Count periodic and information messages (aggregate) or send each one.",
+    )
+    benefit: Benefit | None = Field(
+        None, description="Baseline arm and costs for benefit realisation (vtsim compare).",
+    )
+    growth: Growth = Field(
+        default_factory=Growth, description="Growth of the user counts per year (demography).",
     )
     training: Training | None = Field(
         None, description="A training session with scripted events (docs/training.md)."
