@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from devices.catalog import DEVICE_TYPES, EventSpec
 from sim.errors import Problem, ScenarioError
+from sim.overrides import is_fleet_alias, set_fleet_users
 from sim.scenario import EventConfig, Scenario
 from sim.shifts import operators_on_duty
 
@@ -24,12 +25,17 @@ BUILTIN_PROFILES = {"flat": (1.0,) * 24}
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
     """Read, validate and cross-check a scenario file; raise :class:`ScenarioError` if it is bad.
 
-    ``overrides`` maps dotted field paths (``"centre.shifts.0.operators"``) to new values.
+    ``overrides`` maps dotted field paths (``"centre.shifts.0.operators"``, or by name
+    ``"centre.shifts.night.operators"``) to new values; ``fleet.<device kind>.users`` resizes the
+    user groups carrying that device (:mod:`sim.overrides`).
     """
     name = str(path)
     data = read_yaml(Path(path))
     for dotted, value in (overrides or {}).items():
-        set_path(data, dotted, value, name)
+        if is_fleet_alias(dotted):
+            set_fleet_users(data, dotted, value, name)
+        else:
+            set_path(data, dotted, value, name)
     return validate_scenario(data, name)
 
 
@@ -62,18 +68,32 @@ def yaml_problem(file: str, exc: yaml.YAMLError) -> Problem:
 
 
 def set_path(data: dict[str, Any], dotted: str, value: Any, file: str) -> None:
-    """Set ``value`` at a dotted path in nested mappings and lists (for command-line overrides)."""
+    """Set ``value`` at a dotted path in nested mappings and lists (for command-line overrides).
+
+    A list item is picked by position (``shifts.0``) or by its ``name`` (``shifts.night``).
+    """
     keys = dotted.split(".")
     node: Any = data
     try:
         for key in keys[:-1]:
-            node = node[int(key)] if isinstance(node, list) else node.setdefault(key, {})
+            node = (node[list_index(node, key)] if isinstance(node, list)
+                    else node.setdefault(key, {}))
         if isinstance(node, list):
-            node[int(keys[-1])] = value
+            node[list_index(node, keys[-1])] = value
         else:
             node[keys[-1]] = value
     except (ValueError, IndexError, TypeError, AttributeError):
         raise ScenarioError([Problem(file, dotted, "no such field to set", repr(value))]) from None
+
+
+def list_index(items: list[Any], key: str) -> int:
+    """Position of a list item given as a number or as the item's ``name``."""
+    if key.lstrip("-").isdigit():
+        return int(key)
+    names = [item.get("name") if isinstance(item, dict) else None for item in items]
+    if key not in names:
+        raise ValueError(key)
+    return names.index(key)
 
 
 def validate_scenario(data: dict[str, Any], file: str) -> Scenario:
