@@ -165,8 +165,8 @@ def run_sweep(
                 finished.append(result)
                 if on_done:
                     on_done(result)
-            if should_stop and should_stop():
-                raise SweepInterrupted(len(finished), len(tasks))
+                if should_stop and should_stop():
+                    raise SweepInterrupted(len(finished), len(tasks))
             submit_more(executor, scenarios, seed, queue, pending, max(1, in_flight))
     except KeyboardInterrupt:
         raise SweepInterrupted(len(finished), len(tasks)) from None
