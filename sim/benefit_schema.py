@@ -36,6 +36,10 @@ class VisitPurpose(_Section):
         True, description="Each visit costs one leg of the zone's travel time (a round chains "
         "visits); false for visits inside care housing.",
     )
+    keys: bool = Field(
+        True, description="Key handling applies at a home without an e-lock; false where staff "
+        "have the keys at hand (care housing at night).",
+    )
     replaced_by: str | None = Field(
         None, description="Device kind that replaces these visits for users who have it.",
     )
