@@ -1,0 +1,1 @@
+"""Training sessions: the training centre, the session loop, the console, recording, debrief."""

@@ -1,0 +1,468 @@
+"""The training centre: receives the fleet's messages, opens incidents, applies operator actions.
+
+*motta*: device messages are decoded with the contract's decode path, deduplicated, correlated
+into incidents and prioritised. *vurdere*, *dokumentere*, *respondere*: operators (trainees, and
+simulated operators on empty seats) act on incidents by sending :class:`OperatorAction` messages;
+the centre checks each, answers with an :class:`ActionResult` and publishes the incident's
+state. A (simulated) call reveals the situation: the scripted call text, or for background
+incidents an outcome drawn from the scenario's outcome probabilities.
+
+All times are on the scenario clock. The centre never raises on bad input: a message or action
+it cannot use is counted (and refused with a reason when it names an operator).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import itertools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from pydantic import ValidationError
+
+from devices.catalog import event_spec
+from devices.centre_actions import (
+    ActionResult,
+    CallResult,
+    HistoryEntry,
+    IncidentState,
+    OperatorAction,
+    OperatorSeat,
+    SessionPhase,
+    SessionState,
+    UserInfo,
+    actions_subscription,
+    actions_topic,
+    results_topic,
+    session_topic,
+)
+from devices.codec import Accepted, Limits, decode_message
+from devices.topics import events_subscription, incident_topic
+from devices.transport import Transport
+from sim.distributions import Sampler
+from sim.fleet import Fleet
+from sim.randomness import Streams
+from sim.scenario import OUTCOMES, EventConfig, Scenario
+from sim.script import ScriptedEvent
+from sim.training import training_of
+
+Now = Callable[[], float]
+SCRIPT_SLACK = 5.0
+"""Seconds a scripted event's message may arrive after its time (network latency)."""
+
+CALL_TEXT = {
+    "resolved_remotely": "Brukeren svarer og sier at alt er i orden nå.",
+    "relatives_called": "Brukeren trenger hjelp, men en pårørende i nærheten kan komme.",
+    "home_visit": "Brukeren trenger hjelp i hjemmet og klarer seg ikke selv.",
+    "technical_followup": "Brukeren har det bra, men utstyret må sjekkes av en tekniker.",
+    "emergency_services": "Brukeren er alvorlig syk eller skadet: ring 113.",
+}
+"""What a simulated call reveals for background incidents (bokmål, as trainees hear it)."""
+
+
+@dataclass(slots=True)
+class Incident:
+    """An incident as the centre holds it; published as :class:`IncidentState`."""
+
+    state: IncidentState
+    call_text: str
+    call_outcome: str
+    handling: float
+    wrapup: float
+
+
+@dataclass(slots=True)
+class SimulatedOperator:
+    """An operator simulated on an empty seat: takes the next incident and works it."""
+
+    name: str
+    incident_id: int | None = None
+    retiring: bool = False
+
+
+@dataclass(slots=True)
+class Counts:
+    """What the centre received and did."""
+
+    messages: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    actions: int = 0
+    refused: int = 0
+    invalid_actions: int = 0
+
+
+@dataclass(order=True, slots=True)
+class _Step:
+    at: float
+    order: int
+    run: Callable[[], None] = field(compare=False)
+
+
+class TrainingCentre:
+    """The centre of one training session, on any transport."""
+
+    def __init__(self, scenario: Scenario, transport: Transport, fleet: Fleet, now: Now,
+                 *, session_id: str, seats: int, seed: int,
+                 wall: Callable[[], float] | None = None) -> None:
+        self.scenario = scenario
+        self.training = training_of(scenario)
+        self.transport = transport
+        self.fleet = fleet
+        self.now = now
+        self.wall = wall or (lambda: dt.datetime.now(dt.UTC).timestamp())
+        self.session_id = session_id
+        self.seats = seats
+        self.tenant = scenario.tenant
+        self.counts = Counts()
+        self.incidents: dict[int, Incident] = {}
+        self.trainees: dict[str, int | None] = {}
+        self.simulated: list[SimulatedOperator] = []
+        self.phase: SessionPhase = "waiting"
+        self.speed = 1.0
+        self._open: dict[tuple[str, str], int] = {}
+        self._seen: set[str] = set()
+        self._script_left = list(self.training.timeline())
+        self._streams = Streams(seed, 0)
+        self._calls: dict[tuple[str, str], Sampler] = {}
+        self._times: dict[str, Sampler] = {}
+        self._steps: list[_Step] = []
+        self._order = itertools.count()
+        self._actions = itertools.count(1)
+        self._limits = Limits(max_past_s=365 * 86400.0, max_future_s=365 * 86400.0)
+
+    # set-up ------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Subscribe to the tenant's device events and operator actions; fill empty seats."""
+        self.transport.subscribe(events_subscription(self.tenant), self.receive)
+        self.transport.subscribe(actions_subscription(self.tenant), self.on_action)
+        self.staff_seats()
+
+    def staff_seats(self) -> None:
+        """Simulated operators on the seats no trainee sits on."""
+        wanted = max(0, self.seats - len(self.trainees))
+        active = [op for op in self.simulated if not op.retiring]
+        for op in active[wanted:]:
+            op.retiring = True
+        self.simulated = [op for op in self.simulated
+                          if not (op.retiring and op.incident_id is None)]
+        for number in range(len(active) + 1, wanted + 1):
+            self.simulated.append(SimulatedOperator(f"sim-{number}"))
+
+    # motta -------------------------------------------------------------------------------
+    def receive(self, topic: str, payload: bytes) -> None:
+        """One device message: validate, deduplicate, correlate, open an incident."""
+        self.counts.messages += 1
+        verdict = decode_message(topic, payload, now_epoch_s=self.wall(), limits=self._limits)
+        if not isinstance(verdict, Accepted):
+            self.counts.rejected += 1
+            return
+        message = verdict.message
+        if message.message_id in self._seen:
+            self.counts.duplicates += 1
+            return
+        self._seen.add(message.message_id)
+        if not event_spec(message.device_type, message.event).incident:
+            return
+        key = (message.device_id, message.event)
+        joined = self._correlated(key)
+        if joined is not None:
+            self._update(joined, messages=joined.state.messages + 1)
+            return
+        self.open_incident(message.device_id, message.device_type, message.event)
+
+    def _correlated(self, key: tuple[str, str]) -> Incident | None:
+        ident = self._open.get(key)
+        if ident is None:
+            return None
+        incident = self.incidents[ident]
+        window = self.scenario.centre.correlation_window
+        if incident.state.phase == "closed" or self.now() - incident.state.opened_at > window:
+            return None
+        return incident
+
+    def open_incident(self, device_id: str, device_type: str, event: str) -> Incident:
+        """A new incident: priority, user, script match, what a call will reveal."""
+        now = self.now()
+        ident = len(self.incidents) + 1
+        config = self._event_config(device_type, event)
+        scripted = self._match_script(device_id, event, now)
+        targets = self.training.targets
+        if scripted is not None:
+            index, entry = scripted
+            call_text, call_outcome = entry.call or CALL_TEXT[entry.call_outcome], \
+                entry.call_outcome
+            expected, title = entry.expected_outcome, entry.title
+            take = entry.expected.take_within or targets.take_within
+            close = entry.expected.close_within or targets.close_within
+        else:
+            index, call_outcome = None, self._draw_outcome(device_type, event, config)
+            call_text, expected, title = CALL_TEXT[call_outcome], call_outcome, ""
+            take, close = targets.take_within, targets.close_within
+        state = IncidentState(
+            session_id=self.session_id, incident_id=ident, device_id=device_id,
+            device_type=device_type, event=event,
+            priority=config.priority or event_spec(device_type, event).default_priority,
+            user=self.user_info(device_id), phase="waiting", opened_at=now,
+            history=(HistoryEntry(at=now, operator="", kind="opened"),), scripted=index,
+            title=title, expected_outcome=expected,
+            take_within=take, close_within=close,
+        )
+        name = f"{device_type}.{event}"
+        incident = Incident(state, call_text, call_outcome,
+                            self._sample(f"handling/{name}", config, "handling"),
+                            self._sample(f"wrapup/{name}", config, "wrapup"))
+        self.incidents[ident] = incident
+        self._open[(device_id, event)] = ident
+        self.publish_incident(incident)
+        self.assign_simulated()
+        return incident
+
+    def _match_script(self, device_id: str, event: str,
+                      now: float) -> tuple[int, ScriptedEvent] | None:
+        for position, (at, index, entry) in enumerate(self._script_left):
+            if entry.device == device_id and entry.event == event and at <= now + SCRIPT_SLACK:
+                del self._script_left[position]
+                return index, entry
+        return None
+
+    def user_info(self, device_id: str) -> UserInfo | None:
+        """The user a device belongs to, with their group, zone and device kit."""
+        placed = self.fleet.by_id.get(device_id)
+        if placed is None:
+            return None
+        kit = tuple(d for d, p in self.fleet.by_id.items() if p.user == placed.user)
+        return UserInfo(number=placed.user + 1, profile=placed.profile, zone=placed.zone,
+                        devices=kit)
+
+    def _event_config(self, device_type: str, event: str) -> EventConfig:
+        device = self.scenario.devices.get(device_type)
+        return (device.events.get(event) if device else None) or EventConfig()
+
+    def _draw_outcome(self, device_type: str, event: str, config: EventConfig) -> str:
+        outcomes = config.outcomes or self.scenario.centre.defaults.outcomes
+        names = [o for o in OUTCOMES if outcomes.get(o, 0.0) > 0]  # type: ignore[call-overload]
+        key = (device_type, event)
+        if key not in self._calls:
+            self._calls[key] = self._streams.uniform(f"training/calls/{device_type}.{event}")
+        edges = np.cumsum([outcomes[o] for o in names])  # type: ignore[index]
+        index = int(np.searchsorted(edges, self._calls[key](), side="right"))
+        return names[min(index, len(names) - 1)]
+
+    def _sample(self, name: str, config: EventConfig, which: str) -> float:
+        defaults = self.scenario.centre.defaults
+        dist = getattr(config, which) or getattr(defaults, which)
+        if name not in self._times:
+            self._times[name] = self._streams.sampler(f"training/{name}", dist)
+        return float(self._times[name]())
+
+    def awaiting_answer(self, device_id: str, event: str) -> bool:
+        """Whether this alarm is still waiting for an operator (devices repeat it then)."""
+        ident = self._open.get((device_id, event))
+        return ident is not None and self.incidents[ident].state.phase == "waiting"
+
+    # actions -----------------------------------------------------------------------------
+    def on_action(self, topic: str, payload: bytes) -> None:
+        """One operator action from the broker: check it, apply it, answer it."""
+        try:
+            action = OperatorAction.model_validate_json(payload)
+        except ValidationError:
+            self.counts.invalid_actions += 1
+            return
+        if not topic.endswith("/" + action.operator):
+            self.counts.invalid_actions += 1
+            return
+        self.counts.actions += 1
+        reason = self.apply(action)
+        if reason:
+            self.counts.refused += 1
+        self.transport.publish(
+            results_topic(self.tenant, action.operator),
+            ActionResult(action_id=action.action_id, operator=action.operator,
+                         accepted=not reason, reason=reason, at=self.now())
+            .model_dump_json().encode(), qos=1)
+        if reason and action.simulated:
+            self._release_simulated(action.operator)
+
+    def apply(self, action: OperatorAction) -> str:
+        """Apply one action; the reason it was refused, or "" when it was applied."""
+        if action.kind in ("login", "logout"):
+            return self._log_in_or_out(action)
+        if not action.simulated and action.operator not in self.trainees:
+            return "log in first"
+        incident = self.incidents.get(action.incident_id or 0)
+        if incident is None:
+            return f"no incident {action.incident_id}"
+        if action.kind == "take":
+            return self._take(action, incident)
+        state = incident.state
+        if state.phase != "taken" or state.taken_by != action.operator:
+            return "take the incident first" if state.phase == "waiting" else \
+                f"incident {state.incident_id} is {state.phase} by {state.taken_by}"
+        handlers = {"call": self._call, "choose_outcome": self._choose, "note": self._note,
+                    "dispatch_visit": self._dispatch, "close": self._close}
+        return handlers[action.kind](action, incident)
+
+    def _log_in_or_out(self, action: OperatorAction) -> str:
+        if action.simulated:
+            return "simulated operators do not log in"
+        if action.kind == "login":
+            self.trainees.setdefault(action.operator, None)
+        elif self.trainees.pop(action.operator, "absent") == "absent":
+            return "not logged in"
+        self.staff_seats()
+        self.assign_simulated()
+        self.publish_session()
+        return ""
+
+    def _take(self, action: OperatorAction, incident: Incident) -> str:
+        state = incident.state
+        if state.phase != "waiting":
+            return f"incident {state.incident_id} is already {state.phase} by {state.taken_by}"
+        if not action.simulated and self.trainees.get(action.operator) is not None:
+            return f"close incident {self.trainees[action.operator]} first"
+        if not action.simulated:
+            self.trainees[action.operator] = state.incident_id
+        self._update(incident, action, phase="taken", taken_at=self.now(),
+                     taken_by=action.operator)
+        for op in self.simulated:
+            if action.simulated and op.name == action.operator:
+                self._plan_simulated(op, incident)
+        return ""
+
+    def _call(self, action: OperatorAction, incident: Incident) -> str:
+        call = CallResult(at=self.now(), text=incident.call_text,
+                          suggests=incident.call_outcome)
+        self._update(incident, action, call=call)
+        return ""
+
+    def _choose(self, action: OperatorAction, incident: Incident) -> str:
+        if action.outcome is None:
+            return "choose an outcome"
+        self._update(incident, action, outcome=action.outcome, detail=action.outcome)
+        return ""
+
+    def _dispatch(self, action: OperatorAction, incident: Incident) -> str:
+        if incident.state.visit_at is not None:
+            return "a visit is already dispatched"
+        self._update(incident, action, visit_at=self.now())
+        return ""
+
+    def _note(self, action: OperatorAction, incident: Incident) -> str:
+        if not action.text:
+            return "write the note first"
+        self._update(incident, action, notes=(*incident.state.notes, action.text),
+                     detail=action.text)
+        return ""
+
+    def _close(self, action: OperatorAction, incident: Incident) -> str:
+        if incident.state.outcome is None:
+            return "choose an outcome before closing"
+        self._update(incident, action, phase="closed", closed_at=self.now(),
+                     closed_by=action.operator)
+        if action.operator in self.trainees:
+            self.trainees[action.operator] = None
+        return ""
+
+    def _update(self, incident: Incident, action: OperatorAction | None = None,
+                detail: str = "", **changes: object) -> None:
+        if action is not None:
+            entry = HistoryEntry(at=self.now(), operator=action.operator, kind=action.kind,
+                                 detail=detail)
+            changes["history"] = (*incident.state.history, entry)
+        incident.state = incident.state.model_copy(update=changes)
+        self.publish_incident(incident)
+
+    # simulated operators -----------------------------------------------------------------
+    def tick(self) -> None:
+        """Run the simulated operators' steps that are due, and give idle ones work."""
+        now = self.now()
+        while self._steps and self._steps[0].at <= now:
+            heapq.heappop(self._steps).run()
+        self.assign_simulated()
+
+    def next_step(self) -> float:
+        """Scenario time of the next simulated operator step (infinite if none)."""
+        return self._steps[0].at if self._steps else math.inf
+
+    def assign_simulated(self) -> None:
+        """Every idle simulated operator takes the most urgent waiting incident."""
+        for op in self.simulated:
+            if op.incident_id is not None or op.retiring:
+                continue
+            incident = self._most_urgent()
+            if incident is None:
+                return
+            op.incident_id = incident.state.incident_id
+            self.send_simulated(op, "take")
+
+    def _most_urgent(self) -> Incident | None:
+        claimed = {op.incident_id for op in self.simulated}
+        waiting = [i for i in self.incidents.values()
+                   if i.state.phase == "waiting" and i.state.incident_id not in claimed]
+        return min(waiting, key=lambda i: (i.state.priority, i.state.opened_at), default=None)
+
+    def _plan_simulated(self, op: SimulatedOperator, incident: Incident) -> None:
+        now, handling = self.now(), incident.handling
+        outcome = incident.call_outcome
+        self._later(now + 0.3 * handling, lambda: self.send_simulated(op, "call"))
+        self._later(now + handling,
+                    lambda: self.send_simulated(op, "choose_outcome", outcome=outcome))
+        if outcome == "home_visit":
+            self._later(now + handling, lambda: self.send_simulated(op, "dispatch_visit"))
+        self._later(now + handling + incident.wrapup,
+                    lambda: self.send_simulated(op, "note", text="Dokumentert."))
+        self._later(now + handling + incident.wrapup, lambda: self._finish_simulated(op))
+
+    def _finish_simulated(self, op: SimulatedOperator) -> None:
+        self.send_simulated(op, "close")
+        self._release_simulated(op.name)
+
+    def _release_simulated(self, name: str) -> None:
+        for op in self.simulated:
+            if op.name == name:
+                op.incident_id = None
+        self.staff_seats()
+
+    def _later(self, at: float, run: Callable[[], None]) -> None:
+        heapq.heappush(self._steps, _Step(at, next(self._order), run))
+
+    def send_simulated(self, op: SimulatedOperator, kind: str, outcome: str | None = None,
+                       text: str | None = None) -> None:
+        """A simulated operator's action, sent over the transport like a trainee's."""
+        action = OperatorAction.model_validate({
+            "action_id": f"{op.name}-{next(self._actions)}", "operator": op.name, "kind": kind,
+            "incident_id": op.incident_id, "outcome": outcome, "text": text, "simulated": True,
+            "ts": dt.datetime.fromtimestamp(self.wall(), dt.UTC),
+        })
+        self.transport.publish(actions_topic(self.tenant, op.name),
+                               action.model_dump_json().encode(), qos=1)
+
+    # publishing --------------------------------------------------------------------------
+    def publish_incident(self, incident: Incident) -> None:
+        """The incident's state, retained, for every console."""
+        self.transport.publish(incident_topic(self.tenant, str(incident.state.incident_id)),
+                               incident.state.model_dump_json().encode(), qos=1, retain=True)
+
+    def session_state(self) -> SessionState:
+        """The session as it stands: phase, clock, seats, who is on them."""
+        seats = [OperatorSeat(name=name, simulated=False, incident_id=ident)
+                 for name, ident in sorted(self.trainees.items())]
+        seats += [OperatorSeat(name=op.name, simulated=True, incident_id=op.incident_id)
+                  for op in self.simulated]
+        return SessionState(
+            session_id=self.session_id, scenario=self.scenario.name, tenant=self.tenant,
+            start_date=self.scenario.start.isoformat(), start_at=self.training.start_s,
+            end_at=self.training.end_s, phase=self.phase, scenario_at=self.now(),
+            speed=self.speed, ts=dt.datetime.fromtimestamp(self.wall(), dt.UTC),
+            seats=self.seats, operators=tuple(seats),
+        )
+
+    def publish_session(self) -> None:
+        """The session state, retained."""
+        self.transport.publish(session_topic(self.tenant),
+                               self.session_state().model_dump_json().encode(), qos=1,
+                               retain=True)
