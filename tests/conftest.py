@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from devices.mqtt import BrokerAddress
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -14,3 +20,41 @@ SCENARIOS = ROOT / "scenarios"
 def root() -> Path:
     """The project's top folder."""
     return ROOT
+
+
+# --- real MQTT brokers on free ports (see tests/brokers.py) -----------------------------------
+
+
+@pytest.fixture(scope="session")
+def mosquitto_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrokerAddress]:
+    """Mosquitto on a free 127.0.0.1 port, with a test configuration; skipped if not installed."""
+    from tests.brokers import MosquittoBroker, mosquitto_binary
+
+    if mosquitto_binary() is None:
+        pytest.skip("mosquitto is not installed (.ci/run installs Debian's mosquitto)")
+    broker = MosquittoBroker(tmp_path_factory.mktemp("mosquitto"))
+    yield broker.address
+    broker.stop()
+
+
+@pytest.fixture(scope="session")
+def amqtt_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrokerAddress]:
+    """The embedded amqtt broker (``vtsim broker``) on a free 127.0.0.1 port."""
+    from tests.brokers import AmqttBroker
+
+    broker = AmqttBroker(tmp_path_factory.mktemp("amqtt"))
+    yield broker.address
+    broker.stop()
+
+
+@pytest.fixture(params=["mosquitto", "amqtt"])
+def broker(request: pytest.FixtureRequest) -> BrokerAddress:
+    """Each real broker in turn: Mosquitto, then the embedded amqtt broker."""
+    address: BrokerAddress = request.getfixturevalue(f"{request.param}_broker")
+    return address
+
+
+@pytest.fixture
+def tenant() -> str:
+    """A tenant of its own for one test, so that tests sharing a broker never meet."""
+    return f"t{uuid.uuid4().hex[:12]}"

@@ -25,7 +25,7 @@ from sim.errors import ScenarioError
 from sim.loading import load_scenario, staffing_warnings
 from sim.runner import ReplicationOutcome, default_workers, run_replications
 from sim.scenario import Scenario
-from vtsim import __version__
+from vtsim import __version__, mqtt_commands
 
 app = typer.Typer(
     add_completion=False,
@@ -168,6 +168,10 @@ def main_options(
     ] = False,
 ) -> None:
     """vtsim: simulate and measure a welfare-technology response centre."""
+
+
+app.command("broker")(mqtt_commands.broker)
+app.command("centre")(mqtt_commands.centre)
 
 
 def main() -> None:

@@ -1,0 +1,137 @@
+"""Real MQTT brokers for the tests, each on a free port of 127.0.0.1.
+
+:class:`MosquittoBroker` runs Debian's ``mosquitto`` with a configuration written for the test
+(no persistence, a deliberate queue limit). :class:`AmqttBroker` runs the embedded broker
+through ``vtsim broker``, as a vendor would. Both are ready only once an MQTT client has
+connected (never after a fixed sleep), and stop reliably: terminate, then kill.
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Final
+
+from devices.mqtt import BrokerAddress, BrokerUnavailable, MqttTransport
+
+HOST: Final = "127.0.0.1"
+READY_TIMEOUT_S: Final = 20.0
+STOP_TIMEOUT_S: Final = 5.0
+MAX_QUEUED_MESSAGES: Final = 200_000
+"""Mosquitto's default (1000) drops QoS 1 messages to a slow subscriber; the tests do not."""
+
+
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def mosquitto_config(port: int, max_queued: int = MAX_QUEUED_MESSAGES) -> str:
+    """A Mosquitto configuration for one test listener."""
+    return "\n".join([
+        f"listener {port} {HOST}",
+        "allow_anonymous true",
+        "persistence false",
+        f"max_queued_messages {max_queued}",
+        "max_inflight_messages 1000",
+        "log_dest stderr",
+        "log_type error",
+        "log_type warning",
+        "",
+    ])
+
+
+class RunningBroker:
+    """A broker process on a free port; :meth:`stop` ends it."""
+
+    name = "broker"
+
+    def __init__(self, command: list[str], port: int, log: Path) -> None:
+        """Start ``command`` and wait until an MQTT client can connect."""
+        self.address = BrokerAddress(HOST, port)
+        self.log = log
+        with log.open("wb") as out:
+            self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            self.startup_s = self.wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+
+    def wait_ready(self) -> float:
+        """Connect until the broker answers; the seconds it took."""
+        started = time.perf_counter()
+        deadline = started + READY_TIMEOUT_S
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode}: "
+                                   f"{self.log.read_text(errors='replace')[-2000:]}")
+            if try_connect(self.address):
+                return time.perf_counter() - started
+            if time.perf_counter() > deadline:
+                raise RuntimeError(f"{self.name} on {self.address} not ready within "
+                                   f"{READY_TIMEOUT_S} s: {self.log.read_text(errors='replace')}")
+            time.sleep(0.01)
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        """Send ``sig``, wait, kill if needed; the exit code."""
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(STOP_TIMEOUT_S)
+        return self.process.returncode
+
+
+def try_connect(address: BrokerAddress) -> bool:
+    """Whether an MQTT 3.1.1 client can connect to ``address`` right now."""
+    probe = MqttTransport(address, f"probe-{time.time_ns()}", protocol=3, fallback=False)
+    try:
+        probe.connect(timeout=2.0)
+    except BrokerUnavailable:
+        return False
+    probe.close()
+    return True
+
+
+class MosquittoBroker(RunningBroker):
+    """Debian's Mosquitto with a test configuration."""
+
+    name = "mosquitto"
+
+    def __init__(self, folder: Path, max_queued: int = MAX_QUEUED_MESSAGES) -> None:
+        """Write the configuration into ``folder`` and start Mosquitto on a free port."""
+        binary = mosquitto_binary()
+        if binary is None:
+            raise FileNotFoundError("mosquitto is not installed (apt-get install mosquitto)")
+        port = free_port()
+        config = folder / "mosquitto.conf"
+        config.write_text(mosquitto_config(port, max_queued), encoding="utf-8")
+        super().__init__([binary, "-c", str(config)], port, folder / "mosquitto.log")
+
+
+class AmqttBroker(RunningBroker):
+    """The embedded broker, started as ``vtsim broker`` would be."""
+
+    name = "amqtt"
+
+    def __init__(self, folder: Path) -> None:
+        """Start ``python -m vtsim broker`` on a free port."""
+        port = free_port()
+        command = [sys.executable, "-m", "vtsim", "broker", "--host", HOST, "--port", str(port)]
+        super().__init__(command, port, folder / "amqtt.log")
+
+
+def mosquitto_binary() -> str | None:
+    """Path of the ``mosquitto`` binary (Debian puts it in /usr/sbin), or None."""
+    return shutil.which("mosquitto") or shutil.which("mosquitto", path="/usr/sbin:/usr/local/sbin")
