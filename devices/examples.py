@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, Final
 
-from devices.catalog import EventSpec
+from devices.catalog import DEVICE_TYPES, EventSpec
 from devices.messages import SCHEMA_VERSION
 from devices.status import DeviceState
 from devices.topics import EVENTS, STATUS, ack_topic, device_topic, rejected_topic
@@ -42,17 +42,29 @@ def example_message_id(device_id: str, seq: int = EXAMPLE_SEQ) -> str:
     return f"{device_id}-{seq:08d}"
 
 
+def example_seq(spec: EventSpec) -> int:
+    """The example sequence number of an event: :data:`EXAMPLE_SEQ` plus its catalog place."""
+    kind = DEVICE_TYPES.get(spec.device_type)
+    events = list(kind.events) if kind is not None else []
+    return EXAMPLE_SEQ + (events.index(spec.event) if spec.event in events else 0)
+
+
 def example_message(spec: EventSpec) -> dict[str, Any]:
-    """A valid message of one catalog event, with every field's catalog example."""
+    """A valid message of one catalog event, with every field's catalog example.
+
+    The examples of one device kind share the device and differ in ``seq`` and ``message_id``
+    (the event's place in the catalog), so that a file of all of them holds no duplicate.
+    """
     device_id = example_device_id(spec.device_type)
+    seq = example_seq(spec)
     body: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
-        "message_id": example_message_id(device_id),
+        "message_id": example_message_id(device_id, seq),
         "device_id": device_id,
         "device_type": spec.device_type,
         "event": spec.event,
         "ts": EXAMPLE_TS,
-        "seq": EXAMPLE_SEQ,
+        "seq": seq,
     }
     body.update((field.name, field.example) for field in spec.fields)
     return body

@@ -25,7 +25,7 @@ from sim.errors import ScenarioError
 from sim.loading import load_scenario, staffing_warnings
 from sim.runner import ReplicationOutcome, default_workers, run_replications
 from sim.scenario import Scenario
-from vtsim import __version__, mqtt_commands
+from vtsim import __version__, contract_commands, mqtt_commands
 
 app = typer.Typer(
     add_completion=False,
@@ -172,6 +172,8 @@ def main_options(
 
 app.command("broker")(mqtt_commands.broker)
 app.command("centre")(mqtt_commands.centre)
+app.command("schema")(contract_commands.schema)
+app.command("validate")(contract_commands.validate)
 
 
 def main() -> None:
