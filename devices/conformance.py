@@ -17,9 +17,18 @@ from typing import Any, Final, Literal, TypeAlias
 from pydantic import ValidationError
 
 from devices.catalog import DEVICE_TYPES
-from devices.codec import DEFAULT_LIMITS, Accepted, Limits, Rejected, decode_message, format_ts
+from devices.codec import (
+    DEFAULT_LIMITS,
+    Accepted,
+    Limits,
+    Rejected,
+    StatusAccepted,
+    decode_message,
+    decode_status,
+    format_ts,
+)
 from devices.messages import MESSAGE_ADAPTER, DeviceMessage
-from devices.topics import STATUS, STATUS_OFFLINE, STATUS_ONLINE, parse_device_topic
+from devices.topics import STATUS, parse_device_topic
 
 Verdict: TypeAlias = Literal["pass", "fail", "not_observed"]
 
@@ -38,7 +47,6 @@ REQUIREMENTS: Final = {
 MAX_EVIDENCE: Final = 8
 """Most evidence lines listed per requirement; the rest are counted."""
 
-STATUS_PAYLOADS: Final = (STATUS_ONLINE, STATUS_OFFLINE)
 TOPIC_REASONS: Final = ("topic_mismatch", "bad_topic")
 CONTRACT_QOS: Final = 1
 
@@ -107,6 +115,7 @@ class Sorted:
 
     events: list[Observation] = field(default_factory=list)
     status: list[Observation] = field(default_factory=list)
+    status_verdicts: list[StatusAccepted | Rejected] = field(default_factory=list)
     other: list[Observation] = field(default_factory=list)
     verdicts: list[Accepted | Rejected] = field(default_factory=list)
     valid: list[EventMessage] = field(default_factory=list)
@@ -201,6 +210,7 @@ def sort_observations(observations: Iterable[Observation], device_id: str) -> So
             seen.other.append(observation)
         elif parsed.channel == STATUS:
             seen.status.append(observation)
+            seen.status_verdicts.append(decode_status(observation.topic, observation.payload))
         else:
             add_event(seen, observation)
     return seen
@@ -387,10 +397,16 @@ def periodic_times(seen: Sorted, periodic: list[str]) -> list[float]:
 
 def offline_time(seen: Sorted) -> float | None:
     """When a live ``offline`` status arrived (the device stopped), if it did."""
-    for observation in seen.status:
-        if not observation.retain and observation.payload == STATUS_OFFLINE:
+    for observation, state in states(seen):
+        if not observation.retain and state == "offline":
             return observation.received_at
     return None
+
+
+def states(seen: Sorted) -> list[tuple[Observation, str]]:
+    """Every valid status message with the state it says (``online`` or ``offline``)."""
+    return [(o, v.status.status) for o, v in zip(seen.status, seen.status_verdicts, strict=True)
+            if isinstance(v, StatusAccepted)]
 
 
 def judge_gaps(times: list[float], bounds: tuple[float, float], started_at: float,
@@ -421,16 +437,16 @@ def check_retained_status(seen: Sorted) -> Finding:
     """On subscribe the broker holds the device's status, and it says ``online``."""
     bad = bad_status_payloads(seen)
     if bad:
-        return Finding("retained_status", "fail", "status payload is not 'online' or 'offline'",
+        return Finding("retained_status", "fail", f"{len(bad)} status message(s) rejected",
                        limit_evidence(bad))
-    retained = [o for o in seen.status if o.retain]
-    if retained and retained[-1].payload == STATUS_ONLINE:
+    retained = [(o, state) for o, state in states(seen) if o.retain]
+    if retained and retained[-1][1] == "online":
         return Finding("retained_status", "pass", f"retained status 'online' at "
-                       f"{format_ts(retained[-1].received_at)}")
+                       f"{format_ts(retained[-1][0].received_at)}")
     if retained:
         return not_observed("retained_status", "the retained status says 'offline': the device "
                             "was not connected when the watch began")
-    if any(o.payload == STATUS_ONLINE for o in seen.status):
+    if any(state == "online" for _, state in states(seen)):
         return not_observed("retained_status", "no status on subscribe; the device came online "
                             "during the watch (a live message does not show its retain flag): "
                             "watch again while the device is connected")
@@ -442,9 +458,9 @@ def check_last_will(seen: Sorted) -> Finding:
     """An ``offline`` status arrived when the device's session ended (or was retained)."""
     bad = bad_status_payloads(seen)
     if bad:
-        return Finding("last_will", "fail", "status payload is not 'online' or 'offline'",
+        return Finding("last_will", "fail", f"{len(bad)} status message(s) rejected",
                        limit_evidence(bad))
-    offline = [o for o in seen.status if o.payload == STATUS_OFFLINE]
+    offline = [o for o, state in states(seen) if state == "offline"]
     if not offline:
         return not_observed("last_will", "the device stayed connected; to test the will, cut "
                             "its power or network (no clean disconnect) while watching: the "
@@ -461,9 +477,10 @@ def check_last_will(seen: Sorted) -> Finding:
 
 
 def bad_status_payloads(seen: Sorted) -> list[str]:
-    """Status messages whose payload is neither ``online`` nor ``offline``."""
-    return [f"{stamp(o)}: status {o.payload[:40]!r}" for o in seen.status
-            if o.payload not in STATUS_PAYLOADS]
+    """Status messages the contract rejects (an empty payload only clears a retained status)."""
+    return [f"{stamp(o)}: {v.describe()}"
+            for o, v in zip(seen.status, seen.status_verdicts, strict=True)
+            if isinstance(v, Rejected) and o.payload]
 
 
 def check_clock_skew(seen: Sorted, limits: Limits) -> Finding:

@@ -8,7 +8,7 @@ import numpy as np
 import orjson
 import pytest
 
-from devices.codec import Limits
+from devices.codec import Limits, encode_status, format_ts
 from devices.conformance import (
     MAX_EVIDENCE,
     REQUIREMENTS,
@@ -19,7 +19,8 @@ from devices.conformance import (
 )
 from devices.medicine_dispenser import MedicineDispenser
 from devices.safety_alarm import SafetyAlarm
-from devices.topics import STATUS, STATUS_OFFLINE, STATUS_ONLINE
+from devices.status import DeviceState
+from devices.topics import STATUS
 
 T0 = 1_790_000_000.0
 """Watch start (receiver clock, UNIX seconds)."""
@@ -34,8 +35,14 @@ class Alarm:
         self.rng = np.random.default_rng(3)
         self.seen: list[Observation] = []
 
-    def status(self, payload: bytes, at: float, *, retain: bool = False) -> None:
-        """A status message received at ``at``."""
+    def status(self, state: DeviceState, at: float, *, retain: bool = False) -> None:
+        """A status message saying ``state``, set and received at ``at``."""
+        payload = encode_status(self.device.device_type, self.device.device_id, state,
+                                format_ts(at))
+        self.raw_status(payload, at, retain=retain)
+
+    def raw_status(self, payload: bytes, at: float, *, retain: bool = False) -> None:
+        """Any payload on the device's status topic."""
         self.seen.append(Observation(self.device.topic(STATUS), payload, 1, retain, at))
 
     def event(self, event: str, at: float, *, qos: int = 1, skew: float = 0.0) -> bytes:
@@ -52,12 +59,12 @@ class Alarm:
 
     def well_behaved(self, hours: int = 3) -> None:
         """Online on subscribe, a heartbeat every hour and a button press, then cut off."""
-        self.status(STATUS_ONLINE, T0 + 0.01, retain=True)
+        self.status("online", T0 + 0.01, retain=True)
         self.event("heartbeat", T0 + 600)
         self.event("button_need", T0 + 900)
         for hour in range(1, hours):
             self.event("heartbeat", T0 + 600 + hour * HOUR)
-        self.status(STATUS_OFFLINE, T0 + hours * HOUR)
+        self.status("offline", T0 + hours * HOUR)
 
 
 def judge(alarm: Alarm, *, end: float = T0 + 3 * HOUR, interval: float | None = HOUR,
@@ -230,7 +237,7 @@ def test_a_message_id_reused_with_another_seq_fails() -> None:
 
 def test_a_missed_heartbeat_fails_with_the_gap() -> None:
     alarm = Alarm()
-    alarm.status(STATUS_ONLINE, T0, retain=True)
+    alarm.status("online", T0, retain=True)
     for hour in (0, 1, 3):
         alarm.event("heartbeat", T0 + 600 + hour * HOUR)
     verdict, summary, evidence = finding(judge(alarm, end=T0 + 4 * HOUR), "heartbeat")
@@ -298,7 +305,7 @@ def test_no_retained_status_fails() -> None:
 
 def test_a_retained_offline_status_leaves_the_online_check_open_and_shows_the_will() -> None:
     alarm = Alarm()
-    alarm.status(STATUS_OFFLINE, T0, retain=True)
+    alarm.status("offline", T0, retain=True)
     report = judge(alarm)
     assert finding(report, "retained_status")[0] == "not_observed"
     verdict, summary, _ = finding(report, "last_will")
@@ -307,23 +314,37 @@ def test_a_retained_offline_status_leaves_the_online_check_open_and_shows_the_wi
 
 def test_a_device_coming_online_during_the_watch_cannot_show_its_retain_flag() -> None:
     alarm = Alarm()
-    alarm.status(STATUS_ONLINE, T0 + 60)
+    alarm.status("online", T0 + 60)
     verdict, summary, _ = finding(judge(alarm), "retained_status")
     assert verdict == "not_observed" and "came online during the watch" in summary
 
 
-def test_a_status_payload_other_than_online_or_offline_fails_both_status_checks() -> None:
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [(b"online", "not_json"), (b'{"device_type": "safety_alarm", "status": "up"}', "schema")],
+)
+def test_a_status_payload_the_contract_rejects_fails_both_status_checks(
+    payload: bytes, reason: str
+) -> None:
     alarm = Alarm()
-    alarm.status(b'{"state": "up"}', T0, retain=True)
+    alarm.raw_status(payload, T0, retain=True)
     report = judge(alarm)
     assert finding(report, "retained_status")[0] == "fail"
-    verdict, _, evidence = finding(report, "last_will")
-    assert verdict == "fail" and "b'{\"state\": \"up\"}'" in evidence[0]
+    verdict, summary, evidence = finding(report, "last_will")
+    assert verdict == "fail" and summary == "1 status message(s) rejected"
+    assert f": {reason} at" in evidence[0]
+
+
+def test_an_empty_retained_status_only_clears_it() -> None:
+    alarm = Alarm()
+    alarm.raw_status(b"", T0, retain=True)
+    assert finding(judge(alarm), "retained_status")[0] == "fail"
+    assert finding(judge(alarm), "last_will")[0] == "not_observed"
 
 
 def test_a_device_that_stays_connected_does_not_show_its_will() -> None:
     alarm = Alarm()
-    alarm.status(STATUS_ONLINE, T0, retain=True)
+    alarm.status("online", T0, retain=True)
     verdict, summary, _ = finding(judge(alarm), "last_will")
     assert verdict == "not_observed" and "cut its power or network" in summary
 
