@@ -30,8 +30,9 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersi
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
+from devices.codec import encode_status, format_ts
 from devices.mqtt import BrokerAddress, BrokerUnavailable, MqttError
-from devices.topics import STATUS_OFFLINE, STATUS_ONLINE
+from devices.status import DeviceState
 
 TICK_S: Final = 1.0
 """How often keep-alive and reconnection are looked after."""
@@ -52,8 +53,13 @@ class SessionSpec:
     """One device's session: its client id and the retained status topic its will covers."""
 
     device_id: str
+    device_type: str
     client_id: str
     status_topic: str
+
+    def status(self, state: DeviceState) -> bytes:
+        """The device's status message saying ``state``, stamped now."""
+        return encode_status(self.device_type, self.device_id, state, format_ts(time.time()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +91,11 @@ class Session:
 
 
 class DeviceSessions:
-    """MQTT sessions for many devices: last will, retained ``online``, QoS 1 publishing."""
+    """MQTT sessions for many devices: last will, retained ``online``, QoS 1 publishing.
+
+    Status messages follow the contract (:class:`devices.status.DeviceStatus`): ``online``
+    retained at every connect, ``offline`` as the last will and before a clean disconnect.
+    """
 
     def __init__(
         self,
@@ -142,7 +152,7 @@ class DeviceSessions:
         client.on_publish = self._on_publish
         login(client, self.address)
         if spec is not None:
-            client.will_set(spec.status_topic, STATUS_OFFLINE, qos=1, retain=True)
+            client.will_set(spec.status_topic, spec.status("offline"), qos=1, retain=True)
         return session
 
     def listen(self, pattern: str, listener: Listener, client_id: str, qos: int = 1) -> None:
@@ -254,7 +264,8 @@ class DeviceSessions:
             return False
         for device_id, session in self._sessions.items():
             if session.spec is not None:
-                self.publish(device_id, session.spec.status_topic, STATUS_OFFLINE, retain=True)
+                self.publish(device_id, session.spec.status_topic,
+                             session.spec.status("offline"), retain=True)
         flushed = self.flush(timeout)
         with self._state:
             self._closing = True
@@ -347,6 +358,9 @@ class DeviceSessions:
 
     def _reconnect(self, session: Session) -> None:
         """Try to reconnect a lost session; back off if the broker is still away."""
+        if session.spec is not None:
+            session.client.will_set(session.spec.status_topic, session.spec.status("offline"),
+                                    qos=1, retain=True)
         try:
             session.client.reconnect()
         except (OSError, ssl.SSLError) as error:
@@ -408,7 +422,8 @@ class DeviceSessions:
         if session.spec is not None:
             with self._state:
                 self._counts["sent"] += 1
-            self._publish_now(client, session.spec.status_topic, STATUS_ONLINE, 1, True)
+            self._publish_now(client, session.spec.status_topic, session.spec.status("online"),
+                              1, True)
         for pattern, qos in session.subscriptions:
             client.subscribe(pattern, qos=qos)
 
