@@ -73,7 +73,7 @@ class Expectations:
     interval_tolerance: float = 0.1
     """Relative tolerance on each heartbeat gap."""
     interval_slack_s: float = 5.0
-    """Absolute slack on each heartbeat gap, for network and broker delays."""
+    """Absolute slack on each heartbeat gap for network delays (at most the relative one)."""
     limits: Limits = DEFAULT_LIMITS
 
     def interval_bounds(self) -> tuple[float, float] | None:
@@ -81,7 +81,8 @@ class Expectations:
         interval = self.heartbeat_interval_s
         if interval is None:
             return None
-        spread = interval * self.interval_tolerance + self.interval_slack_s
+        relative = interval * self.interval_tolerance
+        spread = relative + min(self.interval_slack_s, relative)
         return max(0.0, interval - spread), interval + spread
 
 

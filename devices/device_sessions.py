@@ -68,6 +68,7 @@ class SessionStats:
 
     sessions: int
     connected: int
+    """Device sessions up (listener sessions are not counted)."""
     sent: int
     acknowledged: int
     errors: int
@@ -205,6 +206,10 @@ class DeviceSessions:
         """Sessions up right now (read under the lock)."""
         return sum(1 for s in self._all() if s.connected)
 
+    def _devices_connected(self) -> int:
+        """Device sessions up right now (read under the lock)."""
+        return sum(1 for s in self._sessions.values() if s.connected)
+
     # --- publishing (any thread) --------------------------------------------------------------
 
     def publish(self, device_id: str, topic: str, payload: bytes, *, qos: int = 1,
@@ -250,7 +255,7 @@ class DeviceSessions:
     def stats(self) -> SessionStats:
         """A snapshot of the counters."""
         with self._state:
-            return SessionStats(sessions=len(self._sessions), connected=self._connected(),
+            return SessionStats(sessions=len(self._sessions), connected=self._devices_connected(),
                                 last_error=self._last_error, **self._counts)
 
     # --- ending -------------------------------------------------------------------------------

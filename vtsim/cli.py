@@ -25,7 +25,8 @@ from sim.errors import ScenarioError
 from sim.loading import load_scenario, staffing_warnings
 from sim.runner import ReplicationOutcome, default_workers, run_replications
 from sim.scenario import Scenario
-from vtsim import __version__, contract_commands, mqtt_commands
+from vtsim import __version__, benefit_commands, contract_commands, emulate_commands, mqtt_commands
+from vtsim import training_commands
 
 app = typer.Typer(
     add_completion=False,
@@ -174,6 +175,15 @@ app.command("broker")(mqtt_commands.broker)
 app.command("centre")(mqtt_commands.centre)
 app.command("schema")(contract_commands.schema)
 app.command("validate")(contract_commands.validate)
+app.command("emulate")(emulate_commands.emulate)
+app.command("conformance")(emulate_commands.conformance)
+app.command("train")(training_commands.train)
+app.command("control")(training_commands.control)
+app.command("record")(training_commands.record)
+app.command("replay")(training_commands.replay_command)
+app.command("debrief")(training_commands.debrief)
+app.command("compare")(benefit_commands.compare)
+app.command("report")(benefit_commands.report)
 
 
 def main() -> None:
