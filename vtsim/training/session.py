@@ -158,8 +158,8 @@ class TrainingSession:
             return
         first, *others = self._pumps
         for pump in others:
-            pump.drain()  # type: ignore[attr-defined]
-        first.drain(timeout=wait)  # type: ignore[attr-defined]
+            pump.drain()
+        first.drain(timeout=wait)
 
     def _publish_queued(self) -> None:
         while True:
