@@ -25,8 +25,14 @@ from sim.errors import ScenarioError
 from sim.loading import load_scenario, staffing_warnings
 from sim.runner import ReplicationOutcome, default_workers, run_replications
 from sim.scenario import Scenario
-from vtsim import __version__, benefit_commands, contract_commands, emulate_commands, mqtt_commands
-from vtsim import training_commands
+from vtsim import (
+    __version__,
+    benefit_commands,
+    contract_commands,
+    emulate_commands,
+    mqtt_commands,
+    training_commands,
+)
 
 app = typer.Typer(
     add_completion=False,
