@@ -96,7 +96,7 @@ BENEFIT_METRICS: tuple[MetricSpec, ...] = (
     MetricSpec("quality.answer.mean_s", "s", "Mean answer time in the response centre."),
     MetricSpec("quality.answer.within_{target}", "share",
                "Share of alarms answered within each target of targets.answer_within."),
-    MetricSpec("quality.visits.response_mean_s", "s",
+    MetricSpec("quality.visits.response_mean_min", "min",
                "Mean visit response time (alarm to field worker at the home)."),
     MetricSpec("quality.visits.within_{target}", "share",
                "Share of alarm visits on site within each target of targets.visit_within."),
@@ -352,7 +352,7 @@ def quality_figures(scenario: Scenario, log: RunLog, incidents: list[IncidentRec
     """Answer and visit times against target, missed doses caught, people found by GPS."""
     run = replication_metrics(scenario, log)
     out = {"quality.answer.mean_s": run["answer.mean_s"],
-           "quality.visits.response_mean_s": run["visits.response_mean_s"]}
+           "quality.visits.response_mean_min": run["visits.response_mean_s"] / 60}
     for target in scenario.targets.answer_within:
         key = f"within_{format_duration(target)}"
         out[f"quality.answer.{key}"] = run[f"answer.{key}"]
