@@ -44,6 +44,8 @@ MAX_MESSAGE_IDS: Final = 65_535
 """paho's message ids are 16 bit: at most this many QoS 1/2 messages can be unacknowledged."""
 UNSUPPORTED_PROTOCOL: Final = (0x84, 0x01)
 """CONNACK codes for "unsupported protocol version" (MQTT 5, MQTT 3.1.1)."""
+MQTT5_ANSWER_WAIT_S: Final = 3.0
+"""How long an MQTT 5 CONNECT may go unanswered before MQTT 3.1.1 is tried (with fallback)."""
 MID_RETRIES: Final = 3
 ROUTE_CACHE_LIMIT: Final = 100_000
 SHARED_PREFIX: Final = "$share/"
@@ -256,6 +258,7 @@ class MqttTransport:
         self._subacks: dict[int, list[ReasonCode]] = {}
         self._resubscriptions: set[int] = set()
         self._connack: ReasonCode | None = None
+        self._dropped_unanswered = False
         self._connected = False
         self._connections = 0
         self._closed = False
@@ -309,11 +312,12 @@ class MqttTransport:
     def connect(self, timeout: float = 10.0) -> None:
         """Connect, wait for the broker's answer, and subscribe the filters given so far.
 
-        A broker that refuses MQTT 5 as an unsupported protocol is tried again with MQTT 3.1.1
-        (unless ``fallback=False``); :attr:`protocol` then says 3.
+        A broker that refuses MQTT 5 as an unsupported protocol, or leaves an MQTT 5 CONNECT
+        unanswered for a few seconds (amqtt does, given a last will), is tried again with MQTT
+        3.1.1 (unless ``fallback=False``); :attr:`protocol` then says 3.
         """
         try:
-            self._connect_once(timeout)
+            self._connect_once(min(timeout, MQTT5_ANSWER_WAIT_S) if self._fallback else timeout)
         except BrokerRefused as refused:
             if not (refused.unsupported_protocol and self._fallback):
                 raise
@@ -326,6 +330,7 @@ class MqttTransport:
         self._fallback = False
         with self._state:
             self._connack = None
+            self._dropped_unanswered = False
         self._client = self._make_client()
 
     def _connect_once(self, timeout: float) -> None:
@@ -369,10 +374,14 @@ class MqttTransport:
     def _await_connack(self, timeout: float) -> None:
         """Wait for CONNACK; raise on silence or refusal (and stop the network thread)."""
         with self._state:
-            self._state.wait_for(lambda: self._connack is not None, timeout)
-            answer = self._connack
+            self._state.wait_for(
+                lambda: self._connack is not None or self._dropped_unanswered, timeout
+            )
+            answer, dropped = self._connack, self._dropped_unanswered
         if answer is None:
             self._stop_loop()
+            if dropped or self._fallback:
+                raise self._dropped()
             raise self._unreachable(f"no answer to CONNECT within {timeout:g} s")
         if answer.is_failure:
             self._stop_loop()
@@ -397,6 +406,20 @@ class MqttTransport:
             f"the MQTT broker at {self.address} refused the connection: {answer}.{hint}",
             answer.value,
             unsupported_protocol=unsupported,
+        )
+
+    def _dropped(self) -> BrokerRefused:
+        """The error for a broker that dropped or ignored CONNECT without answering.
+
+        Some MQTT 3.1.1 brokers (amqtt, given a last will) treat an MQTT 5 CONNECT this way, so
+        with MQTT 5 this counts as an unsupported protocol.
+        """
+        return BrokerRefused(
+            f"the MQTT broker at {self.address} did not answer the connection "
+            f"(MQTT {'5' if self.protocol == 5 else '3.1.1'}); check its log, the client id "
+            "and the credentials",
+            -1,
+            unsupported_protocol=self.protocol == 5,
         )
 
     def _stop_loop(self) -> None:
@@ -636,6 +659,8 @@ class MqttTransport:
         """Record that the connection is down (paho reconnects by itself)."""
         with self._state:
             self._connected = False
+            if self._connack is None:
+                self._dropped_unanswered = True
             if reason.is_failure:
                 self._last_error = f"disconnected: {reason}"
             self._state.notify_all()

@@ -109,12 +109,13 @@ class MosquittoBroker(RunningBroker):
 
     name = "mosquitto"
 
-    def __init__(self, folder: Path, max_queued: int = MAX_QUEUED_MESSAGES) -> None:
-        """Write the configuration into ``folder`` and start Mosquitto on a free port."""
+    def __init__(self, folder: Path, max_queued: int = MAX_QUEUED_MESSAGES,
+                 port: int | None = None) -> None:
+        """Write the configuration into ``folder``; start Mosquitto on ``port`` (or a free one)."""
         binary = mosquitto_binary()
         if binary is None:
             raise FileNotFoundError("mosquitto is not installed (apt-get install mosquitto)")
-        port = free_port()
+        port = port or free_port()
         config = folder / "mosquitto.conf"
         config.write_text(mosquitto_config(port, max_queued), encoding="utf-8")
         super().__init__([binary, "-c", str(config)], port, folder / "mosquitto.log")

@@ -217,19 +217,18 @@ class LiveCentre:
 
     def _judge(self, topic: str, payload: bytes) -> Answer:
         """The centre's verdict on one message, answered on the centre topics."""
+        if self.tenant is not None and topic_tenant(topic) != self.tenant:
+            return Answer(topic, "bad_topic", None, None, None,
+                          f"not a topic of tenant {self.tenant!r}; not answered", None)
         verdict = decode_message(topic, payload, now_epoch_s=self._clock(), limits=self._limits)
         if isinstance(verdict, Rejected):
             return self._answer_rejection(topic, None, verdict)
         return self._judge_accepted(verdict)
 
     def _judge_accepted(self, verdict: Accepted) -> Answer:
-        """The centre's own checks on a valid message: tenant, then duplicate."""
+        """The centre's own check on a valid message: is it a duplicate?"""
         topic, message = verdict.topic, verdict.message
-        tenant = topic.split("/")[2]
-        if self.tenant is not None and tenant != self.tenant:
-            return self._answer_rejection(topic, message, Rejected(
-                topic, "bad_topic", "", f"a topic of tenant {self.tenant!r} (the centre's)",
-                preview(topic)))
+        tenant = topic.split("/")[2]  # an accepted topic has a valid tenant level
         if self._memory.check_in((tenant, message.device_id, message.message_id)):
             return self._answer_rejection(topic, message, Rejected(
                 topic, "schema", "message_id", "an id not used before by this device "
@@ -348,6 +347,12 @@ class LiveCentre:
 def valid_level(level: str) -> bool:
     """Whether a topic level can be a tenant or device id in the centre's topics."""
     return LEVEL.fullmatch(level) is not None
+
+
+def topic_tenant(topic: str) -> str | None:
+    """The tenant level of a ``vt/v1/{tenant}/...`` topic, or None."""
+    levels = topic.split("/", 3)
+    return levels[2] if len(levels) > 3 and levels[0] == "vt" and levels[1] == "v1" else None
 
 
 def answer_address(topic: str, message: DeviceMessage | None) -> tuple[str | None, str | None]:
