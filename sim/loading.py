@@ -16,6 +16,7 @@ from devices.catalog import DEVICE_TYPES, EventSpec
 from sim.errors import Problem, ScenarioError
 from sim.overrides import is_fleet_alias, set_fleet_users
 from sim.scenario import EventConfig, Scenario
+from sim.script import check_training
 from sim.shifts import operators_on_duty
 
 BUILTIN_PROFILES = {"flat": (1.0,) * 24}
@@ -142,6 +143,7 @@ def check_references(scenario: Scenario, file: str) -> Iterator[Problem]:
     yield from _check_users(scenario, file)
     yield from _check_devices(scenario, file)
     yield from _check_zones(scenario, file)
+    yield from check_training(scenario, file)
 
 
 def _check_profiles(scenario: Scenario, file: str) -> Iterator[Problem]:
