@@ -47,6 +47,9 @@ REQUIREMENTS: Final = {
 MAX_EVIDENCE: Final = 8
 """Most evidence lines listed per requirement; the rest are counted."""
 
+QOS_2_NOTE: Final = ("QoS 2 means a publisher at QoS 2, or a broker that delivers at the "
+                     "subscription's QoS instead of the publisher's (amqtt 0.12 does): "
+                     "judge QoS on Mosquitto")
 TOPIC_REASONS: Final = ("topic_mismatch", "bad_topic")
 CONTRACT_QOS: Final = 1
 
@@ -299,9 +302,10 @@ def check_qos(seen: Sorted) -> Finding:
         return not_observed("qos", "no events message received")
     wrong = [f"{stamp(o)}: QoS {o.qos}" for o in seen.events if o.qos != CONTRACT_QOS]
     counts = count_by_qos(seen.events)
+    note = [QOS_2_NOTE] if any(o.qos == 2 for o in seen.events) else []
     if wrong:
         return Finding("qos", "fail", f"{len(wrong)} of {len(seen.events)} events not at QoS 1 "
-                       f"({counts})", limit_evidence(wrong))
+                       f"({counts})", (*note, *limit_evidence(wrong)))
     return Finding("qos", "pass", f"all {len(seen.events)} events at QoS 1")
 
 

@@ -181,7 +181,8 @@ def test_events_at_another_qos_than_one_fail(qos: int) -> None:
     verdict, summary, evidence = finding(judge(alarm), "qos")
     assert verdict == "fail"
     assert f"QoS {qos}: 1" in summary and "QoS 1: 4" in summary
-    assert evidence[0].endswith(f"QoS {qos}")
+    assert evidence[-1].endswith(f"QoS {qos}")
+    assert ("amqtt" in evidence[0]) is (qos == 2)
 
 
 # --- sequence -------------------------------------------------------------------------------

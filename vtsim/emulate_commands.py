@@ -119,6 +119,9 @@ def conformance(
     ] = None,
     json_file: Annotated[Path | None, typer.Option("--json", help="Also write JSON here.")]
     = None,
+    tolerance: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Relative tolerance on heartbeat gaps.")
+    ] = 0.1,
 ) -> None:
     """Watch one device on a broker and judge its messages against the contract (exit 1: fail)."""
     from devices.conformance import Expectations, evaluate
@@ -151,7 +154,7 @@ def conformance(
         found, source = (fixed, "--interval") if fixed else expected_interval(seen, scenario_file)
     except ScenarioError as exc:
         raise fail(console, str(exc), EXIT_BAD_INPUT) from None
-    report = evaluate(seen, Expectations(device_id, found), started, ended)
+    report = evaluate(seen, Expectations(device_id, found, tolerance), started, ended)
     console.print(report_table(report))
     console.print(f"heartbeat interval: {'unknown' if found is None else f'{found:g} s'} "
                   f"({source})", highlight=False)
