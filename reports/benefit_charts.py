@@ -8,6 +8,7 @@ id salt per chart so that several SVGs in one page never share an element id.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,8 @@ from sim.durations import format_duration
 BLUE, ORANGE, GREEN, GREY, RED = "#1f5f99", "#d9822b", "#3a8a4f", "#7f7f7f", "#b03a2e"
 SIZE = (7.5, 3.8)
 MILLION = 1e6
+METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL)
+"""matplotlib's RDF block (namespaces only, nothing loaded); left out of the inline SVG."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +58,7 @@ def to_svg(chart: Chart) -> str:
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": f"vtsim-{chart.ident}"}):
         chart.figure.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
     svg = buffer.getvalue()
-    return svg[svg.index("<svg"):]
+    return METADATA.sub("", svg[svg.index("<svg"):])
 
 
 def to_png(chart: Chart, dpi: int = 150) -> bytes:

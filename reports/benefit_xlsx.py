@@ -1,7 +1,7 @@
 """The benefit report as a spreadsheet: one sheet per table, plus a sheet of figure sources.
 
-Figure cells hold the exact number from ``metrics.json`` with a number format (so they can be
-computed with); the last sheet lists every figure cell with its key, year and statistic.
+Figure cells hold the number from ``metrics.json`` (to the 15 significant digits a spreadsheet
+keeps) with a number format, so they can be computed with; the last sheet lists every figure cell with its key, year and statistic.
 """
 
 from __future__ import annotations
@@ -51,6 +51,11 @@ def write_sheet(book: Workbook, table: Table, sources: list[tuple[str, str, str,
         sheet.column_dimensions[get_column_letter(c)].width = 44 if c == 1 else 18
 
 
+def excel_number(value: float | None) -> float | None:
+    """The value to 15 significant digits, the precision a spreadsheet keeps."""
+    return None if value is None else float(f"{value:.15g}")
+
+
 def put(sheet: Any, row: int, column: int, cell: Cell,
         sources: list[tuple[str, str, str, str, str]]) -> None:
     """Write a cell: the number for a figure (and note its source), else the text."""
@@ -58,6 +63,6 @@ def put(sheet: Any, row: int, column: int, cell: Cell,
     if not cell.is_figure:
         target.value = cell.text
         return
-    target.value = cell.value
+    target.value = excel_number(cell.value)
     target.number_format = FORMATS.get(cell.unit, DEFAULT_FORMAT)
     sources.append((sheet.title, target.coordinate, cell.key, cell.year, cell.stat))
