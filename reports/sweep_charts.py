@@ -9,11 +9,13 @@ matplotlib's object interface (no pyplot, no display), as PNG and SVG.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from matplotlib.figure import Figure as Chart
+from matplotlib.ticker import MaxNLocator
 
 from reports.sweep_tables import PointSummary, attainment_keys
 
@@ -38,9 +40,14 @@ def attainment_chart(summaries: Sequence[PointSummary], folder: Path,
         return []
     paths = [path for path, _ in summaries[0].point.settings]
     x = x_path(paths, summaries)
-    chart = Chart(figsize=(5.0 * len(keys), 4.0), layout="constrained")
-    for axes, key in zip(chart.subplots(1, len(keys), squeeze=False)[0], keys, strict=True):
+    columns = min(3, len(keys))
+    rows = math.ceil(len(keys) / columns)
+    chart = Chart(figsize=(5.0 * columns, 4.0 * rows), layout="constrained")
+    panels = chart.subplots(rows, columns, squeeze=False).flatten()
+    for axes, key in zip(panels, keys, strict=False):
         draw_panel(axes, summaries, key, x, [p for p in paths if p != x])
+    for axes in panels[len(keys):]:
+        axes.set_visible(False)
     folder.mkdir(parents=True, exist_ok=True)
     written = [folder / f"{stem}.png", folder / f"{stem}.svg"]
     chart.savefig(written[0], dpi=120)
@@ -64,6 +71,7 @@ def draw_panel(axes: Any, summaries: Sequence[PointSummary], key: str, x: str,
         axes.fill_between(positions, low, high, alpha=0.2)
         if positions is not xs:
             axes.set_xticks(positions, [str(v) for v in xs])
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_title(title_of(key))
     axes.set_xlabel(x)
     axes.set_ylabel("% within target (95 % CI band)")

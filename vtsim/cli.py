@@ -31,6 +31,7 @@ from vtsim import (
     contract_commands,
     emulate_commands,
     mqtt_commands,
+    sizing_commands,
     training_commands,
 )
 
@@ -190,6 +191,8 @@ app.command("replay")(training_commands.replay_command)
 app.command("debrief")(training_commands.debrief)
 app.command("compare")(benefit_commands.compare)
 app.command("report")(benefit_commands.report)
+app.command("sweep")(sizing_commands.sweep)
+app.command("size")(sizing_commands.size)
 
 
 def main() -> None:
