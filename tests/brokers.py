@@ -8,6 +8,7 @@ connected (never after a fixed sleep), and stop reliably: terminate, then kill.
 
 from __future__ import annotations
 
+import getpass
 import shutil
 import signal
 import socket
@@ -34,11 +35,13 @@ def free_port() -> int:
         return port
 
 
-def mosquitto_config(port: int, max_queued: int = MAX_QUEUED_MESSAGES) -> str:
-    """A Mosquitto configuration for one test listener."""
+def mosquitto_config(port: int, max_queued: int = MAX_QUEUED_MESSAGES, extra: str = "") -> str:
+    """A Mosquitto configuration for one test listener (``extra`` lines: passwords, ACL)."""
     return "\n".join([
         f"listener {port} {HOST}",
-        "allow_anonymous true",
+        "allow_anonymous false" if "password_file" in extra else "allow_anonymous true",
+        extra,
+        f"user {getpass.getuser()}",  # as root, Mosquitto would switch to an unprivileged user
         "persistence false",
         f"max_queued_messages {max_queued}",
         "max_inflight_messages 1000",
@@ -54,9 +57,11 @@ class RunningBroker:
 
     name = "broker"
 
-    def __init__(self, command: list[str], port: int, log: Path) -> None:
-        """Start ``command`` and wait until an MQTT client can connect."""
+    def __init__(self, command: list[str], port: int, log: Path,
+                 login: tuple[str, str] | None = None) -> None:
+        """Start ``command`` and wait until an MQTT client (with ``login``) can connect."""
         self.address = BrokerAddress(HOST, port)
+        self.login = login
         self.log = log
         with log.open("wb") as out:
             self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
@@ -74,7 +79,7 @@ class RunningBroker:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.process.returncode}: "
                                    f"{self.log.read_text(errors='replace')[-2000:]}")
-            if try_connect(self.address):
+            if try_connect(self.address, self.login):
                 return time.perf_counter() - started
             if time.perf_counter() > deadline:
                 raise RuntimeError(f"{self.name} on {self.address} not ready within "
@@ -93,8 +98,11 @@ class RunningBroker:
         return self.process.returncode
 
 
-def try_connect(address: BrokerAddress) -> bool:
-    """Whether an MQTT 3.1.1 client can connect to ``address`` right now."""
+def try_connect(address: BrokerAddress, login: tuple[str, str] | None = None) -> bool:
+    """Whether an MQTT 3.1.1 client (with ``login``) can connect to ``address`` right now."""
+    if login is not None:
+        address = BrokerAddress(address.host, address.port, username=login[0],
+                                password=login[1])
     probe = MqttTransport(address, f"probe-{time.time_ns()}", protocol=3, fallback=False)
     try:
         probe.connect(timeout=2.0)
@@ -110,15 +118,19 @@ class MosquittoBroker(RunningBroker):
     name = "mosquitto"
 
     def __init__(self, folder: Path, max_queued: int = MAX_QUEUED_MESSAGES,
-                 port: int | None = None) -> None:
-        """Write the configuration into ``folder``; start Mosquitto on ``port`` (or a free one)."""
+                 port: int | None = None, extra: str = "",
+                 login: tuple[str, str] | None = None) -> None:
+        """Write the configuration into ``folder``; start Mosquitto on ``port`` (or a free one).
+
+        ``extra`` adds configuration lines; ``login`` is the account the readiness probe uses.
+        """
         binary = mosquitto_binary()
         if binary is None:
             raise FileNotFoundError("mosquitto is not installed (apt-get install mosquitto)")
         port = port or free_port()
         config = folder / "mosquitto.conf"
-        config.write_text(mosquitto_config(port, max_queued), encoding="utf-8")
-        super().__init__([binary, "-c", str(config)], port, folder / "mosquitto.log")
+        config.write_text(mosquitto_config(port, max_queued, extra), encoding="utf-8")
+        super().__init__([binary, "-c", str(config)], port, folder / "mosquitto.log", login)
 
 
 class AmqttBroker(RunningBroker):
