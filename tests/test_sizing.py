@@ -9,7 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from reports.sizing import (
+    DEFAULT_GROWTH,
     FEWEST_OPERATORS,
+    growth_of,
     growth_overrides,
     search,
     shift_dimensions,
@@ -85,10 +87,14 @@ def test_search_by_simulation_reaches_fourteen_from_either_side(start: int) -> N
 
 
 def test_growth_scales_every_user_group() -> None:
-    scenario = load_scenario(LIER)
-    grown = growth_overrides(scenario, 2030)
-    assert grown["users.alarm_only.count"] == round(185 * 1.065**4)
-    assert growth_overrides(scenario, 2026)["users.alarm_only.count"] == 185
+    lier = load_scenario(LIER)
+    grown = growth_overrides(lier, 2030)
+    assert grown["users.alarm_only.count"] == round(185 * lier.growth.factor("alarm_only", 4))
+    assert growth_overrides(lier, 2026)["users.alarm_only.count"] == 185
+    check = load_scenario(ERLANG)  # no growth section: the documented default applies
+    assert growth_of(check)[0] == DEFAULT_GROWTH
+    later = growth_overrides(check, check.start.year + 2)
+    assert later["users.everyone.count"] == round(4800 * (1 + DEFAULT_GROWTH) ** 2)
 
 
 def test_fleet_shorthand_keeps_proportions_and_names_unknown_paths() -> None:
