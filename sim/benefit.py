@@ -182,13 +182,16 @@ def base_year(scenario: Scenario) -> int:
 
 
 def scenario_for_year(scenario: Scenario, year: int) -> Scenario:
-    """The scenario with every user count grown (or shrunk) to ``year``."""
+    """The scenario with every user count grown (or shrunk) to ``year``, starting in that year
+    (the start date only dates the messages; the streams do not depend on it)."""
     years = year - base_year(scenario)
     users = tuple(
         u.model_copy(update={"count": round(u.count * scenario.growth.factor(u.name, years))})
         for u in scenario.users
     )
-    return scenario.model_copy(update={"users": users})
+    start = scenario.start.replace(year=year, day=min(scenario.start.day, 28))
+    growth = scenario.growth.model_copy(update={"base_year": year})
+    return scenario.model_copy(update={"users": users, "start": start, "growth": growth})
 
 
 def compare_replication(scenario: Scenario, seed: int, index: int,
