@@ -331,6 +331,11 @@ def explain(scenario: Scenario, dim: Dimension, sizing: YearSizing) -> str:
     """Why the simulated staffing differs from (or agrees with) the Erlang C estimate."""
     chosen = sizing.staffing[dim.name]
     if dim.name in sizing.unreachable:
+        judged = sizing.judgements_of(dim.name)
+        if all(j.mean >= j.target.share for j in judged):
+            return (f"not met with confidence at {chosen}: the mean reaches the target but the "
+                    "lower bound does not, and more staff no longer changes the share; run more "
+                    "replications (or a longer horizon) to narrow the interval")
         return (f"not met even with {chosen}: more staff does not help enough; "
                 + ("travel time and assessment before dispatch use up the target"
                    if dim.kind == "zone" else "check handling times and the target"))
@@ -373,11 +378,12 @@ def explain_zone(scenario: Scenario, dim: Dimension, chosen: int) -> str:
         return "agrees with Erlang C on the mean travel time"
     if chosen == dim.floor and dim.analytic < dim.floor:
         return "one field worker is the least a zone has"
-    more = chosen > dim.analytic
-    return (("more" if more else "fewer") + f" than Erlang C: visits start after the answer "
-            f"and assessment (~{delay}); travel time varies around its mean"
-            + ("; repeated and correlated visits cluster in time" if more else
-               "; visits are rare and the search judges the whole day"))
+    if chosen > dim.analytic:
+        return (f"more than Erlang C: visits start after the answer and assessment (~{delay}), "
+                "travel time varies around its mean, and visits cluster in time")
+    return (f"fewer than Erlang C: it sizes the peak hour ({dim.peak_hour:02d}:00) as if it "
+            "lasted; visits are few, a worker is seldom still out when the next alarm comes, "
+            "and the target is over the whole day")
 
 
 def scheduled_hours(scenario: Scenario) -> set[int]:
