@@ -1,7 +1,8 @@
 """The benefit report as a spreadsheet: one sheet per table, plus a sheet of figure sources.
 
 Figure cells hold the number from ``metrics.json`` (to the 15 significant digits a spreadsheet
-keeps) with a number format, so they can be computed with; the last sheet lists every figure cell with its key, year and statistic.
+keeps) with a number format, so they can be computed with; the last sheet lists every figure
+cell with its key, year and statistic.
 """
 
 from __future__ import annotations
