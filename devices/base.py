@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import ClassVar
 
 import numpy as np
 
 from devices.catalog import DEVICE_TYPES, FieldSpec, UnknownEvent, device_type_spec, event_spec
 from devices.codec import encode_fields, format_ts
-from devices.topics import EVENTS, device_topic
+from devices.topics import EVENTS, device_topic, require_level
 
 LOW_BATTERY_PCT = (5, 20)
 NORMAL_BATTERY_PCT = (20, 100)
@@ -37,7 +38,8 @@ class Device:
         self.tenant = tenant
         self._seq = 0
         self._events = DEVICE_TYPES[self.device_type].events
-        self._events_topic = device_topic(tenant, self.device_type, device_id, EVENTS)
+        prefix, suffix = events_topic_around_id(tenant, self.device_type)
+        self._events_topic = prefix + require_level(device_id, "device id") + suffix
 
     def __repr__(self) -> str:
         """E.g. ``SafetyAlarm('sa-0001', tenant='lier', seq=3)``."""
@@ -57,7 +59,9 @@ class Device:
 
     def sample_fields(self, event: str, rng: np.random.Generator) -> dict[str, object]:
         """Plausible values of the event's fields, in catalog order."""
-        spec = event_spec(self.device_type, event)
+        spec = self._events.get(event) or event_spec(self.device_type, event)
+        if not spec.fields:
+            return {}
         joint = self.sample_joint_fields(spec.fields, rng)
         return {
             field.name: joint[field.name]
@@ -84,7 +88,8 @@ class Device:
         """Encode the next message of this device (takes the next sequence number)."""
         if event not in self._events:
             raise UnknownEvent(self.device_type, event, self._events)
-        seq = self.next_seq()
+        seq = self._seq
+        self._seq = seq + 1
         return encode_fields(
             self.device_type,
             self.device_id,
@@ -94,6 +99,14 @@ class Device:
             seq,
             fields,
         )
+
+
+@lru_cache(maxsize=256)
+def events_topic_around_id(tenant: str, device_type: str) -> tuple[str, str]:
+    """What comes before and after the device id in the ``events`` topic of a device of this
+    tenant and kind (checked once; memoised, as fleets create thousands of devices)."""
+    levels = device_topic(tenant, device_type, "id", EVENTS).split("/")
+    return "/".join(levels[:4]) + "/", "/" + levels[5]
 
 
 def uniform_int(rng: np.random.Generator, bounds: tuple[int, int]) -> int:

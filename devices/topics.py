@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final
 
 from devices.errors import InvalidTopic
@@ -134,6 +135,13 @@ def check_filter(pattern: str) -> list[str]:
     return levels
 
 
+@lru_cache(maxsize=1024)
+def checked_filter(pattern: str) -> tuple[str, ...]:
+    """:func:`check_filter` as a tuple, memoised: a transport matches each new topic against
+    the same few filters."""
+    return tuple(check_filter(pattern))
+
+
 def topic_matches(pattern: str, topic: str) -> bool:
     """Whether ``topic`` matches the MQTT topic filter ``pattern``.
 
@@ -142,7 +150,7 @@ def topic_matches(pattern: str, topic: str) -> bool:
     with ``$``. A topic name containing wildcards never matches. An invalid filter raises
     :class:`InvalidTopic`.
     """
-    filter_levels = check_filter(pattern)
+    filter_levels = checked_filter(pattern)
     if not topic or "+" in topic or "#" in topic:
         return False
     if topic.startswith("$") and filter_levels[0] in ("+", "#"):

@@ -80,28 +80,30 @@ def write_event_log(directory: Path, logs: Sequence[RunLog], fmt: LogFormat) -> 
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for table, fields in TABLE_FIELDS.items():
-        rows = [row for log in logs for row in log.tables()[table]]
+        columns: dict[str, list[Any]] = {name: [] for name in fields}
+        for log in logs:
+            for name, values in log.tables()[table].columns().items():
+                columns[name].extend(values)
         path = directory / f"{table}.{fmt}"
         if fmt == "parquet":
-            write_parquet(path, fields, rows)
+            write_parquet(path, columns)
         else:
-            write_csv(path, fields, rows)
+            write_csv(path, columns)
         written.append(path)
     return written
 
 
-def write_parquet(path: Path, fields: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    """Rows of one record type as a Parquet table (columns named after the record's fields)."""
-    columns = {name: [row[i] for row in rows] for i, name in enumerate(fields)}
+def write_parquet(path: Path, columns: dict[str, list[Any]]) -> None:
+    """One record table as a Parquet file (columns named after the record's fields)."""
     pq.write_table(pa.table(columns), path)
 
 
-def write_csv(path: Path, fields: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    """Rows of one record type as CSV with a header (NaN written as an empty cell)."""
+def write_csv(path: Path, columns: dict[str, list[Any]]) -> None:
+    """One record table as CSV with a header (NaN written as an empty cell)."""
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(fields)
-        for row in rows:
+        writer.writerow(columns)
+        for row in zip(*columns.values(), strict=True):
             writer.writerow(["" if isinstance(v, float) and math.isnan(v) else v for v in row])
 
 

@@ -4,11 +4,15 @@
 Incident-raising events are simulated one by one and sent as messages. Periodic telemetry and
 information-only events are counted (``telemetry: aggregate``) or sent one by one
 (``telemetry: simulate``).
+
+Poisson arrivals are drawn a block at a time: unit-rate exponential gaps are summed and mapped
+through the inverse of the cumulative rate (:class:`DailyIntensity`), and the devices they
+happen on are drawn for the whole block at once. Each arrival is then one timer in the
+simulation, with no process behind it.
 """
 
 from __future__ import annotations
 
-import bisect
 import math
 from collections.abc import Callable, Generator, Sequence
 from typing import Any
@@ -16,13 +20,15 @@ from typing import Any
 import numpy as np
 import simpy
 
-from sim.distributions import Exponential
 from sim.fleet import DeviceGroup, FleetDevice
 from sim.randomness import Streams
 from sim.scenario import EventConfig, parse_clock
+from sim.timers import TimerCallback, at_delay
 
 HOUR = 3600.0
 DAY = 86400.0
+BLOCK = 1024
+"""Arrivals drawn at a time per source."""
 
 Emit = Callable[[FleetDevice, str], None]
 """Called when ``event`` happens on a device."""
@@ -35,28 +41,38 @@ def hourly_rates(rate_per_day: float, weight: float, profile: Sequence[float]) -
     return [base * p / mean for p in profile]
 
 
-def poisson_times(
-    rates: Sequence[float], start: float, end: float, unit_exponential: Callable[[], float]
-) -> Generator[float, None, None]:
-    """Arrival times of a Poisson process whose rate is constant within each hour of the day.
+class DailyIntensity:
+    """A Poisson rate that is constant within each hour and repeats every day.
 
-    Exact, not thinned: an exponential gap that would cross an hour boundary is discarded and
-    drawn afresh from the boundary at the new rate, which the memoryless property allows.
+    Maps unit-rate arrival times ``s`` to real times ``t`` with ``Lambda(t) = s``, where
+    ``Lambda`` is the cumulative rate: the time-change theorem makes that an exact draw of the
+    non-homogeneous process, with no rejected draws.
     """
-    t = start
-    while t < end:
-        boundary = (math.floor(t / HOUR) + 1) * HOUR
-        rate = rates[int(t // HOUR) % 24]
-        if rate <= 0:
-            t = boundary
-            continue
-        candidate = t + unit_exponential() / rate
-        if candidate < boundary:
-            t = candidate
-            if t < end:
-                yield t
-        else:
-            t = boundary
+
+    def __init__(self, rates: Sequence[float]) -> None:
+        if len(rates) != 24 or any(r < 0 for r in rates):
+            raise ValueError("need 24 non-negative hourly rates")
+        self.rates = np.asarray(rates, dtype=float)
+        self.ends = np.cumsum(self.rates * HOUR)
+        self.starts = self.ends - self.rates * HOUR
+        self.per_day = float(self.ends[-1])
+
+    def cumulative(self, t: float) -> float:
+        """``Lambda(t)``: expected events in ``[0, t)``."""
+        day, clock = divmod(t, DAY)
+        hour = min(int(clock // HOUR), 23)
+        return day * self.per_day + float(self.starts[hour]) + (clock - hour * HOUR) * float(
+            self.rates[hour])
+
+    def invert(self, s: np.ndarray) -> np.ndarray:
+        """The times ``t`` at which ``Lambda(t) = s`` (``s`` non-negative, rate not all zero)."""
+        day, rest = np.divmod(s, self.per_day)
+        hour = np.minimum(np.searchsorted(self.ends, rest, side="right"), 23)
+        # Rounding can leave ``rest`` in an hour without rate: move it to the hour's end.
+        rate = self.rates[hour]
+        offset = np.divide(rest - self.starts[hour], rate, out=np.full_like(rest, HOUR),
+                           where=rate > 0)
+        return np.asarray(day * DAY + hour * HOUR + np.minimum(offset, HOUR))
 
 
 class EventSource:
@@ -79,16 +95,16 @@ class EventSource:
         self.config = config
         self.profile = profile
         name = f"{device_type}.{event}"
-        self._gaps = streams.sampler(f"arrivals/{name}", Exponential(mean_value=1.0))
-        self._which = streams.uniform(f"devices/{name}")
+        self._gaps = streams.generator(f"arrivals/{name}")
+        self._which = streams.generator(f"devices/{name}")
         self._schedule = streams.generator(f"schedule/{name}")
-        self._cumulative = group.cumulative().tolist()
+        self._cumulative = group.cumulative()
         self._uniform_weights = len(set(group.weights)) <= 1
 
     def run(self, emit: Emit, horizon: float) -> None:
-        """Start the processes that emit this source's events until ``horizon``."""
+        """Start emitting this source's events until ``horizon``."""
         if self.config.rate_per_day:
-            self.env.process(self._poisson(emit, horizon))
+            PoissonArrivals(self, emit, horizon).start()
         elif self.config.at and self.config.probability:
             self.env.process(self._scheduled(emit, horizon))
         elif self.config.interval is not None:
@@ -116,20 +132,28 @@ class EventSource:
             return int(rng.poisson(self.expected_count(span)))
         return 0
 
+    def intensity(self) -> DailyIntensity:
+        """The source's rate over the day, for the whole group."""
+        return DailyIntensity(hourly_rates(self.config.rate_per_day or 0.0,
+                                           self.group.total_weight, self.profile))
+
+    def unit_gaps(self, n: int) -> np.ndarray:
+        """``n`` gaps of a unit-rate Poisson process (the ``arrivals`` stream)."""
+        return self._gaps.exponential(1.0, n)
+
+    def pick_many(self, n: int) -> list[FleetDevice]:
+        """The devices on which the next ``n`` events happen, by rate weight."""
+        devices = self.group.devices
+        u = self._which.random(n)
+        if self._uniform_weights:
+            index = (u * len(devices)).astype(np.int64)
+        else:
+            index = np.searchsorted(self._cumulative, u * self._cumulative[-1], side="right")
+        return [devices[i] for i in np.minimum(index, len(devices) - 1).tolist()]
+
     def pick(self) -> FleetDevice:
         """The device on which the next event happens, by rate weight."""
-        devices = self.group.devices
-        if self._uniform_weights:
-            return devices[min(int(self._which() * len(devices)), len(devices) - 1)]
-        index = bisect.bisect_right(self._cumulative, self._which() * self._cumulative[-1])
-        return devices[min(index, len(devices) - 1)]
-
-    def _poisson(self, emit: Emit, horizon: float) -> Generator[simpy.Event, Any, None]:
-        rates = hourly_rates(self.config.rate_per_day or 0.0, self.group.total_weight,
-                             self.profile)
-        for t in poisson_times(rates, self.env.now, horizon, self._gaps):
-            yield self.env.timeout(t - self.env.now)
-            emit(self.pick(), self.event)
+        return self.pick_many(1)[0]
 
     def _scheduled(self, emit: Emit, horizon: float) -> Generator[simpy.Event, Any, None]:
         offsets = [parse_clock(clock) + self.config.delay for clock in self.config.at or ()]
@@ -158,3 +182,49 @@ class EventSource:
                 yield self.env.timeout(t - self.env.now)
                 emit(self.group.devices[index], self.event)
             cycle += interval
+
+
+class PoissonArrivals:
+    """The Poisson arrivals of one source: each one a timer that emits and sets the next."""
+
+    __slots__ = ("_devices", "_emit", "_env", "_event", "_fire", "_horizon", "_index",
+                 "_intensity", "_s", "_source", "_times")
+
+    def __init__(self, source: EventSource, emit: Emit, horizon: float) -> None:
+        self._source = source
+        self._env = source.env
+        self._emit = emit
+        self._event = source.event
+        self._horizon = horizon
+        self._intensity = source.intensity()
+        self._s = self._intensity.cumulative(source.env.now)
+        self._times: list[float] = []
+        self._devices: list[FleetDevice] = []
+        self._index = 0
+        self._fire: TimerCallback = self._arrive
+
+    def start(self) -> None:
+        """Schedule the first arrival (none if the rate is zero all day)."""
+        if self._intensity.per_day > 0:
+            self._schedule_next()
+
+    def _draw_block(self) -> None:
+        source = self._source
+        s = self._s + np.cumsum(source.unit_gaps(BLOCK))
+        self._s = float(s[-1])
+        self._times = self._intensity.invert(s).tolist()
+        self._devices = source.pick_many(BLOCK)
+        self._index = 0
+
+    def _schedule_next(self) -> None:
+        if self._index >= len(self._times):
+            self._draw_block()
+        t = self._times[self._index]
+        if t < self._horizon:
+            at_delay(self._env, t - self._env.now, self._fire)
+
+    def _arrive(self, _timer: simpy.Event) -> None:
+        device = self._devices[self._index]
+        self._index += 1
+        self._emit(device, self._event)
+        self._schedule_next()

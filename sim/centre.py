@@ -18,12 +18,12 @@ import numpy as np
 import simpy
 
 from devices.catalog import event_spec
-from devices.codec import Accepted, Limits, decode_message
+from devices.codec import Limits, Rejected, decode_message
 from devices.messages import Envelope
 from sim.distributions import Sampler
 from sim.fleet import Fleet
 from sim.randomness import Streams
-from sim.records import IncidentRecord, MessageRecord, RunLog
+from sim.records import IncidentRecord, RunLog
 from sim.scenario import OUTCOMES, EventConfig, Scenario
 from sim.shifts import ShiftPool, Worker
 from sim.timers import call_after
@@ -43,7 +43,9 @@ class IncidentPolicy:
     choose: Sampler
 
     def draw_outcome(self) -> str:
-        """One outcome, by the configured probabilities."""
+        """One outcome, by the configured probabilities (no draw when there is only one)."""
+        if len(self.outcomes) == 1:
+            return self.outcomes[0]
         u = self.choose()
         for outcome, edge in zip(self.outcomes, self.cumulative, strict=True):
             if u < edge:
@@ -56,8 +58,8 @@ class Incident:
 
     __slots__ = (
         "device_id", "device_type", "event", "ident", "messages", "operator", "outcome",
-        "priority", "profile", "shift", "t_answered", "t_closed", "t_handled", "t_received",
-        "zone",
+        "policy", "priority", "profile", "shift", "t_answered", "t_closed", "t_handled",
+        "t_received", "zone",
     )
 
     def __init__(self, ident: int, message: Envelope, profile: str, zone: str,
@@ -77,10 +79,15 @@ class Incident:
         self.operator = ""
         self.shift = ""
         self.outcome = ""
+        self.policy: IncidentPolicy | None = None
 
     def record(self, replication: int, state: str) -> IncidentRecord:
         """The frozen record of this incident as it stands."""
-        return IncidentRecord(
+        return IncidentRecord._make(self.row(replication, state))
+
+    def row(self, replication: int, state: str) -> tuple[Any, ...]:
+        """The fields of :meth:`record`, as a plain tuple (what the run log stores)."""
+        return (
             replication, self.ident, self.device_id, self.device_type, self.event, self.profile,
             self.zone, self.priority, self.messages, self.t_received, self.t_answered,
             self.t_handled, self.t_closed, self.operator, self.shift, self.outcome, state,
@@ -120,6 +127,10 @@ class ResponseCentre:
         self._active: dict[int, Incident] = {}
         self._seen: set[str] = set()
         self._seen_before: set[str] = set()
+        self._incident_policies: dict[tuple[str, str], IncidentPolicy | None] = {}
+        self._correlation_window = scenario.centre.correlation_window
+        self._add_message = log.messages.append
+        self._add_incident = log.incidents.append
         self._next_incident = 1
         env.process(self._forget_old_ids())
 
@@ -129,28 +140,41 @@ class ResponseCentre:
         now = self.env.now
         verdict = decode_message(topic, payload, now_epoch_s=self.start_epoch + now,
                                  limits=self.limits)
-        if not isinstance(verdict, Accepted):
+        if isinstance(verdict, Rejected):
             self._note(now, "", "", "", "", "rejected", -1, verdict.reason)
             return
         message = verdict.message
         message_id, device_id, event = message.message_id, message.device_id, message.event
+        device_type = message.device_type
         if message_id in self._seen or message_id in self._seen_before:
-            self._note(now, message_id, device_id, message.device_type, event, "duplicate", -1,
-                       "")
+            self._note(now, message_id, device_id, device_type, event, "duplicate", -1, "")
             return
         self._seen.add(message_id)
-        if not self._raises_incident(message.device_type, event):
-            self._note(now, message_id, device_id, message.device_type, event, "info", -1, "")
+        kind = (device_type, event)
+        try:
+            policy = self._incident_policies[kind]
+        except KeyError:
+            policy = self._incident_policy(device_type, event)
+        if policy is None:
+            self._note(now, message_id, device_id, device_type, event, "info", -1, "")
             return
-        incident = self._open_incident(device_id, event)
-        if incident is not None:
+        incident = self._open.get((device_id, event))
+        if (incident is not None and incident.t_closed != incident.t_closed
+                and now - incident.t_received <= self._correlation_window):
             incident.messages += 1
-            self._note(now, message_id, device_id, message.device_type, event, "correlated",
+            self._note(now, message_id, device_id, device_type, event, "correlated",
                        incident.ident, "")
             return
-        incident = self.open_incident(message)
-        self._note(now, message_id, device_id, message.device_type, event, "incident",
-                   incident.ident, "")
+        incident = self._open_new(message, policy)
+        self._note(now, message_id, device_id, device_type, event, "incident", incident.ident,
+                   "")
+
+    def _incident_policy(self, device_type: str, event: str) -> IncidentPolicy | None:
+        """The policy of an event kind that raises incidents; None for information only."""
+        key = (device_type, event)
+        policy = self.policy(device_type, event) if self._raises_incident(*key) else None
+        self._incident_policies[key] = policy
+        return policy
 
     def _raises_incident(self, device_type: str, event: str) -> bool:
         key = (device_type, event)
@@ -161,11 +185,14 @@ class ResponseCentre:
 
     def open_incident(self, message: Envelope) -> Incident:
         """A new incident for ``message``, queued for an operator by priority."""
+        return self._open_new(message, self.policy(message.device_type, message.event))
+
+    def _open_new(self, message: Envelope, policy: IncidentPolicy) -> Incident:
         placed = self.fleet.by_id.get(message.device_id)
         profile, zone = (placed.profile, placed.zone) if placed else ("", "")
-        policy = self.policy(message.device_type, message.event)
         incident = Incident(self._next_incident, message, profile, zone, policy.priority,
                             self.env.now)
+        incident.policy = policy
         self._next_incident += 1
         self._open[(message.device_id, message.event)] = incident
         self._active[incident.ident] = incident
@@ -177,20 +204,11 @@ class ResponseCentre:
         incident = self._open.get((device_id, event))
         return incident is not None and math.isnan(incident.t_answered)
 
-    def _open_incident(self, device_id: str, event: str) -> Incident | None:
-        incident = self._open.get((device_id, event))
-        if incident is None or not math.isnan(incident.t_closed):
-            return None
-        if self.env.now - incident.t_received > self.scenario.centre.correlation_window:
-            return None
-        return incident
-
     def _note(self, now: float, message_id: str, device_id: str, device_type: str, event: str,
               place: str, incident: int, reason: str) -> None:
-        self.log.messages.append(MessageRecord(
-            self.replication, message_id, device_id, device_type, event, now, place, incident,
-            reason,
-        ))
+        """Record where a message ended (a :class:`MessageRecord`, stored as a plain tuple)."""
+        self._add_message((self.replication, message_id, device_id, device_type, event,
+                                   now, place, incident, reason))
 
     def _forget_old_ids(self) -> Generator[simpy.Event, Any, None]:
         """Remember message ids for one to two days (or correlation windows if longer)."""
@@ -205,15 +223,15 @@ class ResponseCentre:
 
         The outcome is decided when the assessment ends; a home visit is dispatched then.
         """
-        policy = self.policy(incident.device_type, incident.event)
+        policy = incident.policy or self.policy(incident.device_type, incident.event)
         now = self.env.now
         handling = policy.handling()
         incident.t_answered = now
         incident.t_handled = now + handling
         incident.operator = operator.ident
         incident.shift = operator.shift
-        incident.outcome = policy.draw_outcome()
-        if incident.outcome == "home_visit":
+        incident.outcome = outcome = policy.draw_outcome()
+        if outcome == "home_visit":
             if handling > 0:
                 call_after(self.env, handling, lambda: self.dispatch(incident))
             else:
@@ -224,19 +242,19 @@ class ResponseCentre:
         """Document the incident: it becomes a record."""
         incident.t_closed = self.env.now
         del self._active[incident.ident]
-        self.log.incidents.append(incident.record(self.replication, "closed"))
+        self._add_incident(incident.row(self.replication, "closed"))
 
     def record_unfinished(self) -> None:
         """At the horizon: record incidents still waiting or in progress, as they stand now."""
         now = self.env.now
         for incident in self._active.values():
             if math.isnan(incident.t_answered):
-                self.log.incidents.append(incident.record(self.replication, "waiting"))
+                self.log.incidents.append(incident.row(self.replication, "waiting"))
                 continue
             if incident.t_handled > now:
                 incident.t_handled = NAN
                 incident.outcome = ""
-            self.log.incidents.append(incident.record(self.replication, "in_progress"))
+            self.log.incidents.append(incident.row(self.replication, "in_progress"))
         self._active.clear()
 
     def policy(self, device_type: str, event: str) -> IncidentPolicy:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -21,8 +22,7 @@ ID_PREFIX = {
 """Device-id prefixes by kind: ``disp-0042`` is the 42nd medicine dispenser."""
 
 
-@dataclass(frozen=True, slots=True)
-class FleetDevice:
+class FleetDevice(NamedTuple):
     """A device in a user's home."""
 
     device: Device
@@ -66,18 +66,17 @@ def build_fleet(scenario: Scenario, streams: Streams) -> Fleet:
     rng = streams.generator("fleet")
     groups: dict[str, DeviceGroup] = {}
     by_id: dict[str, FleetDevice] = {}
+    tenant = scenario.tenant
     user = 0
     for profile in scenario.users:
-        zones = assign_zones(scenario, profile, rng)
-        for zone in zones:
-            for kind in profile.devices:
-                group = groups.setdefault(kind, DeviceGroup())
-                number = len(group.devices) + 1
-                device_id = f"{ID_PREFIX[kind]}-{number:04d}"
-                device = DEVICE_CLASSES[kind](device_id, scenario.tenant)
-                placed = FleetDevice(device, user, profile.name, zone)
+        kit = [(groups.setdefault(kind, DeviceGroup()), DEVICE_CLASSES[kind], ID_PREFIX[kind],
+                profile.multiplier_for(kind)) for kind in profile.devices]
+        for zone in assign_zones(scenario, profile, rng):
+            for group, device_class, prefix, weight in kit:
+                device_id = f"{prefix}-{len(group.devices) + 1:04d}"
+                placed = FleetDevice(device_class(device_id, tenant), user, profile.name, zone)
                 group.devices.append(placed)
-                group.weights.append(profile.multiplier_for(kind))
+                group.weights.append(weight)
                 by_id[device_id] = placed
             user += 1
     return Fleet(groups, by_id)

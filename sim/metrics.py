@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from sim.durations import format_duration
-from sim.records import PLACES, RunLog
+from sim.records import PLACES, RecordTable, RunLog
 from sim.scenario import OUTCOMES, Scenario
 
 DAY = 86400.0
@@ -87,10 +88,12 @@ def replication_metrics(scenario: Scenario, log: RunLog) -> dict[str, float]:
 def message_metrics(scenario: Scenario, log: RunLog,
                     window: tuple[float, float]) -> dict[str, float]:
     """Message counts by place, aggregated telemetry and daily volume."""
-    places = [m.place for m in log.messages if window[0] <= m.t_received < window[1]]
-    out = {"messages.received": float(len(places))}
+    messages = log.messages
+    inside = _within(messages.numpy("t_received"), window)
+    out = {"messages.received": float(inside.sum())}
+    counts = _label_counts(messages, "place", inside)
     for place in PLACES:
-        out[f"messages.{place}"] = float(places.count(place))
+        out[f"messages.{place}"] = counts.get(place, 0.0)
     aggregated = {kind: 0.0 for kind in scenario.devices}
     for t in log.telemetry:
         aggregated[t.device_type] = aggregated.get(t.device_type, 0.0) + t.messages
@@ -105,28 +108,47 @@ def message_metrics(scenario: Scenario, log: RunLog,
 def incident_metrics(scenario: Scenario, log: RunLog,
                      window: tuple[float, float]) -> dict[str, float]:
     """Incident counts, answer times, operator times and outcomes."""
-    rows = [r for r in log.incidents if window[0] <= r.t_received < window[1]]
+    incidents = log.incidents
+    received = incidents.numpy("t_received")
+    inside = _within(received, window)
+    count = float(inside.sum())
     days = (window[1] - window[0]) / DAY
-    out = {"incidents.count": float(len(rows)), "incidents.per_day": len(rows) / days}
+    out = {"incidents.count": count, "incidents.per_day": count / days}
     for kind, device in scenario.devices.items():
         for event in device.events:
             out[f"incidents.{kind}.{event}"] = 0.0
-    for r in rows:
-        key = f"incidents.{r.device_type}.{r.event}"
-        out[key] = out.get(key, 0.0) + 1
-    out["incidents.open_at_horizon"] = float(sum(r.state != "closed" for r in rows))
-    received = np.array([r.t_received for r in rows], dtype=float)
-    answered = np.array([r.t_answered for r in rows], dtype=float)
-    out.update(answer_metrics(received, answered, window[1], scenario.targets.answer_within))
+    out.update(incident_kind_counts(log, inside))
+    closed = incidents.equals("state", "closed")
+    out["incidents.open_at_horizon"] = float((inside & ~closed).sum())
+    answered = incidents.numpy("t_answered")
+    out.update(answer_metrics(received[inside], answered[inside], window[1],
+                              scenario.targets.answer_within))
+    waits = answered - received
     for p in range(1, 6):
-        waits = [r.t_answered - r.t_received for r in rows if r.priority == p]
-        out[f"answer.priority_{p}.mean_s"] = _mean(w for w in waits if not np.isnan(w))
-    out["operator.handling_mean_s"] = _mean(r.t_handled - r.t_answered for r in rows
-                                            if r.state == "closed")
-    out["operator.wrapup_mean_s"] = _mean(r.t_closed - r.t_handled for r in rows
-                                          if r.state == "closed")
+        chosen = inside & incidents.equals("priority", p)
+        out[f"answer.priority_{p}.mean_s"] = _mean(_defined(waits[chosen]))
+    done = inside & closed
+    handled = incidents.numpy("t_handled")
+    out["operator.handling_mean_s"] = _mean((handled - answered)[done])
+    out["operator.wrapup_mean_s"] = _mean((incidents.numpy("t_closed") - handled)[done])
+    outcomes = _label_counts(incidents, "outcome", inside)
     for outcome in OUTCOMES:
-        out[f"outcomes.{outcome}"] = float(sum(r.outcome == outcome for r in rows))
+        out[f"outcomes.{outcome}"] = outcomes.get(outcome, 0.0)
+    return out
+
+
+def incident_kind_counts(log: RunLog, chosen: np.ndarray) -> dict[str, float]:
+    """Counts of the chosen incidents by ``incidents.{device_type}.{event}``, in order of first
+    appearance."""
+    kinds, kind_names = log.incidents.labels("device_type")
+    events, event_names = log.incidents.labels("event")
+    width = max(1, len(event_names))
+    values, first, counts = np.unique(kinds[chosen] * width + events[chosen],
+                                      return_index=True, return_counts=True)
+    out: dict[str, float] = {}
+    for i in np.argsort(first, kind="stable"):
+        kind, event = divmod(int(values[i]), width)
+        out[f"incidents.{kind_names[kind]}.{event_names[event]}"] = float(counts[i])
     return out
 
 
@@ -168,41 +190,59 @@ def utilisation_metrics(scenario: Scenario, log: RunLog,
     out: dict[str, float] = {}
     available = _available(log, "operators", window)
     busy: dict[str, float] = dict.fromkeys(available, 0.0)
-    for r in log.incidents:
-        if r.shift:
-            end = window[1] if np.isnan(r.t_closed) else r.t_closed
-            busy[r.shift] = busy.get(r.shift, 0.0) + _overlap(r.t_answered, end, window)
+    incidents = log.incidents
+    busy_by_shift = _busy_time(incidents, "shift", incidents.numpy("t_answered"),
+                               incidents.numpy("t_closed"), window)
+    for shift, seconds in busy_by_shift.items():
+        busy[shift] = busy.get(shift, 0.0) + seconds
     for shift in (s.name for s in scenario.centre.shifts):
         out[f"operators.utilisation.{shift}"] = _ratio(busy.get(shift, 0.0),
                                                        available.get(shift, 0.0))
     out["operators.utilisation.all"] = _ratio(sum(busy.values()), sum(available.values()))
+    visits = log.visits
+    spent = _busy_time(visits, "zone", visits.numpy("t_assigned"), visits.numpy("t_returned"),
+                       window, ~visits.equals("worker", ""))
     for zone in scenario.zones:
         free = sum(_available(log, f"field.{zone.name}", window).values())
-        spent = 0.0
-        for v in log.visits:
-            if v.zone == zone.name and v.worker:
-                end = window[1] if np.isnan(v.t_returned) else v.t_returned
-                spent += _overlap(v.t_assigned, end, window)
-        out[f"field.utilisation.{zone.name}"] = _ratio(spent, free)
+        out[f"field.utilisation.{zone.name}"] = _ratio(spent.get(zone.name, 0.0), free)
     return out
+
+
+def _busy_time(table: RecordTable[Any], label: str, start: np.ndarray, end: np.ndarray,
+               window: tuple[float, float], chosen: np.ndarray | None = None) -> dict[str, float]:
+    """Busy seconds within the window by the values of a label column, leaving out records
+    with an empty label or not ``chosen``; a task unfinished at the horizon is busy until it."""
+    codes, names = table.labels(label)
+    keep = np.ones(len(codes), dtype=bool) if chosen is None else chosen
+    if "" in names:
+        keep = keep & (codes != names.index(""))
+    end = np.where(np.isnan(end), window[1], end)
+    seconds = np.maximum(0.0, np.minimum(end, window[1]) - np.maximum(start, window[0]))
+    # bincount adds the weights in record order, as a running sum does.
+    totals = np.bincount(codes[keep], weights=seconds[keep], minlength=len(names))
+    seen = np.bincount(codes[keep], minlength=len(names)) > 0
+    return {names[i]: float(totals[i]) for i in range(len(names)) if seen[i]}
 
 
 def visit_metrics(scenario: Scenario, log: RunLog,
                   window: tuple[float, float]) -> dict[str, float]:
     """Visits dispatched, their response times and targets met."""
-    rows = [v for v in log.visits if window[0] <= v.t_alarm < window[1]]
+    visits = log.visits
+    alarm = visits.numpy("t_alarm")
+    inside = _within(alarm, window)
+    alarm = alarm[inside]
+    arrived = visits.numpy("t_arrived")[inside]
+    assigned = visits.numpy("t_assigned")[inside]
+    requested = visits.numpy("t_requested")[inside]
+    response = _defined(arrived - alarm)
+    count = float(inside.sum())
     days = (window[1] - window[0]) / DAY
-    alarm = np.array([v.t_alarm for v in rows], dtype=float)
-    arrived = np.array([v.t_arrived for v in rows], dtype=float)
-    response = (arrived - alarm)[~np.isnan(arrived)]
     out = {
-        "visits.count": float(len(rows)),
-        "visits.per_day": len(rows) / days,
+        "visits.count": count,
+        "visits.per_day": count / days,
         "visits.response_mean_s": _mean(response),
         "visits.response_p90_s": _percentile(response, 90),
-        "visits.wait_for_worker_mean_s": _mean(
-            v.t_assigned - v.t_requested for v in rows if not np.isnan(v.t_assigned)
-        ),
+        "visits.wait_for_worker_mean_s": _mean(_defined(assigned - requested)),
     }
     for target in scenario.targets.visit_within:
         out[f"visits.within_{format_duration(target)}"] = share_within(
@@ -218,6 +258,23 @@ def _available(log: RunLog, pool: str, window: tuple[float, float]) -> dict[str,
         if s.pool == pool:
             out[s.shift] = out.get(s.shift, 0.0) + s.workers * _overlap(s.start, s.end, window)
     return out
+
+
+def _within(times: np.ndarray, window: tuple[float, float]) -> np.ndarray:
+    """Which times fall in ``[start, end)`` of the window."""
+    return (times >= window[0]) & (times < window[1])
+
+
+def _label_counts(table: RecordTable[Any], label: str, chosen: np.ndarray) -> dict[Any, float]:
+    """How many chosen records carry each value of a label column."""
+    codes, names = table.labels(label)
+    counts = np.bincount(codes[chosen], minlength=len(names))
+    return {name: float(counts[i]) for i, name in enumerate(names)}
+
+
+def _defined(values: np.ndarray) -> np.ndarray:
+    """The values that are not NaN."""
+    return np.asarray(values[~np.isnan(values)])
 
 
 def _overlap(start: float, end: float, window: tuple[float, float]) -> float:

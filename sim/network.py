@@ -41,7 +41,10 @@ class Network:
         if config.malformed_probability and self._faults() < config.malformed_probability:
             payload = self.corrupt(payload)
             call_after(self._env, config.resend_after, resend)
-        self._deliver(topic, payload)
+        if self._latency is None:
+            self._transport.publish(topic, payload, qos=1)
+        else:
+            self._deliver(topic, payload)
         if config.duplicate_probability and self._faults() < config.duplicate_probability:
             self._deliver(topic, payload)
 

@@ -1,8 +1,21 @@
-"""Frozen records that the model's processes append; every metric is computed from these only."""
+"""Frozen records that the model's processes append; every metric is computed from these only.
+
+A run appends millions of records, so each table stores them by column rather than as one
+object per record: times as packed floats, labels (device kinds, places, shifts, …) as small
+integer codes into a vocabulary, message ids as packed UTF-8. Processes append plain tuples in
+field order; a table gathers a few thousand of them and then packs them into its columns. Read
+back, a table is a sequence of the named-tuple records below, and metrics read whole columns
+as numpy arrays.
+"""
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import itertools
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, Generic, Literal, NamedTuple, TypeAlias, TypeVar, overload
+
+import numpy as np
 
 PLACES = ("incident", "correlated", "duplicate", "rejected", "info")
 """Where a received message ends: it opened an incident, joined one, was a duplicate, was
@@ -83,26 +96,342 @@ class TelemetryRecord(NamedTuple):
     messages: int
 
 
+ColumnKind: TypeAlias = Literal["float", "int", "label", "text"]
+"""How a field is stored: packed floats, packed integers, a code into a vocabulary (values
+that repeat, such as kinds, places, shifts, device ids), or packed UTF-8 (unique strings)."""
+
+R = TypeVar("R", bound=tuple[Any, ...])
+
+CODE_TYPES = (("B", 2**8), ("H", 2**16), ("I", 2**32), ("Q", 2**64))
+"""Typecodes for vocabulary codes, narrowest first, with how many values each can index."""
+
+
+class FloatColumn:
+    """Floats packed as C doubles."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self) -> None:
+        self._data: array[Any] = array("d")
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def extend(self, values: Sequence[Any]) -> None:
+        """Append values in order."""
+        self._data.extend(values)
+
+    def values(self) -> list[Any]:
+        """Every value, in order."""
+        return self._data.tolist()
+
+    def value(self, index: int) -> Any:
+        """The value at ``index``."""
+        return self._data[index]
+
+    def numpy(self) -> np.ndarray:
+        """A copy of the column as a numpy array."""
+        return np.array(self._data, dtype=np.float64)
+
+
+class IntColumn(FloatColumn):
+    """Integers packed as signed 64-bit."""
+
+    __slots__ = ()
+
+    def __init__(self) -> None:
+        self._data = array("q")
+
+    def numpy(self) -> np.ndarray:
+        """A copy of the column as a numpy array."""
+        return np.array(self._data, dtype=np.int64)
+
+
+class LabelColumn:
+    """Repeating values stored as codes into a vocabulary; the codes widen as it grows."""
+
+    __slots__ = ("_codes", "_index", "_limit", "_vocabulary")
+
+    def __init__(self) -> None:
+        self._vocabulary: list[Any] = []
+        self._index: dict[Any, int] = {}
+        typecode, self._limit = CODE_TYPES[0]
+        self._codes = array(typecode)
+
+    def __len__(self) -> int:
+        return len(self._codes)
+
+    def extend(self, values: Sequence[Any]) -> None:
+        """Append values in order, adding new ones to the vocabulary."""
+        lookup = self._index.__getitem__
+        try:
+            codes = list(map(lookup, values))
+        except KeyError:
+            for value in dict.fromkeys(values):
+                if value not in self._index:
+                    self._index[value] = len(self._vocabulary)
+                    self._vocabulary.append(value)
+            self._widen()
+            codes = list(map(lookup, values))
+        self._codes.extend(codes)
+
+    def _widen(self) -> None:
+        """Switch to a wider code type once the vocabulary outgrows the current one."""
+        if len(self._vocabulary) <= self._limit:
+            return
+        for typecode, limit in CODE_TYPES:
+            if len(self._vocabulary) <= limit:
+                self._codes, self._limit = array(typecode, self._codes), limit
+                return
+
+    def values(self) -> list[Any]:
+        """Every value, in order."""
+        return list(map(self._vocabulary.__getitem__, self._codes))
+
+    def value(self, index: int) -> Any:
+        """The value at ``index``."""
+        return self._vocabulary[self._codes[index]]
+
+    def codes(self) -> np.ndarray:
+        """The codes as a numpy array (index into :meth:`vocabulary`)."""
+        return np.array(self._codes, dtype=np.int64)
+
+    def vocabulary(self) -> list[Any]:
+        """The distinct values, in order of first appearance."""
+        return list(self._vocabulary)
+
+    def code(self, value: Any) -> int | None:
+        """The code of ``value``, or None if it never occurred."""
+        return self._index.get(value)
+
+    def numpy(self) -> np.ndarray:
+        """The values as a numpy array (object dtype for strings)."""
+        vocabulary = np.empty(len(self._vocabulary), dtype=object)
+        vocabulary[:] = self._vocabulary
+        return np.asarray(vocabulary[self.codes()])
+
+
+class TextColumn:
+    """Strings that rarely repeat (message ids), packed as UTF-8 with end offsets."""
+
+    __slots__ = ("_data", "_ends")
+
+    def __init__(self) -> None:
+        self._data = bytearray()
+        self._ends = array("Q")
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def extend(self, values: Sequence[str]) -> None:
+        """Append strings in order."""
+        encoded = [value.encode("utf-8") for value in values]
+        start = len(self._data)
+        self._data += b"".join(encoded)
+        ends = itertools.accumulate(map(len, encoded), initial=start)
+        next(ends)
+        self._ends.extend(ends)
+
+    def values(self) -> list[str]:
+        """Every string, in order."""
+        data, starts = self._data, itertools.chain((0,), self._ends)
+        return [data[a:b].decode("utf-8") for a, b in zip(starts, self._ends, strict=False)]
+
+    def value(self, index: int) -> str:
+        """The string at ``index``."""
+        start = self._ends[index - 1] if index > 0 else 0
+        return self._data[start : self._ends[index]].decode("utf-8")
+
+    def numpy(self) -> np.ndarray:
+        """The strings as a numpy object array."""
+        out = np.empty(len(self), dtype=object)
+        out[:] = self.values()
+        return out
+
+
+Column: TypeAlias = FloatColumn | LabelColumn | TextColumn
+COLUMN_CLASSES: dict[ColumnKind, type[FloatColumn] | type[LabelColumn] | type[TextColumn]] = {
+    "float": FloatColumn, "int": IntColumn, "label": LabelColumn, "text": TextColumn,
+}
+
+
+class RecordTable(Generic[R]):
+    """Records of one type, stored by column; reads back as a sequence of records.
+
+    :meth:`append` takes a record or a plain tuple in field order. Appended rows wait in a list
+    and are packed into the columns by :meth:`pack`: on every read, and whenever the owner of
+    a long run calls it (a replication packs its log every simulated hour). So an append is
+    only a list append.
+    """
+
+    __slots__ = ("_columns", "_pending", "_record", "append")
+
+    def __init__(self, record: type[R], kinds: dict[str, ColumnKind]) -> None:
+        fields: tuple[str, ...] = record._fields  # type: ignore[attr-defined]
+        if tuple(kinds) != fields:
+            raise ValueError(f"column kinds {tuple(kinds)} do not match fields {fields}")
+        self._record = record
+        self._columns: dict[str, Column] = {
+            name: COLUMN_CLASSES[kind]() for name, kind in kinds.items()
+        }
+        self._pending: list[tuple[Any, ...]] = []
+        self.append = self._pending.append
+        """Add one record (or a tuple of its fields in order)."""
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """Field names, in order."""
+        return tuple(self._columns)
+
+    def extend(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        """Add records in order."""
+        self._pending.extend(rows)
+
+    def pack(self) -> None:
+        """Move the waiting rows into the columns."""
+        pending = self._pending
+        if not pending:
+            return
+        try:
+            columns = list(zip(*pending, strict=True))
+            if len(columns) != len(self._columns):
+                raise ValueError(f"{len(columns)} fields")
+        except ValueError as error:
+            raise ValueError(
+                f"every {self._record.__name__} needs the fields {self.fields}") from error
+        for column, values in zip(self._columns.values(), columns, strict=True):
+            column.extend(values)
+        pending.clear()
+
+    def column(self, name: str) -> Column:
+        """One column, with every appended record in it."""
+        self.pack()
+        return self._columns[name]
+
+    def columns(self) -> dict[str, list[Any]]:
+        """Every column as a list of values, by field name."""
+        self.pack()
+        return {name: column.values() for name, column in self._columns.items()}
+
+    def numpy(self, name: str) -> np.ndarray:
+        """One column as a numpy array."""
+        return np.asarray(self.column(name).numpy())
+
+    def labels(self, name: str) -> tuple[np.ndarray, list[Any]]:
+        """``(codes, vocabulary)`` of a label column."""
+        column = self.column(name)
+        if not isinstance(column, LabelColumn):
+            raise TypeError(f"{name!r} is not a label column")
+        return column.codes(), column.vocabulary()
+
+    def equals(self, name: str, value: Any) -> np.ndarray:
+        """A boolean mask: which records have ``value`` in label column ``name``."""
+        column = self.column(name)
+        if not isinstance(column, LabelColumn):
+            raise TypeError(f"{name!r} is not a label column")
+        code = column.code(value)
+        if code is None:
+            return np.zeros(len(column), dtype=bool)
+        return np.asarray(column.codes() == code)
+
+    def __len__(self) -> int:
+        first = next(iter(self._columns.values()))
+        return len(first) + len(self._pending)
+
+    def __iter__(self) -> Iterator[R]:
+        make = self._record._make  # type: ignore[attr-defined]
+        return map(make, zip(*self.columns().values(), strict=True))
+
+    @overload
+    def __getitem__(self, index: int) -> R: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[R]: ...
+
+    def __getitem__(self, index: int | slice) -> R | list[R]:
+        if isinstance(index, slice):
+            return list(self)[index]
+        self.pack()
+        size = len(self)
+        if not -size <= index < size:
+            raise IndexError(f"record {index} of {size}")
+        position = index % size
+        values = (column.value(position) for column in self._columns.values())
+        return self._record._make(values)  # type: ignore[attr-defined, no-any-return]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, RecordTable | list | tuple):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"RecordTable({self._record.__name__}, {len(self)} records)"
+
+    def __getstate__(self) -> dict[str, Any]:
+        self.pack()
+        return {"record": self._record, "columns": self._columns}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._record = state["record"]
+        self._columns = state["columns"]
+        self._pending = []
+        self.append = self._pending.append
+
+
+MESSAGE_COLUMNS: dict[str, ColumnKind] = {
+    "replication": "label", "message_id": "text", "device_id": "label", "device_type": "label",
+    "event": "label", "t_received": "float", "place": "label", "incident_id": "int",
+    "reason": "label",
+}
+INCIDENT_COLUMNS: dict[str, ColumnKind] = {
+    "replication": "label", "incident_id": "int", "device_id": "label", "device_type": "label",
+    "event": "label", "user_profile": "label", "zone": "label", "priority": "label",
+    "messages": "int", "t_received": "float", "t_answered": "float", "t_handled": "float",
+    "t_closed": "float", "operator": "label", "shift": "label", "outcome": "label",
+    "state": "label",
+}
+VISIT_COLUMNS: dict[str, ColumnKind] = {
+    "replication": "label", "incident_id": "int", "zone": "label", "priority": "label",
+    "t_alarm": "float", "t_requested": "float", "t_assigned": "float", "t_arrived": "float",
+    "t_departed": "float", "t_returned": "float", "worker": "label", "shift": "label",
+    "state": "label",
+}
+STAFFING_COLUMNS: dict[str, ColumnKind] = {
+    "replication": "label", "pool": "label", "shift": "label", "start": "float", "end": "float",
+    "workers": "int",
+}
+TELEMETRY_COLUMNS: dict[str, ColumnKind] = {
+    "replication": "label", "device_type": "label", "event": "label", "messages": "int",
+}
+
+
 class RunLog:
     """All records of one replication, appended as the simulation runs."""
 
     __slots__ = ("incidents", "messages", "staffing", "telemetry", "visits")
 
     def __init__(self) -> None:
-        self.messages: list[MessageRecord] = []
-        self.incidents: list[IncidentRecord] = []
-        self.visits: list[VisitRecord] = []
-        self.staffing: list[StaffingRecord] = []
-        self.telemetry: list[TelemetryRecord] = []
+        self.messages = RecordTable(MessageRecord, MESSAGE_COLUMNS)
+        self.incidents = RecordTable(IncidentRecord, INCIDENT_COLUMNS)
+        self.visits = RecordTable(VisitRecord, VISIT_COLUMNS)
+        self.staffing = RecordTable(StaffingRecord, STAFFING_COLUMNS)
+        self.telemetry = RecordTable(TelemetryRecord, TELEMETRY_COLUMNS)
 
-    def tables(self) -> dict[str, list[tuple[object, ...]]]:
-        """The records by table name, in a fixed order."""
+    def pack(self) -> None:
+        """Pack the waiting records of every table into columns (bounds a long run's memory)."""
+        for table in self.tables().values():
+            table.pack()
+
+    def tables(self) -> dict[str, RecordTable[Any]]:
+        """The record tables by name, in a fixed order."""
         return {
-            "messages": list(self.messages),
-            "incidents": list(self.incidents),
-            "visits": list(self.visits),
-            "staffing": list(self.staffing),
-            "telemetry": list(self.telemetry),
+            "messages": self.messages,
+            "incidents": self.incidents,
+            "visits": self.visits,
+            "staffing": self.staffing,
+            "telemetry": self.telemetry,
         }
 
 

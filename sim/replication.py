@@ -18,7 +18,11 @@ from sim.records import RunLog, StaffingRecord, TelemetryRecord
 from sim.scenario import Scenario
 from sim.sending import Sender
 from sim.shifts import ShiftInstance, shift_instances
+from sim.timers import at_delay
 from sim.visits import FieldService, field_shift_instances
+
+PACK_EVERY = 3600.0
+"""Simulated seconds between packings of the run log (bounds the records waiting in lists)."""
 
 
 def run_replication(
@@ -42,10 +46,20 @@ def run_replication(
     sender = Sender(env, scenario, streams, network, centre.awaiting_answer, epoch)
     staff_centre(scenario, centre, field, log, replication)
     start_sources(env, scenario, streams, fleet, sender, log, replication)
+    keep_packed(env, log)
     env.run(until=scenario.horizon)
     centre.record_unfinished()
     field.record_unfinished()
+    log.pack()
     return log
+
+
+def keep_packed(env: simpy.Environment, log: RunLog, every: float = PACK_EVERY) -> None:
+    """Pack the log's new records into columns every ``every`` simulated seconds."""
+    def pack(_timer: simpy.Event) -> None:
+        log.pack()
+        at_delay(env, every, pack)
+    at_delay(env, every, pack)
 
 
 def staff_centre(scenario: Scenario, centre: ResponseCentre, field: FieldService, log: RunLog,

@@ -41,9 +41,10 @@ class Sender:
     def emit(self, placed: FleetDevice, event: str) -> None:
         """An event happened on a device: send its message (and repeat it if unanswered)."""
         self.send(placed, event)
-        key = (placed.device.device_type, event)
-        if key in self._repeats:
-            self._schedule_repeat(placed, event, self._repeats[key], 1)
+        if self._repeats:
+            repeat = self._repeats.get((placed.device.device_type, event))
+            if repeat is not None:
+                self._schedule_repeat(placed, event, repeat, 1)
 
     def send(self, placed: FleetDevice, event: str) -> None:
         """Send one message for ``event`` from the device; resent if the centre rejects it."""

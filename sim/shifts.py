@@ -19,6 +19,7 @@ from typing import Any
 import simpy
 
 from sim.scenario import Shift
+from sim.timers import TimerCallback, at_delay
 
 DAY = 86400.0
 
@@ -84,13 +85,15 @@ def _covers(shift: Shift, clock: float) -> bool:
 class Worker:
     """One operator or field worker on one shift."""
 
-    __slots__ = ("ident", "leaving", "shift", "wake")
+    __slots__ = ("done", "ident", "idle", "leaving", "shift", "task")
 
     def __init__(self, ident: str, shift: str) -> None:
         self.ident = ident
         self.shift = shift
         self.leaving = False
-        self.wake: simpy.Event | None = None
+        self.idle = False
+        self.task: Any = None
+        self.done: TimerCallback | None = None
 
 
 Start = Callable[[Worker, Any], float]
@@ -100,7 +103,12 @@ Finish = Callable[[Any], None]
 
 
 class ShiftPool:
-    """Workers on shifts serving tasks in (priority, arrival) order."""
+    """Workers on shifts serving tasks in (priority, arrival) order.
+
+    A task goes straight to an idle worker when there is one. A busy worker is one timer in the
+    simulation (no process per worker): when it fires the task ends and the worker takes the
+    next one from the queue, goes idle, or leaves if the shift is over.
+    """
 
     def __init__(self, env: simpy.Environment, name: str, start: Start, finish: Finish) -> None:
         self._env = env
@@ -124,45 +132,62 @@ class ShiftPool:
 
     def submit(self, priority: int, task: Any) -> None:
         """Hand a task to an idle worker, or queue it by priority then arrival."""
+        self._arrivals += 1
         if self._idle:
             worker = self._idle.popleft()
-            assert worker.wake is not None
-            worker.wake.succeed(task)
+            worker.idle = False
+            self._serve(worker, task)
         else:
             heapq.heappush(self._queue, (priority, self._arrivals, task))
-        self._arrivals += 1
 
     def _run_shift(self, instance: ShiftInstance) -> Generator[simpy.Event, Any, None]:
         if instance.start > self._env.now:
             yield self._env.timeout(instance.start - self._env.now)
         crew = [self._hire(instance.name) for _ in range(instance.count)]
         for worker in crew:
-            self._env.process(self._work(worker))
+            self._next_task(worker)
         yield self._env.timeout(instance.end - self._env.now)
         for worker in crew:
             self._release(worker)
 
     def _hire(self, shift: str) -> Worker:
         self._hired += 1
-        return Worker(f"{self._name}-{self._hired}", shift)
+        worker = Worker(f"{self._name}-{self._hired}", shift)
+        worker.done = lambda _timer: self._task_done(worker)
+        return worker
 
     def _release(self, worker: Worker) -> None:
         worker.leaving = True
-        if worker.wake is not None and not worker.wake.triggered:
+        if worker.idle:
+            worker.idle = False
             self._idle.remove(worker)
-            worker.wake.succeed(None)
 
-    def _work(self, worker: Worker) -> Generator[simpy.Event, Any, None]:
-        while not worker.leaving:
-            if self._queue:
-                task = heapq.heappop(self._queue)[2]
-            else:
-                worker.wake = self._env.event()
-                self._idle.append(worker)
-                task = yield worker.wake
-                if task is None:
-                    return
+    def _serve(self, worker: Worker, task: Any) -> None:
+        """Work on ``task``; tasks that take no time end at once and the next one starts."""
+        while True:
             busy = self._start(worker, task)
             if busy > 0:
-                yield self._env.timeout(busy)
+                worker.task = task
+                assert worker.done is not None
+                at_delay(self._env, busy, worker.done)
+                return
             self._finish(task)
+            if worker.leaving or not self._queue:
+                break
+            task = heapq.heappop(self._queue)[2]
+        self._next_task(worker)
+
+    def _task_done(self, worker: Worker) -> None:
+        task, worker.task = worker.task, None
+        self._finish(task)
+        self._next_task(worker)
+
+    def _next_task(self, worker: Worker) -> None:
+        """A free worker takes the next task, waits for one, or leaves at the end of the shift."""
+        if worker.leaving:
+            return
+        if self._queue:
+            self._serve(worker, heapq.heappop(self._queue)[2])
+        else:
+            worker.idle = True
+            self._idle.append(worker)

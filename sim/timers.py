@@ -5,9 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import simpy
+from simpy.events import Timeout
+
+TimerCallback = Callable[[simpy.Event], None]
+"""Called with the timer event when it fires."""
 
 
 def call_after(env: simpy.Environment, delay: float, action: Callable[[], None]) -> None:
     """Run ``action`` once ``delay`` simulated seconds from now."""
-    timer = env.timeout(delay)
-    timer.callbacks.append(lambda _event: action())
+    Timeout(env, delay).callbacks.append(lambda _event: action())
+
+
+def at_delay(env: simpy.Environment, delay: float, callback: TimerCallback) -> None:
+    """Call ``callback(timer)`` once ``delay`` simulated seconds from now.
+
+    The cheapest timer: one event and no wrapper. Keep ``callback`` (e.g. a bound method) in an
+    attribute to avoid making a new one per call.
+    """
+    Timeout(env, delay).callbacks.append(callback)

@@ -8,6 +8,7 @@ arriving at the home.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import simpy
 
@@ -39,18 +40,27 @@ class Visit:
 
     def record(self, replication: int, state: str) -> VisitRecord:
         """The frozen record of this visit as it stands."""
+        return VisitRecord._make(self.row(replication, state))
+
+    def row(self, replication: int, state: str) -> tuple[Any, ...]:
+        """The fields of :meth:`record`, as a plain tuple (what the run log stores)."""
         incident = self.incident
-        return VisitRecord(
+        return (
             replication, incident.ident, incident.zone, incident.priority, incident.t_received,
             self.t_requested, self.t_assigned, self.t_arrived, self.t_departed, self.t_returned,
             self.worker, self.shift, state,
         )
 
     def forget_after(self, now: float) -> None:
-        """Blank the planned times that have not come yet (for a visit cut off by the horizon)."""
-        for name in ("t_arrived", "t_departed", "t_returned"):
+        """Blank the planned times that have not come yet (for a visit cut off by the horizon).
+
+        The visit has not returned, even when its return was due at ``now`` itself: events at
+        the horizon are not processed.
+        """
+        for name in ("t_arrived", "t_departed"):
             if getattr(self, name) > now:
                 setattr(self, name, NAN)
+        self.t_returned = NAN
 
     def state(self) -> str:
         """Where the visit stands: waiting for a worker, travelling, or on site."""
@@ -104,14 +114,14 @@ class FieldService:
         """The worker is back: the visit becomes a record."""
         visit.t_returned = self.env.now
         self._active.discard(visit)
-        self.log.visits.append(visit.record(self.replication, "done"))
+        self.log.visits.append(visit.row(self.replication, "done"))
 
     def record_unfinished(self) -> None:
         """At the horizon: record visits still waiting or under way, as they stand now."""
         now = self.env.now
         for visit in sorted(self._active, key=lambda v: (v.t_requested, v.incident.ident)):
             visit.forget_after(now)
-            self.log.visits.append(visit.record(self.replication, visit.state()))
+            self.log.visits.append(visit.row(self.replication, visit.state()))
         self._active.clear()
 
 
