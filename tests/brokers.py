@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
@@ -23,6 +24,7 @@ from devices.mqtt import BrokerAddress, BrokerUnavailable, MqttTransport
 HOST: Final = "127.0.0.1"
 READY_TIMEOUT_S: Final = 20.0
 STOP_TIMEOUT_S: Final = 5.0
+PORT_ATTEMPTS: Final = 3
 MAX_QUEUED_MESSAGES: Final = 200_000
 """Mosquitto's default (1000) drops QoS 1 messages to a slow subscriber; the tests do not."""
 
@@ -52,21 +54,39 @@ def mosquitto_config(port: int, max_queued: int = MAX_QUEUED_MESSAGES, extra: st
     ])
 
 
+class PortTaken(RuntimeError):
+    """The free port was taken by another process before the broker could bind it."""
+
+
 class RunningBroker:
     """A broker process on a free port; :meth:`stop` ends it."""
 
     name = "broker"
 
-    def __init__(self, command: list[str], port: int, log: Path,
+    def __init__(self, command: Callable[[int], list[str]], port: int | None, log: Path,
                  login: tuple[str, str] | None = None) -> None:
-        """Start ``command`` and wait until an MQTT client (with ``login``) can connect."""
-        self.address = BrokerAddress(HOST, port)
+        """Start ``command(port)`` and wait until an MQTT client (with ``login``) can connect.
+
+        Without a given port, a free one is chosen, and another if it is taken meanwhile.
+        """
         self.login = login
         self.log = log
-        with log.open("wb") as out:
-            self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+        for attempt in range(PORT_ATTEMPTS):
+            try:
+                self.startup_s = self.start(command, port or free_port())
+                return
+            except PortTaken:
+                if port is not None or attempt == PORT_ATTEMPTS - 1:
+                    raise
+
+    def start(self, command: Callable[[int], list[str]], port: int) -> float:
+        """Start the process on ``port``; the seconds until it accepted a client."""
+        self.address = BrokerAddress(HOST, port)
+        with self.log.open("wb") as out:
+            self.process = subprocess.Popen(command(port), stdout=out,
+                                            stderr=subprocess.STDOUT)
         try:
-            self.startup_s = self.wait_ready()
+            return self.wait_ready()
         except BaseException:
             self.stop()
             raise
@@ -77,6 +97,8 @@ class RunningBroker:
         deadline = started + READY_TIMEOUT_S
         while True:
             if self.process.poll() is not None:
+                if "in use" in self.log.read_text(errors="replace"):
+                    raise PortTaken(f"port {self.address.port} was taken")
                 raise RuntimeError(f"{self.name} exited with {self.process.returncode}: "
                                    f"{self.log.read_text(errors='replace')[-2000:]}")
             if try_connect(self.address, self.login):
@@ -127,10 +149,13 @@ class MosquittoBroker(RunningBroker):
         binary = mosquitto_binary()
         if binary is None:
             raise FileNotFoundError("mosquitto is not installed (apt-get install mosquitto)")
-        port = port or free_port()
         config = folder / "mosquitto.conf"
-        config.write_text(mosquitto_config(port, max_queued, extra), encoding="utf-8")
-        super().__init__([binary, "-c", str(config)], port, folder / "mosquitto.log", login)
+
+        def command(port: int) -> list[str]:
+            config.write_text(mosquitto_config(port, max_queued, extra), encoding="utf-8")
+            return [binary, "-c", str(config)]
+
+        super().__init__(command, port, folder / "mosquitto.log", login)
 
 
 class AmqttBroker(RunningBroker):
@@ -140,9 +165,11 @@ class AmqttBroker(RunningBroker):
 
     def __init__(self, folder: Path) -> None:
         """Start ``python -m vtsim broker`` on a free port."""
-        port = free_port()
-        command = [sys.executable, "-m", "vtsim", "broker", "--host", HOST, "--port", str(port)]
-        super().__init__(command, port, folder / "amqtt.log")
+
+        def command(port: int) -> list[str]:
+            return [sys.executable, "-m", "vtsim", "broker", "--host", HOST, "--port", str(port)]
+
+        super().__init__(command, None, folder / "amqtt.log")
 
 
 def mosquitto_binary() -> str | None:

@@ -104,13 +104,17 @@ class BrokerCentre:
 
 def start_broker_centre(address: BrokerAddress, tenant: str, *, centre_tenant: str | None = None
                         ) -> BrokerCentre:
-    """Connect a centre (clock fixed at :data:`NOW`), a device client and an observer."""
+    """Connect a centre of ``tenant`` (clock at :data:`NOW`), a device client and an observer.
+
+    The centre serves ``tenant`` only, so that other tests' messages on a shared broker never
+    reach it.
+    """
     answers: list[ReceivedMessage] = []
     observer = MqttTransport(address, f"observer-{tenant}")
     observer.subscribe_messages(f"vt/v1/{tenant}/centre/#", answers.append)
     observer.connect()
     centre_transport = MqttTransport(address, f"centre-{tenant}")
-    centre = LiveCentre(centre_transport, tenant=centre_tenant, clock=lambda: NOW)
+    centre = LiveCentre(centre_transport, tenant=centre_tenant or tenant, clock=lambda: NOW)
     centre.start()
     centre_transport.connect()
     device = MqttTransport(address, f"device-{tenant}")
