@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 import numpy as np
 
 from devices.catalog import DEVICE_TYPES, FieldSpec, UnknownEvent, device_type_spec, event_spec
 from devices.codec import encode_fields, format_ts
 from devices.topics import EVENTS, device_topic, require_level
+
+T = TypeVar("T")
 
 LOW_BATTERY_PCT = (5, 20)
 NORMAL_BATTERY_PCT = (20, 100)
@@ -109,9 +112,15 @@ def events_topic_around_id(tenant: str, device_type: str) -> tuple[str, str]:
     return "/".join(levels[:4]) + "/", "/" + levels[5]
 
 
+def pick_one(rng: np.random.Generator, options: Sequence[T]) -> T:
+    """One of ``options``, each equally likely (from one uniform draw: fast)."""
+    return options[min(int(rng.random() * len(options)), len(options) - 1)]
+
+
 def uniform_int(rng: np.random.Generator, bounds: tuple[int, int]) -> int:
-    """A uniform integer within inclusive ``bounds``."""
-    return int(rng.integers(bounds[0], bounds[1], endpoint=True))
+    """A uniform integer within inclusive ``bounds`` (from one uniform draw: fast)."""
+    low, high = bounds
+    return min(low + int(rng.random() * (high - low + 1)), high)
 
 
 def sample_battery_pct(event: str, rng: np.random.Generator) -> int:
@@ -121,4 +130,5 @@ def sample_battery_pct(event: str, rng: np.random.Generator) -> int:
 
 def sample_confidence(rng: np.random.Generator) -> float:
     """Detector confidence 0.60–0.99, two decimals."""
-    return round(float(rng.uniform(*CONFIDENCE)), 2)
+    low, high = CONFIDENCE
+    return round(low + (high - low) * float(rng.random()), 2)

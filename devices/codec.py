@@ -207,7 +207,7 @@ def decode_message(
             topic, "oversize", "", f"at most {limits.max_bytes} bytes", f"{len(payload)} bytes"
         )
     try:
-        message = MESSAGE_ADAPTER.validate_json(payload)
+        message = validate_json(payload)
     except ValidationError as error:
         return diagnose_safely(topic, payload, error, limits)
     # Fast path: the usual message, on its own topic and within the clock limits.
@@ -219,6 +219,10 @@ def decode_message(
         if now_epoch_s - limits.max_past_s <= ts_s <= now_epoch_s + limits.max_future_s:
             return accepted(topic, message)
     return check_delivery(topic, message, now_epoch_s, limits)
+
+
+validate_json: Final = MESSAGE_ADAPTER.validator.validate_json
+"""``MESSAGE_ADAPTER.validate_json`` with its defaults, called on the core validator directly."""
 
 
 @lru_cache(maxsize=65_536)

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from devices.base import Device
+from devices.base import Device, pick_one
 from devices.catalog import FieldSpec
 
 HOME_LAT = 59.78
@@ -39,7 +39,7 @@ class GpsTracker(Device):
         if field.name == "accuracy_m":
             return sample_accuracy_m(rng)
         if field.name == "geofence_id":
-            return str(rng.choice(GEOFENCES))
+            return pick_one(rng, GEOFENCES)
         return super().sample_field(event, field, rng)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from devices.base import Device, uniform_int
+from devices.base import Device, pick_one, uniform_int
 from devices.catalog import FieldSpec
 
 DOSE_TIMES = ("08:00", "12:00", "16:00", "20:00")
@@ -39,5 +39,5 @@ class MedicineDispenser(Device):
 
 def sample_dose(rng: np.random.Generator) -> tuple[str, str]:
     """One slot of the schedule as ``(dose_id, scheduled_at)``, e.g. ``("d-0800", "08:00")``."""
-    scheduled_at = str(rng.choice(DOSE_TIMES))
+    scheduled_at = pick_one(rng, DOSE_TIMES)
     return f"d-{scheduled_at.replace(':', '')}", scheduled_at

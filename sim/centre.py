@@ -26,7 +26,7 @@ from sim.randomness import Streams
 from sim.records import IncidentRecord, RunLog
 from sim.scenario import OUTCOMES, EventConfig, Scenario
 from sim.shifts import ShiftPool, Worker
-from sim.timers import call_after
+from sim.timers import at_delay
 
 NAN = float("nan")
 
@@ -132,6 +132,7 @@ class ResponseCentre:
         self._add_message = log.messages.append
         self._add_incident = log.incidents.append
         self._next_incident = 1
+        self._placed = fleet.by_id
         env.process(self._forget_old_ids())
 
     # motta ------------------------------------------------------------------------------
@@ -162,12 +163,12 @@ class ResponseCentre:
         if (incident is not None and incident.t_closed != incident.t_closed
                 and now - incident.t_received <= self._correlation_window):
             incident.messages += 1
-            self._note(now, message_id, device_id, device_type, event, "correlated",
-                       incident.ident, "")
-            return
-        incident = self._open_new(message, policy)
-        self._note(now, message_id, device_id, device_type, event, "incident", incident.ident,
-                   "")
+            place = "correlated"
+        else:
+            incident = self._open_new(message, policy)
+            place = "incident"
+        self._add_message((self.replication, message_id, device_id, device_type, event, now,
+                           place, incident.ident, ""))
 
     def _incident_policy(self, device_type: str, event: str) -> IncidentPolicy | None:
         """The policy of an event kind that raises incidents; None for information only."""
@@ -188,7 +189,7 @@ class ResponseCentre:
         return self._open_new(message, self.policy(message.device_type, message.event))
 
     def _open_new(self, message: Envelope, policy: IncidentPolicy) -> Incident:
-        placed = self.fleet.by_id.get(message.device_id)
+        placed = self._placed.get(message.device_id)
         profile, zone = (placed.profile, placed.zone) if placed else ("", "")
         incident = Incident(self._next_incident, message, profile, zone, policy.priority,
                             self.env.now)
@@ -207,8 +208,8 @@ class ResponseCentre:
     def _note(self, now: float, message_id: str, device_id: str, device_type: str, event: str,
               place: str, incident: int, reason: str) -> None:
         """Record where a message ended (a :class:`MessageRecord`, stored as a plain tuple)."""
-        self._add_message((self.replication, message_id, device_id, device_type, event,
-                                   now, place, incident, reason))
+        self._add_message((self.replication, message_id, device_id, device_type, event, now,
+                           place, incident, reason))
 
     def _forget_old_ids(self) -> Generator[simpy.Event, Any, None]:
         """Remember message ids for one to two days (or correlation windows if longer)."""
@@ -233,7 +234,7 @@ class ResponseCentre:
         incident.outcome = outcome = policy.draw_outcome()
         if outcome == "home_visit":
             if handling > 0:
-                call_after(self.env, handling, lambda: self.dispatch(incident))
+                at_delay(self.env, handling, lambda _timer: self.dispatch(incident))
             else:
                 self.dispatch(incident)
         return handling + policy.wrapup()
@@ -242,6 +243,9 @@ class ResponseCentre:
         """Document the incident: it becomes a record."""
         incident.t_closed = self.env.now
         del self._active[incident.ident]
+        key = (incident.device_id, incident.event)
+        if self._open.get(key) is incident:
+            del self._open[key]  # closed incidents take no more messages: forget them
         self._add_incident(incident.row(self.replication, "closed"))
 
     def record_unfinished(self) -> None:

@@ -6,7 +6,9 @@ default) and every sample and mean is returned in seconds, the simulation's time
 
 from __future__ import annotations
 
+import itertools
 import math
+from functools import partial
 from typing import Annotated, Literal
 
 import numpy as np
@@ -171,26 +173,20 @@ Distribution = Annotated[
 ]
 
 
-class Sampler:
+class Sampler(partial[float]):
     """Draws from one distribution with one generator, a block at a time (fast, reproducible).
 
     Each sampler owns its generator: two samplers never share one, so a change in how often one
     source is used does not shift the numbers of another (common random numbers).
+
+    Calling a sampler takes the next value of the current block; the call runs in C (it is a
+    ``functools.partial`` of ``next`` over a chain of blocks), and Python code runs only to draw
+    the next block.
     """
 
-    __slots__ = ("_block", "_buffer", "_dist", "_index", "_rng")
+    def __new__(cls, dist: _Distribution, rng: np.random.Generator, block: int = 256) -> Sampler:
+        def draw_block() -> list[float]:
+            return dist.sample_many(rng, block).tolist()  # type: ignore[no-any-return]
 
-    def __init__(self, dist: _Distribution, rng: np.random.Generator, block: int = 256) -> None:
-        self._dist = dist
-        self._rng = rng
-        self._block = block
-        self._buffer: list[float] = []
-        self._index = 0
-
-    def __call__(self) -> float:
-        if self._index >= len(self._buffer):
-            self._buffer = self._dist.sample_many(self._rng, self._block).tolist()
-            self._index = 0
-        value = self._buffer[self._index]
-        self._index += 1
-        return value
+        values = itertools.chain.from_iterable(iter(draw_block, None))
+        return super().__new__(cls, next, values)

@@ -14,7 +14,7 @@ from devices.transport import Transport
 from sim.distributions import Constant
 from sim.randomness import Streams
 from sim.scenario import Transport as TransportConfig
-from sim.timers import call_after
+from sim.timers import at_delay, call_after
 
 
 class Network:
@@ -34,18 +34,20 @@ class Network:
         self._latency = None if instant else streams.sampler("network/latency", config.latency)
         self._faults = streams.uniform("network/faults")
         self._cut = streams.uniform("network/corruption")
+        self._malformed = config.malformed_probability
+        self._duplicate = config.duplicate_probability
 
     def send(self, topic: str, payload: bytes, resend: Callable[[], None]) -> None:
         """Send one message; a corrupt one is rejected by the centre and resent by the device."""
-        config = self._config
-        if config.malformed_probability and self._faults() < config.malformed_probability:
+        malformed, duplicate = self._malformed, self._duplicate
+        if malformed and self._faults() < malformed:
             payload = self.corrupt(payload)
-            call_after(self._env, config.resend_after, resend)
+            call_after(self._env, self._config.resend_after, resend)
         if self._latency is None:
             self._transport.publish(topic, payload, qos=1)
         else:
             self._deliver(topic, payload)
-        if config.duplicate_probability and self._faults() < config.duplicate_probability:
+        if duplicate and self._faults() < duplicate:
             self._deliver(topic, payload)
 
     def corrupt(self, payload: bytes) -> bytes:
@@ -56,5 +58,5 @@ class Network:
         if self._latency is None:
             self._transport.publish(topic, payload, qos=1)
         else:
-            call_after(self._env, self._latency(),
-                       lambda: self._transport.publish(topic, payload, qos=1))
+            publish = self._transport.publish
+            at_delay(self._env, self._latency(), lambda _timer: publish(topic, payload, qos=1))

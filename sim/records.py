@@ -119,7 +119,7 @@ class FloatColumn:
 
     def extend(self, values: Sequence[Any]) -> None:
         """Append values in order."""
-        self._data.extend(values)
+        self._data += array(self._data.typecode, values)
 
     def values(self) -> list[Any]:
         """Every value, in order."""
@@ -148,7 +148,10 @@ class IntColumn(FloatColumn):
 
 
 class LabelColumn:
-    """Repeating values stored as codes into a vocabulary; the codes widen as it grows."""
+    """Repeating values stored as codes into a vocabulary; the codes widen as it grows.
+
+    The vocabulary lists values by the batch they first appeared in (sorted within a batch).
+    """
 
     __slots__ = ("_codes", "_index", "_limit", "_vocabulary")
 
@@ -163,17 +166,26 @@ class LabelColumn:
 
     def extend(self, values: Sequence[Any]) -> None:
         """Append values in order, adding new ones to the vocabulary."""
+        first = values[0] if values else None
+        if first in self._index and values.count(first) == len(values):
+            # Common for constant or rarely varying fields: one lookup for the whole batch.
+            self._codes += array(self._codes.typecode, [self._index[first]]) * len(values)
+            return
         lookup = self._index.__getitem__
         try:
             codes = list(map(lookup, values))
         except KeyError:
-            for value in dict.fromkeys(values):
-                if value not in self._index:
-                    self._index[value] = len(self._vocabulary)
-                    self._vocabulary.append(value)
-            self._widen()
+            self._learn(values)
             codes = list(map(lookup, values))
-        self._codes.extend(codes)
+        self._codes += array(self._codes.typecode, codes)
+
+    def _learn(self, values: Sequence[Any]) -> None:
+        """Add the new values to the vocabulary (in sorted order, for a deterministic one)."""
+        index, vocabulary = self._index, self._vocabulary
+        for value in sorted(set(values).difference(index), key=repr):
+            index[value] = len(vocabulary)
+            vocabulary.append(value)
+        self._widen()
 
     def _widen(self) -> None:
         """Switch to a wider code type once the vocabulary outgrows the current one."""

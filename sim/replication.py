@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import simpy
 
 from devices.catalog import event_spec
@@ -47,11 +51,25 @@ def run_replication(
     staff_centre(scenario, centre, field, log, replication)
     start_sources(env, scenario, streams, fleet, sender, log, replication)
     keep_packed(env, log)
-    env.run(until=scenario.horizon)
+    with setup_frozen():
+        env.run(until=scenario.horizon)
     centre.record_unfinished()
     field.record_unfinished()
     log.pack()
     return log
+
+
+@contextmanager
+def setup_frozen() -> Iterator[None]:
+    """Keep the garbage collector off the objects built before the run (fleet, models, …).
+
+    They live for the whole run; without this every full collection walks them all again.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def keep_packed(env: simpy.Environment, log: RunLog, every: float = PACK_EVERY) -> None:

@@ -10,7 +10,7 @@ from sim.fleet import FleetDevice
 from sim.network import Network
 from sim.randomness import Streams
 from sim.scenario import Repeat, Scenario
-from sim.timers import call_after
+from sim.timers import at_delay
 
 AwaitingAnswer = Callable[[str, str], bool]
 
@@ -57,7 +57,8 @@ class Sender:
                          number: int) -> None:
         """Press again after a delay if still unanswered, up to ``repeat.max`` times."""
         after = self._repeat_samplers[(placed.device.device_type, event)][0]
-        call_after(self.env, after(), lambda: self._maybe_repeat(placed, event, repeat, number))
+        at_delay(self.env, after(),
+                 lambda _timer: self._maybe_repeat(placed, event, repeat, number))
 
     def _maybe_repeat(self, placed: FleetDevice, event: str, repeat: Repeat,
                       number: int) -> None:

@@ -12,14 +12,14 @@ import heapq
 import itertools
 import math
 from collections import deque
-from collections.abc import Callable, Generator, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import simpy
 
 from sim.scenario import Shift
-from sim.timers import TimerCallback, at_delay
+from sim.timers import TimerCallback, at_delay, at_delay_first
 
 DAY = 86400.0
 
@@ -126,9 +126,22 @@ class ShiftPool:
         return len(self._queue)
 
     def schedule(self, instances: Iterable[ShiftInstance]) -> None:
-        """Bring workers on and off duty according to ``instances``."""
-        for instance in instances:
-            self._env.process(self._run_shift(instance))
+        """Bring workers on and off duty according to ``instances``.
+
+        One timer waits for the next shift start (a shift coming on duty goes before anything
+        else due at the same moment, such as the end of the shift it relieves), and each shift
+        on duty has one timer for its end.
+        """
+        upcoming = deque(sorted(instances, key=lambda s: s.start))
+
+        def start_due(_timer: simpy.Event | None = None) -> None:
+            now = self._env.now
+            while upcoming and upcoming[0].start <= now:
+                self._start_shift(upcoming.popleft())
+            if upcoming:
+                at_delay_first(self._env, upcoming[0].start - now, start_due)
+
+        start_due()
 
     def submit(self, priority: int, task: Any) -> None:
         """Hand a task to an idle worker, or queue it by priority then arrival."""
@@ -140,15 +153,16 @@ class ShiftPool:
         else:
             heapq.heappush(self._queue, (priority, self._arrivals, task))
 
-    def _run_shift(self, instance: ShiftInstance) -> Generator[simpy.Event, Any, None]:
-        if instance.start > self._env.now:
-            yield self._env.timeout(instance.start - self._env.now)
+    def _start_shift(self, instance: ShiftInstance) -> None:
         crew = [self._hire(instance.name) for _ in range(instance.count)]
         for worker in crew:
             self._next_task(worker)
-        yield self._env.timeout(instance.end - self._env.now)
-        for worker in crew:
-            self._release(worker)
+
+        def end_shift(_timer: simpy.Event) -> None:
+            for worker in crew:
+                self._release(worker)
+
+        at_delay(self._env, instance.end - self._env.now, end_shift)
 
     def _hire(self, shift: str) -> Worker:
         self._hired += 1

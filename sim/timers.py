@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import simpy
-from simpy.events import Timeout
+from simpy.events import URGENT, Timeout
 
 TimerCallback = Callable[[simpy.Event], None]
 """Called with the timer event when it fires."""
@@ -23,3 +23,12 @@ def at_delay(env: simpy.Environment, delay: float, callback: TimerCallback) -> N
     attribute to avoid making a new one per call.
     """
     Timeout(env, delay).callbacks.append(callback)
+
+
+def at_delay_first(env: simpy.Environment, delay: float, callback: TimerCallback) -> None:
+    """Like :func:`at_delay`, but before the ordinary events due at the same moment."""
+    timer = simpy.Event(env)
+    timer._ok = True  # triggered, as SimPy itself does for the event that ends ``run``
+    timer._value = None
+    timer.callbacks.append(callback)
+    env.schedule(timer, URGENT, delay)
