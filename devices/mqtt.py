@@ -168,6 +168,10 @@ class ReceivedMessage:
     qos: int
     retain: bool
     received_at: float
+    mid: int = 0
+    """The MQTT packet id (QoS 1/2), needed to acknowledge it with ``manual_ack``."""
+    connection: int = 0
+    """Which connection brought it (1 = the first); an ack on a later one would be wrong."""
 
 
 MessageHandler = Callable[[ReceivedMessage], None]
@@ -218,6 +222,9 @@ class MqttTransport:
     ``will`` is the last will ``(topic, payload)``, sent retained with QoS 1 by the broker if
     this client vanishes without disconnecting. With ``clean_start=False`` the broker keeps the
     session (subscriptions, queued QoS 1 messages) for ``session_expiry_s`` after a disconnect.
+    With ``manual_ack=True`` an incoming QoS 1 message is acknowledged to the broker only when
+    :meth:`ack` is called (after the message is stored): until then the broker keeps it and
+    delivers it again on the next connection.
     """
 
     def __init__(
@@ -234,6 +241,7 @@ class MqttTransport:
         session_expiry_s: int = 3600,
         publish_timeout_s: float = 30.0,
         reconnect_delay_s: tuple[int, int] = (1, 30),
+        manual_ack: bool = False,
     ) -> None:
         """A transport for ``address``; nothing is sent before :meth:`connect`."""
         if not 1 <= max_in_flight <= MAX_MESSAGE_IDS:
@@ -268,6 +276,7 @@ class MqttTransport:
         self._fallback = fallback and protocol == 5
         self._will = will
         self._reconnect_delay_s = reconnect_delay_s
+        self.manual_ack = manual_ack
         self._client = self._make_client()
 
     # --- set-up -----------------------------------------------------------------------------
@@ -282,6 +291,7 @@ class MqttTransport:
             protocol=version,
             clean_session=None if self.protocol == 5 else self._clean_start,
             reconnect_on_failure=True,
+            manual_ack=self.manual_ack,
         )
         client.max_inflight_messages_set(self._max_in_flight)
         client.max_queued_messages_set(0)
@@ -580,6 +590,22 @@ class MqttTransport:
             self._routes[topic] = handlers
         return handlers
 
+    def ack(self, message: ReceivedMessage) -> bool:
+        """Acknowledge a delivered QoS 1/2 message to the broker (with ``manual_ack`` only).
+
+        An ack is sent only on the connection that brought the message: after a reconnect the
+        broker delivers unacknowledged messages again, and an old packet id may by then name
+        another message. Returns whether an acknowledgement was sent.
+        """
+        if not self.manual_ack or message.qos == 0:
+            return False
+        with self._state:
+            current = self._connected and message.connection == self._connections
+        if not current:
+            return False
+        rc = self._client.ack(message.mid, message.qos)
+        return rc == MQTTErrorCode.MQTT_ERR_SUCCESS
+
     # --- state ------------------------------------------------------------------------------
 
     @property
@@ -701,6 +727,8 @@ class MqttTransport:
 
     def _on_message(self, _client: Client, _userdata: Any, message: MQTTMessage) -> None:
         """Queue a delivered message for :meth:`drain`."""
+        with self._state:
+            connection = self._connections
         self._inbox.put(
             ReceivedMessage(
                 topic=message_topic(message),
@@ -708,6 +736,8 @@ class MqttTransport:
                 qos=message.qos,
                 retain=bool(message.retain),
                 received_at=time.time(),
+                mid=message.mid,
+                connection=connection,
             )
         )
 

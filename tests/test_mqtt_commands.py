@@ -116,11 +116,12 @@ def test_the_embedded_broker_explains_a_taken_port() -> None:
 
 @pytest.mark.skipif(CLIENTS_MISSING, reason="mosquitto-clients is not installed")
 def test_the_centre_answers_mosquitto_pub_as_seen_by_mosquitto_sub(
-    mosquitto_broker: BrokerAddress, tenant: str
+    mosquitto_broker: BrokerAddress, tenant: str, tmp_path: Path
 ) -> None:
     host, port = mosquitto_broker.host, str(mosquitto_broker.port)
     centre, centre_lines = start([*VTSIM, "centre", "--broker", f"mqtt://{host}:{port}",
-                                  "--tenant", tenant, "--no-live"])
+                                  "--tenant", tenant, "--no-live",
+                                  "--db", f"sqlite:///{tmp_path / 'centre.db'}"])
     watcher, watcher_lines = start(["mosquitto_sub", "-h", host, "-p", port, "-q", "1", "-v",
                                     "-t", f"vt/v1/{tenant}/centre/#", "-t", f"probe/{tenant}"])
     try:
@@ -168,9 +169,10 @@ def wait_until_subscribed(host: str, port: str, tenant: str, lines: Lines) -> No
 
 
 def test_the_centre_on_the_embedded_broker_stops_on_sigterm_with_a_summary(
-    amqtt_broker: BrokerAddress, tenant: str
+    amqtt_broker: BrokerAddress, tenant: str, tmp_path: Path
 ) -> None:
-    centre, lines = start([*VTSIM, "centre", "--broker", amqtt_broker.url, "--tenant", tenant])
+    centre, lines = start([*VTSIM, "centre", "--broker", amqtt_broker.url, "--tenant", tenant,
+                           "--db", f"sqlite:///{tmp_path / 'centre.db'}"])
     try:
         lines.wait_for(lambda line: "listening on" in line and "MQTT 3.1.1" in line, timeout=60)
         centre.send_signal(signal.SIGTERM)
@@ -183,7 +185,8 @@ def test_the_centre_on_the_embedded_broker_stops_on_sigterm_with_a_summary(
 
 def test_the_centre_reports_an_absent_broker_and_a_bad_url() -> None:
     port = free_port()
-    absent = subprocess.run([*VTSIM, "centre", "--broker", f"mqtt://127.0.0.1:{port}"],
+    absent = subprocess.run([*VTSIM, "centre", "--broker", f"mqtt://127.0.0.1:{port}",
+                             "--db", "memory:"],
                             cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert absent.returncode == 1
     assert f"127.0.0.1:{port}" in absent.stdout and "vtsim broker" in absent.stdout

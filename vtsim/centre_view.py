@@ -1,8 +1,15 @@
 """``vtsim centre``: the live centre on a broker, with a live table of devices and counts.
 
-The logic is in :mod:`vtsim.live_centre`; this module connects it to a broker, runs the
-receive loop in the main thread, and shows what happens: a rich live table (devices, verdicts,
-sequence gaps, broker connection), or one line per verdict with ``--no-live``.
+The logic is in :mod:`vtsim.live_centre`; this module connects it to a broker and its store,
+runs the receive loop in the main thread, and shows what happens: a rich live table (devices,
+verdicts, sequence gaps, broker connection, health), or one line per verdict with
+``--no-live``.
+
+The centre keeps a persistent MQTT session (a fixed client id, clean start off, a session
+expiry): messages published while it is down wait at the broker and arrive when it is back.
+Each one is acknowledged to the broker only after it is stored (``manual_ack``). Every
+``health_interval_s`` it publishes a retained health report on
+``vt/v1/{tenant or _all}/centre/health`` and raises incidents for devices gone silent.
 """
 
 from __future__ import annotations
@@ -11,22 +18,46 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from typing import Final
 
+import orjson
 from rich.console import Console, Group
 from rich.live import Live
 from rich.table import Table
 
-from devices.mqtt import BrokerAddress, MqttTransport, free_client_id
-from vtsim.live_centre import ACCEPTED, Answer, CentreSnapshot, LiveCentre, TrackedDevice
+from devices.codec import DEFAULT_LIMITS, Limits, format_ts
+from devices.mqtt import BrokerAddress, MqttError, MqttStats, MqttTransport
+from devices.topics import PREFIX
+from vtsim.centre_store import (
+    DEFAULT_DB,
+    DEVICE_OFFLINE,
+    DEVICE_SILENT,
+    POSSIBLE_LOSS,
+    open_store,
+    redacted,
+)
+from vtsim.live_centre import (
+    ACCEPTED,
+    RATE_LIMITED,
+    Answer,
+    CentreSnapshot,
+    LiveCentre,
+    TrackedDevice,
+)
+from vtsim.rate_limit import RateLimit
 
 REFRESH_S: Final = 0.25
 DRAIN_WAIT_S: Final = 0.05
 DRAIN_BATCH: Final = 2_000
 SHOWN_DEVICES: Final = 20
 ANSWER_TIMEOUT_S: Final = 5.0
+HEALTH_INTERVAL_S: Final = 5.0
+SESSION_EXPIRY_S: Final = 7 * 86_400
+"""How long the broker keeps the centre's session (and its queued messages) while it is down."""
+ALL_TENANTS: Final = "_all"
+HEALTH_SCHEMA: Final = "1.0"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +68,62 @@ class CentreOptions:
     tenant: str | None = None
     live: bool = True
     protocol: int = 5
+    db: str = DEFAULT_DB
+    client_id: str | None = None
+    session_expiry_s: int = SESSION_EXPIRY_S
+    rate_limit: RateLimit | None = None
+    limits: Limits = DEFAULT_LIMITS
+    health_interval_s: float = HEALTH_INTERVAL_S
+    silence_slack_s: float = 30.0
+
+    @property
+    def centre_id(self) -> str:
+        """The fixed MQTT client id: the broker keeps this centre's session under it."""
+        return self.client_id or f"vtsim-centre-{self.tenant or ALL_TENANTS}"
+
+
+def health_topic(tenant: str | None) -> str:
+    """``vt/v1/{tenant}/centre/health`` (``_all`` for a centre of every tenant)."""
+    return f"{PREFIX}/{tenant or ALL_TENANTS}/centre/health"
+
+
+def health_report(snapshot: CentreSnapshot, stats: MqttStats, connected: bool, url: str,
+                  now: float, state: str = "running") -> dict[str, object]:
+    """The health report: backlog, lag, broker connection, stored counts, silent devices."""
+    stored = snapshot.stored
+    return {
+        "schema_version": HEALTH_SCHEMA,
+        "ts": format_ts(now),
+        "state": state,
+        "broker": {"url": url, "connected": connected, "reconnects": stats.reconnects},
+        "backlog": stats.queued,
+        "lag_s": round(snapshot.lag_s, 3),
+        "answers_in_flight": stats.in_flight,
+        "messages": snapshot.messages,
+        "stored": {"messages": stored.messages, "rejections": stored.rejections,
+                   "incidents": stored.incidents, "open_incidents": stored.open_incidents},
+        "devices": {"tracked": len(snapshot.devices),
+                    "silent": snapshot.open_of_kind(DEVICE_SILENT),
+                    "offline": snapshot.open_of_kind(DEVICE_OFFLINE)},
+        "possible_loss": snapshot.gaps,
+        "possible_loss_incidents": snapshot.open_of_kind(POSSIBLE_LOSS),
+        "rate_limited": snapshot.totals.get(RATE_LIMITED, 0),
+    }
+
+
+def health_table(report: dict[str, object]) -> Table:
+    """The health report as a two-column table."""
+    table = Table(title="Health (retained on the health topic)", show_header=False,
+                  expand=False)
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    for key in ("backlog", "lag_s", "answers_in_flight", "stored", "devices", "possible_loss",
+                "rate_limited"):
+        value = report[key]
+        shown = (", ".join(f"{k} {v}" for k, v in value.items()) if isinstance(value, dict)
+                 else str(value))
+        table.add_row(key.replace("_", " "), shown)
+    return table
 
 
 # --- rendering ------------------------------------------------------------------------------
@@ -88,9 +175,13 @@ def totals_table(snapshot: CentreSnapshot, connection: str, rate: float) -> Tabl
     return table
 
 
-def render(snapshot: CentreSnapshot, connection: str, rate: float, now: float) -> Group:
-    """The live view: totals above the device table."""
-    return Group(totals_table(snapshot, connection, rate), device_table(snapshot, now))
+def render(snapshot: CentreSnapshot, connection: str, rate: float, now: float,
+           report: dict[str, object] | None = None) -> Group:
+    """The live view: totals and health above the device table."""
+    parts = [totals_table(snapshot, connection, rate)]
+    if report is not None:
+        parts.append(health_table(report))
+    return Group(*parts, device_table(snapshot, now))
 
 
 def summary_line(snapshot: CentreSnapshot) -> str:
@@ -148,28 +239,65 @@ def stop_on_signals() -> Iterator[threading.Event]:
 
 
 def run_centre(options: CentreOptions, console: Console) -> CentreSnapshot:
-    """Connect, validate and answer until SIGINT/SIGTERM; return the final counts.
+    """Connect, store, validate and answer until SIGINT/SIGTERM; return the final counts.
 
-    Raises :class:`devices.mqtt.BrokerUnavailable` if the broker cannot be reached at start.
+    Raises :class:`devices.mqtt.BrokerUnavailable` if the broker cannot be reached at start,
+    :class:`vtsim.centre_store.CentreStoreError` if the store cannot be opened or written
+    (the messages not yet stored stay unacknowledged at the broker).
     """
-    transport = MqttTransport(options.address, free_client_id("vtsim-centre"),
+    store = open_store(options.db)
+    transport = MqttTransport(options.address, options.centre_id,
                               protocol=5 if options.protocol == 5 else 3,
-                              publish_timeout_s=ANSWER_TIMEOUT_S)
-    centre = LiveCentre(transport, tenant=options.tenant,
-                        on_answer=None if options.live else print_answer(console))
-    centre.start()
-    with stop_on_signals() as stop:
-        transport.connect()
-        console.print(f"vtsim centre: listening on {options.address.url} (MQTT "
-                      f"{'5' if transport.protocol == 5 else '3.1.1'}) for "
-                      f"{'tenant ' + options.tenant if options.tenant else 'every tenant'}; "
-                      "stop with Ctrl-C")
-        try:
-            receive_until(stop, transport, centre, options, console)
-        finally:
-            transport.flush(ANSWER_TIMEOUT_S)
-            transport.close()
-    return centre.snapshot()
+                              publish_timeout_s=ANSWER_TIMEOUT_S, clean_start=False,
+                              session_expiry_s=options.session_expiry_s, manual_ack=True,
+                              will=(health_topic(options.tenant), stopped_report()))
+    try:
+        centre = LiveCentre(transport, tenant=options.tenant, store=store,
+                            limits=options.limits, rate_limit=options.rate_limit,
+                            silence_slack_s=options.silence_slack_s,
+                            on_answer=None if options.live else print_answer(console))
+        centre.start()
+        with stop_on_signals() as stop:
+            transport.connect()
+            announce(console, options, transport, store.url)
+            try:
+                receive_until(stop, transport, centre, options, console)
+                publish_health(transport, centre, options, "stopped")
+            finally:
+                transport.flush(ANSWER_TIMEOUT_S)
+                transport.close()
+        return centre.snapshot()
+    finally:
+        store.close()
+
+
+def announce(console: Console, options: CentreOptions, transport: MqttTransport,
+             store_url: str) -> None:
+    """The first line: where the centre listens, for whom, and where it stores."""
+    console.print(f"vtsim centre: listening on {options.address.url} (MQTT "
+                  f"{'5' if transport.protocol == 5 else '3.1.1'}, session "
+                  f"{options.centre_id!r}) for "
+                  f"{'tenant ' + options.tenant if options.tenant else 'every tenant'}; "
+                  f"storing in {redacted(store_url)}; stop with Ctrl-C",
+                  highlight=False, soft_wrap=True)
+    console.file.flush()
+
+
+def stopped_report() -> bytes:
+    """The centre's last will on its health topic: it vanished without saying goodbye."""
+    return orjson.dumps({"schema_version": HEALTH_SCHEMA, "state": "lost"})
+
+
+def publish_health(transport: MqttTransport, centre: LiveCentre, options: CentreOptions,
+                   state: str = "running") -> dict[str, object]:
+    """Publish the retained health report (QoS 1); return it."""
+    centre.refresh_stored()
+    report = health_report(centre.snapshot(), transport.stats, transport.connected,
+                           options.address.url, time.time(), state)
+    with suppress(MqttError):  # the broker refused it; the next report goes in a few seconds
+        transport.publish(health_topic(options.tenant), orjson.dumps(report), qos=1,
+                          retain=True)
+    return report
 
 
 def print_answer(console: Console) -> Callable[[Answer], None]:
@@ -181,18 +309,27 @@ def print_answer(console: Console) -> Callable[[Answer], None]:
 
 def receive_until(stop: threading.Event, transport: MqttTransport, centre: LiveCentre,
                   options: CentreOptions, console: Console) -> None:
-    """The receive loop: drain messages, watch the connection, refresh the view."""
+    """The receive loop: drain messages, watch the connection and silence, report health."""
     reporter = ConnectionReporter(console, options.address)
     view = (Live(console=console, refresh_per_second=1 / REFRESH_S, transient=False)
             if options.live else None)
     last_refresh, last_count = time.monotonic(), 0
+    last_health, report = 0.0, None
     with view if view is not None else nullcontext():
         while not stop.is_set():
             transport.drain(timeout=DRAIN_WAIT_S, max_messages=DRAIN_BATCH)
             reporter.check(transport.connected)
             now = time.monotonic()
+            if now - last_health >= options.health_interval_s:
+                for incident in centre.check_silence():
+                    if view is None:
+                        console.print(f"incident {incident.kind}: {incident.tenant}/"
+                                      f"{incident.device_id}: {incident.detail}",
+                                      markup=False, highlight=False, soft_wrap=True)
+                report = publish_health(transport, centre, options)
+                last_health = now
             if view is not None and now - last_refresh >= REFRESH_S:
                 snapshot = centre.snapshot()
                 rate = (snapshot.messages - last_count) / (now - last_refresh)
-                view.update(render(snapshot, reporter.label, rate, time.time()))
+                view.update(render(snapshot, reporter.label, rate, time.time(), report))
                 last_refresh, last_count = now, snapshot.messages

@@ -11,6 +11,15 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from vtsim.broker_login import (
+    CaFileOption,
+    CertFileOption,
+    KeyFileOption,
+    PasswordOption,
+    UsernameOption,
+    with_login,
+)
+
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 
@@ -54,25 +63,61 @@ def centre(
     mqtt_version: Annotated[
         int, typer.Option(min=3, max=5, help="5 (falls back to 3.1.1 if refused) or 3.")
     ] = 5,
+    db: Annotated[str, typer.Option(
+        help="Where incidents and messages are stored: sqlite:///file.db, "
+        "postgresql://user@host/db, or memory: (nothing kept).")] = "sqlite:///vtsim-centre.db",
+    client_id: Annotated[str | None, typer.Option(
+        help="MQTT client id of the centre's persistent session "
+        "(default vtsim-centre-{tenant or _all}).")] = None,
+    session_expiry: Annotated[int, typer.Option(
+        min=0, help="Seconds the broker keeps the session (and queues messages) while the "
+        "centre is down.")] = 7 * 86_400,
+    rate_limit: Annotated[float, typer.Option(
+        min=0.0, help="Messages a second each device may send on average (0: no limit).")
+    ] = 20.0,
+    burst: Annotated[int, typer.Option(
+        min=1, help="Messages a device may send at once before --rate-limit applies.")] = 200,
+    max_bytes: Annotated[int, typer.Option(min=1, help="Largest payload accepted (bytes).")
+    ] = 16_384,
+    max_depth: Annotated[int, typer.Option(min=1, help="Deepest JSON nesting accepted.")] = 8,
+    health_interval: Annotated[float, typer.Option(
+        min=0.1, help="Seconds between health reports and silence checks.")] = 5.0,
+    silence_slack: Annotated[float, typer.Option(
+        min=0.0, help="Seconds beyond twice a device's heartbeat interval before it is "
+        "reported silent.")] = 30.0,
+    cafile: CaFileOption = None,
+    certfile: CertFileOption = None,
+    keyfile: KeyFileOption = None,
+    username: UsernameOption = None,
+    password: PasswordOption = None,
 ) -> None:
-    """Validate every device message on a broker and answer it (ack or rejection with reason)."""
+    """Validate, store and answer every device message on a broker (ack or rejection)."""
+    from devices.codec import Limits
     from devices.errors import DeviceContractError
     from devices.mqtt import BrokerAddress, BrokerUnavailable
     from devices.topics import require_level
+    from vtsim.centre_store import CentreStoreError
     from vtsim.centre_view import CentreOptions, run_centre, summary_line, totals_table
+    from vtsim.rate_limit import RateLimit
 
     console = Console()
     try:
         if tenant is not None:
             require_level(tenant, "tenant")
-        options = CentreOptions(BrokerAddress.parse(broker_url), tenant, live,
-                                5 if mqtt_version == 5 else 3)
-    except DeviceContractError as error:
+        address = with_login(BrokerAddress.parse(broker_url), cafile, certfile, keyfile,
+                             username, password)
+        options = CentreOptions(
+            address, tenant, live, 5 if mqtt_version == 5 else 3, db=db, client_id=client_id,
+            session_expiry_s=session_expiry,
+            rate_limit=RateLimit(rate_limit, burst) if rate_limit > 0 else None,
+            limits=Limits(max_bytes=max_bytes, max_depth=max_depth),
+            health_interval_s=health_interval, silence_slack_s=silence_slack)
+    except (DeviceContractError, ValueError) as error:
         console.print(f"[red]error:[/] {error}", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     try:
         snapshot = run_centre(options, console)
-    except BrokerUnavailable as error:
+    except (BrokerUnavailable, CentreStoreError) as error:
         console.print(f"[red]error:[/] {error}", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_FAILED) from None
     console.print(totals_table(snapshot, "disconnected", 0.0))
