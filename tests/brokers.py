@@ -1,9 +1,9 @@
 """Real MQTT brokers for the tests, each on a free port of 127.0.0.1.
 
 :class:`MosquittoBroker` runs Debian's ``mosquitto`` with a configuration written for the test
-(no persistence, a deliberate queue limit). :class:`AmqttBroker` runs the embedded broker
-through ``vtsim broker``, as a vendor would. Both are ready only once an MQTT client has
-connected (never after a fixed sleep), and stop reliably: terminate, then kill.
+(a deliberate queue limit; persistence when a test asks for it). :class:`AmqttBroker` runs the
+embedded broker through ``vtsim broker``, as a vendor would. Both are ready only once an MQTT
+client has connected (never after a fixed sleep), and stop reliably: terminate, then kill.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Final
 
@@ -37,14 +38,24 @@ def free_port() -> int:
         return port
 
 
-def mosquitto_config(port: int, max_queued: int = MAX_QUEUED_MESSAGES, extra: str = "") -> str:
-    """A Mosquitto configuration for one test listener (``extra`` lines: passwords, ACL)."""
+def mosquitto_config(port: int, max_queued: int = MAX_QUEUED_MESSAGES, extra: str = "",
+                     persistence: Path | None = None, listener: str = "") -> str:
+    """A Mosquitto configuration for one test listener (``extra`` lines: passwords, ACL).
+
+    With a ``persistence`` folder, Mosquitto saves its sessions and queued messages there
+    after every change and on exit, and loads them when it starts again. ``listener`` adds
+    lines to the listener (TLS files).
+    """
+    keep = (["persistence true", f"persistence_location {persistence}/",
+             "autosave_on_changes true", "autosave_interval 1"]
+            if persistence is not None else ["persistence false"])
     return "\n".join([
         f"listener {port} {HOST}",
+        listener,
         "allow_anonymous false" if "password_file" in extra else "allow_anonymous true",
         extra,
         f"user {getpass.getuser()}",  # as root, Mosquitto would switch to an unprivileged user
-        "persistence false",
+        *keep,
         f"max_queued_messages {max_queued}",
         "max_inflight_messages 1000",
         "log_dest stderr",
@@ -101,12 +112,19 @@ class RunningBroker:
                     raise PortTaken(f"port {self.address.port} was taken")
                 raise RuntimeError(f"{self.name} exited with {self.process.returncode}: "
                                    f"{self.log.read_text(errors='replace')[-2000:]}")
-            if try_connect(self.address, self.login):
+            if try_connect(self.probe_address(), self.login):
                 return time.perf_counter() - started
             if time.perf_counter() > deadline:
                 raise RuntimeError(f"{self.name} on {self.address} not ready within "
                                    f"{READY_TIMEOUT_S} s: {self.log.read_text(errors='replace')}")
             time.sleep(0.01)
+
+    def probe_address(self) -> BrokerAddress:
+        """Where the readiness probe connects (with TLS files when the broker needs them)."""
+        probe: BrokerAddress | None = getattr(self, "probe", None)
+        if probe is None:
+            return self.address
+        return replace(probe, host=self.address.host, port=self.address.port)
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
         """Send ``sig``, wait, kill if needed; the exit code."""
@@ -123,8 +141,7 @@ class RunningBroker:
 def try_connect(address: BrokerAddress, login: tuple[str, str] | None = None) -> bool:
     """Whether an MQTT 3.1.1 client (with ``login``) can connect to ``address`` right now."""
     if login is not None:
-        address = BrokerAddress(address.host, address.port, username=login[0],
-                                password=login[1])
+        address = replace(address, username=login[0], password=login[1])
     probe = MqttTransport(address, f"probe-{time.time_ns()}", protocol=3, fallback=False)
     try:
         probe.connect(timeout=2.0)
@@ -141,18 +158,25 @@ class MosquittoBroker(RunningBroker):
 
     def __init__(self, folder: Path, max_queued: int = MAX_QUEUED_MESSAGES,
                  port: int | None = None, extra: str = "",
-                 login: tuple[str, str] | None = None) -> None:
+                 login: tuple[str, str] | None = None, persistent: bool = False,
+                 listener: str = "", probe: BrokerAddress | None = None) -> None:
         """Write the configuration into ``folder``; start Mosquitto on ``port`` (or a free one).
 
         ``extra`` adds configuration lines; ``login`` is the account the readiness probe uses.
+        ``persistent`` keeps sessions and queued messages in ``folder`` across restarts.
+        ``listener`` adds lines to the listener; ``probe`` is how the readiness probe connects
+        (TLS files), with the port filled in.
         """
+        self.probe = probe
         binary = mosquitto_binary()
         if binary is None:
             raise FileNotFoundError("mosquitto is not installed (apt-get install mosquitto)")
         config = folder / "mosquitto.conf"
 
         def command(port: int) -> list[str]:
-            config.write_text(mosquitto_config(port, max_queued, extra), encoding="utf-8")
+            config.write_text(mosquitto_config(port, max_queued, extra,
+                                               folder if persistent else None, listener),
+                              encoding="utf-8")
             return [binary, "-c", str(config)]
 
         super().__init__(command, port, folder / "mosquitto.log", login)

@@ -1,0 +1,146 @@
+"""``vtsim centre`` as a process the tests can kill, a stream of alarms, and the stored record.
+
+The fault tests start the real command (``python -m vtsim centre --db sqlite:///…``), publish
+alarms from device clients, break something (kill -9 the centre, restart the broker, cut the
+network) and then read the centre's SQLite file to compare what was stored with what was sent.
+"""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+from devices.mqtt import BrokerAddress, MqttTransport
+from tests.conftest import ROOT
+from tests.mqtt_cases import KIND, alarm
+from vtsim.centre_store import CENTRE_KINDS
+
+READY_TIMEOUT_S: Final = 60.0
+
+
+class CentreProcess:
+    """``vtsim centre`` in a process of its own, storing into ``db``."""
+
+    def __init__(self, address: BrokerAddress, tenant: str, db: Path, log: Path,
+                 *extra: str) -> None:
+        """Start the centre and wait until it listens."""
+        self.log = log
+        command = [sys.executable, "-m", "vtsim", "centre", "--broker", address.url,
+                   "--tenant", tenant, "--db", f"sqlite:///{db}", "--no-live",
+                   "--health-interval", "0.5", *extra]
+        self._heard = self.output().count("listening on") if log.exists() else 0
+        with log.open("ab") as out:
+            self.process = subprocess.Popen(command, cwd=ROOT, stdout=out,
+                                            stderr=subprocess.STDOUT)
+        self.wait_ready()
+
+    def wait_ready(self) -> None:
+        """Wait for the line that says the centre listens."""
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while self.output().count("listening on") <= self._heard:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"vtsim centre exited early: {self.output()[-3000:]}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"vtsim centre not ready: {self.output()[-3000:]}")
+            time.sleep(0.05)
+
+    def output(self) -> str:
+        """Everything the centre printed so far."""
+        return self.log.read_text(errors="replace")
+
+    def kill(self) -> None:
+        """kill -9: no goodbye, no flush, no clean disconnect."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> int:
+        """SIGTERM (kill if it hangs); the exit code."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        return self.process.returncode
+
+
+def stored_alarm_ids(db: Path) -> list[str]:
+    """Message ids of the stored device incidents (duplicates kept, if there were any)."""
+    if not db.exists():
+        return []
+    kinds = ",".join(f"'{kind}'" for kind in CENTRE_KINDS)
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10) as connection:
+        return [row[0] for row in connection.execute(
+            f"SELECT message_id FROM incidents WHERE kind NOT IN ({kinds})")]
+
+
+def stored_rows(db: Path, sql: str) -> list[tuple[object, ...]]:
+    """Rows of a read-only query on the centre's file."""
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10) as connection:
+        return [tuple(row) for row in connection.execute(sql)]
+
+
+def wait_for(done: Callable[[], bool], timeout: float, what: str) -> None:
+    """Poll ``done()`` until it holds; fail with ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+        time.sleep(0.05)
+
+
+@dataclass
+class AlarmStream:
+    """Devices of one tenant pressing their alarm buttons, ``rate`` alarms a second in all."""
+
+    address: BrokerAddress
+    tenant: str
+    count: int
+    rate: float
+    devices: int = 3
+    sent: list[str] = field(default_factory=list)
+    errors: list[BaseException] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        """One client for every device; the stream starts with :meth:`start`."""
+        self.transport = MqttTransport(self.address, f"devices-{self.tenant}")
+        self.transport.connect()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> AlarmStream:
+        """Publish in a thread of its own."""
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        """Publish ``count`` alarms, round robin over the devices, at ``rate``."""
+        try:
+            started = time.monotonic()
+            for number in range(self.count):
+                device_id = f"sa-{number % self.devices:04d}"
+                seq = number // self.devices
+                self.transport.publish(f"vt/v1/{self.tenant}/{KIND}/{device_id}/events",
+                                       alarm(seq, device_id=device_id, ts=time.time()))
+                self.sent.append(f"{device_id}-{seq:08d}")
+                pause = started + (number + 1) / self.rate - time.monotonic()
+                if pause > 0:
+                    time.sleep(pause)
+        except BaseException as error:  # shown by finish()
+            self.errors.append(error)
+
+    def finish(self, timeout: float = 60.0) -> list[str]:
+        """Wait until every alarm is published and acknowledged by the broker; the ids sent."""
+        self._thread.join(timeout)
+        assert not self.errors, self.errors
+        assert self.transport.flush(timeout), "the broker did not acknowledge every alarm"
+        self.transport.close()
+        return self.sent
