@@ -40,6 +40,7 @@ from devices.examples import (
     example_topic,
 )
 from devices.messages import SCHEMA_VERSION, Envelope
+from devices.rate_limit import RateLimit, TokenBuckets
 from devices.replies import REASON_DESCRIPTIONS, REJECTION_REASONS, Acknowledgement
 from devices.replies import RejectionNotice as RejectionNoticeModel
 from devices.status import STATUS_SCAIP, DeviceStatus
@@ -154,6 +155,7 @@ def broken_examples() -> list[BrokenExample]:
         ("ts_in_future", topic, dumps(alarm(ts="2026-01-05T09:30:00.000Z")), ""),
         ("ts_in_past", topic, dumps(alarm(ts="2025-12-24T08:00:00.000Z")), ""),
         ("duplicate", topic, dumps(alarm()), "the same message a second time"),
+        ("rate_limited", topic, dumps(alarm()), "one message more than the rate limit allows"),
     ]
     return [BrokenExample(r, t, p, shown or p.decode("utf-8")) for r, t, p, shown in cases]
 
@@ -165,9 +167,23 @@ def broken_example(reason: str) -> BrokenExample:
 
 def judge_example(example: BrokenExample) -> ItemVerdict:
     """The decoder's verdict on a broken example (a duplicate is sent twice)."""
+    if example.reason == "rate_limited":
+        return judge_throttled(example)
     copies = 2 if example.reason == "duplicate" else 1
     items = [Item(f"example {n}", example.payload) for n in range(copies)]
     return judge_items(items, topic=example.topic, now_epoch_s=clock_epoch_s())[-1]
+
+
+def judge_throttled(example: BrokenExample) -> ItemVerdict:
+    """The verdict on the example sent again at once by a device allowed one message."""
+    limit = RateLimit(rate_per_s=1, burst=1)
+    buckets = TokenBuckets(limit, clock=lambda: 0.0)
+    for number in range(2):
+        if not buckets.take(("example", example.topic)):
+            return ItemVerdict(f"example {number}", example.topic, False, "rate_limited", "",
+                               limit.describe(), f"{len(example.payload)} bytes while throttled")
+    return judge_items([Item("example 0", example.payload)], topic=example.topic,
+                       now_epoch_s=clock_epoch_s())[-1]
 
 
 # --- rendering helpers ----------------------------------------------------------------------

@@ -24,8 +24,9 @@ __all__ = [
     "RejectionReason",
 ]
 
-RejectionReason: TypeAlias = Literal[RejectReason, "duplicate"]
-"""Every reason code: the decoder's, plus ``duplicate``, which needs the receiver's memory."""
+RejectionReason: TypeAlias = Literal[RejectReason, "duplicate", "rate_limited"]
+"""Every reason code: the decoder's, plus ``duplicate``, which needs the receiver's memory,
+and ``rate_limited``, which needs its clock."""
 
 REJECTION_REASONS: Final[tuple[str, ...]] = get_args(RejectionReason)
 
@@ -46,6 +47,9 @@ REASON_DESCRIPTIONS: Final[Mapping[str, str]] = MappingProxyType(
         "ts_in_past": "'ts' is further behind the receiver's clock than allowed (7 days).",
         "duplicate": "The device already sent a message with this 'message_id'; a resend is "
         "not counted twice.",
+        "rate_limited": "The device sent more messages than the centre's per-device rate limit "
+        "allows (20 a second, bursts of 200, by default); the message was not handled: resend "
+        "it later with the same 'message_id'.",
     }
 )
 """What each reason code means, for vendors."""

@@ -17,6 +17,7 @@ import orjson
 import pytest
 
 from devices.codec import encode_fields, encode_status, format_ts
+from devices.rate_limit import RateLimit, TokenBuckets
 from devices.transport import InProcessTransport
 from tests.mqtt_cases import DEVICE, KIND, NOW, alarm
 from vtsim.centre_store import (
@@ -30,7 +31,6 @@ from vtsim.centre_store import (
     open_store,
 )
 from vtsim.live_centre import Answer, LiveCentre
-from vtsim.rate_limit import RateLimit, TokenBuckets
 
 POSTGRES = os.environ.get("VTSIM_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 TOPIC = f"vt/v1/lier/{KIND}/{DEVICE}/events"

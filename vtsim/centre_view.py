@@ -29,6 +29,7 @@ from rich.table import Table
 
 from devices.codec import DEFAULT_LIMITS, Limits, format_ts
 from devices.mqtt import BrokerAddress, MqttError, MqttStats, MqttTransport
+from devices.rate_limit import RateLimit
 from devices.topics import PREFIX
 from vtsim.centre_store import (
     DEFAULT_DB,
@@ -46,7 +47,6 @@ from vtsim.live_centre import (
     LiveCentre,
     TrackedDevice,
 )
-from vtsim.rate_limit import RateLimit
 
 REFRESH_S: Final = 0.25
 DRAIN_WAIT_S: Final = 0.05

@@ -38,6 +38,7 @@ from devices.codec import (
 )
 from devices.errors import DeviceContractError
 from devices.messages import DeviceMessage
+from devices.rate_limit import RateLimit, TokenBuckets
 from devices.topics import (
     CENTRE,
     LEVEL,
@@ -67,7 +68,6 @@ from vtsim.centre_store import (
     StoredMessage,
     StoredRejection,
 )
-from vtsim.rate_limit import RateLimit, TokenBuckets
 
 __all__ = ["Answer", "CentreSnapshot", "LiveCentre", "MessageIdMemory", "TrackedDevice"]
 
@@ -318,11 +318,9 @@ class LiveCentre:
             return Answer(topic, "bad_topic", None, None, None,
                           f"not a topic of tenant {self.tenant!r}; not answered", None)
         if self._buckets is not None and not self._buckets.take(sender_key(topic)):
-            limit = self._buckets.limit
             return self._reject(topic, None, Rejected(
-                topic, "schema", "", f"at most {limit.rate_per_s:g} messages a second (bursts "
-                f"of {limit.burst:g}) from one device", f"{len(payload)} bytes while throttled"),
-                reason=RATE_LIMITED)
+                topic, "schema", "", self._buckets.limit.describe(),
+                f"{len(payload)} bytes while throttled"), reason=RATE_LIMITED)
         verdict = decode_message(topic, payload, now_epoch_s=self._clock(), limits=self._limits)
         if isinstance(verdict, Rejected):
             return self._reject(topic, None, verdict)

@@ -95,10 +95,10 @@ def centre(
     from devices.codec import Limits
     from devices.errors import DeviceContractError
     from devices.mqtt import BrokerAddress, BrokerUnavailable
+    from devices.rate_limit import RateLimit
     from devices.topics import require_level
     from vtsim.centre_store import CentreStoreError
     from vtsim.centre_view import CentreOptions, run_centre, summary_line, totals_table
-    from vtsim.rate_limit import RateLimit
 
     console = Console()
     try:

@@ -31,6 +31,11 @@ class RateLimit:
                 f"and {self.burst}"
             )
 
+    def describe(self) -> str:
+        """What a device may send, for the ``expected`` field of a ``rate_limited`` answer."""
+        return (f"at most {self.rate_per_s:g} messages a second (bursts of {self.burst:g}) "
+                "from one device")
+
 
 @dataclass(slots=True)
 class Bucket:
