@@ -17,6 +17,14 @@ from sim.durations import parse_duration
 from sim.errors import ScenarioError
 from sim.loading import load_scenario
 from sim.scenario import Scenario
+from vtsim.broker_login import (
+    CaFileOption,
+    CertFileOption,
+    KeyFileOption,
+    PasswordOption,
+    UsernameOption,
+    with_login,
+)
 
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -76,6 +84,11 @@ def emulate(
     progress: Annotated[float, typer.Option(min=0.1, help="Seconds between progress lines.")]
     = 5.0,
     mqtt_version: Annotated[int, typer.Option(min=3, max=5, help="3 (3.1.1) or 5.")] = 3,
+    cafile: CaFileOption = None,
+    certfile: CertFileOption = None,
+    keyfile: KeyFileOption = None,
+    username: UsernameOption = None,
+    password: PasswordOption = None,
 ) -> None:
     """Run a scenario's device fleet on a broker: real messages, retained status, last wills."""
     from devices.errors import DeviceContractError
@@ -86,7 +99,9 @@ def emulate(
     wall_s = None if duration is None else wall_seconds(duration, "--duration")
     scenario = load_or_fail(console, scenario_file, {} if tenant is None else {"tenant": tenant})
     try:
-        options = EmulatorOptions(BrokerAddress.parse(broker_url), speed,
+        address = with_login(BrokerAddress.parse(broker_url), cafile, certfile, keyfile,
+                             username, password)
+        options = EmulatorOptions(address, speed,
                                   scenario.seed if seed is None else seed, wall_s, devices,
                                   progress, 5 if mqtt_version == 5 else 3)
     except DeviceContractError as error:
@@ -122,6 +137,11 @@ def conformance(
     tolerance: Annotated[
         float, typer.Option(min=0.0, max=1.0, help="Relative tolerance on heartbeat gaps.")
     ] = 0.1,
+    cafile: CaFileOption = None,
+    certfile: CertFileOption = None,
+    keyfile: KeyFileOption = None,
+    username: UsernameOption = None,
+    password: PasswordOption = None,
 ) -> None:
     """Watch one device on a broker and judge its messages against the contract (exit 1: fail)."""
     from devices.conformance import Expectations, evaluate
@@ -138,7 +158,8 @@ def conformance(
     wall_s = wall_seconds(duration, "--duration")
     fixed = None if interval is None else wall_seconds(interval, "--interval")
     try:
-        address = BrokerAddress.parse(broker_url)
+        address = with_login(BrokerAddress.parse(broker_url), cafile, certfile, keyfile,
+                             username, password)
         pattern = watch_pattern(device_id, tenant)
     except DeviceContractError as error:
         raise fail(console, str(error), EXIT_BAD_INPUT) from None

@@ -22,6 +22,15 @@ from sim.loading import load_scenario
 from sim.scenario import Scenario
 from sim.script import check_training
 from sim.training import TrainingError, training_of
+from vtsim.broker_login import (
+    BrokerLoginError,
+    CaFileOption,
+    CertFileOption,
+    KeyFileOption,
+    PasswordOption,
+    UsernameOption,
+    with_login,
+)
 from vtsim.training.console import ConsoleServer, ConsoleState, queue_publisher
 from vtsim.training.debrief import build_debrief, render_html, render_json
 from vtsim.training.recording import (
@@ -84,11 +93,14 @@ def load_training(console: Console, path: Path, overrides: list[str]) -> Scenari
     return scenario
 
 
-def parse_broker(console: Console, url: str) -> BrokerAddress:
-    """The broker address, or exit 2 with the reason."""
+def parse_broker(console: Console, url: str, cafile: Path | None = None,
+                 certfile: Path | None = None, keyfile: Path | None = None,
+                 username: str | None = None, password: str | None = None) -> BrokerAddress:
+    """The broker address with its login options, or exit 2 with the reason."""
     try:
-        return BrokerAddress.parse(url)
-    except MqttError as exc:
+        return with_login(BrokerAddress.parse(url), cafile, certfile, keyfile, username,
+                          password)
+    except (MqttError, BrokerLoginError) as exc:
         raise fail(console, str(exc), EXIT_BAD_INPUT) from None
 
 
@@ -115,11 +127,17 @@ def train(
                                                       "every incident is closed.")] = False,
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override a scenario field: "
                                                    "PATH=VALUE (repeatable).")] = None,
+    cafile: CaFileOption = None,
+    certfile: CertFileOption = None,
+    keyfile: KeyFileOption = None,
+    username: UsernameOption = None,
+    password: PasswordOption = None,
 ) -> None:
     """Run a training session: the fleet publishes live, trainees work in the console."""
     console = Console()
     scenario = load_training(console, scenario_file, set_ or [])
-    address = parse_broker(console, broker)
+    address = parse_broker(console, broker, cafile, certfile, keyfile, username,
+                           password)
     stamp = time.strftime("%Y%m%dT%H%M%S")
     try:
         centre_t = connected(address, f"vtsim-train-centre-{stamp}")
@@ -199,6 +217,11 @@ def control(
     value: Annotated[float | None, typer.Argument(help="The speed, with `speed`.")] = None,
     broker: BrokerOption = "mqtt://localhost:1883",
     tenant: Annotated[str, typer.Option(help="Tenant of the session.")] = "trening",
+    cafile: CaFileOption = None,
+    certfile: CertFileOption = None,
+    keyfile: KeyFileOption = None,
+    username: UsernameOption = None,
+    password: PasswordOption = None,
 ) -> None:
     """Pause, resume, change the speed of or stop a running training session."""
     console = Console()
@@ -209,7 +232,8 @@ def control(
                    EXIT_BAD_INPUT) from None
     if message.command == "speed" and message.speed is None:
         raise fail(console, "give the speed: vtsim control speed 4", EXIT_BAD_INPUT)
-    address = parse_broker(console, broker)
+    address = parse_broker(console, broker, cafile, certfile, keyfile, username,
+                           password)
     try:
         transport = connected(address, f"vtsim-control-{time.time_ns()}")
         transport.publish(control_topic(tenant, "cli"), message.model_dump_json().encode())
@@ -225,10 +249,16 @@ def record(
     broker: BrokerOption = "mqtt://localhost:1883",
     tenant: Annotated[str | None, typer.Option(help="Only this tenant's topics.")] = None,
     duration: Annotated[float | None, typer.Option(help="Stop after this many seconds.")] = None,
+    cafile: CaFileOption = None,
+    certfile: CertFileOption = None,
+    keyfile: KeyFileOption = None,
+    username: UsernameOption = None,
+    password: PasswordOption = None,
 ) -> None:
     """Record every message on the tenant's topics, with receive times, until Ctrl-C."""
     console = Console(stderr=True)
-    address = parse_broker(console, broker)
+    address = parse_broker(console, broker, cafile, certfile, keyfile, username,
+                           password)
     out.parent.mkdir(parents=True, exist_ok=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -255,10 +285,16 @@ def replay_command(
     broker: BrokerOption = "mqtt://localhost:1883",
     speed: Annotated[float, typer.Option(min=0.001, max=10000,
                                          help="Times the recorded pace.")] = 1.0,
+    cafile: CaFileOption = None,
+    certfile: CertFileOption = None,
+    keyfile: KeyFileOption = None,
+    username: UsernameOption = None,
+    password: PasswordOption = None,
 ) -> None:
     """Publish a recording's messages in order with the recorded timing (times speed)."""
     console = Console()
-    address = parse_broker(console, broker)
+    address = parse_broker(console, broker, cafile, certfile, keyfile, username,
+                           password)
     try:
         records = read_recording(file)
         client = connect_client(address, f"vtsim-replay-{time.time_ns()}")
