@@ -108,6 +108,7 @@ class AlarmStream:
     rate: float
     devices: int = 3
     sent: list[str] = field(default_factory=list)
+    sent_at: dict[str, float] = field(default_factory=dict)
     errors: list[BaseException] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -128,9 +129,11 @@ class AlarmStream:
             for number in range(self.count):
                 device_id = f"sa-{number % self.devices:04d}"
                 seq = number // self.devices
+                message_id = f"{device_id}-{seq:08d}"
+                self.sent_at[message_id] = time.time()
                 self.transport.publish(f"vt/v1/{self.tenant}/{KIND}/{device_id}/events",
                                        alarm(seq, device_id=device_id, ts=time.time()))
-                self.sent.append(f"{device_id}-{seq:08d}")
+                self.sent.append(message_id)
                 pause = started + (number + 1) / self.rate - time.monotonic()
                 if pause > 0:
                     time.sleep(pause)
