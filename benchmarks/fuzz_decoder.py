@@ -19,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-import atheris  # type: ignore[import-not-found]
+import atheris  # type: ignore[import-untyped,unused-ignore]
 
 with atheris.instrument_imports():
     from devices.codec import Accepted, Rejected, decode_message, decode_status
