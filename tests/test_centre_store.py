@@ -231,3 +231,40 @@ def test_token_buckets_forget_quiet_devices_first() -> None:
     assert len(buckets) == 1
     with pytest.raises(ValueError, match="rate_per_s"):
         RateLimit(0, 1)
+
+
+# --- health ---------------------------------------------------------------------------------
+
+
+def test_the_health_report_counts_what_is_stored_silent_and_lost() -> None:
+    from rich.console import Console
+
+    from devices.mqtt import MqttStats
+    from vtsim.centre_view import health_report, health_topic, render
+
+    store = open_store("memory:")
+    clock = [NOW]
+    bus, centre, _, _ = centre_on(store, clock, silence_slack_s=0.0)
+    for seq in (0, 1):
+        clock[0] = NOW + 60 * seq
+        bus.publish(TOPIC, heartbeat(seq, clock[0]))
+    bus.publish(TOPIC, alarm(5))  # 2..4 missing
+    clock[0] = NOW + 60 + 121
+    centre.check_silence()
+    centre.refresh_stored()
+    stats = MqttStats(published=3, acknowledged=2, in_flight=1, publish_errors=0, delivered=3,
+                      queued=7, reconnects=2, subscribe_errors=0, last_error="")
+    report = health_report(centre.snapshot(), stats, True, "mqtt://b:1883", clock[0])
+    assert report["backlog"] == 7 and report["answers_in_flight"] == 1
+    assert report["broker"] == {"url": "mqtt://b:1883", "connected": True, "reconnects": 2}
+    assert report["stored"] == {"messages": 3, "rejections": 0, "incidents": 3,
+                                "open_incidents": 3}
+    assert report["devices"] == {"tracked": 1, "silent": 1, "offline": 0}
+    assert (report["possible_loss"], report["possible_loss_incidents"]) == (3, 1)
+    assert health_topic(None) == "vt/v1/_all/centre/health"
+    assert health_topic("lier") == "vt/v1/lier/centre/health"
+    console = Console(record=True, width=160)
+    console.print(render(centre.snapshot(), "connected", 1.0, clock[0], report))
+    text = console.export_text()
+    assert "Health" in text and "backlog" in text
+    assert "tracked 1, silent 1, offline 0" in text

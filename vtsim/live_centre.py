@@ -265,6 +265,8 @@ class LiveCentre:
         self._answer_failures = 0
         self._messages = 0
         self._lag_s = 0.0
+        self._arrived_at: float | None = None
+        """When the transport received the message being judged (None: just now)."""
         self._stored = NOTHING_STORED
         self._resume()
 
@@ -292,7 +294,11 @@ class LiveCentre:
         """A handler that judges and stores a message, then acknowledges it to the broker."""
         def handle(message: Any) -> None:
             self._lag_s = max(self._clock() - message.received_at, 0.0)
-            receive(message.topic, message.payload)
+            self._arrived_at = message.received_at
+            try:
+                receive(message.topic, message.payload)
+            finally:
+                self._arrived_at = None
             transport.ack(message)  # only reached once the message is stored
         return handle
 
@@ -380,9 +386,10 @@ class LiveCentre:
     def _stored_message(self, tenant: str, message: DeviceMessage, payload: bytes,
                         now: float) -> StoredMessage:
         """The record of an accepted message."""
+        arrived = now if self._arrived_at is None else self._arrived_at
         return StoredMessage(tenant, message.device_id, message.message_id, message.device_type,
                              message.event, message.seq, format_ts(message.ts.timestamp()),
-                             now, payload.decode("utf-8"))
+                             arrived, payload.decode("utf-8"))
 
     def _commit_device(self, device: TrackedDevice, incidents: list[IncidentChange]) -> None:
         """Keep the stored device state and incidents in memory too."""
