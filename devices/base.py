@@ -26,7 +26,7 @@ class Device:
     :meth:`sample_joint_fields` for fields whose values belong together.
     """
 
-    __slots__ = ("_events", "_events_topic", "_seq", "device_id", "tenant")
+    __slots__ = ("_events", "_seq", "device_id", "events_topic", "tenant")
 
     device_type: ClassVar[str]
 
@@ -42,7 +42,8 @@ class Device:
         self._seq = 0
         self._events = DEVICE_TYPES[self.device_type].events
         prefix, suffix = events_topic_around_id(tenant, self.device_type)
-        self._events_topic = prefix + require_level(device_id, "device id") + suffix
+        self.events_topic = prefix + require_level(device_id, "device id") + suffix
+        """The topic of this device's ``events`` channel (same as ``topic()``)."""
 
     def __repr__(self) -> str:
         """E.g. ``SafetyAlarm('sa-0001', tenant='lier', seq=3)``."""
@@ -57,7 +58,7 @@ class Device:
     def topic(self, channel: str = EVENTS) -> str:
         """The topic this device publishes on, for the ``events`` or ``status`` channel."""
         if channel == EVENTS:
-            return self._events_topic
+            return self.events_topic
         return device_topic(self.tenant, self.device_type, self.device_id, channel)
 
     def sample_fields(self, event: str, rng: np.random.Generator) -> dict[str, object]:

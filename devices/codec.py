@@ -107,23 +107,21 @@ Verdict: TypeAlias = Accepted | Rejected
 def format_ts(epoch_s: float) -> str:
     """UTC ISO-8601 with milliseconds and a trailing ``Z``, e.g. ``2026-01-05T08:13:22.125Z``.
 
-    Rounds to the nearest millisecond. Built from lookup tables (the date of recent days is
-    cached, minutes and seconds come from one table) rather than format specs, because the
-    simulator calls it for every message.
+    Rounds to the nearest millisecond. Built from lookup tables (the date and hour of recent
+    hours are cached, minutes and seconds come from one table) rather than format specs,
+    because the simulator calls it for every message.
     """
-    days, millis_of_day = divmod(round(epoch_s * 1000), 86_400_000)
-    second_of_day, millis = divmod(millis_of_day, 1000)
-    hour, second_of_hour = divmod(second_of_day, 3_600)
-    return (
-        f"{day_text(days)}T{TWO_DIGITS[hour]}:{MINUTE_SECOND[second_of_hour]}"
-        f".{THREE_DIGITS[millis]}Z"
-    )
+    hours, millis_of_hour = divmod(round(epoch_s * 1000), 3_600_000)
+    second_of_hour, millis = divmod(millis_of_hour, 1000)
+    return f"{hour_text(hours)}{MINUTE_SECOND[second_of_hour]}.{THREE_DIGITS[millis]}Z"
 
 
 @lru_cache(maxsize=1024)
-def day_text(days: int) -> str:
-    """``YYYY-MM-DD`` of the day ``days`` after 1970-01-01 (memoised: a pure function)."""
-    return date.fromordinal(EPOCH_ORDINAL + days).isoformat()
+def hour_text(hours: int) -> str:
+    """``YYYY-MM-DDTHH:`` of the hour ``hours`` after 1970-01-01T00 (memoised: a pure
+    function)."""
+    days, hour = divmod(hours, 24)
+    return f"{date.fromordinal(EPOCH_ORDINAL + days).isoformat()}T{TWO_DIGITS[hour]}:"
 
 
 def format_datetime(moment: datetime) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import simpy
+from simpy.events import Timeout
 
 from sim.fleet import DeviceGroup, FleetDevice
 from sim.randomness import Streams
@@ -224,7 +225,13 @@ class PoissonArrivals:
             at_delay(self._env, t - self._env.now, self._fire)
 
     def _arrive(self, _timer: simpy.Event) -> None:
-        device = self._devices[self._index]
-        self._index += 1
-        self._emit(device, self._event)
-        self._schedule_next()
+        index = self._index
+        self._emit(self._devices[index], self._event)
+        self._index = index = index + 1
+        if index >= len(self._times):
+            self._draw_block()
+            index = 0
+        t = self._times[index]
+        if t < self._horizon:
+            env = self._env
+            Timeout(env, t - env.now).callbacks.append(self._fire)  # at_delay, inlined

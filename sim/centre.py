@@ -165,7 +165,7 @@ class ResponseCentre:
             incident.messages += 1
             place = "correlated"
         else:
-            incident = self._open_new(message, policy)
+            incident = self._open_new(message, policy, now)
             place = "incident"
         self._add_message((self.replication, message_id, device_id, device_type, event, now,
                            place, incident.ident, ""))
@@ -186,13 +186,13 @@ class ResponseCentre:
 
     def open_incident(self, message: Envelope) -> Incident:
         """A new incident for ``message``, queued for an operator by priority."""
-        return self._open_new(message, self.policy(message.device_type, message.event))
+        return self._open_new(message, self.policy(message.device_type, message.event),
+                              self.env.now)
 
-    def _open_new(self, message: Envelope, policy: IncidentPolicy) -> Incident:
+    def _open_new(self, message: Envelope, policy: IncidentPolicy, now: float) -> Incident:
         placed = self._placed.get(message.device_id)
         profile, zone = (placed.profile, placed.zone) if placed else ("", "")
-        incident = Incident(self._next_incident, message, profile, zone, policy.priority,
-                            self.env.now)
+        incident = Incident(self._next_incident, message, profile, zone, policy.priority, now)
         incident.policy = policy
         self._next_incident += 1
         self._open[(message.device_id, message.event)] = incident
@@ -231,7 +231,8 @@ class ResponseCentre:
         incident.t_handled = now + handling
         incident.operator = operator.ident
         incident.shift = operator.shift
-        incident.outcome = outcome = policy.draw_outcome()
+        outcomes = policy.outcomes
+        incident.outcome = outcome = outcomes[0] if len(outcomes) == 1 else policy.draw_outcome()
         if outcome == "home_visit":
             if handling > 0:
                 at_delay(self.env, handling, lambda _timer: self.dispatch(incident))

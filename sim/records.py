@@ -150,7 +150,7 @@ class IntColumn(FloatColumn):
 class LabelColumn:
     """Repeating values stored as codes into a vocabulary; the codes widen as it grows.
 
-    The vocabulary lists values by the batch they first appeared in (sorted within a batch).
+    The vocabulary lists values in order of first appearance.
     """
 
     __slots__ = ("_codes", "_index", "_limit", "_vocabulary")
@@ -180,9 +180,9 @@ class LabelColumn:
         self._codes += array(self._codes.typecode, codes)
 
     def _learn(self, values: Sequence[Any]) -> None:
-        """Add the new values to the vocabulary (in sorted order, for a deterministic one)."""
+        """Add the new values to the vocabulary, in order of first appearance."""
         index, vocabulary = self._index, self._vocabulary
-        for value in sorted(set(values).difference(index), key=repr):
+        for value in [v for v in dict.fromkeys(values) if v not in index]:
             index[value] = len(vocabulary)
             vocabulary.append(value)
         self._widen()

@@ -15,6 +15,10 @@ from sim.timers import at_delay
 AwaitingAnswer = Callable[[str, str], bool]
 
 
+def _never() -> None:
+    """A resend that cannot be needed: the network corrupts no message."""
+
+
 class Sender:
     """Encodes each event as its device's message and sends it over the network."""
 
@@ -25,6 +29,7 @@ class Sender:
         self.awaiting_answer = awaiting_answer
         self.start_epoch = start_epoch
         self._fields = streams.generator("devices/fields")
+        self._may_corrupt = scenario.transport.malformed_probability > 0
         self._streams = streams
         self._repeats: dict[tuple[str, str], Repeat] = {
             (kind, event): config.repeat
@@ -51,7 +56,8 @@ class Sender:
         device = placed.device
         fields = device.sample_fields(event, self._fields)
         payload = device.make_message(event, self.start_epoch + self.env.now, fields)
-        self.network.send(device.topic(), payload, lambda: self.send(placed, event))
+        resend = (lambda: self.send(placed, event)) if self._may_corrupt else _never
+        self.network.send(device.events_topic, payload, resend)
 
     def _schedule_repeat(self, placed: FleetDevice, event: str, repeat: Repeat,
                          number: int) -> None:

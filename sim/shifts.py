@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import simpy
+from simpy.events import Timeout
 
 from sim.scenario import Shift
 from sim.timers import TimerCallback, at_delay, at_delay_first
@@ -82,6 +83,10 @@ def _covers(shift: Shift, clock: float) -> bool:
     return offset < shift.length_s
 
 
+def _not_hired(_timer: simpy.Event) -> None:
+    """A worker's task-done callback before a pool hires the worker (never scheduled)."""
+
+
 class Worker:
     """One operator or field worker on one shift."""
 
@@ -93,7 +98,7 @@ class Worker:
         self.leaving = False
         self.idle = False
         self.task: Any = None
-        self.done: TimerCallback | None = None
+        self.done: TimerCallback = _not_hired
 
 
 Start = Callable[[Worker, Any], float]
@@ -167,7 +172,14 @@ class ShiftPool:
     def _hire(self, shift: str) -> Worker:
         self._hired += 1
         worker = Worker(f"{self._name}-{self._hired}", shift)
-        worker.done = lambda _timer: self._task_done(worker)
+        finish, next_task = self._finish, self._next_task
+
+        def task_done(_timer: simpy.Event) -> None:
+            task, worker.task = worker.task, None
+            finish(task)
+            next_task(worker)
+
+        worker.done = task_done
         return worker
 
     def _release(self, worker: Worker) -> None:
@@ -182,18 +194,12 @@ class ShiftPool:
             busy = self._start(worker, task)
             if busy > 0:
                 worker.task = task
-                assert worker.done is not None
-                at_delay(self._env, busy, worker.done)
+                Timeout(self._env, busy).callbacks.append(worker.done)  # at_delay, inlined
                 return
             self._finish(task)
             if worker.leaving or not self._queue:
                 break
             task = heapq.heappop(self._queue)[2]
-        self._next_task(worker)
-
-    def _task_done(self, worker: Worker) -> None:
-        task, worker.task = worker.task, None
-        self._finish(task)
         self._next_task(worker)
 
     def _next_task(self, worker: Worker) -> None:
