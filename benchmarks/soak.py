@@ -1,10 +1,12 @@
 """Soak: a sustained load from device sessions through Mosquitto into ``vtsim centre --db sqlite``.
 
     PYTHONPATH=. python benchmarks/soak.py [--duration 60] [--rate 500] [--devices 200]
+        [--publisher sessions|client]
 
 Starts Mosquitto on a free port (``tests/brokers.py``) and ``vtsim centre`` as a process of its
 own with a SQLite store (rate limits on, as deployed). The emulator's device sessions
-(:mod:`devices.device_sessions`, one MQTT session per safety alarm) publish ``--rate``
+(:mod:`devices.device_sessions`, one MQTT session per safety alarm), or one MQTT client for
+all devices (``--publisher client``), publish ``--rate``
 messages a second for ``--duration`` seconds: heartbeats, and every tenth message a button
 press (an incident). Every second it samples the centre's resident memory. At the end it
 waits for the centre to store everything and reports:
@@ -31,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from devices.device_sessions import DeviceSessions, SessionSpec
+from devices.mqtt import BrokerAddress, MqttTransport
 from devices.safety_alarm import SafetyAlarm
 from devices.topics import STATUS
 from tests.brokers import MosquittoBroker
@@ -58,7 +61,31 @@ def sample_memory(pid: int, stop: threading.Event, samples: list[tuple[float, fl
             return
 
 
-def publish_load(sessions: DeviceSessions, devices: list[SafetyAlarm], rate: float,
+class OneClient:
+    """Every device's messages through one MQTT client (``--publisher client``)."""
+
+    def __init__(self, address: BrokerAddress) -> None:
+        """Connect one transport."""
+        self.transport = MqttTransport(address, "soak-devices", max_in_flight=5_000)
+        self.transport.connect()
+
+    def start(self) -> None:
+        """Connected already."""
+
+    def publish(self, _device_id: str, topic: str, payload: bytes) -> None:
+        """Publish at QoS 1."""
+        self.transport.publish(topic, payload)
+
+    def flush(self, timeout: float) -> bool:
+        """Wait for the broker's acknowledgements."""
+        return self.transport.flush(timeout)
+
+    def close(self) -> None:
+        """Disconnect."""
+        self.transport.close()
+
+
+def publish_load(sessions: DeviceSessions | OneClient, devices: list[SafetyAlarm], rate: float,
                  duration: float) -> tuple[float, set[str]]:
     """Publish at ``rate`` for ``duration`` s, round robin; start (epoch s) and the ids sent."""
     rng = np.random.default_rng(7)
@@ -109,7 +136,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--duration", type=float, default=60.0, help="Seconds of load.")
     parser.add_argument("--rate", type=float, default=500.0, help="Messages a second.")
-    parser.add_argument("--devices", type=int, default=200, help="Device sessions.")
+    parser.add_argument("--devices", type=int, default=200, help="Devices.")
+    parser.add_argument("--publisher", choices=("sessions", "client"), default="sessions",
+                        help="One MQTT session per device (the emulator's), or one client "
+                        "for all devices.")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder_name:
         folder = Path(folder_name)
@@ -121,7 +151,7 @@ def main() -> None:
         devices = [SafetyAlarm(f"sa-{n:04d}", TENANT) for n in range(1, args.devices + 1)]
         sessions = DeviceSessions(broker.address, [
             SessionSpec(d.device_id, d.device_type, f"soak-{d.device_id}", d.topic(STATUS))
-            for d in devices])
+            for d in devices]) if args.publisher == "sessions" else OneClient(broker.address)
         memory: list[tuple[float, float]] = []
         stop = threading.Event()
         sampler = threading.Thread(target=sample_memory,
@@ -145,7 +175,8 @@ def main() -> None:
         twice = len(ids) - len(set(ids))
         rss = [mb for _, mb in memory]
         print(f"soak: {len(sent)} messages in {published_s:.1f} s offered "
-              f"({len(sent) / published_s:.0f}/s) by {args.devices} device sessions, "
+              f"({len(sent) / published_s:.0f}/s) by {args.devices} devices "
+              f"({args.publisher}), "
               f"1 in {ALARM_EVERY} an alarm")
         print(f"stored: {len(ids)} in {wall:.1f} s = {len(ids) / wall:.0f} msg/s; "
               f"lost {len(sent - set(ids))}, stored twice {twice}, "

@@ -294,6 +294,8 @@ def publish_health(transport: MqttTransport, centre: LiveCentre, options: Centre
     centre.refresh_stored()
     report = health_report(centre.snapshot(), transport.stats, transport.connected,
                            options.address.url, time.time(), state)
+    if not transport.connected:
+        return report  # not queued: a stale report is worth nothing once the broker is back
     with suppress(MqttError):  # the broker refused it; the next report goes in a few seconds
         transport.publish(health_topic(options.tenant), orjson.dumps(report), qos=1,
                           retain=True)
