@@ -150,7 +150,7 @@ class IntColumn(FloatColumn):
 class LabelColumn:
     """Repeating values stored as codes into a vocabulary; the codes widen as it grows.
 
-    The vocabulary lists values in order of first appearance.
+    The vocabulary lists values by the batch in which they first appeared.
     """
 
     __slots__ = ("_codes", "_index", "_limit", "_vocabulary")
@@ -180,9 +180,14 @@ class LabelColumn:
         self._codes += array(self._codes.typecode, codes)
 
     def _learn(self, values: Sequence[Any]) -> None:
-        """Add the new values to the vocabulary, in order of first appearance."""
+        """Add the new values to the vocabulary: sorted within a batch (deterministic)."""
         index, vocabulary = self._index, self._vocabulary
-        for value in [v for v in dict.fromkeys(values) if v not in index]:
+        missing = set(values).difference(index)
+        try:
+            ordered = sorted(missing)
+        except TypeError:  # values that do not sort: in order of first appearance
+            ordered = [v for v in dict.fromkeys(values) if v in missing]
+        for value in ordered:
             index[value] = len(vocabulary)
             vocabulary.append(value)
         self._widen()
