@@ -27,14 +27,15 @@ READY_TIMEOUT_S: Final = 60.0
 
 
 class CentreProcess:
-    """``vtsim centre`` in a process of its own, storing into ``db``."""
+    """``vtsim centre`` in a process of its own, storing into ``db`` (a SQLite file or a URL)."""
 
-    def __init__(self, address: BrokerAddress, tenant: str, db: Path, log: Path,
+    def __init__(self, address: BrokerAddress, tenant: str, db: Path | str, log: Path,
                  *extra: str) -> None:
         """Start the centre and wait until it listens."""
         self.log = log
+        url = db if isinstance(db, str) else f"sqlite:///{db}"
         command = [sys.executable, "-m", "vtsim", "centre", "--broker", address.url,
-                   "--tenant", tenant, "--db", f"sqlite:///{db}", "--no-live",
+                   "--tenant", tenant, "--db", url, "--no-live",
                    "--health-interval", "0.5", *extra]
         self._heard = self.output().count("listening on") if log.exists() else 0
         with log.open("ab") as out:

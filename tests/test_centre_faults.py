@@ -29,6 +29,7 @@ from tests.centre_process import (
     wait_for,
 )
 from tests.mqtt_cases import KIND, alarm
+from tests.test_centre_store import rows
 from vtsim.centre_store import CentreStoreError, open_store
 from vtsim.live_centre import LiveCentre
 
@@ -78,6 +79,36 @@ def test_a_centre_killed_mid_stream_resumes_with_every_alarm_once(
               f"{stored_rows(db, 'SELECT COUNT(*) FROM rejections')}")
     finally:
         centre.stop()
+
+
+def test_a_centre_on_postgresql_killed_mid_stream_resumes_with_every_alarm_once(
+    persistent_broker: MosquittoBroker, tenant: str, tmp_path: Path
+) -> None:
+    from tests.test_centre_store import postgres_schema_url
+
+    schema = postgres_schema_url()
+    url = next(schema)
+    store = open_store(url)  # the test reads what the centre wrote, through its own connection
+
+    def stored_ids() -> list[str]:
+        return [str(row[0]) for row in rows(store, "SELECT message_id FROM incidents")]
+
+    centre = CentreProcess(persistent_broker.address, tenant, url, tmp_path / "centre.log")
+    stream = AlarmStream(persistent_broker.address, tenant, ALARMS, RATE).start()
+    try:
+        wait_for(lambda: len(stored_ids()) >= ALARMS // 4, 30, "a quarter stored")
+        centre.kill()
+        assert len(stored_ids()) < ALARMS, "the stream ended before the centre was killed"
+        centre = CentreProcess(persistent_broker.address, tenant, url, tmp_path / "centre.log")
+        sent = stream.finish()
+        wait_for(lambda: len(stored_ids()) >= ALARMS, 60, "every alarm stored")
+        stored = stored_ids()
+        assert sorted(stored) == sorted(sent) and len(set(sent)) == ALARMS
+        assert rows(store, "SELECT COUNT(*) FROM messages") == [(ALARMS,)]
+    finally:
+        centre.stop()
+        store.close()
+        schema.close()  # drops the schema
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["term", "kill"])

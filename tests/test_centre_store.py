@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -36,7 +36,7 @@ POSTGRES = os.environ.get("VTSIM_TEST_POSTGRES", "postgresql://postgres@127.0.0.
 TOPIC = f"vt/v1/lier/{KIND}/{DEVICE}/events"
 
 
-def postgres_schema_url() -> Iterator[str]:
+def postgres_schema_url() -> Generator[str, None, None]:
     """A schema of its own in the test database, as a store URL; dropped afterwards."""
     psycopg = pytest.importorskip("psycopg")
     try:
