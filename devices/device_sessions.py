@@ -315,13 +315,19 @@ class DeviceSessions:
                 next_tick = time.monotonic() + TICK_S
 
     def _take_wake(self) -> None:
-        """Empty the wake-up socket."""
-        self._wake_pending = False
+        """Empty the wake-up socket, then accept new wake-ups.
+
+        In this order, a wake-up that comes while the socket is being emptied either finds the
+        flag still set (its command is taken by the ``_take_commands`` that follows) or sends a
+        byte that wakes the next select; the other order could leave the flag set with no byte
+        waiting, and hand-overs would then wait for the next tick.
+        """
         try:
             while self._wake_r.recv(4096):
                 pass
         except (BlockingIOError, OSError):
             pass
+        self._wake_pending = False
 
     def _serve(self, client: Client, mask: int) -> None:
         """Read and write what the selector says is ready."""
