@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 import simpy
-from simpy.events import Timeout
 
 from sim.fleet import DeviceGroup, FleetDevice
 from sim.randomness import Streams
@@ -234,4 +233,4 @@ class PoissonArrivals:
         t = self._times[index]
         if t < self._horizon:
             env = self._env
-            Timeout(env, t - env.now).callbacks.append(self._fire)  # at_delay, inlined
+            at_delay(env, t - env.now, self._fire)

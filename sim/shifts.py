@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import simpy
-from simpy.events import Timeout
 
 from sim.scenario import Shift
 from sim.timers import TimerCallback, at_delay, at_delay_first
@@ -194,7 +193,7 @@ class ShiftPool:
             busy = self._start(worker, task)
             if busy > 0:
                 worker.task = task
-                Timeout(self._env, busy).callbacks.append(worker.done)  # at_delay, inlined
+                at_delay(self._env, busy, worker.done)
                 return
             self._finish(task)
             if worker.leaving or not self._queue:

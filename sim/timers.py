@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from heapq import heappush
 
 import simpy
-from simpy.events import URGENT, Timeout
+from simpy.events import NORMAL, URGENT, Timeout
 
 TimerCallback = Callable[[simpy.Event], None]
 """Called with the timer event when it fires."""
@@ -16,13 +17,31 @@ def call_after(env: simpy.Environment, delay: float, action: Callable[[], None])
     Timeout(env, delay).callbacks.append(lambda _event: action())
 
 
+class Due(simpy.Event):
+    """A timer event, triggered when made (as a :class:`simpy.Timeout` is) and due later.
+
+    Built by :func:`at_delay` without the constructors of SimPy's events: the simulator makes
+    several per alarm, and the event loop only reads ``callbacks``, ``_ok`` and ``_value``.
+    """
+
+
+_new_event = object.__new__
+
+
 def at_delay(env: simpy.Environment, delay: float, callback: TimerCallback) -> None:
     """Call ``callback(timer)`` once ``delay`` simulated seconds from now.
 
-    The cheapest timer: one event and no wrapper. Keep ``callback`` (e.g. a bound method) in an
-    attribute to avoid making a new one per call.
+    The cheapest timer: one event and no wrapper, queued exactly as a ``Timeout(env, delay)``
+    would be (same time, priority and insertion order). Keep ``callback`` (e.g. a bound method)
+    in an attribute to avoid making a new one per call.
     """
-    Timeout(env, delay).callbacks.append(callback)
+    if delay < 0:
+        raise ValueError(f"a timer cannot be set {-delay} s in the past")
+    timer: Due = _new_event(Due)
+    timer.callbacks = [callback]
+    timer._ok = True
+    timer._value = None
+    heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), timer))
 
 
 def at_delay_first(env: simpy.Environment, delay: float, callback: TimerCallback) -> None:
