@@ -97,6 +97,10 @@ class Incident:
 Dispatch = Callable[[Incident], None]
 
 
+def _nobody_told(_device_id: str, _event: str) -> None:
+    """No one listens for alarms that start waiting."""
+
+
 class ResponseCentre:
     """Receives messages and handles incidents with operators on shifts."""
 
@@ -133,6 +137,8 @@ class ResponseCentre:
         self._add_incident = log.incidents.append
         self._next_incident = 1
         self._placed = fleet.by_id
+        self.on_waiting: Callable[[str, str], None] = _nobody_told
+        """Told ``(device_id, event)`` when a new incident waits for an operator."""
         env.process(self._forget_old_ids())
 
     # motta ------------------------------------------------------------------------------
@@ -198,6 +204,8 @@ class ResponseCentre:
         self._open[(message.device_id, message.event)] = incident
         self._active[incident.ident] = incident
         self.operators.submit(incident.priority, incident)
+        if incident.t_answered != incident.t_answered:  # NaN: no operator free, it waits
+            self.on_waiting(incident.device_id, incident.event)
         return incident
 
     def awaiting_answer(self, device_id: str, event: str) -> bool:

@@ -48,6 +48,7 @@ def run_replication(
     transport.subscribe(events_subscription(scenario.tenant), centre.receive)
     network = Network(env, transport, scenario.transport, streams)
     sender = Sender(env, scenario, streams, network, centre.awaiting_answer, epoch)
+    centre.on_waiting = sender.waiting_notices()
     staff_centre(scenario, centre, field, log, replication)
     start_sources(env, scenario, streams, fleet, sender, log, replication)
     keep_packed(env, log)

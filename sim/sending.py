@@ -10,9 +10,13 @@ from sim.fleet import FleetDevice
 from sim.network import Network
 from sim.randomness import Streams
 from sim.scenario import Repeat, Scenario
-from sim.timers import at_delay
+from sim.timers import at_time
 
 AwaitingAnswer = Callable[[str, str], bool]
+WaitingNotice = Callable[[str, str], None]
+"""Told ``(device_id, event)`` when an alarm of that kind starts waiting for an operator."""
+RepeatCheck = tuple[float, FleetDevice, str, Repeat, int]
+"""A press's repeat check: when it is due, the device, the event, its repeat rule, its number."""
 
 
 def _never() -> None:
@@ -42,6 +46,28 @@ class Sender:
                   streams.uniform(f"repeats/{key[0]}.{key[1]}/chance"))
             for key, repeat in self._repeats.items()
         }
+        self._told_of_waiting = False
+        self._set_aside: dict[tuple[str, str], list[RepeatCheck]] = {}
+
+    def waiting_notices(self) -> WaitingNotice:
+        """What the centre calls when an alarm starts waiting for an operator.
+
+        From then on a repeat check is put on the clock only while its alarm waits: a check
+        that falls due while nobody waits does nothing, so until the centre tells that the
+        device's alarm waits, the check is only set aside. Repeats happen exactly as before
+        (same draws, same moments), with no timer for the many alarms answered at once.
+        """
+        self._told_of_waiting = True
+        return self.incident_waiting
+
+    def incident_waiting(self, device_id: str, event: str) -> None:
+        """An alarm of ``event`` from the device waits: put its checks to come on the clock."""
+        checks = self._set_aside.pop((device_id, event), None)
+        if checks:
+            now = self.env.now
+            for check in checks:
+                if check[0] > now:
+                    self._set_check(check)
 
     def emit(self, placed: FleetDevice, event: str) -> None:
         """An event happened on a device: send its message (and repeat it if unanswered)."""
@@ -62,9 +88,24 @@ class Sender:
     def _schedule_repeat(self, placed: FleetDevice, event: str, repeat: Repeat,
                          number: int) -> None:
         """Press again after a delay if still unanswered, up to ``repeat.max`` times."""
-        after = self._repeat_samplers[(placed.device.device_type, event)][0]
-        at_delay(self.env, after(),
-                 lambda _timer: self._maybe_repeat(placed, event, repeat, number))
+        device = placed.device
+        after = self._repeat_samplers[(device.device_type, event)][0]
+        now = self.env.now
+        check = (now + after(), placed, event, repeat, number)
+        if not self._told_of_waiting or self.awaiting_answer(device.device_id, event):
+            self._set_check(check)
+            return
+        key = (device.device_id, event)
+        checks = self._set_aside.get(key)
+        if checks is None:
+            self._set_aside[key] = [check]
+        else:
+            checks[:] = [c for c in checks if c[0] > now]  # past checks found nobody waiting
+            checks.append(check)
+
+    def _set_check(self, check: RepeatCheck) -> None:
+        due, placed, event, repeat, number = check
+        at_time(self.env, due, lambda _timer: self._maybe_repeat(placed, event, repeat, number))
 
     def _maybe_repeat(self, placed: FleetDevice, event: str, repeat: Repeat,
                       number: int) -> None:

@@ -44,6 +44,21 @@ def at_delay(env: simpy.Environment, delay: float, callback: TimerCallback) -> N
     heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), timer))
 
 
+def at_time(env: simpy.Environment, when: float, callback: TimerCallback) -> None:
+    """Call ``callback(timer)`` at simulated time ``when`` (now or later), as :func:`at_delay`.
+
+    For a moment worked out earlier: ``at_time(env, t0 + d, f)`` made later fires exactly when
+    ``at_delay(env, d, f)`` made at ``t0`` would have.
+    """
+    if when < env._now:
+        raise ValueError(f"a timer cannot be set {env._now - when} s in the past")
+    timer: Due = _new_event(Due)
+    timer.callbacks = [callback]
+    timer._ok = True
+    timer._value = None
+    heappush(env._queue, (when, NORMAL, next(env._eid), timer))
+
+
 def at_delay_first(env: simpy.Environment, delay: float, callback: TimerCallback) -> None:
     """Like :func:`at_delay`, but before the ordinary events due at the same moment."""
     timer = simpy.Event(env)
