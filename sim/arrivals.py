@@ -233,4 +233,4 @@ class PoissonArrivals:
         t = self._times[index]
         if t < self._horizon:
             env = self._env
-            at_delay(env, t - env.now, self._fire)
+            at_delay(env, t - env._now, self._fire)

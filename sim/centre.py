@@ -144,7 +144,7 @@ class ResponseCentre:
     # motta ------------------------------------------------------------------------------
     def receive(self, topic: str, payload: bytes) -> None:
         """Take one message off the transport: validate, deduplicate, correlate, prioritise."""
-        now = self.env.now
+        now = self.env._now  # the clock, without the property call
         verdict = decode_message(topic, payload, now_epoch_s=self.start_epoch + now,
                                  limits=self.limits)
         if isinstance(verdict, Rejected):
@@ -233,7 +233,7 @@ class ResponseCentre:
         The outcome is decided when the assessment ends; a home visit is dispatched then.
         """
         policy = incident.policy or self.policy(incident.device_type, incident.event)
-        now = self.env.now
+        now = self.env._now
         handling = policy.handling()
         incident.t_answered = now
         incident.t_handled = now + handling
@@ -250,7 +250,7 @@ class ResponseCentre:
 
     def close(self, incident: Incident) -> None:
         """Document the incident: it becomes a record."""
-        incident.t_closed = self.env.now
+        incident.t_closed = self.env._now
         del self._active[incident.ident]
         key = (incident.device_id, incident.event)
         if self._open.get(key) is incident:

@@ -81,7 +81,7 @@ class Sender:
         """Send one message for ``event`` from the device; resent if the centre rejects it."""
         device = placed.device
         fields = device.sample_fields(event, self._fields)
-        payload = device.make_message(event, self.start_epoch + self.env.now, fields)
+        payload = device.make_message(event, self.start_epoch + self.env._now, fields)
         resend = (lambda: self.send(placed, event)) if self._may_corrupt else _never
         self.network.send(device.events_topic, payload, resend)
 
