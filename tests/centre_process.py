@@ -69,6 +69,8 @@ class CentreProcess:
             try:
                 self.process.wait(15)
             except subprocess.TimeoutExpired:
+                self.process.send_signal(signal.SIGUSR1)  # its threads' stacks go to the log
+                time.sleep(0.5)
                 self.process.kill()
                 self.process.wait(5)
         return self.process.returncode

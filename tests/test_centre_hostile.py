@@ -117,4 +117,4 @@ def test_the_size_and_nesting_limits_are_options_of_vtsim_centre(
                  "the small alarm stored")
     finally:
         device.close()
-        assert centre.stop() == 0
+        assert centre.stop() == 0, centre.output()[-4000:]

@@ -195,7 +195,7 @@ def test_vtsim_centre_logs_in_with_tls_options_and_answers(
         assert ACCOUNTS["centre-lier"] not in centre.output()
     finally:
         device.close()
-        assert centre.stop() == 0
+        assert centre.stop() == 0, centre.output()[-4000:]
 
 
 @pytest.mark.parametrize("command", ["centre", "emulate", "conformance", "train", "control",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import faulthandler
 import json
+import signal
 import time
 from enum import StrEnum
 from pathlib import Path
@@ -196,5 +198,12 @@ app.command("size")(sizing_commands.size)
 
 
 def main() -> None:
-    """Entry point of the ``vtsim`` console script."""
+    """Entry point of the ``vtsim`` console script.
+
+    ``kill -USR1 <pid>`` prints every thread's stack to stderr and the command goes on: a
+    long-running command (``centre``, ``emulate``, ``train``) that seems stuck can be looked into
+    without stopping it.
+    """
+    if hasattr(signal, "SIGUSR1"):
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
     app()
