@@ -22,7 +22,7 @@ from sim.records import RunLog, StaffingRecord, TelemetryRecord
 from sim.scenario import Scenario
 from sim.sending import Sender
 from sim.shifts import ShiftInstance, shift_instances
-from sim.timers import at_delay
+from sim.timers import at_delay, run_until
 from sim.visits import FieldService, field_shift_instances
 
 PACK_EVERY = 3600.0
@@ -53,7 +53,7 @@ def run_replication(
     start_sources(env, scenario, streams, fleet, sender, log, replication)
     keep_packed(env, log)
     with setup_frozen():
-        env.run(until=scenario.horizon)
+        run_until(env, scenario.horizon)
     centre.record_unfinished()
     field.record_unfinished()
     log.pack()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from heapq import heappush
+from heapq import heappop, heappush
 
 import simpy
 from simpy.events import NORMAL, URGENT, Timeout
@@ -66,3 +66,31 @@ def at_delay_first(env: simpy.Environment, delay: float, callback: TimerCallback
     timer._value = None
     timer.callbacks.append(callback)
     env.schedule(timer, URGENT, delay)
+
+
+def run_until(env: simpy.Environment, until: float) -> None:
+    """``env.run(until=until)``, with SimPy's event loop written out in one frame.
+
+    Processes events in the same order and stops at the same point (an urgent stop event at
+    ``until``, queued now, as SimPy does); a failed event that nothing defused crashes the run
+    as it would in SimPy. Saves a method call and an exception frame per event.
+    """
+    if until <= env._now:
+        raise ValueError(f"until ({until}) must be later than now ({env._now})")
+    stop = simpy.Event(env)
+    stop._ok = True
+    stop._value = None
+    env.schedule(stop, URGENT, until - env._now)
+    queue = env._queue
+    while True:
+        env._now, _, _, event = heappop(queue)
+        if event is stop:
+            return
+        callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]
+        for callback in callbacks:
+            callback(event)
+        if not event._ok and not hasattr(event, "_defused"):
+            failure = event._value
+            crash = type(failure)(*failure.args)
+            crash.__cause__ = failure
+            raise crash
