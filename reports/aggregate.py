@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -56,9 +56,13 @@ def confidence_interval(values: Sequence[float], confidence: float = 0.95) -> tu
     return mean, float(stats.t.ppf(0.5 + confidence / 2, data.size - 1)) * sem
 
 
-def aggregate(per_replication: Sequence[dict[str, float]],
-              confidence: float = 0.95) -> dict[str, Figure]:
-    """Every metric key seen in any replication, in first-seen order."""
+def aggregate(per_replication: Sequence[dict[str, float]], confidence: float = 0.95,
+              unit: Callable[[str], str] | None = None) -> dict[str, Figure]:
+    """Every metric key seen in any replication, in first-seen order.
+
+    ``unit`` names the unit of a key; by default the simulation metrics' (:func:`unit_of`).
+    """
+    unit = unit or unit_of
     keys: dict[str, None] = {}
     for metrics in per_replication:
         keys.update(dict.fromkeys(metrics))
@@ -66,7 +70,7 @@ def aggregate(per_replication: Sequence[dict[str, float]],
     for key in keys:
         values = tuple(m.get(key, math.nan) for m in per_replication)
         mean, half = confidence_interval(values, confidence)
-        figures[key] = Figure(key, unit_of(key), mean, half, values)
+        figures[key] = Figure(key, unit(key), mean, half, values)
     return figures
 
 
@@ -80,8 +84,9 @@ def unit_of(key: str) -> str:
 
 @lru_cache(maxsize=1)
 def _patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
-    compiled = []
-    for spec in METRICS:
-        regex = re.sub(r"\\\{[a-z_]+\\\}", r"[^.]+", re.escape(spec.key))
-        compiled.append((re.compile(regex), spec.unit))
-    return tuple(compiled)
+    return tuple((key_pattern(spec.key), spec.unit) for spec in METRICS)
+
+
+def key_pattern(template: str) -> re.Pattern[str]:
+    """A documented key template (``answered.{shift}.share``) as a pattern of concrete keys."""
+    return re.compile(re.sub(r"\\\{[a-z_]+\\\}", r"[^.]+", re.escape(template)))

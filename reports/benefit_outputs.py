@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from reports.aggregate import Figure, confidence_interval
+from reports.aggregate import Figure, aggregate, key_pattern
 from reports.outputs import figure_document, file_digest
 from sim.benefit import BENEFIT_METRICS, require_benefit
 from sim.comparison import Comparison
@@ -27,15 +27,7 @@ ASSUMPTION = "assumption"
 def aggregate_benefit(per_replication: list[dict[str, float]],
                       confidence: float = 0.95) -> dict[str, Figure]:
     """Mean and confidence interval of every key, in first-seen order."""
-    keys: dict[str, None] = {}
-    for figures in per_replication:
-        keys.update(dict.fromkeys(figures))
-    out = {}
-    for key in keys:
-        values = tuple(f.get(key, math.nan) for f in per_replication)
-        mean, half = confidence_interval(values, confidence)
-        out[key] = Figure(key, benefit_unit(key), mean, half, values)
-    return out
+    return aggregate(per_replication, confidence, unit=benefit_unit)
 
 
 def benefit_unit(key: str) -> str:
@@ -48,10 +40,7 @@ def benefit_unit(key: str) -> str:
 
 @lru_cache(maxsize=1)
 def _patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
-    return tuple(
-        (re.compile(re.sub(r"\\\{[a-z_]+\\\}", r"[^.]+", re.escape(spec.key))), spec.unit)
-        for spec in BENEFIT_METRICS
-    )
+    return tuple((key_pattern(spec.key), spec.unit) for spec in BENEFIT_METRICS)
 
 
 def benefit_document(comparison: Comparison, scenario: Scenario, source: Path, seed: int,
