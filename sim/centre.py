@@ -10,6 +10,7 @@ outcomes; a home visit is dispatched to the zone's field staff.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
@@ -44,13 +45,11 @@ class IncidentPolicy:
 
     def draw_outcome(self) -> str:
         """One outcome, by the configured probabilities (no draw when there is only one)."""
-        if len(self.outcomes) == 1:
-            return self.outcomes[0]
-        u = self.choose()
-        for outcome, edge in zip(self.outcomes, self.cumulative, strict=True):
-            if u < edge:
-                return outcome
-        return self.outcomes[-1]
+        outcomes = self.outcomes
+        if len(outcomes) == 1:
+            return outcomes[0]
+        # The first outcome whose cumulative edge lies above the draw; the last if none does.
+        return outcomes[min(bisect_right(self.cumulative, self.choose()), len(outcomes) - 1)]
 
 
 class Incident:
