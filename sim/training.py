@@ -23,7 +23,7 @@ from devices.transport import Handler, Transport
 from sim.arrivals import EventSource
 from sim.clock import start_epoch
 from sim.errors import VtsimError
-from sim.fleet import Fleet, build_fleet
+from sim.fleet import Fleet, FleetDevice, build_fleet
 from sim.loading import BUILTIN_PROFILES
 from sim.network import Network
 from sim.randomness import Streams
@@ -135,11 +135,33 @@ class HeldTransport:
         self.inner.subscribe(pattern, handler)
 
 
+class LiveSender(Sender):
+    """A sender whose messages carry the wall clock in ``ts``, as a real device's do.
+
+    So a live centre's clock check accepts them at any speed; the scenario time of an event is
+    the centre's scenario clock when the message arrives.
+    """
+
+    def __init__(self, env: simpy.Environment, scenario: Scenario, streams: Streams,
+                 network: Network, awaiting_answer: AwaitingAnswer, start_epoch: float,
+                 wall: Callable[[], float]) -> None:
+        super().__init__(env, scenario, streams, network, awaiting_answer, start_epoch)
+        self._wall = wall
+
+    def send(self, placed: FleetDevice, event: str) -> None:
+        """Send one message for ``event``, stamped with the wall clock."""
+        device = placed.device
+        fields = device.sample_fields(event, self._fields)
+        payload = device.make_message(event, self._wall(), fields)
+        self.network.send(device.events_topic, payload, lambda: self.send(placed, event))
+
+
 class TrainingFleet:
     """The scenario's devices playing the background and the script on a transport."""
 
     def __init__(self, scenario: Scenario, transport: Transport, seed: int | None = None,
-                 awaiting_answer: AwaitingAnswer | None = None) -> None:
+                 awaiting_answer: AwaitingAnswer | None = None,
+                 wall: Callable[[], float] = time.time) -> None:
         self.scenario = scenario
         self.training = training_of(scenario)
         self.seed = scenario.seed if seed is None else seed
@@ -149,8 +171,9 @@ class TrainingFleet:
         self.fleet: Fleet = build_fleet(scenario, streams)
         self._out = HeldTransport(transport)
         network = Network(self.env, self._out, scenario.transport, streams)
-        self.sender = Sender(self.env, scenario, streams, network,
-                             awaiting_answer or (lambda _device, _event: False), self.epoch)
+        self.sender = LiveSender(self.env, scenario, streams, network,
+                                 awaiting_answer or (lambda _device, _event: False), self.epoch,
+                                 wall)
         self.scripted_sent = 0
         self._start_sources(streams)
         self._schedule_script()
