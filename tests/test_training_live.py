@@ -194,7 +194,9 @@ def work_one_incident(page: object) -> tuple[int, str]:
     row = page.wait_for_selector(  # type: ignore[attr-defined]
         "tr.incident[data-phase='waiting']", timeout=30000)
     incident_id = int(row.get_attribute("data-incident-id"))
-    row.click()
+    # By selector, not by the handle: the table is redrawn on every update from the server,
+    # and a click by selector finds the row again if it was replaced meanwhile.
+    page.click(f"tr.incident[data-incident-id='{incident_id}']")  # type: ignore[attr-defined]
     page.click("#take")  # type: ignore[attr-defined]
     page.wait_for_selector("#call:not([disabled])", timeout=15000)  # type: ignore[attr-defined]
     page.click("#call")  # type: ignore[attr-defined]
