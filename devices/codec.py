@@ -322,28 +322,9 @@ def diagnose_payload(
     topic: str, payload: bytes, error: ValidationError, limits: Limits
 ) -> Rejected:
     """Find the first thing wrong with a payload that failed validation."""
-    try:
-        payload.decode("utf-8")
-    except UnicodeDecodeError as bad:
-        byte = payload[bad.start]
-        return Rejected(
-            topic, "invalid_utf8", "", "UTF-8 text", f"byte 0x{byte:02x} at offset {bad.start}"
-        )
-    try:
-        document = orjson.loads(payload)
-    except orjson.JSONDecodeError as bad:
-        return diagnose_unparsable(topic, payload, bad, limits)
-    if not isinstance(document, dict):
-        return Rejected(topic, "not_object", "", "a JSON object", preview_text(payload))
-    too_deep = deepest_key(document, limits.max_depth)
-    if too_deep is not None:
-        return Rejected(
-            topic,
-            "too_deep",
-            preview_path(too_deep),
-            f"nesting depth at most {limits.max_depth}",
-            f"deeper than {limits.max_depth}",
-        )
+    document = parse_object(topic, payload, limits)
+    if isinstance(document, Rejected):
+        return document
     return diagnose_document(topic, document, error)
 
 
