@@ -22,12 +22,13 @@ from sim.comparison import Comparison, parse_years, run_comparison
 from sim.errors import ScenarioError
 from sim.scenario import Scenario
 from vtsim import __version__
-
-EXIT_BAD_INPUT = 2
-SetOption = Annotated[
-    list[str] | None,
-    typer.Option("--set", help="Override a scenario field: PATH=VALUE (repeatable)."),
-]
+from vtsim.command_support import (
+    EXIT_BAD_INPUT,
+    SetOption,
+    load_or_exit,
+    parse_overrides,
+    print_problems,
+)
 
 
 class Lang(StrEnum):
@@ -60,7 +61,6 @@ def compare(
     set_: SetOption = None,
 ) -> None:
     """Compare home care without and with the technology: saved visits, hours, årsverk, NOK."""
-    from vtsim.cli import load_or_exit, parse_overrides  # the cli module registers this command
 
     console = Console()
     scenario = load_or_exit(console, scenario_file, parse_overrides(set_ or []))
@@ -96,8 +96,7 @@ def compare_or_exit(console: Console, scenario: Scenario, file: str, seed: int, 
             return run_comparison(scenario, file, seed, count, plan, workers,
                                   on_done=lambda: progress.advance(task))
     except ScenarioError as exc:
-        for problem in exc.problems:
-            console.print(f"[red]error:[/] {problem.describe()}", highlight=False, soft_wrap=True)
+        print_problems(console, exc)
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 

@@ -8,10 +8,9 @@ import signal
 import time
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-import yaml
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -23,8 +22,7 @@ from reports.outputs import (
     write_resolved_scenario,
 )
 from reports.summary import print_summary, print_warnings
-from sim.errors import ScenarioError
-from sim.loading import load_scenario, staffing_warnings
+from sim.loading import staffing_warnings
 from sim.runner import ReplicationOutcome, default_workers, run_replications
 from sim.scenario import Scenario
 from vtsim import (
@@ -36,17 +34,13 @@ from vtsim import (
     sizing_commands,
     training_commands,
 )
+from vtsim.command_support import SetOption, load_or_exit, parse_overrides
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     help="Simulate a welfare-technology response centre (responssenter) and measure it.",
 )
-EXIT_BAD_INPUT = 2
-SetOption = Annotated[
-    list[str] | None,
-    typer.Option("--set", help="Override a scenario field: PATH=VALUE (repeatable)."),
-]
 
 
 class LogFormat(StrEnum):
@@ -55,29 +49,6 @@ class LogFormat(StrEnum):
     parquet = "parquet"
     csv = "csv"
     none = "none"
-
-
-def parse_overrides(items: list[str]) -> dict[str, Any]:
-    """``path=value`` pairs from ``--set``; values are read as YAML (numbers, lists, …)."""
-    overrides: dict[str, Any] = {}
-    for item in items:
-        path, sep, value = item.partition("=")
-        if not sep or not path:
-            raise typer.BadParameter(f"expected PATH=VALUE, got {item!r}", param_hint="--set")
-        overrides[path.strip()] = yaml.safe_load(value)
-    return overrides
-
-
-def load_or_exit(console: Console, path: Path, overrides: dict[str, Any]) -> Scenario:
-    """The scenario, or every problem in it printed and exit code 2."""
-    try:
-        return load_scenario(path, overrides)
-    except ScenarioError as exc:
-        for problem in exc.problems:
-            console.print(f"[red]error:[/] {problem.describe()}", highlight=False,
-                          soft_wrap=True)
-        console.print(f"{len(exc.problems)} problem(s) in {path}; nothing was run.")
-        raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
 @app.command()

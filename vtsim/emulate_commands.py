@@ -8,15 +8,13 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
 
 from sim.durations import parse_duration
 from sim.errors import ScenarioError
-from sim.loading import load_scenario
-from sim.scenario import Scenario
 from vtsim.broker_login import (
     CaFileOption,
     CertFileOption,
@@ -25,9 +23,8 @@ from vtsim.broker_login import (
     UsernameOption,
     with_login,
 )
+from vtsim.command_support import EXIT_BAD_INPUT, EXIT_FAILED, fail, load_or_exit
 
-EXIT_FAILED = 1
-EXIT_BAD_INPUT = 2
 MINUTES = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*m\s*$")
 
 BrokerOption = Annotated[
@@ -47,23 +44,6 @@ def wall_seconds(text: str, option: str) -> float:
     if value <= 0:
         raise typer.BadParameter("must be longer than 0 s", param_hint=option)
     return value
-
-
-def fail(console: Console, message: str, code: int) -> typer.Exit:
-    """Print an error line; the exit to raise."""
-    console.print(f"[red]error:[/] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(code)
-
-
-def load_or_fail(console: Console, path: Path, overrides: dict[str, Any]) -> Scenario:
-    """The scenario, or its problems printed and exit code 2."""
-    try:
-        return load_scenario(path, overrides)
-    except ScenarioError as exc:
-        for problem in exc.problems:
-            console.print(f"[red]error:[/] {problem.describe()}", highlight=False,
-                          soft_wrap=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
 def emulate(
@@ -97,7 +77,7 @@ def emulate(
 
     console = Console()
     wall_s = None if duration is None else wall_seconds(duration, "--duration")
-    scenario = load_or_fail(console, scenario_file, {} if tenant is None else {"tenant": tenant})
+    scenario = load_or_exit(console, scenario_file, {} if tenant is None else {"tenant": tenant})
     try:
         address = with_login(BrokerAddress.parse(broker_url), cafile, certfile, keyfile,
                              username, password)

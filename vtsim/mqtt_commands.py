@@ -19,9 +19,7 @@ from vtsim.broker_login import (
     UsernameOption,
     with_login,
 )
-
-EXIT_FAILED = 1
-EXIT_BAD_INPUT = 2
+from vtsim.command_support import EXIT_BAD_INPUT, EXIT_FAILED
 
 
 def broker(

@@ -40,8 +40,8 @@ from sim.sweep import Finished, SweepError, SweepInterrupted, grid, parse_axis
 from sim.sweep_plan import SweepPlan, execute, load_points
 from sim.sweep_store import SweepStore
 from sim.targets import Target, TargetError, parse_target
+from vtsim.command_support import EXIT_BAD_INPUT, fail, print_problems
 
-EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 DaskOption = Annotated[
     str | None,
@@ -54,16 +54,14 @@ WorkersOption = Annotated[
 ]
 
 
-def fail(console: Console, message: str) -> typer.Exit:
-    """Print an input error; the exit to raise."""
-    console.print(f"[red]error:[/] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(EXIT_BAD_INPUT)
+def fail_input(console: Console, message: str) -> typer.Exit:
+    """Print an input error; the exit (code 2) to raise."""
+    return fail(console, message, EXIT_BAD_INPUT)
 
 
 def fail_scenario(console: Console, exc: ScenarioError) -> typer.Exit:
     """Print every problem of a scenario; the exit to raise."""
-    for problem in exc.problems:
-        console.print(f"[red]error:[/] {problem.describe()}", highlight=False, soft_wrap=True)
+    print_problems(console, exc)
     return typer.Exit(EXIT_BAD_INPUT)
 
 
@@ -115,7 +113,7 @@ def sweep(
     except ScenarioError as exc:
         raise fail_scenario(console, exc) from None
     except SweepError as exc:
-        raise fail(console, str(exc)) from None
+        raise fail_input(console, str(exc)) from None
     out = out or Path("results") / f"{scenario_file.stem}-sweep"
     console.print(f"{len(points)} points x {plan.replications} replications, seed {plan.seed}")
     finished = run_plan(console, plan, scenarios, out, dask, workers, resume)
@@ -144,7 +142,7 @@ def run_plan(console: Console, plan: SweepPlan, scenarios: list[Scenario], out: 
                       f"{store.results_path}; run the same command with --resume to finish.")
         raise typer.Exit(EXIT_INTERRUPTED) from exc
     except (SweepError, BackendError) as exc:
-        raise fail(console, str(exc)) from None
+        raise fail_input(console, str(exc)) from None
 
 
 def sweep_table(summaries: list[PointSummary]) -> Table:
@@ -229,7 +227,7 @@ def size(
         base = parse_settings(set_ or [])
         scenario = load_scenario(scenario_file, base)
     except (TargetError, SweepError) as exc:
-        raise fail(console, str(exc)) from None
+        raise fail_input(console, str(exc)) from None
     except ScenarioError as exc:
         raise fail_scenario(console, exc) from None
     seed = scenario.seed if seed is None else seed
@@ -243,7 +241,7 @@ def size(
                                        backend, confidence, on_done=advance)
                 console.print(sizing_table(result, confidence))
     except VtsimError as exc:
-        raise fail(console, str(exc)) from None
+        raise fail_input(console, str(exc)) from None
 
 
 def parse_settings(items: list[str]) -> dict[str, object]:

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 from rich.console import Console
 
 from devices.centre_actions import ControlCommand, control_topic
@@ -31,6 +30,12 @@ from vtsim.broker_login import (
     UsernameOption,
     with_login,
 )
+from vtsim.command_support import (
+    EXIT_BAD_INPUT,
+    fail,
+    parse_overrides,
+    print_problems,
+)
 from vtsim.training.console import ConsoleServer, ConsoleState, queue_publisher
 from vtsim.training.debrief import build_debrief, render_html, render_json
 from vtsim.training.recording import (
@@ -43,8 +48,6 @@ from vtsim.training.recording import (
 )
 from vtsim.training.session import Outgoing, TrainingSession
 
-EXIT_FAILED = 1
-EXIT_BAD_INPUT = 2
 BrokerOption = Annotated[str, typer.Option(help="Broker URL, mqtt://host[:port].")]
 KEYS_HELP = "keys: p + Enter = pause/resume, + or - = double/halve speed, a number = that speed, " \
             "q = stop"
@@ -64,29 +67,16 @@ class DebriefFormat(StrEnum):
     json = "json"
 
 
-def fail(console: Console, message: str, code: int = EXIT_FAILED) -> typer.Exit:
-    """Print an error and return the exit to raise."""
-    console.print(f"[red]error:[/] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(code)
-
-
 def load_training(console: Console, path: Path, overrides: list[str]) -> Scenario:
     """A training scenario with every problem printed (exit 2) if it cannot be used."""
-    values: dict[str, Any] = {}
-    for item in overrides:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise typer.BadParameter(f"expected PATH=VALUE, got {item!r}", param_hint="--set")
-        values[key.strip()] = yaml.safe_load(value)
     try:
-        scenario = load_scenario(path, values)
+        scenario = load_scenario(path, parse_overrides(overrides))
         problems = list(check_training(scenario, str(path)))
         if problems:
             raise ScenarioError(problems)
         training_of(scenario)
     except ScenarioError as exc:
-        for problem in exc.problems:
-            console.print(f"[red]error:[/] {problem.describe()}", highlight=False, soft_wrap=True)
+        print_problems(console, exc)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except TrainingError as exc:
         raise fail(console, str(exc), EXIT_BAD_INPUT) from None
