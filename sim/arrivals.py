@@ -14,15 +14,16 @@ simulation, with no process behind it.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 import simpy
 
-from sim.fleet import DeviceGroup, FleetDevice
+from sim.fleet import DeviceGroup, Fleet, FleetDevice
+from sim.loading import BUILTIN_PROFILES
 from sim.randomness import Streams
-from sim.scenario import EventConfig, parse_clock
+from sim.scenario import EventConfig, Scenario, parse_clock
 from sim.timers import TimerCallback, at_delay
 
 HOUR = 3600.0
@@ -234,3 +235,23 @@ class PoissonArrivals:
         if t < self._horizon:
             env = self._env
             at_delay(env, t - env._now, self._fire)
+
+
+def configured_sources(
+    env: simpy.Environment, scenario: Scenario, streams: Streams, fleet: Fleet,
+    keep: Callable[[str, str], bool] | None = None,
+) -> Iterator[tuple[str, str, EventSource]]:
+    """``(device_type, event, source)`` for every generated event of the fleet's devices.
+
+    ``keep(device_type, event)``, when given, picks the events wanted; the others get no
+    source. Device kinds without devices in the fleet are passed over.
+    """
+    profiles = {**BUILTIN_PROFILES, **scenario.profiles}
+    for device_type, device in scenario.devices.items():
+        group = fleet.groups.get(device_type)
+        if group is None:
+            continue
+        for event, config in device.events.items():
+            if config.generated and (keep is None or keep(device_type, event)):
+                yield device_type, event, EventSource(env, streams, group, device_type, event,
+                                                      config, profiles[config.profile])

@@ -26,9 +26,8 @@ import simpy
 import simpy.rt
 
 from devices.catalog import event_spec
-from sim.arrivals import EventSource
+from sim.arrivals import configured_sources
 from sim.fleet import DeviceGroup, Fleet, FleetDevice, build_fleet
-from sim.loading import BUILTIN_PROFILES
 from sim.randomness import Streams
 from sim.scenario import Repeat, Scenario
 from sim.timers import call_after
@@ -322,16 +321,8 @@ def build_emulation(scenario: Scenario, seed: int, publish: Publish, *, speed: f
 def start_every_source(env: simpy.Environment, scenario: Scenario, streams: Streams,
                        fleet: Fleet, sender: EmulatedSender) -> None:
     """Start every event source of the emulated devices: alarms, information and telemetry."""
-    profiles = {**BUILTIN_PROFILES, **scenario.profiles}
-    for device_type, device in scenario.devices.items():
-        group = fleet.groups.get(device_type)
-        if group is None:
-            continue
-        for event, config in device.events.items():
-            if config.generated:
-                source = EventSource(env, streams, group, device_type, event, config,
-                                     profiles[config.profile])
-                source.run(sender.emit, scenario.horizon)
+    for _device_type, _event, source in configured_sources(env, scenario, streams, fleet):
+        source.run(sender.emit, scenario.horizon)
 
 
 def sim_clock(seconds: float) -> str:

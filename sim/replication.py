@@ -11,11 +11,10 @@ import simpy
 from devices.catalog import event_spec
 from devices.topics import events_subscription
 from devices.transport import InProcessTransport, Transport
-from sim.arrivals import EventSource
+from sim.arrivals import configured_sources
 from sim.centre import ResponseCentre
 from sim.clock import start_epoch
 from sim.fleet import Fleet, build_fleet
-from sim.loading import BUILTIN_PROFILES
 from sim.network import Network
 from sim.randomness import Streams
 from sim.records import RunLog, StaffingRecord, TelemetryRecord
@@ -104,18 +103,9 @@ def record_staffing(log: RunLog, replication: int, pool: str,
 def start_sources(env: simpy.Environment, scenario: Scenario, streams: Streams, fleet: Fleet,
                   sender: Sender, log: RunLog, replication: int) -> None:
     """Start every configured event source; count the ones that are aggregated."""
-    profiles = {**BUILTIN_PROFILES, **scenario.profiles}
-    for device_type, device in scenario.devices.items():
-        group = fleet.groups.get(device_type)
-        if group is None:
-            continue
-        for event, config in device.events.items():
-            if not config.generated:
-                continue
-            source = EventSource(env, streams, group, device_type, event, config,
-                                 profiles[config.profile])
-            if event_spec(device_type, event).incident or scenario.telemetry == "simulate":
-                source.run(sender.emit, scenario.horizon)
-            else:
-                count = source.count(scenario.warmup, scenario.horizon)
-                log.telemetry.append(TelemetryRecord(replication, device_type, event, count))
+    for device_type, event, source in configured_sources(env, scenario, streams, fleet):
+        if event_spec(device_type, event).incident or scenario.telemetry == "simulate":
+            source.run(sender.emit, scenario.horizon)
+        else:
+            count = source.count(scenario.warmup, scenario.horizon)
+            log.telemetry.append(TelemetryRecord(replication, device_type, event, count))

@@ -20,11 +20,10 @@ import simpy
 
 from devices.catalog import event_spec
 from devices.transport import Handler, Transport
-from sim.arrivals import EventSource
+from sim.arrivals import configured_sources
 from sim.clock import start_epoch
 from sim.errors import VtsimError
 from sim.fleet import Fleet, FleetDevice, build_fleet
-from sim.loading import BUILTIN_PROFILES
 from sim.network import Network
 from sim.randomness import Streams
 from sim.scenario import Scenario
@@ -208,17 +207,12 @@ class TrainingFleet:
         return self.env.peek() > self.end
 
     def _start_sources(self, streams: Streams) -> None:
-        profiles = {**BUILTIN_PROFILES, **self.scenario.profiles}
-        for device_type, device in self.scenario.devices.items():
-            group = self.fleet.groups.get(device_type)
-            if group is None:
-                continue
-            for event, config in device.events.items():
-                live = (event_spec(device_type, event).incident
-                        or self.scenario.telemetry == "simulate")
-                if config.generated and live:
-                    EventSource(self.env, streams, group, device_type, event, config,
-                                profiles[config.profile]).run(self.sender.emit, self.end)
+        simulate_all = self.scenario.telemetry == "simulate"
+        sources = configured_sources(
+            self.env, self.scenario, streams, self.fleet,
+            lambda device_type, event: simulate_all or event_spec(device_type, event).incident)
+        for _device_type, _event, source in sources:
+            source.run(self.sender.emit, self.end)
 
     def _schedule_script(self) -> None:
         for at, _index, scripted in self.training.timeline():
