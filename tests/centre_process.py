@@ -7,6 +7,7 @@ network) and then read the centre's SQLite file to compare what was stored with 
 
 from __future__ import annotations
 
+import ast
 import signal
 import sqlite3
 import subprocess
@@ -18,12 +19,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-from devices.mqtt import BrokerAddress, MqttTransport
+import orjson
+
+from devices.mqtt import BrokerAddress, MqttTransport, ReceivedMessage
 from tests.conftest import ROOT
 from tests.mqtt_cases import KIND, alarm
 from vtsim.centre_store import CENTRE_KINDS
 
 READY_TIMEOUT_S: Final = 60.0
+RESEND_AFTER_S: Final = 5.0
+"""How long a device waits for the centre's answer before it sends an alarm again."""
 
 
 class CentreProcess:
@@ -103,7 +108,13 @@ def wait_for(done: Callable[[], bool], timeout: float, what: str) -> None:
 
 @dataclass
 class AlarmStream:
-    """Devices of one tenant pressing their alarm buttons, ``rate`` alarms a second in all."""
+    """Devices of one tenant pressing their alarm buttons, ``rate`` alarms a second in all.
+
+    Like a real alarm device, a press is kept until the centre answers it (an acknowledgement,
+    or ``duplicate`` when the centre had already stored it) and is sent again, with the same
+    message id, while it is not. The broker's own acknowledgement is not enough: a broker
+    killed with ``kill -9`` can lose a message it has just acknowledged (docs/deployment.md).
+    """
 
     address: BrokerAddress
     tenant: str
@@ -113,10 +124,15 @@ class AlarmStream:
     sent: list[str] = field(default_factory=list)
     sent_at: dict[str, float] = field(default_factory=dict)
     errors: list[BaseException] = field(default_factory=list)
+    payloads: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    answered: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         """One client for every device; the stream starts with :meth:`start`."""
         self.transport = MqttTransport(self.address, f"devices-{self.tenant}")
+        for kind in ("ack", "rejected"):
+            self.transport.subscribe_messages(f"vt/v1/{self.tenant}/centre/{kind}/+",
+                                              self._note_answer)
         self.transport.connect()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -134,8 +150,10 @@ class AlarmStream:
                 seq = number // self.devices
                 message_id = f"{device_id}-{seq:08d}"
                 self.sent_at[message_id] = time.time()
-                self.transport.publish(f"vt/v1/{self.tenant}/{KIND}/{device_id}/events",
-                                       alarm(seq, device_id=device_id, ts=time.time()))
+                topic = f"vt/v1/{self.tenant}/{KIND}/{device_id}/events"
+                payload = alarm(seq, device_id=device_id, ts=time.time())
+                self.payloads[message_id] = (topic, payload)
+                self.transport.publish(topic, payload)
                 self.sent.append(message_id)
                 pause = started + (number + 1) / self.rate - time.monotonic()
                 if pause > 0:
@@ -143,10 +161,26 @@ class AlarmStream:
         except BaseException as error:  # shown by finish()
             self.errors.append(error)
 
+    def _note_answer(self, message: ReceivedMessage) -> None:
+        """An acknowledgement, or a ``duplicate`` rejection naming an alarm already stored."""
+        body = orjson.loads(message.payload)
+        if "/centre/ack/" in message.topic:
+            self.answered.add(str(body["message_id"]))
+        elif body.get("path") == "message_id":
+            self.answered.add(str(ast.literal_eval(body["got"])))  # the id, as repr() gives it
+
     def finish(self, timeout: float = 60.0) -> list[str]:
-        """Wait until every alarm is published and acknowledged by the broker; the ids sent."""
+        """Wait until every alarm is published and answered by the centre; the ids sent."""
         self._thread.join(timeout)
         assert not self.errors, self.errors
+        deadline = time.monotonic() + timeout
+        next_resend = time.monotonic() + RESEND_AFTER_S
+        while not self.answered.issuperset(self.sent) and time.monotonic() < deadline:
+            self.transport.drain(timeout=0.1)
+            if time.monotonic() >= next_resend:
+                for message_id in set(self.sent) - self.answered:
+                    self.transport.publish(*self.payloads[message_id])
+                next_resend = time.monotonic() + RESEND_AFTER_S
         assert self.transport.flush(timeout), "the broker did not acknowledge every alarm"
         self.transport.close()
         return self.sent
