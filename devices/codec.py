@@ -209,7 +209,7 @@ def decode_message(
     except ValidationError as error:
         return diagnose_safely(topic, payload, error, limits)
     # Fast path: the usual message, on its own topic and within the clock limits.
-    levels = cached_topic_levels(topic)
+    levels = TOPIC_LEVELS.get(topic) or remember_topic_levels(topic)
     if levels is not None and levels[1] == message.device_type and levels[2] == message.device_id:
         if now_epoch_s is None:
             return accepted(topic, message)
@@ -223,10 +223,24 @@ validate_json: Final = MESSAGE_ADAPTER.validator.validate_json
 """``MESSAGE_ADAPTER.validate_json`` with its defaults, called on the core validator directly."""
 
 
-@lru_cache(maxsize=65_536)
-def cached_topic_levels(topic: str) -> tuple[str, str, str] | None:
-    """:func:`devices.topics.event_topic_levels`, memoised (a pure function of the topic)."""
-    return event_topic_levels(topic)
+TOPIC_LEVELS: Final[dict[str, tuple[str, str, str]]] = {}
+"""The levels of event topics seen lately (:func:`remember_topic_levels`). A plain dictionary
+rather than ``functools.lru_cache``: with tens of thousands of device topics, the LRU's
+bookkeeping on every hit costs more than the lookup itself."""
+
+TOPIC_LEVELS_KEPT: Final = 65_536
+"""At most this many topics are remembered; the memo starts afresh when full."""
+
+
+def remember_topic_levels(topic: str) -> tuple[str, str, str] | None:
+    """:func:`devices.topics.event_topic_levels` of a topic, kept in :data:`TOPIC_LEVELS` when
+    it is an event topic (a pure function of the topic, so memoising it is safe)."""
+    levels = event_topic_levels(topic)
+    if levels is not None:
+        if len(TOPIC_LEVELS) >= TOPIC_LEVELS_KEPT:
+            TOPIC_LEVELS.clear()
+        TOPIC_LEVELS[topic] = levels
+    return levels
 
 
 _new_object = object.__new__

@@ -35,40 +35,48 @@ class Transport(Protocol):
         ...
 
 
+class Route:
+    """What the bus knows of one topic it has carried: its handlers and how many it carried."""
+
+    __slots__ = ("handlers", "published")
+
+    def __init__(self, handlers: tuple[Handler, ...]) -> None:
+        self.handlers = handlers
+        self.published = 0
+
+
 class InProcessTransport:
     """A synchronous in-process message bus with MQTT matching and retained messages.
 
     Each publish calls, in subscription order, every handler whose filter matches the topic,
-    before :meth:`publish` returns; exceptions from handlers propagate to the publisher. The
-    handlers of each topic are cached, so a publish costs one dictionary lookup plus the calls.
-    Publishing with no subscriber is allowed (and counted). As in MQTT, a retained publish with
-    an empty payload clears the topic's retained message.
+    before :meth:`publish` returns; exceptions from handlers propagate to the publisher. Each
+    topic's handlers and its count of messages are kept together, so a publish costs one
+    dictionary lookup plus the calls. Publishing with no subscriber is allowed (and counted).
+    As in MQTT, a retained publish with an empty payload clears the topic's retained message.
     """
 
-    __slots__ = ("_counts", "_matchers", "_retained", "_routes", "_subscriptions", "published")
+    __slots__ = ("_matchers", "_retained", "_routes", "_subscriptions", "published")
 
     def __init__(self) -> None:
         """An empty bus: no subscriptions, no retained messages, nothing published."""
         self._subscriptions: list[tuple[str, Handler]] = []
         self._matchers: list[tuple[TopicTest, Handler]] = []
-        self._routes: dict[str, tuple[Handler, ...]] = {}
+        self._routes: dict[str, Route] = {}
         self._retained: dict[str, bytes] = {}
-        self._counts: dict[str, int] = {}
         self.published = 0
 
     def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False) -> None:
         """Deliver ``payload`` to every matching subscription; keep it if ``retain``."""
         if qos not in QOS_LEVELS:
             raise ValueError(f"qos must be 0, 1 or 2, got {qos!r}")
-        handlers = self._routes.get(topic)
-        if handlers is None:
-            handlers = self._route(topic)
+        route = self._routes.get(topic)
+        if route is None:
+            route = self._route(topic)
         self.published += 1
-        counts = self._counts
-        counts[topic] = counts.get(topic, 0) + 1
+        route.published += 1
         if retain:
             self._retain(topic, payload)
-        for handler in handlers:
+        for handler in route.handlers:
             handler(topic, payload)
 
     def subscribe(self, pattern: str, handler: Handler) -> None:
@@ -76,7 +84,8 @@ class InProcessTransport:
         levels = check_filter(pattern)
         self._subscriptions.append((pattern, handler))
         self._matchers.append((filter_matcher(levels), handler))
-        self._routes.clear()
+        for topic, route in self._routes.items():
+            route.handlers = self._handlers_of(topic)
         for topic, payload in list(self._retained.items()):
             if topic_matches(pattern, topic):
                 handler(topic, payload)
@@ -87,7 +96,8 @@ class InProcessTransport:
 
     def published_on(self, topic: str) -> int:
         """How many messages were published on exactly ``topic``."""
-        return self._counts.get(topic, 0)
+        route = self._routes.get(topic)
+        return route.published if route is not None else 0
 
     def published_by_root(self, levels: int = 4) -> dict[str, int]:
         """Messages published per topic root: the first ``levels`` levels of each topic.
@@ -95,18 +105,21 @@ class InProcessTransport:
         With the default, roots are ``vt/v1/{tenant}/{device_type}``.
         """
         totals: dict[str, int] = {}
-        for topic, count in self._counts.items():
+        for topic, route in self._routes.items():
             root = "/".join(topic.split("/")[:levels])
-            totals[root] = totals.get(root, 0) + count
+            totals[root] = totals.get(root, 0) + route.published
         return totals
 
-    def _route(self, topic: str) -> tuple[Handler, ...]:
-        """Check a topic seen for the first time and cache the handlers that match it."""
+    def _route(self, topic: str) -> Route:
+        """Check a topic seen for the first time and keep the handlers that match it."""
         if not topic or "+" in topic or "#" in topic:
             raise InvalidTopic(f"cannot publish on {topic!r}: a topic name has no wildcards")
-        handlers = tuple(h for matches, h in self._matchers if matches(topic))
-        self._routes[topic] = handlers
-        return handlers
+        route = self._routes[topic] = Route(self._handlers_of(topic))
+        return route
+
+    def _handlers_of(self, topic: str) -> tuple[Handler, ...]:
+        """The handlers whose filter matches ``topic``, in subscription order."""
+        return tuple(h for matches, h in self._matchers if matches(topic))
 
     def _retain(self, topic: str, payload: bytes) -> None:
         """Keep ``payload`` as the topic's retained message; an empty payload clears it."""

@@ -22,7 +22,7 @@ from devices.catalog import event_spec
 from devices.codec import Limits, Rejected, decode_message
 from devices.messages import Envelope
 from sim.distributions import Sampler
-from sim.fleet import Fleet
+from sim.fleet import Fleet, FleetDevice
 from sim.randomness import Streams
 from sim.records import IncidentRecord, RunLog
 from sim.scenario import OUTCOMES, EventConfig, Scenario
@@ -62,9 +62,9 @@ class Incident:
     )
 
     def __init__(self, ident: int, message: Envelope, profile: str, zone: str,
-                 priority: int, now: float) -> None:
+                 priority: int, now: float, device_id: str | None = None) -> None:
         self.ident = ident
-        self.device_id = message.device_id
+        self.device_id = message.device_id if device_id is None else device_id
         self.device_type = message.device_type
         self.event = message.event
         self.profile = profile
@@ -150,8 +150,11 @@ class ResponseCentre:
             self._note(now, "", "", "", "", "rejected", -1, verdict.reason)
             return
         message = verdict.message
-        message_id, device_id, event = message.message_id, message.device_id, message.event
-        device_type = message.device_type
+        message_id, event, device_type = message.message_id, message.event, message.device_type
+        placed = self._placed.get(message.device_id)
+        # The fleet's own copy of the id: later lookups of it (open incidents, record labels)
+        # then compare by identity and reuse its hash.
+        device_id = placed.device.device_id if placed is not None else message.device_id
         if message_id in self._seen or message_id in self._seen_before:
             self._note(now, message_id, device_id, device_type, event, "duplicate", -1, "")
             return
@@ -170,7 +173,7 @@ class ResponseCentre:
             incident.messages += 1
             place = "correlated"
         else:
-            incident = self._open_new(message, policy, now)
+            incident = self._open_new(message, policy, now, device_id, placed)
             place = "incident"
         self._add_message((self.replication, message_id, device_id, device_type, event, now,
                            place, incident.ident, ""))
@@ -192,15 +195,17 @@ class ResponseCentre:
     def open_incident(self, message: Envelope) -> Incident:
         """A new incident for ``message``, queued for an operator by priority."""
         return self._open_new(message, self.policy(message.device_type, message.event),
-                              self.env.now)
+                              self.env.now, message.device_id,
+                              self._placed.get(message.device_id))
 
-    def _open_new(self, message: Envelope, policy: IncidentPolicy, now: float) -> Incident:
-        placed = self._placed.get(message.device_id)
+    def _open_new(self, message: Envelope, policy: IncidentPolicy, now: float, device_id: str,
+                  placed: FleetDevice | None) -> Incident:
         profile, zone = (placed.profile, placed.zone) if placed else ("", "")
-        incident = Incident(self._next_incident, message, profile, zone, policy.priority, now)
+        incident = Incident(self._next_incident, message, profile, zone, policy.priority, now,
+                            device_id)
         incident.policy = policy
         self._next_incident += 1
-        self._open[(message.device_id, message.event)] = incident
+        self._open[(device_id, message.event)] = incident
         self._active[incident.ident] = incident
         self.operators.submit(incident.priority, incident)
         if incident.t_answered != incident.t_answered:  # NaN: no operator free, it waits

@@ -14,7 +14,7 @@ from devices.transport import Transport
 from sim.distributions import Constant
 from sim.randomness import Streams
 from sim.scenario import Transport as TransportConfig
-from sim.timers import at_delay, call_after
+from sim.timers import Due, TimerCallback, call_after, queue_timer
 
 
 class Network:
@@ -36,6 +36,7 @@ class Network:
         self._cut = streams.uniform("network/corruption")
         self._malformed = config.malformed_probability
         self._duplicate = config.duplicate_probability
+        self._on_arrival: tuple[TimerCallback, ...] = (self._arrive,)
 
     def send(self, topic: str, payload: bytes, resend: Callable[[], None]) -> None:
         """Send one message; a corrupt one is rejected by the centre and resent by the device."""
@@ -58,5 +59,24 @@ class Network:
         if self._latency is None:
             self._transport.publish(topic, payload, qos=1)
         else:
-            publish = self._transport.publish
-            at_delay(self._env, self._latency(), lambda _timer: publish(topic, payload, qos=1))
+            delivery: Delivery = _new_timer(Delivery)
+            delivery.callbacks = self._on_arrival
+            delivery.topic = topic
+            delivery.payload = payload
+            queue_timer(self._env, self._latency(), delivery)
+
+    def _arrive(self, delivery: Delivery) -> None:
+        """A message reaches the broker after its latency and is published."""
+        self._transport.publish(delivery.topic, delivery.payload, qos=1)
+
+
+class Delivery(Due):
+    """A message on its way: a timer that carries its topic and payload."""
+
+    __slots__ = ("payload", "topic")
+
+    topic: str
+    payload: bytes
+
+
+_new_timer = object.__new__

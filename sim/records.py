@@ -179,6 +179,16 @@ class LabelColumn:
             codes = list(map(lookup, values))
         self._codes += array(self._codes.typecode, codes)
 
+    def expect(self, values: Iterable[Any]) -> None:
+        """Add values to the vocabulary ahead of their records (in the order given), such as
+        every device of a fleet: a batch of records then finds them all known."""
+        index, vocabulary = self._index, self._vocabulary
+        for value in values:
+            if value not in index:
+                index[value] = len(vocabulary)
+                vocabulary.append(value)
+        self._widen()
+
     def _learn(self, values: Sequence[Any]) -> None:
         """Add the new values to the vocabulary: sorted within a batch (deterministic)."""
         index, vocabulary = self._index, self._vocabulary
@@ -435,6 +445,15 @@ class RunLog:
         self.visits = RecordTable(VisitRecord, VISIT_COLUMNS)
         self.staffing = RecordTable(StaffingRecord, STAFFING_COLUMNS)
         self.telemetry = RecordTable(TelemetryRecord, TELEMETRY_COLUMNS)
+
+    def expect_devices(self, device_ids: Iterable[str]) -> None:
+        """Put the fleet's device ids in the vocabularies of the tables that name devices, in
+        the fleet's order, before the run (a run would otherwise learn them batch by batch)."""
+        ids = list(device_ids)
+        for table in (self.messages, self.incidents):
+            column = table.column("device_id")
+            if isinstance(column, LabelColumn):
+                column.expect(ids)
 
     def pack(self) -> None:
         """Pack the waiting records of every table into columns (bounds a long run's memory)."""

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from heapq import heappop, heappush
+from typing import Any
 
 import simpy
 from simpy.events import NORMAL, URGENT, Timeout
 
-TimerCallback = Callable[[simpy.Event], None]
-"""Called with the timer event when it fires."""
+TimerCallback = Callable[[Any], None]
+"""Called with the timer event (a :class:`Due` or a SimPy event) when it fires."""
 
 
 def call_after(env: simpy.Environment, delay: float, action: Callable[[], None]) -> None:
@@ -17,12 +18,23 @@ def call_after(env: simpy.Environment, delay: float, action: Callable[[], None])
     Timeout(env, delay).callbacks.append(lambda _event: action())
 
 
-class Due(simpy.Event):
-    """A timer event, triggered when made (as a :class:`simpy.Timeout` is) and due later.
+class Due:
+    """A timer on SimPy's queue: an event already triggered (as a :class:`simpy.Timeout` is)
+    and due later.
 
-    Built by :func:`at_delay` without the constructors of SimPy's events: the simulator makes
-    several per alarm, and the event loop only reads ``callbacks``, ``_ok`` and ``_value``.
+    SimPy's event loop (``Environment.step``) and :func:`run_until` read only ``callbacks``,
+    ``_ok`` and ``_value`` of what they pop, so a timer needs no more than that: one slot, the
+    rest on the class. Built by :func:`at_delay` without a constructor; the simulator makes
+    several per alarm.
     """
+
+    __slots__ = ("callbacks",)
+    _ok = True
+    _value = None
+
+    callbacks: Sequence[TimerCallback] | None
+    """Called with the timer when it fires; the event loop sets it to None then. A shared
+    tuple will do, as nothing adds callbacks to a timer."""
 
 
 _new_event = object.__new__
@@ -39,9 +51,16 @@ def at_delay(env: simpy.Environment, delay: float, callback: TimerCallback) -> N
         raise ValueError(f"a timer cannot be set {-delay} s in the past")
     timer: Due = _new_event(Due)
     timer.callbacks = [callback]
-    timer._ok = True
-    timer._value = None
-    heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), timer))
+    heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), timer))  # type: ignore[misc]
+
+
+def queue_timer(env: simpy.Environment, delay: float, timer: Due) -> None:
+    """Put a timer made by the caller (a :class:`Due`, or a subclass carrying data, with its
+    ``callbacks`` set) on the queue, due ``delay`` simulated seconds from now, as
+    :func:`at_delay` does."""
+    if delay < 0:
+        raise ValueError(f"a timer cannot be set {-delay} s in the past")
+    heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), timer))  # type: ignore[misc]
 
 
 def at_time(env: simpy.Environment, when: float, callback: TimerCallback) -> None:
@@ -54,9 +73,7 @@ def at_time(env: simpy.Environment, when: float, callback: TimerCallback) -> Non
         raise ValueError(f"a timer cannot be set {env._now - when} s in the past")
     timer: Due = _new_event(Due)
     timer.callbacks = [callback]
-    timer._ok = True
-    timer._value = None
-    heappush(env._queue, (when, NORMAL, next(env._eid), timer))
+    heappush(env._queue, (when, NORMAL, next(env._eid), timer))  # type: ignore[misc]
 
 
 def at_delay_first(env: simpy.Environment, delay: float, callback: TimerCallback) -> None:
