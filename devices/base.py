@@ -9,7 +9,7 @@ from typing import ClassVar, TypeVar
 import numpy as np
 
 from devices.catalog import DEVICE_TYPES, FieldSpec, UnknownEvent, device_type_spec, event_spec
-from devices.codec import encode_fields, format_ts
+from devices.codec import encode_device_message, format_ts, json_text
 from devices.topics import EVENTS, device_topic, require_level
 
 T = TypeVar("T")
@@ -26,7 +26,7 @@ class Device:
     :meth:`sample_joint_fields` for fields whose values belong together.
     """
 
-    __slots__ = ("_events", "_seq", "device_id", "events_topic", "tenant")
+    __slots__ = ("_events", "_json_id", "_seq", "device_id", "events_topic", "tenant")
 
     device_type: ClassVar[str]
 
@@ -38,6 +38,7 @@ class Device:
     def __init__(self, device_id: str, tenant: str) -> None:
         """A device with sequence number 0; raises ``InvalidTopic`` for unusable ids."""
         self.device_id = device_id
+        self._json_id = json_text(device_id)
         self.tenant = tenant
         self._seq = 0
         self._events = DEVICE_TYPES[self.device_type].events
@@ -94,14 +95,8 @@ class Device:
             raise UnknownEvent(self.device_type, event, self._events)
         seq = self._seq
         self._seq = seq + 1
-        return encode_fields(
-            self.device_type,
-            self.device_id,
-            event,
-            f"{self.device_id}-{seq:08d}",
-            format_ts(ts_epoch_s),
-            seq,
-            fields,
+        return encode_device_message(
+            self._json_id, self.device_type, event, format_ts(ts_epoch_s), seq, fields
         )
 
 

@@ -164,6 +164,32 @@ def encode_fields(
     return orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY)
 
 
+def json_text(value: str) -> str:
+    """``value`` escaped for use between the quotes of a JSON string, as orjson writes it."""
+    return orjson.dumps(value)[1:-1].decode("utf-8")
+
+
+def encode_device_message(
+    json_id: str, device_type: str, event: str, ts: str, seq: int, fields: Mapping[str, object]
+) -> bytes:
+    """:func:`encode_fields` of a device's next message, byte for byte, written faster.
+
+    The message id is the device id and the sequence number (``{device_id}-{seq:08d}``).
+    ``json_id`` is the device id already escaped (:func:`json_text`); ``device_type`` and
+    ``event`` are catalog names and ``ts`` comes from :func:`format_ts`, none of which needs
+    escaping. The envelope is one formatted string; the fields, if any, are written by orjson
+    and joined on.
+    """
+    head = (
+        f'{{"schema_version":"{SCHEMA_VERSION}","message_id":"{json_id}-{seq:08d}",'
+        f'"device_id":"{json_id}","device_type":"{device_type}","event":"{event}",'
+        f'"ts":"{ts}","seq":{seq}'
+    )
+    if not fields:
+        return (head + "}").encode()
+    return (head + ",").encode() + orjson.dumps(fields, option=orjson.OPT_SERIALIZE_NUMPY)[1:]
+
+
 def encode_message(message: Envelope) -> bytes:
     """Compact JSON of a validated message, ``ts`` in UTC with milliseconds."""
     body = message.model_dump(exclude_none=True)

@@ -22,11 +22,13 @@ from devices.codec import (
     RejectReason,
     Verdict,
     decode_message,
+    encode_device_message,
     encode_fields,
     encode_message,
     encode_rejection,
     format_datetime,
     format_ts,
+    json_text,
 )
 from devices.messages import SCHEMA_VERSION, message_fields
 
@@ -109,6 +111,26 @@ def test_every_catalog_example_round_trips(spec: EventSpec) -> None:
     assert message.ts == datetime(2026, 1, 5, 8, 13, 22, 125000, tzinfo=UTC)
     assert message_fields(message) == fields
     assert encode_message(message) == payload
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    device_id=st.text(min_size=1, max_size=40),
+    spec=st.sampled_from(ALL_EVENTS),
+    seq=st.integers(min_value=0, max_value=2**63 - 1),
+    epoch_s=st.floats(min_value=0, max_value=4e9, allow_nan=False),
+    with_fields=st.booleans(),
+)
+def test_the_device_encoder_writes_what_encode_fields_writes(
+    device_id: str, spec: EventSpec, seq: int, epoch_s: float, with_fields: bool
+) -> None:
+    fields = example_fields(spec) if with_fields else {}
+    ts = format_ts(epoch_s)
+    expected = encode_fields(spec.device_type, device_id, spec.event, f"{device_id}-{seq:08d}",
+                             ts, seq, fields)
+    written = encode_device_message(json_text(device_id), spec.device_type, spec.event, ts, seq,
+                                    fields)
+    assert written == expected
 
 
 def test_encoded_keys_come_in_canonical_order() -> None:
