@@ -176,8 +176,13 @@ else:
     DeviceMessage = device_message_union()
     """Any valid device message: the discriminated union of all message models."""
 
-MESSAGE_ADAPTER: Final[TypeAdapter[DeviceMessage]] = TypeAdapter(DeviceMessage)
-"""Validates any device message from JSON (``validate_json``) or Python objects."""
+MESSAGE_ADAPTER: Final[TypeAdapter[DeviceMessage]] = TypeAdapter(
+    DeviceMessage, config=ConfigDict(cache_strings="keys")
+)
+"""Validates any device message from JSON (``validate_json``) or Python objects.
+
+The JSON parser reuses the keys it has seen but not the values: ids and timestamps differ in
+nearly every message, and caching them cost about 6 % more instructions per validation."""
 
 
 def message_model(device_type: str, event: str) -> type[Envelope]:

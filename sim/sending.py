@@ -90,7 +90,7 @@ class Sender:
         """Press again after a delay if still unanswered, up to ``repeat.max`` times."""
         device = placed.device
         after = self._repeat_samplers[(device.device_type, event)][0]
-        now = self.env.now
+        now = self.env._now  # the clock, without the property call
         check = (now + after(), placed, event, repeat, number)
         if not self._told_of_waiting or self.awaiting_answer(device.device_id, event):
             self._set_check(check)
