@@ -165,8 +165,10 @@ def encode_fields(
 
 
 def json_text(value: str) -> str:
-    """``value`` escaped for use between the quotes of a JSON string, as orjson writes it."""
-    return orjson.dumps(value)[1:-1].decode("utf-8")
+    """``value`` escaped for use between the quotes of a JSON string, as orjson writes it
+    (``value`` itself, the same object, when nothing needs escaping)."""
+    escaped = orjson.dumps(value)[1:-1].decode("utf-8")
+    return value if escaped == value else escaped
 
 
 def encode_device_message(
