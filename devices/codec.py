@@ -26,7 +26,7 @@ from devices.messages import (
     Envelope,
 )
 from devices.status import DeviceState, DeviceStatus
-from devices.topics import STATUS, event_topic_levels, parse_device_topic
+from devices.topics import EVENTS, STATUS, event_topic_levels, parse_device_topic
 
 RejectReason: TypeAlias = Literal[
     "oversize",
@@ -237,8 +237,8 @@ def decode_message(
     except ValidationError as error:
         return diagnose_safely(topic, payload, error, limits)
     # Fast path: the usual message, on its own topic and within the clock limits.
-    levels = TOPIC_LEVELS.get(topic) or remember_topic_levels(topic)
-    if levels is not None and levels[1] == message.device_type and levels[2] == message.device_id:
+    own_levels = f"/{message.device_type}/{message.device_id}/{EVENTS}"
+    if topic.endswith(own_levels) and is_tenant_root(topic[: len(topic) - len(own_levels)]):
         if now_epoch_s is None:
             return accepted(topic, message)
         ts_s = message.ts.timestamp()
@@ -251,24 +251,24 @@ validate_json: Final = MESSAGE_ADAPTER.validator.validate_json
 """``MESSAGE_ADAPTER.validate_json`` with its defaults, called on the core validator directly."""
 
 
-TOPIC_LEVELS: Final[dict[str, tuple[str, str, str]]] = {}
-"""The levels of event topics seen lately (:func:`remember_topic_levels`). A plain dictionary
-rather than ``functools.lru_cache``: with tens of thousands of device topics, the LRU's
-bookkeeping on every hit costs more than the lookup itself."""
+TENANT_ROOTS: Final[dict[str, bool]] = {}
+"""Whether each topic root seen lately is ``vt/v1/{tenant}`` with a valid tenant (memo)."""
 
-TOPIC_LEVELS_KEPT: Final = 65_536
-"""At most this many topics are remembered; the memo starts afresh when full."""
+TENANT_ROOTS_KEPT: Final = 1024
+"""At most this many roots are remembered; the memo starts afresh when full."""
 
 
-def remember_topic_levels(topic: str) -> tuple[str, str, str] | None:
-    """:func:`devices.topics.event_topic_levels` of a topic, kept in :data:`TOPIC_LEVELS` when
-    it is an event topic (a pure function of the topic, so memoising it is safe)."""
-    levels = event_topic_levels(topic)
-    if levels is not None:
-        if len(TOPIC_LEVELS) >= TOPIC_LEVELS_KEPT:
-            TOPIC_LEVELS.clear()
-        TOPIC_LEVELS[topic] = levels
-    return levels
+def is_tenant_root(root: str) -> bool:
+    """Whether ``root`` is ``vt/v1/{tenant}`` with a valid tenant level, so that ``root``
+    followed by a device's type, id and ``events`` is an event topic (memoised: a pure function
+    of the root, and a centre sees few tenants)."""
+    known = TENANT_ROOTS.get(root)
+    if known is None:
+        known = event_topic_levels(f"{root}/kind/id/{EVENTS}") is not None
+        if len(TENANT_ROOTS) >= TENANT_ROOTS_KEPT:
+            TENANT_ROOTS.clear()
+        TENANT_ROOTS[root] = known
+    return known
 
 
 _new_object = object.__new__

@@ -31,6 +31,7 @@ from devices.codec import (
     json_text,
 )
 from devices.messages import SCHEMA_VERSION, message_fields
+from devices.topics import event_topic_levels
 
 NOW = 1767600802.125
 TS = "2026-01-05T08:13:22.125Z"
@@ -469,6 +470,28 @@ def test_got_is_printable() -> None:
 )
 def test_topics_outside_the_scheme_are_bad(topic: str) -> None:
     assert reject(valid_body(), topic=topic).reason == "bad_topic"
+
+
+TOPIC_PARTS = st.sampled_from(["vt", "v1", "v2", "lier", "bærum", "+", "#", "", "a b", "centre",
+                                "safety_alarm", "sa-0001", "events", "status", "x" * 65])
+ROOTS = st.sampled_from(["vt/v1/lier", "vt/v1/baerum", "vt/v1/bærum", "vt/v1/+", "vt/v1/",
+                         "vt/v2/lier", "vt/v1/lier/x", "x/vt/v1/lier", "vt/v1/a b", "vt/v1",
+                         "vt/v1/" + "x" * 65, "vt/v1/" + "x" * 64])
+EVENT_TOPICS = st.tuples(
+    ROOTS,
+    st.sampled_from(["safety_alarm", "gps_tracker", "centre", ""]),
+    st.sampled_from(["sa-0001", "sa-0002", "sa-0001/x", "x/sa-0001", ""]),
+    st.sampled_from(["events", "status", "events/x"]),
+).map("/".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(topic=st.one_of(EVENT_TOPICS, st.lists(TOPIC_PARTS, max_size=7).map("/".join)))
+def test_a_message_is_accepted_on_exactly_its_own_event_topics(topic: str) -> None:
+    verdict = decode_message(topic, orjson.dumps(valid_body()), now_epoch_s=NOW)
+    levels = event_topic_levels(topic)
+    own = levels is not None and levels[1:] == ("safety_alarm", "sa-0001")
+    assert isinstance(verdict, Accepted) == own, (topic, verdict)
 
 
 def test_other_tenants_are_fine() -> None:
