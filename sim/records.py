@@ -11,6 +11,7 @@ as numpy arrays.
 from __future__ import annotations
 
 import itertools
+import struct
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Generic, Literal, NamedTuple, TypeAlias, TypeVar, overload
@@ -106,6 +107,13 @@ CODE_TYPES = (("B", 2**8), ("H", 2**16), ("I", 2**32), ("Q", 2**64))
 """Typecodes for vocabulary codes, narrowest first, with how many values each can index."""
 
 
+def append_packed(data: array[Any], values: Sequence[Any]) -> None:
+    """Append ``values`` to a typed array, converted by :func:`struct.pack` in one C loop
+    (about twice as fast as ``array(typecode, values)``, which parses each value as an
+    argument)."""
+    data.frombytes(struct.pack(f"{len(values)}{data.typecode}", *values))
+
+
 class FloatColumn:
     """Floats packed as C doubles."""
 
@@ -119,7 +127,7 @@ class FloatColumn:
 
     def extend(self, values: Sequence[Any]) -> None:
         """Append values in order."""
-        self._data += array(self._data.typecode, values)
+        append_packed(self._data, values)
 
     def values(self) -> list[Any]:
         """Every value, in order."""
@@ -180,7 +188,7 @@ class LabelColumn:
         if self._codes.typecode == "B":
             self._codes.frombytes(bytes(codes))  # several times faster than array("B", codes)
         else:
-            self._codes += array(self._codes.typecode, codes)
+            append_packed(self._codes, codes)
 
     def expect(self, values: Iterable[Any]) -> None:
         """Add values to the vocabulary ahead of their records (in the order given), such as
