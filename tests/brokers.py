@@ -199,3 +199,11 @@ class AmqttBroker(RunningBroker):
 def mosquitto_binary() -> str | None:
     """Path of the ``mosquitto`` binary (Debian puts it in /usr/sbin), or None."""
     return shutil.which("mosquitto") or shutil.which("mosquitto", path="/usr/sbin:/usr/local/sbin")
+
+
+def pump(transports: list[MqttTransport], seconds: float) -> None:
+    """Deliver messages on every transport for a while."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for transport in transports:
+            transport.drain(timeout=0.01)

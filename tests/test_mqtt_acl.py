@@ -12,7 +12,7 @@ import pytest
 
 from devices.medicine_dispenser import MedicineDispenser
 from devices.mqtt import BrokerAddress, BrokerRefused, MqttTransport, ReceivedMessage
-from tests.brokers import MosquittoBroker, mosquitto_binary
+from tests.brokers import MosquittoBroker, mosquitto_binary, pump
 from tests.conftest import ROOT
 from vtsim.live_centre import LiveCentre
 
@@ -56,14 +56,6 @@ def login(address: BrokerAddress, user: str, password: str | None = None) -> Mqt
     transport = MqttTransport(account, f"{user}-{time.time_ns()}")
     transport.connect()
     return transport
-
-
-def pump(transports: list[MqttTransport], seconds: float) -> None:
-    """Deliver messages on every transport for a while."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        for transport in transports:
-            transport.drain(timeout=0.01)
 
 
 def test_a_device_publishes_under_its_own_id_only_and_reads_its_own_answers(

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from devices.mqtt import BrokerAddress, BrokerUnavailable, MqttTransport, ReceivedMessage
-from tests.brokers import MosquittoBroker, mosquitto_binary
+from tests.brokers import MosquittoBroker, mosquitto_binary, pump
 from tests.centre_process import CentreProcess, stored_alarm_ids, wait_for
 from tests.conftest import ROOT
 from tests.mqtt_cases import KIND, alarm
@@ -105,14 +105,6 @@ def connect(address: BrokerAddress, name: str) -> MqttTransport:
     transport = MqttTransport(address, f"{name}-{time.time_ns()}", fallback=False)
     transport.connect(timeout=5)
     return transport
-
-
-def pump(transports: list[MqttTransport], seconds: float) -> None:
-    """Deliver messages on every transport for a while."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        for transport in transports:
-            transport.drain(timeout=0.01)
 
 
 def test_unauthorised_clients_cannot_connect(secured: SecuredBroker) -> None:
