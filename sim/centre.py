@@ -61,10 +61,10 @@ class Incident:
         "t_received", "zone",
     )
 
-    def __init__(self, ident: int, message: Envelope, profile: str, zone: str,
-                 priority: int, now: float, device_id: str | None = None) -> None:
+    def __init__(self, ident: int, message: Envelope, device_id: str, profile: str, zone: str,
+                 priority: int, now: float) -> None:
         self.ident = ident
-        self.device_id = message.device_id if device_id is None else device_id
+        self.device_id = device_id
         self.device_type = message.device_type
         self.event = message.event
         self.profile = profile
@@ -151,10 +151,7 @@ class ResponseCentre:
             return
         message = verdict.message
         message_id, event, device_type = message.message_id, message.event, message.device_type
-        placed = self._placed.get(message.device_id)
-        # The fleet's own copy of the id: later lookups of it (open incidents, record labels)
-        # then compare by identity and reuse its hash.
-        device_id = placed.device.device_id if placed is not None else message.device_id
+        device_id, placed = self._fleet_device(message.device_id)
         if message_id in self._seen or message_id in self._seen_before:
             self._note(now, message_id, device_id, device_type, event, "duplicate", -1, "")
             return
@@ -194,15 +191,22 @@ class ResponseCentre:
 
     def open_incident(self, message: Envelope) -> Incident:
         """A new incident for ``message``, queued for an operator by priority."""
+        device_id, placed = self._fleet_device(message.device_id)
         return self._open_new(message, self.policy(message.device_type, message.event),
-                              self.env.now, message.device_id,
-                              self._placed.get(message.device_id))
+                              self.env.now, device_id, placed)
+
+    def _fleet_device(self, device_id: str) -> tuple[str, FleetDevice | None]:
+        """The device of the fleet with this id (None if unknown) and the fleet's own copy of
+        the id: later lookups of that copy (open incidents, record labels) compare by identity
+        and reuse its hash."""
+        placed = self._placed.get(device_id)
+        return (device_id if placed is None else placed.device.device_id), placed
 
     def _open_new(self, message: Envelope, policy: IncidentPolicy, now: float, device_id: str,
                   placed: FleetDevice | None) -> Incident:
         profile, zone = (placed.profile, placed.zone) if placed else ("", "")
-        incident = Incident(self._next_incident, message, profile, zone, policy.priority, now,
-                            device_id)
+        incident = Incident(self._next_incident, message, device_id, profile, zone,
+                            policy.priority, now)
         incident.policy = policy
         self._next_incident += 1
         self._open[(device_id, message.event)] = incident

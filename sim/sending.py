@@ -99,8 +99,6 @@ class Sender:
         checks = self._set_aside.get(key)
         if checks is None:
             self._set_aside[key] = [check]
-        elif len(checks) == 1 and checks[0][0] <= now:
-            checks[0] = check  # the usual case: the one check set aside before is past
         else:
             checks[:] = [c for c in checks if c[0] > now]  # past checks found nobody waiting
             checks.append(check)

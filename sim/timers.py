@@ -47,17 +47,15 @@ def at_delay(env: simpy.Environment, delay: float, callback: TimerCallback) -> N
     would be (same time, priority and insertion order). Keep ``callback`` (e.g. a bound method)
     in an attribute to avoid making a new one per call.
     """
-    if delay < 0:
-        raise ValueError(f"a timer cannot be set {-delay} s in the past")
     timer: Due = _new_event(Due)
     timer.callbacks = [callback]
-    heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), timer))  # type: ignore[misc]
+    queue_timer(env, delay, timer)
 
 
 def queue_timer(env: simpy.Environment, delay: float, timer: Due) -> None:
     """Put a timer made by the caller (a :class:`Due`, or a subclass carrying data, with its
-    ``callbacks`` set) on the queue, due ``delay`` simulated seconds from now, as
-    :func:`at_delay` does."""
+    ``callbacks`` set) on the queue, due ``delay`` simulated seconds from now: exactly where a
+    ``Timeout(env, delay)`` would go (same time, priority and insertion order)."""
     if delay < 0:
         raise ValueError(f"a timer cannot be set {-delay} s in the past")
     heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), timer))  # type: ignore[misc]
