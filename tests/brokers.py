@@ -207,3 +207,13 @@ def pump(transports: list[MqttTransport], seconds: float) -> None:
     while time.monotonic() < deadline:
         for transport in transports:
             transport.drain(timeout=0.01)
+
+
+def write_password_file(path: Path, accounts: dict[str, str]) -> Path:
+    """A Mosquitto password file of ``accounts`` (user: password), written by
+    ``mosquitto_passwd``."""
+    for user, password in accounts.items():
+        create = ["-c"] if not path.exists() else []
+        subprocess.run(["mosquitto_passwd", *create, "-b", str(path), user, password],
+                       check=True, timeout=30)
+    return path

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 import time
 
 import numpy as np
@@ -12,7 +11,7 @@ import pytest
 
 from devices.medicine_dispenser import MedicineDispenser
 from devices.mqtt import BrokerAddress, BrokerRefused, MqttTransport, ReceivedMessage
-from tests.brokers import MosquittoBroker, mosquitto_binary, pump
+from tests.brokers import MosquittoBroker, mosquitto_binary, pump, write_password_file
 from tests.conftest import ROOT
 from vtsim.live_centre import LiveCentre
 
@@ -36,11 +35,7 @@ def documented_acl() -> str:
 def secured(tmp_path_factory: pytest.TempPathFactory) -> BrokerAddress:
     """Mosquitto with the documented ACL and a password file of three accounts."""
     folder = tmp_path_factory.mktemp("acl")
-    passwords = folder / "vtsim.passwd"
-    for user, password in ACCOUNTS.items():
-        create = ["-c"] if not passwords.exists() else []
-        subprocess.run(["mosquitto_passwd", *create, "-b", str(passwords), user, password],
-                       check=True, timeout=30)
+    passwords = write_password_file(folder / "vtsim.passwd", ACCOUNTS)
     acl = folder / "vtsim.acl"
     acl.write_text(documented_acl(), encoding="utf-8")
     broker = MosquittoBroker(folder, extra=f"password_file {passwords}\nacl_file {acl}",

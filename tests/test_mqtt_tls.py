@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from devices.mqtt import BrokerAddress, BrokerUnavailable, MqttTransport, ReceivedMessage
-from tests.brokers import MosquittoBroker, mosquitto_binary, pump
+from tests.brokers import MosquittoBroker, mosquitto_binary, pump, write_password_file
 from tests.centre_process import CentreProcess, stored_alarm_ids, wait_for
 from tests.conftest import ROOT
 from tests.mqtt_cases import KIND, alarm
@@ -81,11 +81,7 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecuredBroker]
     """Mosquitto with TLS, client certificates, a password file and the documented ACL."""
     folder = tmp_path_factory.mktemp("tls")
     make_certificates(folder)
-    passwords = folder / "vtsim.passwd"
-    for user, password in ACCOUNTS.items():
-        create = ["-c"] if not passwords.exists() else []
-        subprocess.run(["mosquitto_passwd", *create, "-b", str(passwords), user, password],
-                       check=True, timeout=30)
+    passwords = write_password_file(folder / "vtsim.passwd", ACCOUNTS)
     acl = folder / "vtsim.acl"
     acl.write_text(documented("vtsim.acl"), encoding="utf-8")
     tls = BrokerAddress("127.0.0.1", 0, tls=True, ca_file=str(folder / "ca.crt"),
