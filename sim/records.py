@@ -325,10 +325,10 @@ class RecordTable(Generic[R]):
         """Add records in order."""
         self._pending.extend(rows)
 
-    def pack(self) -> None:
-        """Move the waiting rows into the columns."""
+    def pack(self, at_least: int = 1) -> None:
+        """Move the waiting rows into the columns, if there are at least ``at_least``."""
         pending = self._pending
-        if not pending:
+        if len(pending) < at_least or not pending:
             return
         try:
             columns = list(zip(*pending, strict=True))
@@ -466,10 +466,11 @@ class RunLog:
             if isinstance(column, LabelColumn):
                 column.expect(ids)
 
-    def pack(self) -> None:
-        """Pack the waiting records of every table into columns (bounds a long run's memory)."""
+    def pack(self, at_least: int = 1) -> None:
+        """Pack the waiting records of every table into columns (bounds a long run's memory);
+        only tables with at least ``at_least`` waiting records (fewer calls, larger batches)."""
         for table in self.tables().values():
-            table.pack()
+            table.pack(at_least)
 
     def tables(self) -> dict[str, RecordTable[Any]]:
         """The record tables by name, in a fixed order."""

@@ -25,7 +25,11 @@ from sim.timers import at_delay, run_until
 from sim.visits import FieldService, field_shift_instances
 
 PACK_EVERY = 3600.0
-"""Simulated seconds between packings of the run log (bounds the records waiting in lists)."""
+"""Simulated seconds between looks at the run log's waiting records."""
+
+PACK_AT = 4096
+"""A table packs its waiting records once this many wait (bounds the memory they take, about
+a megabyte a table, while packing in batches large enough to cost little per record)."""
 
 
 def run_replication(
@@ -85,10 +89,12 @@ def quiet_collector() -> Iterator[None]:
         gc.unfreeze()
 
 
-def keep_packed(env: simpy.Environment, log: RunLog, every: float = PACK_EVERY) -> None:
-    """Pack the log's new records into columns every ``every`` simulated seconds."""
+def keep_packed(env: simpy.Environment, log: RunLog, every: float = PACK_EVERY,
+                at_least: int = PACK_AT) -> None:
+    """Every ``every`` simulated seconds, pack the tables of the log that have at least
+    ``at_least`` new records into columns."""
     def pack(_timer: simpy.Event) -> None:
-        log.pack()
+        log.pack(at_least)
         at_delay(env, every, pack)
     at_delay(env, every, pack)
 

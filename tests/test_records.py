@@ -40,20 +40,34 @@ def same(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
 
 
 @settings(max_examples=60, deadline=None)
-@given(rows=st.lists(messages, max_size=40), packs=st.lists(st.integers(0, 40), max_size=4))
+@given(rows=st.lists(messages, max_size=40), packs=st.lists(st.integers(0, 40), max_size=4),
+       at_least=st.integers(1, 8))
 def test_messages_read_back_in_order_whenever_they_are_packed(
-        rows: list[MessageRecord], packs: list[int]) -> None:
+        rows: list[MessageRecord], packs: list[int], at_least: int) -> None:
     table = RecordTable(MessageRecord, MESSAGE_COLUMNS)
     for index, row in enumerate(rows):
         table.append(tuple(row))
         if index in packs:
-            table.pack()
+            table.pack(at_least)
     assert len(table) == len(rows)
     back = list(table)
     assert all(isinstance(r, MessageRecord) for r in back)
     assert all(same(a, b) for a, b in zip(back, rows, strict=True))
     if rows:
         assert same(table[-1], rows[-1]) and same(table[0], rows[0])
+
+
+def test_a_table_packs_only_once_enough_records_wait() -> None:
+    table = RecordTable(MessageRecord, MESSAGE_COLUMNS)
+    rows = [(0, f"m{i}", "sa-0001", "safety_alarm", "fall", float(i), "incident", i, "")
+            for i in range(5)]
+    table.extend(rows[:4])
+    table.pack(at_least=5)
+    assert len(table._pending) == 4
+    table.append(rows[4])
+    table.pack(at_least=5)
+    assert table._pending == []
+    assert [r.message_id for r in table] == [f"m{i}" for i in range(5)]
 
 
 def test_label_codes_widen_past_256_values() -> None:
