@@ -263,7 +263,7 @@ class TextColumn:
 
     def extend(self, values: Sequence[str]) -> None:
         """Append strings in order."""
-        encoded = [value.encode("utf-8") for value in values]
+        encoded = list(map(str.encode, values))  # UTF-8, in one C loop
         start = len(self._data)
         self._data += b"".join(encoded)
         ends = itertools.accumulate(map(len, encoded), initial=start)
