@@ -298,8 +298,8 @@ class RecordTable(Generic[R]):
 
     :meth:`append` takes a record or a plain tuple in field order. Appended rows wait in a list
     and are packed into the columns by :meth:`pack`: on every read, and whenever the owner of
-    a long run calls it (a replication packs its log every simulated hour). So an append is
-    only a list append.
+    a long run calls it (a replication packs a table once a few hundred records wait). So an
+    append is only a list append.
     """
 
     __slots__ = ("_columns", "_pending", "_record", "append")
