@@ -66,14 +66,19 @@ class DailyIntensity:
             self.rates[hour])
 
     def invert(self, s: np.ndarray) -> np.ndarray:
-        """The times ``t`` at which ``Lambda(t) = s`` (``s`` non-negative, rate not all zero)."""
-        day, rest = np.divmod(s, self.per_day)
-        hour = np.minimum(np.searchsorted(self.ends, rest, side="right"), 23)
-        # Rounding can leave ``rest`` in an hour without rate: move it to the hour's end.
-        rate = self.rates[hour]
-        offset = np.divide(rest - self.starts[hour], rate, out=np.full_like(rest, HOUR),
-                           where=rate > 0)
-        return np.asarray(day * DAY + hour * HOUR + np.minimum(offset, HOUR))
+        """The times ``t`` at which ``Lambda(t) = s`` (``s`` non-negative, rate not all zero).
+
+        A rate so small that ``t`` exceeds the floats gives ``inf``: an arrival never reached.
+        """
+        with np.errstate(over="ignore", invalid="ignore"):
+            day, rest = np.divmod(s, self.per_day)
+            hour = np.minimum(np.searchsorted(self.ends, rest, side="right"), 23)
+            # Rounding can leave ``rest`` in an hour without rate: move it to the hour's end.
+            rate = self.rates[hour]
+            offset = np.divide(rest - self.starts[hour], rate, out=np.full_like(rest, HOUR),
+                               where=rate > 0)
+            times = day * DAY + hour * HOUR + np.minimum(offset, HOUR)
+        return np.where(np.isfinite(times), times, np.inf)
 
 
 class EventSource:
