@@ -25,9 +25,9 @@ from vtsim import __version__
 from vtsim.command_support import (
     EXIT_BAD_INPUT,
     SetOption,
+    fail_scenario,
     load_or_exit,
     parse_overrides,
-    print_problems,
 )
 
 
@@ -96,8 +96,7 @@ def compare_or_exit(console: Console, scenario: Scenario, file: str, seed: int, 
             return run_comparison(scenario, file, seed, count, plan, workers,
                                   on_done=lambda: progress.advance(task))
     except ScenarioError as exc:
-        print_problems(console, exc)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+        raise fail_scenario(console, exc) from None
 
 
 def print_gains(console: Console, document: dict[str, Any]) -> None:

@@ -33,6 +33,12 @@ def print_problems(console: Console, error: ScenarioError) -> None:
         console.print(f"[red]error:[/] {problem.describe()}", highlight=False, soft_wrap=True)
 
 
+def fail_scenario(console: Console, error: ScenarioError) -> typer.Exit:
+    """Print every problem of a scenario; the exit (code 2) to raise."""
+    print_problems(console, error)
+    return typer.Exit(EXIT_BAD_INPUT)
+
+
 def parse_overrides(items: list[str]) -> dict[str, Any]:
     """``path=value`` pairs from ``--set``; values are read as YAML (numbers, lists, …)."""
     overrides: dict[str, Any] = {}

@@ -19,7 +19,7 @@ from vtsim.broker_login import (
     UsernameOption,
     with_login,
 )
-from vtsim.command_support import EXIT_BAD_INPUT, EXIT_FAILED
+from vtsim.command_support import EXIT_BAD_INPUT, EXIT_FAILED, fail
 
 
 def broker(
@@ -111,8 +111,7 @@ def centre(
             limits=Limits(max_bytes=max_bytes, max_depth=max_depth),
             health_interval_s=health_interval, silence_slack_s=silence_slack)
     except (DeviceContractError, ValueError) as error:
-        console.print(f"[red]error:[/] {error}", highlight=False, soft_wrap=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+        raise fail(console, str(error), EXIT_BAD_INPUT) from None
     try:
         snapshot = run_centre(options, console)
     except (BrokerUnavailable, CentreStoreError) as error:

@@ -40,7 +40,7 @@ from sim.sweep import Finished, SweepError, SweepInterrupted, grid, parse_axis
 from sim.sweep_plan import SweepPlan, execute, load_points
 from sim.sweep_store import SweepStore
 from sim.targets import Target, TargetError, parse_target
-from vtsim.command_support import EXIT_BAD_INPUT, fail, print_problems
+from vtsim.command_support import EXIT_BAD_INPUT, fail, fail_scenario
 
 EXIT_INTERRUPTED = 130
 DaskOption = Annotated[
@@ -57,12 +57,6 @@ WorkersOption = Annotated[
 def fail_input(console: Console, message: str) -> typer.Exit:
     """Print an input error; the exit (code 2) to raise."""
     return fail(console, message, EXIT_BAD_INPUT)
-
-
-def fail_scenario(console: Console, exc: ScenarioError) -> typer.Exit:
-    """Print every problem of a scenario; the exit to raise."""
-    print_problems(console, exc)
-    return typer.Exit(EXIT_BAD_INPUT)
 
 
 @contextmanager

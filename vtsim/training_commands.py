@@ -30,12 +30,7 @@ from vtsim.broker_login import (
     UsernameOption,
     with_login,
 )
-from vtsim.command_support import (
-    EXIT_BAD_INPUT,
-    fail,
-    parse_overrides,
-    print_problems,
-)
+from vtsim.command_support import EXIT_BAD_INPUT, fail, fail_scenario, parse_overrides
 from vtsim.training.console import ConsoleServer, ConsoleState, queue_publisher
 from vtsim.training.debrief import build_debrief, render_html, render_json
 from vtsim.training.recording import (
@@ -76,8 +71,7 @@ def load_training(console: Console, path: Path, overrides: list[str]) -> Scenari
             raise ScenarioError(problems)
         training_of(scenario)
     except ScenarioError as exc:
-        print_problems(console, exc)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+        raise fail_scenario(console, exc) from None
     except TrainingError as exc:
         raise fail(console, str(exc), EXIT_BAD_INPUT) from None
     return scenario
