@@ -81,9 +81,13 @@ class Sender:
         """Send one message for ``event`` from the device; resent if the centre rejects it."""
         device = placed.device
         fields = device.sample_fields(event, self._fields)
-        payload = device.make_message(event, self.start_epoch + self.env._now, fields)
+        payload = device.make_message(event, self.message_time(), fields)
         resend = (lambda: self.send(placed, event)) if self._may_corrupt else _never
         self.network.send(device.events_topic, payload, resend)
+
+    def message_time(self) -> float:
+        """The ``ts`` of a message sent now, in epoch seconds: the scenario clock."""
+        return self.start_epoch + self.env._now
 
     def _schedule_repeat(self, placed: FleetDevice, event: str, repeat: Repeat,
                          number: int) -> None:

@@ -23,7 +23,7 @@ from devices.transport import Handler, Transport
 from sim.arrivals import configured_sources
 from sim.clock import start_epoch
 from sim.errors import VtsimError
-from sim.fleet import Fleet, FleetDevice, build_fleet
+from sim.fleet import Fleet, build_fleet
 from sim.network import Network
 from sim.randomness import Streams
 from sim.scenario import Scenario
@@ -147,12 +147,9 @@ class LiveSender(Sender):
         super().__init__(env, scenario, streams, network, awaiting_answer, start_epoch)
         self._wall = wall
 
-    def send(self, placed: FleetDevice, event: str) -> None:
-        """Send one message for ``event``, stamped with the wall clock."""
-        device = placed.device
-        fields = device.sample_fields(event, self._fields)
-        payload = device.make_message(event, self._wall(), fields)
-        self.network.send(device.events_topic, payload, lambda: self.send(placed, event))
+    def message_time(self) -> float:
+        """The wall clock, in epoch seconds."""
+        return self._wall()
 
 
 class TrainingFleet:
