@@ -7,14 +7,16 @@ import copy
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 from devices.centre_actions import IncidentState, OperatorAction, SessionState, actions_topic
+from devices.codec import format_ts
 from devices.transport import InProcessTransport
 from sim.errors import ScenarioError
 from sim.loading import load_scenario, validate_scenario
 from sim.script import check_training
-from sim.training import ScenarioClock, TrainingError, session_seats
+from sim.training import ScenarioClock, TrainingError, TrainingFleet, session_seats
 from tests.conftest import SCENARIOS
 from tests.scenario_factory import BASE
 from vtsim.training.debrief import build_debrief, render_html
@@ -275,3 +277,17 @@ def test_actions_are_checked_and_refused_with_a_reason() -> None:
     act("close", incident_id=1)
     assert session.centre.incidents[1].state.phase == "closed"
     assert session.centre.incidents[1].state.closed_by == "kari"
+
+
+def test_the_fleet_stamps_its_messages_with_the_wall_clock() -> None:
+    script = [{"at": "22:30", "device": "sa-0001", "event": "button_need"}]
+    scenario = validate_scenario(training_data(script=script), "t.yaml")
+    bus = InProcessTransport()
+    stamps: list[str] = []
+    bus.subscribe("vt/v1/+/+/+/events",
+                  lambda _topic, payload: stamps.append(orjson.loads(payload)["ts"]))
+    wall = 1_800_000_000.25  # 2027-01-15T08:00:00.250Z, far from the scenario's clock
+    fleet = TrainingFleet(scenario, bus, seed=3, wall=lambda: wall)
+    fleet.fast_forward()
+    fleet.advance(fleet.end)
+    assert stamps and set(stamps) == {format_ts(wall)}
