@@ -30,7 +30,8 @@ PACK_EVERY = 3600.0
 PACK_AT = 256
 """A table packs its waiting records at the hourly look once this many wait. A small centre
 then packs every few days instead of every hour (a fifth fewer instructions per incident for
-a Lier-sized year), a large one still every hour; larger batches made a regional run slower."""
+a Lier-sized year), a large one every hour or two; larger batches made a regional run
+slower."""
 
 
 def run_replication(
