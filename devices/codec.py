@@ -221,12 +221,15 @@ def decode_message(
     *,
     now_epoch_s: float | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    roots: TenantRoots | None = None,
 ) -> Verdict:
     """Validate one received message; never raises.
 
     Checks, in order: size; the payload against the contract (diagnosed precisely when it
     fails); the topic against the payload; ``ts`` against the receiver clock ``now_epoch_s``
-    when given. Duplicates are not detected here; that needs the centre's state.
+    when given. Duplicates are not detected here; that needs the centre's state. A receiver
+    that decodes many messages passes its own ``roots``, which remembers the topic roots
+    already checked.
     """
     if len(payload) > limits.max_bytes:
         return Rejected(
@@ -238,7 +241,10 @@ def decode_message(
         return diagnose_safely(topic, payload, error, limits)
     # Fast path: the usual message, on its own topic and within the clock limits.
     own_levels = f"/{message.device_type}/{message.device_id}/{EVENTS}"
-    if topic.endswith(own_levels) and is_tenant_root(topic[: len(topic) - len(own_levels)]):
+    root = topic[: len(topic) - len(own_levels)]
+    if topic.endswith(own_levels) and (
+        is_tenant_root(root) if roots is None else roots.valid(root)
+    ):
         if now_epoch_s is None:
             return accepted(topic, message)
         ts_s = message.ts.timestamp()
@@ -251,24 +257,35 @@ validate_json: Final = MESSAGE_ADAPTER.validator.validate_json
 """``MESSAGE_ADAPTER.validate_json`` with its defaults, called on the core validator directly."""
 
 
-TENANT_ROOTS: Final[dict[str, bool]] = {}
-"""Whether each topic root seen lately is ``vt/v1/{tenant}`` with a valid tenant (memo)."""
-
-TENANT_ROOTS_KEPT: Final = 1024
-"""At most this many roots are remembered; the memo starts afresh when full."""
-
-
 def is_tenant_root(root: str) -> bool:
     """Whether ``root`` is ``vt/v1/{tenant}`` with a valid tenant level, so that ``root``
-    followed by a device's type, id and ``events`` is an event topic (memoised: a pure function
-    of the root, and a centre sees few tenants)."""
-    known = TENANT_ROOTS.get(root)
-    if known is None:
-        known = event_topic_levels(f"{root}/kind/id/{EVENTS}") is not None
-        if len(TENANT_ROOTS) >= TENANT_ROOTS_KEPT:
-            TENANT_ROOTS.clear()
-        TENANT_ROOTS[root] = known
-    return known
+    followed by a device's type, id and ``events`` is an event topic."""
+    return event_topic_levels(f"{root}/kind/id/{EVENTS}") is not None
+
+
+class TenantRoots:
+    """A receiver's memo of :func:`is_tenant_root`: a pure function of the root, and a centre
+    sees few tenants, so each root is checked once. Keeps at most ``kept`` roots and starts
+    afresh when full, so that a stream of made-up tenants cannot grow it without bound."""
+
+    __slots__ = ("_kept", "_known")
+
+    def __init__(self, kept: int = 1024) -> None:
+        self._known: dict[str, bool] = {}
+        self._kept = kept
+
+    def __len__(self) -> int:
+        return len(self._known)
+
+    def valid(self, root: str) -> bool:
+        """``is_tenant_root(root)``, remembered."""
+        known = self._known.get(root)
+        if known is None:
+            known = is_tenant_root(root)
+            if len(self._known) >= self._kept:
+                self._known.clear()
+            self._known[root] = known
+        return known
 
 
 _new_object = object.__new__

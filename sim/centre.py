@@ -19,7 +19,7 @@ import numpy as np
 import simpy
 
 from devices.catalog import event_spec
-from devices.codec import Limits, Rejected, decode_message
+from devices.codec import Limits, Rejected, TenantRoots, decode_message
 from devices.messages import Envelope
 from sim.distributions import Sampler
 from sim.fleet import Fleet, FleetDevice
@@ -123,6 +123,7 @@ class ResponseCentre:
         self.start_epoch = start_epoch
         self.dispatch = dispatch
         self.limits = Limits()
+        self.roots = TenantRoots()
         self.operators = ShiftPool(env, "op", self.assess, self.close)
         self._policies: dict[tuple[str, str], IncidentPolicy] = {}
         self._incident_kinds: dict[tuple[str, str], bool] = {}
@@ -145,7 +146,7 @@ class ResponseCentre:
         """Take one message off the transport: validate, deduplicate, correlate, prioritise."""
         now = self.env._now  # the clock, without the property call
         verdict = decode_message(topic, payload, now_epoch_s=self.start_epoch + now,
-                                 limits=self.limits)
+                                 limits=self.limits, roots=self.roots)
         if isinstance(verdict, Rejected):
             self._note(now, "", "", "", "", "rejected", -1, verdict.reason)
             return

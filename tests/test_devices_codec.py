@@ -20,6 +20,7 @@ from devices.codec import (
     Limits,
     Rejected,
     RejectReason,
+    TenantRoots,
     Verdict,
     decode_message,
     encode_device_message,
@@ -492,6 +493,18 @@ def test_a_message_is_accepted_on_exactly_its_own_event_topics(topic: str) -> No
     levels = event_topic_levels(topic)
     own = levels is not None and levels[1:] == ("safety_alarm", "sa-0001")
     assert isinstance(verdict, Accepted) == own, (topic, verdict)
+
+
+@settings(max_examples=200, deadline=None)
+@given(topics=st.lists(st.one_of(EVENT_TOPICS, st.lists(TOPIC_PARTS, max_size=7).map("/".join)),
+                       max_size=12))
+def test_a_receivers_memo_of_topic_roots_changes_no_verdict(topics: list[str]) -> None:
+    roots = TenantRoots(kept=3)  # small, so that it also starts afresh during the test
+    payload = orjson.dumps(valid_body())
+    for topic in topics * 2:  # every root a second time, now remembered
+        remembered = decode_message(topic, payload, now_epoch_s=NOW, roots=roots)
+        assert remembered == decode_message(topic, payload, now_epoch_s=NOW), topic
+        assert len(roots) <= 3
 
 
 def test_other_tenants_are_fine() -> None:

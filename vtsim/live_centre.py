@@ -29,6 +29,7 @@ from devices.codec import (
     Limits,
     Rejected,
     StatusAccepted,
+    TenantRoots,
     decode_message,
     decode_status,
     encode_acknowledgement,
@@ -253,6 +254,7 @@ class LiveCentre:
         self.tenant = None if tenant is None else require_level(tenant, "tenant")
         self._clock = clock
         self._limits = limits
+        self._roots = TenantRoots()
         self._on_answer = on_answer
         self._max_devices = max_devices
         self.store: CentreStore = store or MemoryStore(memory)
@@ -327,7 +329,8 @@ class LiveCentre:
             return self._reject(topic, None, Rejected(
                 topic, "schema", "", self._buckets.limit.describe(),
                 f"{len(payload)} bytes while throttled"), reason=RATE_LIMITED)
-        verdict = decode_message(topic, payload, now_epoch_s=self._clock(), limits=self._limits)
+        verdict = decode_message(topic, payload, now_epoch_s=self._clock(), limits=self._limits,
+                                 roots=self._roots)
         if isinstance(verdict, Rejected):
             return self._reject(topic, None, verdict)
         return self._judge_accepted(verdict, payload)

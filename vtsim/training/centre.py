@@ -39,7 +39,7 @@ from devices.centre_actions import (
     results_topic,
     session_topic,
 )
-from devices.codec import Accepted, Limits, decode_message
+from devices.codec import Accepted, Limits, TenantRoots, decode_message
 from devices.topics import events_subscription, incident_topic
 from devices.transport import Transport
 from sim.distributions import Sampler
@@ -133,6 +133,7 @@ class TrainingCentre:
         self._order = itertools.count()
         self._actions = itertools.count(1)
         self._limits = Limits(max_past_s=365 * 86400.0, max_future_s=365 * 86400.0)
+        self._roots = TenantRoots()
 
     # set-up ------------------------------------------------------------------------------
     def start(self) -> None:
@@ -156,7 +157,8 @@ class TrainingCentre:
     def receive(self, topic: str, payload: bytes) -> None:
         """One device message: validate, deduplicate, correlate, open an incident."""
         self.counts.messages += 1
-        verdict = decode_message(topic, payload, now_epoch_s=self.wall(), limits=self._limits)
+        verdict = decode_message(topic, payload, now_epoch_s=self.wall(), limits=self._limits,
+                                 roots=self._roots)
         if not isinstance(verdict, Accepted):
             self.counts.rejected += 1
             return
