@@ -152,6 +152,13 @@ def test_report_writes_where_asked_and_refuses_other_folders(compared: Path,
     assert result.exit_code == 0 and target.exists()
     empty = runner.invoke(app, ["report", str(tmp_path)])
     assert empty.exit_code == 2 and "vtsim compare" in empty.output
+    run_output = tmp_path / "a-run"
+    run_output.mkdir()
+    (run_output / "metrics.json").write_text('{"schema": "vtsim.metrics/1"}', encoding="utf-8")
+    not_compared = runner.invoke(app, ["report", str(run_output)])
+    assert not_compared.exit_code == 2
+    assert "is not a comparison (schema 'vtsim.metrics/1'); run `vtsim compare`" in " ".join(
+        not_compared.output.split())
 
 
 def test_compare_without_benefit_section_fails_clearly(tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ from vtsim import __version__
 from vtsim.command_support import (
     EXIT_BAD_INPUT,
     SetOption,
+    fail,
     fail_scenario,
     load_or_exit,
     parse_overrides,
@@ -149,12 +150,9 @@ def read_document(console: Console, directory: Path) -> dict[str, Any]:
     try:
         document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        console.print(f"[red]error:[/] cannot read {path} ({exc}); run `vtsim compare SCENARIO "
-                      f"--out {directory}` first.", highlight=False)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+        raise fail(console, f"cannot read {path} ({exc}); run `vtsim compare SCENARIO --out "
+                            f"{directory}` first.", EXIT_BAD_INPUT) from None
     if document.get("schema") != "vtsim.benefit/1":
-        console.print(f"[red]error:[/] {path} is not a comparison (schema "
-                      f"{document.get('schema')!r}); run `vtsim compare` for a benefit report.",
-                      highlight=False)
-        raise typer.Exit(EXIT_BAD_INPUT)
+        raise fail(console, f"{path} is not a comparison (schema {document.get('schema')!r}); "
+                            "run `vtsim compare` for a benefit report.", EXIT_BAD_INPUT)
     return document
