@@ -6,10 +6,10 @@ Run by hand (not part of the test run); atheris needs a CPython it has wheels fo
     python benchmarks/fuzz_decoder.py decoder -atheris_runs=200000
     python benchmarks/fuzz_decoder.py scenario -max_total_time=120
 
-Any exception other than the expected verdicts (a :class:`devices.codec.Rejected`, a
+Any exception other than the expected verdicts (a :class:`devices.contract.codec.Rejected`, a
 :class:`sim.errors.ScenarioError`) stops the run with the input that caused it, which atheris
-saves as ``crash-*``. The Hypothesis tests (tests/test_contract_fuzz.py,
-tests/test_scenario_fuzz.py) cover the same ground in the default run.
+saves as ``crash-*``. The Hypothesis tests (tests/contract/test_contract_fuzz.py,
+tests/unit/test_scenario_fuzz.py) cover the same ground in the default run.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from pathlib import Path
 import atheris  # type: ignore[import-untyped,unused-ignore]
 
 with atheris.instrument_imports():
-    from devices.codec import Accepted, Rejected, decode_message, decode_status
+    from devices.contract.codec import Accepted, Rejected, decode_message, decode_status
     from sim.errors import ScenarioError
-    from sim.loading import load_scenario
+    from sim.scenario.loading import load_scenario
 
 NOW = 1_767_600_000.0
 TOPICS = ("vt/v1/lier/safety_alarm/sa-0001/events", "vt/v1/lier/medicine_dispenser/d-1/events",

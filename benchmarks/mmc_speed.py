@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import simpy
 
-from sim.loading import load_scenario
-from sim.runner import run_one
+from sim.run.runner import run_one
+from sim.scenario.loading import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 LAMBDA = 200 / 3600

@@ -6,9 +6,11 @@ Starts Mosquitto on a free port (``tests/brokers.py``), then measures in the sam
 
 (a) raw paho: one paho publisher (its own network thread) → broker → one paho subscriber
     that only counts; payloads of the same size as (b), at QoS 1;
-(b) the validated path: emulator-style device sessions (:mod:`devices.device_sessions`, one
+(b) the validated path: emulator-style device sessions (:mod:`devices.transport.device_sessions`,
+one
     MQTT session per device, real messages from ``Device.make_message``) → broker → the live
-    centre (:class:`vtsim.live_centre.LiveCentre` on :class:`devices.mqtt.MqttTransport`), which
+    centre (:class:`vtsim.live.centre.LiveCentre` on
+    :class:`devices.transport.mqtt.MqttTransport`), which
     decodes and validates every message with ``decode_message`` and publishes an
     acknowledgement for each (QoS 1) — so the broker carries twice the messages in (b).
 
@@ -36,12 +38,12 @@ import orjson
 from paho.mqtt.client import Client
 from paho.mqtt.enums import CallbackAPIVersion
 
-from devices.device_sessions import DeviceSessions, SessionSpec
-from devices.mqtt import BrokerAddress, MqttTransport
-from devices.safety_alarm import SafetyAlarm
-from devices.topics import STATUS
+from devices.contract.topics import STATUS
+from devices.models.safety_alarm import SafetyAlarm
+from devices.transport.device_sessions import DeviceSessions, SessionSpec
+from devices.transport.mqtt import BrokerAddress, MqttTransport
 from tests.brokers import MosquittoBroker
-from vtsim.live_centre import Answer, LiveCentre
+from vtsim.live.centre import Answer, LiveCentre
 
 TENANT = "bench"
 WINDOW = 1000

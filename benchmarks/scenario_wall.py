@@ -23,8 +23,8 @@ from pathlib import Path
 
 from mmc_speed import minimal_simpy
 
-from sim.loading import load_scenario
-from sim.runner import run_one
+from sim.run.runner import run_one
+from sim.scenario.loading import load_scenario
 
 DAY = 86400.0
 

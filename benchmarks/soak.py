@@ -5,7 +5,8 @@
 
 Starts Mosquitto on a free port (``tests/brokers.py``) and ``vtsim centre`` as a process of its
 own with a SQLite store (rate limits on, as deployed). The emulator's device sessions
-(:mod:`devices.device_sessions`, one MQTT session per safety alarm), or one MQTT client for
+(:mod:`devices.transport.device_sessions`, one MQTT session per safety alarm), or one MQTT client
+for
 all devices (``--publisher client``), publish ``--rate``
 messages a second for ``--duration`` seconds: heartbeats, and every tenth message a button
 press (an incident). Every second it samples the centre's resident memory. At the end it
@@ -32,10 +33,10 @@ from pathlib import Path
 
 import numpy as np
 
-from devices.device_sessions import DeviceSessions, SessionSpec
-from devices.mqtt import BrokerAddress, MqttTransport
-from devices.safety_alarm import SafetyAlarm
-from devices.topics import STATUS
+from devices.contract.topics import STATUS
+from devices.models.safety_alarm import SafetyAlarm
+from devices.transport.device_sessions import DeviceSessions, SessionSpec
+from devices.transport.mqtt import BrokerAddress, MqttTransport
 from tests.brokers import MosquittoBroker
 from tests.centre_process import CentreProcess
 

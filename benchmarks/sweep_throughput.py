@@ -20,9 +20,9 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-from sim.backends import Backend, dask_backend, local_backend
-from sim.sweep import Finished, grid, parse_axis
-from sim.sweep_plan import SweepPlan, execute, load_points
+from sim.analysis.sweep import Finished, grid, parse_axis
+from sim.analysis.sweep_plan import SweepPlan, execute, load_points
+from sim.run.backends import Backend, dask_backend, local_backend
 
 LIER = Path(__file__).resolve().parent.parent / "scenarios" / "lier-2026.yaml"
 

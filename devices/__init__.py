@@ -1,6 +1,6 @@
 """Device models, the message contract, the topic scheme and transports of vtsim.
 
-The catalog (:mod:`devices.catalog`) is the single source of truth about device kinds and
+The catalog (:mod:`devices.contract.catalog`) is the single source of truth about device kinds and
 their events; message models, device classes and documentation are generated from it.
 """
 
@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from devices.base import Device
-from devices.catalog import (
+from devices.contract.catalog import (
     DEVICE_TYPES,
     DeviceTypeSpec,
     EventSpec,
@@ -18,7 +17,7 @@ from devices.catalog import (
     device_type_spec,
     event_spec,
 )
-from devices.codec import (
+from devices.contract.codec import (
     Accepted,
     Limits,
     Rejected,
@@ -28,27 +27,33 @@ from devices.codec import (
     encode_message,
     format_ts,
 )
-from devices.e_lock import ELock
-from devices.errors import DeviceContractError, InvalidTopic, UnknownDeviceType, UnknownEvent
-from devices.gps_tracker import GpsTracker
-from devices.medicine_dispenser import MedicineDispenser
-from devices.messages import (
+from devices.contract.errors import (
+    DeviceContractError,
+    InvalidTopic,
+    UnknownDeviceType,
+    UnknownEvent,
+)
+from devices.contract.messages import (
     MESSAGE_ADAPTER,
     SCHEMA_VERSION,
     DeviceMessage,
     Envelope,
     message_model,
 )
-from devices.night_supervision import NightSupervision
-from devices.safety_alarm import SafetyAlarm
-from devices.topics import (
+from devices.contract.topics import (
     DeviceTopic,
     device_topic,
     events_subscription,
     parse_device_topic,
     topic_matches,
 )
-from devices.transport import Handler, InProcessTransport, Transport
+from devices.models.base import Device
+from devices.models.e_lock import ELock
+from devices.models.gps_tracker import GpsTracker
+from devices.models.medicine_dispenser import MedicineDispenser
+from devices.models.night_supervision import NightSupervision
+from devices.models.safety_alarm import SafetyAlarm
+from devices.transport.base import Handler, InProcessTransport, Transport
 
 DEVICE_CLASSES: Mapping[str, type[Device]] = MappingProxyType(
     {

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from sim.metrics import METRICS
+from sim.model.metrics import METRICS
 
 HEADER = """# metrics.json reference
 
 `vtsim run` writes `metrics.json` into its `--out` folder. This page is generated from
-`sim/metrics.py` (`python -m reports.metrics_doc > docs/metrics.md`); a test fails when it is
+`sim/model/metrics.py` (`python -m reports.metrics_doc > docs/metrics.md`); a test fails when it is
 stale.
 
 ## Layout

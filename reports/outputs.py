@@ -18,9 +18,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from reports.aggregate import Figure
-from sim.records import TABLE_FIELDS, RunLog
-from sim.scenario import Scenario
+from sim.analysis.aggregate import Figure
+from sim.model.records import TABLE_FIELDS, RunLog
+from sim.scenario.schema import Scenario
 
 METRICS_SCHEMA = "vtsim.metrics/1"
 LogFormat = Literal["parquet", "csv"]

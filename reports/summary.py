@@ -8,8 +8,8 @@ from collections.abc import Iterable, Sequence
 from rich.console import Console
 from rich.table import Table
 
-from reports.aggregate import Figure
-from sim.scenario import OUTCOMES, Scenario
+from sim.analysis.aggregate import Figure
+from sim.scenario.schema import OUTCOMES, Scenario
 
 DAY = 86400.0
 

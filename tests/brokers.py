@@ -20,7 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Final
 
-from devices.mqtt import BrokerAddress, BrokerUnavailable, MqttTransport
+from devices.transport.mqtt import BrokerAddress, BrokerUnavailable, MqttTransport
 
 HOST: Final = "127.0.0.1"
 READY_TIMEOUT_S: Final = 20.0

@@ -21,10 +21,10 @@ from typing import Final
 
 import orjson
 
-from devices.mqtt import BrokerAddress, MqttTransport, ReceivedMessage
+from devices.transport.mqtt import BrokerAddress, MqttTransport, ReceivedMessage
 from tests.conftest import ROOT
 from tests.mqtt_cases import KIND, alarm
-from vtsim.centre_store import CENTRE_KINDS
+from vtsim.live.store import CENTRE_KINDS
 
 READY_TIMEOUT_S: Final = 60.0
 RESEND_AFTER_S: Final = 5.0

@@ -13,10 +13,10 @@ from typing import Final
 
 import orjson
 
-from devices.codec import encode_fields, format_ts
-from devices.mqtt import BrokerAddress, MqttTransport, ReceivedMessage
-from devices.topics import device_topic
-from vtsim.live_centre import LiveCentre
+from devices.contract.codec import encode_fields, format_ts
+from devices.contract.topics import device_topic
+from devices.transport.mqtt import BrokerAddress, MqttTransport, ReceivedMessage
+from vtsim.live.centre import LiveCentre
 
 NOW: Final = 1_767_600_000.0
 """The receiver's clock in every case (2026-01-05), so that verdicts never depend on the day."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from sim.loading import validate_scenario
-from sim.scenario import Scenario
+from sim.scenario.loading import validate_scenario
+from sim.scenario.schema import Scenario
 
 BASE: dict[str, Any] = {
     "name": "tiny",

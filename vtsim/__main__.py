@@ -1,5 +1,5 @@
 """``python -m vtsim`` runs the command line."""
 
-from vtsim.cli import main
+from vtsim.cli.main import main
 
 main()

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from pydantic import ValidationError
 
-from devices.catalog import event_spec
-from devices.centre_actions import (
+from devices.contract.catalog import event_spec
+from devices.contract.centre_actions import (
     ActionResult,
     CallResult,
     HistoryEntry,
@@ -39,15 +39,15 @@ from devices.centre_actions import (
     results_topic,
     session_topic,
 )
-from devices.codec import Accepted, Limits, TenantRoots, decode_message
-from devices.topics import events_subscription, incident_topic
-from devices.transport import Transport
-from sim.distributions import Sampler
-from sim.fleet import Fleet
-from sim.randomness import Streams
-from sim.scenario import OUTCOMES, EventConfig, Scenario
-from sim.script import ScriptedEvent
-from sim.training import training_of
+from devices.contract.codec import Accepted, Limits, TenantRoots, decode_message
+from devices.contract.topics import events_subscription, incident_topic
+from devices.transport.base import Transport
+from sim.model.fleet import Fleet
+from sim.model.randomness import Streams
+from sim.realtime.training import training_of
+from sim.scenario.distributions import Sampler
+from sim.scenario.schema import OUTCOMES, EventConfig, Scenario
+from sim.scenario.script import ScriptedEvent
 
 Now = Callable[[], float]
 SCRIPT_SLACK = 5.0

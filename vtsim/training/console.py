@@ -22,14 +22,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from devices.centre_actions import (
+from devices.contract.centre_actions import (
     ControlCommand,
     OperatorAction,
     actions_topic,
     centre_subscription,
     control_topic,
 )
-from devices.transport import Transport
+from devices.transport.base import Transport
 
 Enqueue = Callable[[str, bytes], None]
 STATIC = {"/": ("index.html", "text/html; charset=utf-8"),

@@ -17,8 +17,8 @@ from dataclasses import asdict, dataclass, field
 
 from pydantic import ValidationError
 
-from devices.catalog import DEVICE_TYPES
-from devices.centre_actions import IncidentState, SessionState
+from devices.contract.catalog import DEVICE_TYPES
+from devices.contract.centre_actions import IncidentState, SessionState
 from vtsim.training.recording import Recorded, RecordingError
 
 

@@ -29,8 +29,8 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
-from devices.mqtt import BrokerAddress, BrokerUnavailable
-from devices.topics import PREFIX, require_level
+from devices.contract.topics import PREFIX, require_level
+from devices.transport.mqtt import BrokerAddress, BrokerUnavailable
 from sim.errors import VtsimError
 
 

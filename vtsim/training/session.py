@@ -19,10 +19,16 @@ from typing import Protocol
 
 from pydantic import ValidationError
 
-from devices.centre_actions import ControlCommand, control_subscription
-from devices.transport import Transport
-from sim.scenario import Scenario
-from sim.training import ScenarioClock, TrainingError, TrainingFleet, session_seats, training_of
+from devices.contract.centre_actions import ControlCommand, control_subscription
+from devices.transport.base import Transport
+from sim.realtime.training import (
+    ScenarioClock,
+    TrainingError,
+    TrainingFleet,
+    session_seats,
+    training_of,
+)
+from sim.scenario.schema import Scenario
 from vtsim.training.centre import TrainingCentre
 
 SESSION_STATE_EVERY = 2.0

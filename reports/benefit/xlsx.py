@@ -1,0 +1,69 @@
+"""The benefit report as a spreadsheet: one sheet per table, plus a sheet of figure sources.
+
+Figure cells hold the number from ``metrics.json`` (to the 15 significant digits a spreadsheet
+keeps) with a number format, so they can be computed with; the last sheet lists every figure
+cell with its key, year and statistic.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from reports.benefit.tables import Cell, Table, build_tables
+
+FIGURES_SHEET = "figures"
+FORMATS = {"NOK": "#,##0", "NOK/yr": "#,##0", "share": "0.0%", "h/yr": "#,##0",
+           "1/yr": "#,##0", "yr": "0.00"}
+DEFAULT_FORMAT = "#,##0.0"
+
+
+def write_xlsx(document: dict[str, Any], lang: str, path: Path) -> None:
+    """Write the workbook."""
+    book = Workbook()
+    book.remove(book.active)
+    sources: list[tuple[str, str, str, str, str]] = []
+    for table in build_tables(document, lang):
+        write_sheet(book, table, sources)
+    sheet = book.create_sheet(FIGURES_SHEET)
+    sheet.append(["sheet", "cell", "key", "year", "stat"])
+    for row in sources:
+        sheet.append(list(row))
+    book.save(path)
+
+
+def write_sheet(book: Workbook, table: Table, sources: list[tuple[str, str, str, str, str]]
+                ) -> None:
+    """One table as one sheet: title, header, rows."""
+    sheet = book.create_sheet(table.ident)
+    sheet.append([table.title])
+    sheet["A1"].font = Font(bold=True, size=13)
+    sheet.append(list(table.columns))
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for r, row in enumerate(table.rows, start=3):
+        for c, cell in enumerate(row, start=1):
+            put(sheet, r, c, cell, sources)
+    for c in range(1, len(table.columns) + 1):
+        sheet.column_dimensions[get_column_letter(c)].width = 44 if c == 1 else 18
+
+
+def excel_number(value: float | None) -> float | None:
+    """The value to 15 significant digits, the precision a spreadsheet keeps."""
+    return None if value is None else float(f"{value:.15g}")
+
+
+def put(sheet: Any, row: int, column: int, cell: Cell,
+        sources: list[tuple[str, str, str, str, str]]) -> None:
+    """Write a cell: the number for a figure (and note its source), else the text."""
+    target = sheet.cell(row=row, column=column)
+    if not cell.is_figure:
+        target.value = cell.text
+        return
+    target.value = excel_number(cell.value)
+    target.number_format = FORMATS.get(cell.unit, DEFAULT_FORMAT)
+    sources.append((sheet.title, target.coordinate, cell.key, cell.year, cell.stat))

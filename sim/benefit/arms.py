@@ -1,0 +1,210 @@
+"""The two arms of a comparison: home care without the technology (baseline) and with it.
+
+The *technology* arm is the simulated response centre: devices replace planned visits, and their
+own alarms escalate to calls and visits (a missed dose is a call, and a visit if the call fails).
+The *baseline* arm is the same users on the same days without the technology: every planned
+visit is made, keys are fetched and handled at every visit, alarms of the devices that exist
+today (safety alarms) are answered directly by home care, and people who wander off are searched
+for without a position. Both arms are built from one replication's records and draws, so their
+difference is the effect of the technology (common random numbers).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.benefit.planned_visits import PlannedDraw
+from sim.model.fleet import Fleet
+from sim.model.randomness import Streams
+from sim.model.records import IncidentRecord, RunLog
+from sim.scenario.benefit import Benefit
+from sim.scenario.schema import Scenario
+
+ARMS = ("baseline", "technology")
+COMPONENTS = ("travel", "on_site", "key_handling", "alarm_answering", "search")
+"""Where home-care staff time goes: travel, in the home, keys, answering alarms, searching."""
+
+ALARM = "alarm"
+SEARCH = "search"
+GPS = "gps_tracker"
+WANDERING = "geofence_exit"
+SETTLED_WITHOUT_VISIT = ("resolved_remotely", "relatives_called")
+
+
+@dataclass(slots=True)
+class ArmAccount:
+    """Visits and staff time of one arm in one replication."""
+
+    visits: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
+    seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(COMPONENTS, 0.0))
+
+    def add_visits(self, purpose: str, device: str, count: int) -> None:
+        """Count visits of a purpose attributed to a device kind ("" for none)."""
+        self.visits[(purpose, device)] += count
+
+    def add_time(self, component: str, seconds: float) -> None:
+        """Add staff time to a component."""
+        self.seconds[component] += seconds
+
+    @property
+    def total_visits(self) -> int:
+        """All visits of the arm."""
+        return sum(self.visits.values())
+
+    @property
+    def total_seconds(self) -> float:
+        """All home-care staff time of the arm."""
+        return sum(self.seconds.values())
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmVisit:
+    """A visit dispatched for an alarm in the technology arm, with the incident behind it."""
+
+    device: str
+    event: str
+    has_lock: bool
+    travel_s: float
+    on_site_s: float
+    key_s: float
+    response_s: float
+
+
+def window_incidents(log: RunLog, window: tuple[float, float]) -> list[IncidentRecord]:
+    """Incidents that reached the centre in the measurement window."""
+    return [r for r in log.incidents if window[0] <= r.t_received < window[1]]
+
+
+def alarm_visits(scenario: Scenario, log: RunLog, fleet: Fleet, window: tuple[float, float],
+                 key_handling: np.ndarray) -> list[AlarmVisit]:
+    """The technology arm's alarm visits in the window; unfinished ones take the mean times."""
+    incidents = {r.incident_id: r for r in log.incidents}
+    rows = [v for v in log.visits if window[0] <= v.t_alarm < window[1]]
+    travel_mean = {z.name: z.travel_time.mean for z in scenario.zones}
+    on_site_mean = scenario.visits.on_site.mean
+    locked = locked_homes(fleet)
+    out = []
+    for i, v in enumerate(rows):
+        incident = incidents[v.incident_id]
+        there = v.t_arrived - v.t_assigned
+        back = v.t_returned - v.t_departed
+        stay = v.t_departed - v.t_arrived
+        travel = there + back if not math.isnan(there + back) else 2 * travel_mean[v.zone]
+        out.append(AlarmVisit(
+            incident.device_type, incident.event, incident.device_id in locked, travel,
+            stay if not math.isnan(stay) else on_site_mean,
+            float(key_handling[i]) if i < key_handling.size else 0.0,
+            v.t_arrived - v.t_alarm,
+        ))
+    return out
+
+
+def locked_homes(fleet: Fleet) -> set[str]:
+    """Ids of every device in a home that has an e-lock."""
+    group = fleet.groups.get("e_lock")
+    lock_users = {d.user for d in group.devices} if group else set()
+    return {i for i, d in fleet.by_id.items() if d.user in lock_users}
+
+
+def technology_arm(planned: list[PlannedDraw], visits: list[AlarmVisit]) -> ArmAccount:
+    """Planned visits the devices do not replace, and the visits their alarms cause."""
+    arm = ArmAccount()
+    for draw in planned:
+        kept = ~draw.replaced
+        add_planned(arm, draw, kept, keys=kept & ~draw.has_lock)
+    for visit in visits:
+        arm.add_visits(SEARCH if visit.device == GPS else ALARM, visit.device, 1)
+        add_visit_time(arm, visit.travel_s, visit.on_site_s, 0.0 if visit.has_lock else visit.key_s)
+    return arm
+
+
+def add_planned(arm: ArmAccount, draw: PlannedDraw, made: np.ndarray, keys: np.ndarray) -> None:
+    """Add the planned visits selected by ``made`` (keys handled where ``keys``)."""
+    with_device = made & draw.has_device
+    arm.add_visits(draw.purpose, draw.device, int(with_device.sum()))
+    arm.add_visits(draw.purpose, "", int((made & ~draw.has_device).sum()))
+    add_visit_time(arm, float(draw.travel_s[made].sum()), float(draw.on_site_s[made].sum()),
+                   float(draw.key_s[keys].sum()))
+
+
+def add_visit_time(arm: ArmAccount, travel: float, on_site: float, key: float) -> None:
+    """Staff time of visits: travel, time in the home, key handling."""
+    arm.add_time("travel", travel)
+    arm.add_time("on_site", on_site)
+    arm.add_time("key_handling", key)
+
+
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    """The baseline arm and the searches it made (for the time to find a missing person)."""
+
+    arm: ArmAccount
+    search_durations_s: tuple[float, ...]
+    extra_alarm_visits: int
+
+
+def baseline_arm(scenario: Scenario, benefit: Benefit, planned: list[PlannedDraw],
+                 visits: list[AlarmVisit], incidents: list[IncidentRecord],
+                 streams: Streams) -> Baseline:
+    """Every planned visit with keys, alarms answered by home care, searches without GPS."""
+    arm = ArmAccount()
+    for draw in planned:
+        made = np.ones(draw.count, dtype=bool)
+        add_planned(arm, draw, made, keys=made)
+    extra = answer_alarms_directly(scenario, benefit, arm, visits, incidents, streams)
+    searches = search_without_gps(benefit, arm, incidents, streams)
+    return Baseline(arm, searches, extra)
+
+
+def answer_alarms_directly(scenario: Scenario, benefit: Benefit, arm: ArmAccount,
+                           visits: list[AlarmVisit], incidents: list[IncidentRecord],
+                           streams: Streams) -> int:
+    """Home care answers the alarms of today's devices itself: phone time, the same visits as
+    the centre sends, and more visits where it cannot settle the alarm remotely."""
+    direct = set(benefit.direct_alarms.devices)
+    for visit in visits:
+        if visit.device in direct:
+            arm.add_visits(ALARM, visit.device, 1)
+            add_visit_time(arm, visit.travel_s, visit.on_site_s, visit.key_s)
+    answered = [r for r in incidents if r.device_type in direct]
+    arm.add_time("alarm_answering", sum(r.t_closed - r.t_answered for r in answered
+                                        if not math.isnan(r.t_closed)))
+    settled = [r for r in answered if r.outcome in SETTLED_WITHOUT_VISIT]
+    chance = streams.generator("benefit/direct_alarms/extra").random(len(settled))
+    extra = [r for r, u in zip(settled, chance, strict=True)
+             if u < benefit.direct_alarms.extra_visit_share]
+    add_extra_visits(scenario, benefit, arm, extra, streams)
+    return len(extra)
+
+
+def add_extra_visits(scenario: Scenario, benefit: Benefit, arm: ArmAccount,
+                     extra: list[IncidentRecord], streams: Streams) -> None:
+    """Visits home care makes to alarms the centre would settle on the phone."""
+    travel_rng = streams.generator("benefit/direct_alarms/travel")
+    zones = {z.name: z for z in scenario.zones}
+    there_and_back = sum(float(zones[r.zone].travel_time.sample_many(travel_rng, 2).sum())
+                         for r in extra)
+    on_site = scenario.visits.on_site.sample_many(
+        streams.generator("benefit/direct_alarms/on_site"), len(extra))
+    keys = benefit.key_handling.sample_many(
+        streams.generator("benefit/direct_alarms/key"), len(extra))
+    for r in extra:
+        arm.add_visits(ALARM, r.device_type, 1)
+    add_visit_time(arm, there_and_back, float(on_site.sum()), float(keys.sum()))
+
+
+def search_without_gps(benefit: Benefit, arm: ArmAccount, incidents: list[IncidentRecord],
+                       streams: Streams) -> tuple[float, ...]:
+    """People who wander off (the same wanderings as the GPS arm) and are searched for."""
+    wanderings = [r for r in incidents if r.device_type == GPS and r.event == WANDERING]
+    started = streams.generator("benefit/searches/start").random(len(wanderings))
+    searches = int((started < benefit.searches.share).sum())
+    durations = benefit.searches.duration.sample_many(
+        streams.generator("benefit/searches/duration"), searches)
+    arm.add_visits(SEARCH, GPS, searches)
+    arm.add_time("search", float(durations.sum()) * benefit.searches.staff)
+    return tuple(float(d) for d in durations)

@@ -1,0 +1,165 @@
+"""Running a comparison: replications of both arms for each year of a plan, and the variants of
+the sensitivity analysis, in parallel processes.
+
+Replication ``i`` of every year and every variant draws from the streams of ``(seed, i)``, so a
+variant differs from the base only by its one changed assumption (common random numbers), and
+the figures do not depend on the number of worker processes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from typing import Any
+
+from sim.benefit.gains import (
+    BenefitError,
+    Variant,
+    base_year,
+    check_benefit,
+    compare_replication,
+    require_benefit,
+    scenario_for_year,
+)
+from sim.errors import Problem, ScenarioError
+from sim.run.runner import default_workers
+from sim.scenario.loading import set_path, validate_scenario
+from sim.scenario.schema import Scenario
+
+SIDES = ("low", "high")
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """One replication of one year."""
+
+    year: int
+    index: int
+    scenario: Scenario
+    variants: tuple[Variant, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """Figures of every replication, by year (in order), and the years' scenarios."""
+
+    years: tuple[int, ...]
+    per_year: dict[int, list[dict[str, float]]]
+    scenarios: dict[int, Scenario]
+
+
+def parse_years(text: str | None, scenario: Scenario) -> tuple[int, ...]:
+    """``"2026-2030"`` (or ``"2026"``) as the years of the plan; the base year when absent."""
+    if not text:
+        return (base_year(scenario),)
+    first, sep, last = text.partition("-")
+    try:
+        years = (int(first), int(last) if sep else int(first))
+    except ValueError:
+        raise BenefitError([Problem("--years", "", "expected YEAR or FIRST-LAST", text)]) from None
+    if years[1] < years[0] or years[1] - years[0] > 50:
+        raise BenefitError([Problem("--years", "", "expected FIRST-LAST with FIRST <= LAST, at "
+                                    "most 50 years", text)])
+    return tuple(range(years[0], years[1] + 1))
+
+
+def sensitivity_variants(scenario: Scenario, file: str) -> tuple[Variant, ...]:
+    """The scenario with each sensitivity assumption at its low and at its high value."""
+    variants = []
+    for n, item in enumerate(require_benefit(scenario).sensitivity):
+        for side, value in zip(SIDES, (item.low, item.high), strict=True):
+            data = scenario.model_dump(mode="json", by_alias=True)
+            check_number_at(data, item.path, file, n)
+            set_path(data, item.path, value, file)
+            variants.append(Variant(f"sensitivity.{n}.{side}", validate_scenario(data, file)))
+    return tuple(variants)
+
+
+def check_number_at(data: dict[str, Any], dotted: str, file: str, n: int) -> None:
+    """The path of a sensitivity item must lead to a number in the scenario."""
+    node: Any = data
+    for key in dotted.split("."):
+        if isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        elif isinstance(node, dict) and key in node:
+            node = node[key]
+        else:
+            node = None
+            break
+    if isinstance(node, bool) or not isinstance(node, int | float):
+        raise ScenarioError([Problem(file, f"benefit.sensitivity.{n}.path",
+                                     "must name a number in the scenario", repr(dotted))])
+
+
+def run_comparison(
+    scenario: Scenario,
+    file: str,
+    seed: int,
+    replications: int,
+    years: Sequence[int],
+    workers: int | None = None,
+    on_done: Callable[[], None] | None = None,
+) -> Comparison:
+    """Both arms for every year and replication; sensitivity variants in the first year."""
+    scenarios = {year: scenario_for_year(scenario, year) for year in years}
+    for year_scenario in scenarios.values():
+        check_benefit(year_scenario, file)
+    variants = sensitivity_variants(scenarios[years[0]], file)
+    tasks = [Task(year, i, scenarios[year], variants if year == years[0] else ())
+             for year in years for i in range(replications)]
+    results = run_tasks(tasks, seed, workers or default_workers(len(tasks)), on_done)
+    per_year = {year: [results[(year, i)] for i in range(replications)] for year in years}
+    add_plan_figures(per_year, tuple(years))
+    return Comparison(tuple(years), per_year, scenarios)
+
+
+def run_task(task: Task, seed: int) -> tuple[int, int, dict[str, float]]:
+    """One replication of one year (in a worker process)."""
+    return task.year, task.index, compare_replication(task.scenario, seed, task.index,
+                                                      task.variants)
+
+
+def run_tasks(tasks: list[Task], seed: int, workers: int,
+              on_done: Callable[[], None] | None) -> dict[tuple[int, int], dict[str, float]]:
+    """Every task's figures by (year, replication)."""
+    results: dict[tuple[int, int], dict[str, float]] = {}
+    if workers == 1:
+        for task in tasks:
+            year, index, figures = run_task(task, seed)
+            results[(year, index)] = figures
+            if on_done:
+                on_done()
+        return results
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(run_task, task, seed) for task in tasks]
+        for future in as_completed(futures):
+            year, index, figures = future.result()
+            results[(year, index)] = figures
+            if on_done:
+                on_done()
+    return results
+
+
+def add_plan_figures(per_year: dict[int, list[dict[str, float]]], years: tuple[int, ...]) -> None:
+    """One-off costs falling in each year and the cumulative net gain, per replication."""
+    replications = len(per_year[years[0]])
+    for i in range(replications):
+        cumulative = 0.0
+        previous: dict[str, float] | None = None
+        for year in years:
+            figures = per_year[year][i]
+            one_off = one_off_in_year(figures, previous)
+            figures["nok.costs.one_off_in_year"] = one_off
+            cumulative += figures["nok.net.per_year"] - one_off
+            figures["nok.cumulative"] = cumulative
+            previous = figures
+
+
+def one_off_in_year(figures: dict[str, float], previous: dict[str, float] | None) -> float:
+    """Everything in the first year; later, installation of the devices added since last year."""
+    if previous is None:
+        return figures["nok.costs.one_off"]
+    added = figures["nok.costs.one_off"] - previous["nok.costs.one_off"]
+    return max(0.0, added) if not math.isnan(added) else 0.0

@@ -1,0 +1,434 @@
+"""Benefit realisation (*gevinstrealisering*): the two arms of one replication as figures.
+
+Every gain is an arm difference within one replication (baseline minus technology, on common
+random numbers), aggregated across replications with a confidence interval afterwards: saved
+visits, staff hours, årsverk and NOK are never a fixed factor applied to a total. The keys are
+stable and documented in ``docs/benefit-metrics.md`` (generated from :data:`BENEFIT_METRICS`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from devices.contract.catalog import DEVICE_TYPES
+from sim.benefit.arms import (
+    ALARM,
+    ARMS,
+    COMPONENTS,
+    GPS,
+    SEARCH,
+    AlarmVisit,
+    ArmAccount,
+    Baseline,
+    alarm_visits,
+    baseline_arm,
+    technology_arm,
+    window_incidents,
+)
+from sim.benefit.planned_visits import draw_planned_visits, users_of
+from sim.errors import Problem, ScenarioError
+from sim.model.fleet import Fleet, build_fleet
+from sim.model.metrics import DAY, MetricSpec, replication_metrics
+from sim.model.randomness import Streams
+from sim.model.records import IncidentRecord, RunLog
+from sim.model.shifts import operators_on_duty
+from sim.run.replication import run_replication
+from sim.scenario.benefit import Benefit
+from sim.scenario.durations import format_duration
+from sim.scenario.schema import Scenario
+
+HOUR = 3600.0
+WEEK_DAYS = 7.0
+YEAR_DAYS = 365.0
+ANSWER_BINS = (0.0, 10.0, 20.0, 30.0, 45.0, 60.0, 90.0, 120.0, 180.0, math.inf)
+"""Edges of the answer-time histogram in seconds (the last bin is open)."""
+SAVED = "saved"
+
+
+BENEFIT_METRICS: tuple[MetricSpec, ...] = (
+    MetricSpec("window.days", "d", "Length of the measurement window (horizon less warm-up)."),
+    MetricSpec("users.count", "count", "Users in the year's scenario (after growth)."),
+    MetricSpec("devices.{device_type}", "count", "Devices of each kind in the year's scenario."),
+    MetricSpec("visits.{arm}.per_week", "1/week",
+               "Home visits per week in the baseline and technology arm, and saved (their "
+               "difference per replication)."),
+    MetricSpec("visits.{arm}.per_year", "1/yr", "Home visits per year (per week × 365/7)."),
+    MetricSpec("visits.{arm}.{purpose}.per_week", "1/week",
+               "Visits per week by purpose: the scenario's planned purposes, `alarm` (sent for an "
+               "alarm) and `search` (missing person: searched for, or fetched by GPS position)."),
+    MetricSpec("visits.{arm}.by_device.{device_type}.per_week", "1/week",
+               "Visits per week attributed to a device kind: the planned visits it replaces, "
+               "the visits its alarms cause, and the searches (GPS) or extra alarm visits "
+               "(safety alarm) of the baseline."),
+    MetricSpec("hours.{arm}.per_year", "h/yr", "Home-care staff hours per year in the arm."),
+    MetricSpec("hours.{arm}.{component}.per_year", "h/yr",
+               "Hours by component: travel, on_site, key_handling, alarm_answering, search."),
+    MetricSpec("arsverk.{arm}", "årsverk",
+               "Home-care årsverk of the modelled work (hours / benefit.hours_per_arsverk); "
+               "`arsverk.saved` is the årsverk freed."),
+    MetricSpec("nok.avoided.per_year", "NOK/yr",
+               "Avoided costs: staff hours saved × benefit.costs.hourly_cost."),
+    MetricSpec("nok.costs.{cost}.per_year", "NOK/yr",
+               "Running costs of the technology: rent (devices), licences, centre_staff "
+               "(operator hours on duty × operator_hourly_cost × centre_share), running (sum)."),
+    MetricSpec("nok.costs.one_off", "NOK",
+               "One-off costs: installation of every device and setting up the centre."),
+    MetricSpec("nok.costs.one_off_in_year", "NOK",
+               "One-off costs falling in the year: the centre and every device in the first "
+               "year, the devices added by growth later."),
+    MetricSpec("nok.net.per_year", "NOK/yr", "Net gain per year: avoided less running costs."),
+    MetricSpec("nok.cumulative", "NOK",
+               "Net gains less one-off costs from the first year of the plan to this one."),
+    MetricSpec("payback.years", "yr",
+               "One-off costs / net gain per year; undefined when the net gain is not positive."),
+    MetricSpec("staff.centre.operator_arsverk", "årsverk",
+               "Operator hours on duty per year in the centre / hours_per_arsverk."),
+    MetricSpec("staff.home_care.plan_arsverk", "årsverk",
+               "The municipality's projected home-service årsverk (benefit.home_care_plan, "
+               "interpolated)."),
+    MetricSpec("staff.home_care.with_technology_arsverk", "årsverk",
+               "The projection less the årsverk freed."),
+    MetricSpec("quality.answer.mean_s", "s", "Mean answer time in the response centre."),
+    MetricSpec("quality.answer.within_{target}", "share",
+               "Share of alarms answered within each target of targets.answer_within."),
+    MetricSpec("quality.visits.response_mean_min", "min",
+               "Mean visit response time (alarm to field worker at the home)."),
+    MetricSpec("quality.visits.within_{target}", "share",
+               "Share of alarm visits on site within each target of targets.visit_within."),
+    MetricSpec("quality.missed_doses.caught.per_week", "1/week",
+               "Missed doses the dispensers reported and the centre answered."),
+    MetricSpec("quality.missed_doses.answer_mean_s", "s", "Mean answer time of missed doses."),
+    MetricSpec("quality.missed_doses.visit_share", "share",
+               "Share of missed doses that ended in a home visit (the call failed)."),
+    MetricSpec("quality.gps.found.per_year", "1/yr",
+               "People fetched by home care at their GPS position (wandering or SOS)."),
+    MetricSpec("quality.gps.time_to_find_mean_min", "min",
+               "Mean time from the GPS alarm to home care at the person."),
+    MetricSpec("quality.search.baseline.per_year", "1/yr", "Searches without GPS (baseline)."),
+    MetricSpec("quality.search.baseline.time_to_find_mean_min", "min",
+               "Mean time to find a missing person without GPS (baseline)."),
+    MetricSpec("answer.hist.{bin}", "share",
+               "Share of answered alarms by answer time: bins 0_10s, 10_20s, …, 120_180s, "
+               "180s_up."),
+    MetricSpec("load.hour_{hh}", "operators",
+               "Mean operators busy (assessing or documenting) in each hour of the day."),
+    MetricSpec("staffing.hour_{hh}", "operators", "Operators on duty at the start of the hour."),
+    MetricSpec("sensitivity.{n}.{side}", "NOK/yr",
+               "Net gain per year with assumption n (benefit.sensitivity, from 0) at its low or "
+               "high value, the rest unchanged (base year only)."),
+)
+
+
+class BenefitError(ScenarioError):
+    """A scenario that cannot be compared (no benefit section, broken references)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    """A scenario with one assumption at its low or high value."""
+
+    key: str
+    scenario: Scenario
+
+
+def require_benefit(scenario: Scenario) -> Benefit:
+    """The scenario's benefit section, or an error saying how to add one."""
+    if scenario.benefit is None:
+        raise BenefitError([Problem(scenario.name, "benefit",
+                                    "vtsim compare needs a `benefit` section (see "
+                                    "docs/scenario.md and docs/benefit.md)", "")])
+    return scenario.benefit
+
+
+def benefit_problems(scenario: Scenario, file: str) -> Iterator[Problem]:
+    """References in the benefit section that point nowhere, and windows of part days."""
+    benefit = require_benefit(scenario)
+    profiles = {u.name for u in scenario.users}
+    for profile in benefit.planned_visits:
+        if profile not in profiles:
+            yield Problem(file, f"benefit.planned_visits.{profile}",
+                          f"unknown user profile; defined: {', '.join(sorted(profiles))}",
+                          repr(profile))
+    kinds = [(f"benefit.purposes.{n}.replaced_by", p.replaced_by)
+             for n, p in benefit.purposes.items() if p.replaced_by]
+    kinds += [(f"benefit.direct_alarms.devices.{i}", k)
+              for i, k in enumerate(benefit.direct_alarms.devices)]
+    kinds += [(f"benefit.costs.devices.{k}", k) for k in benefit.costs.devices]
+    for path, kind in kinds:
+        if kind not in DEVICE_TYPES:
+            yield Problem(file, path, f"unknown device kind; known: {', '.join(DEVICE_TYPES)}",
+                          repr(kind))
+    days = (scenario.horizon - scenario.warmup) / DAY
+    if days != int(days):
+        yield Problem(file, "horizon", "horizon less warmup must be whole days for planned "
+                      "visits", f"{days:g} days")
+
+
+def check_benefit(scenario: Scenario, file: str) -> None:
+    """Raise :class:`BenefitError` listing every problem of the benefit section."""
+    problems = list(benefit_problems(scenario, file))
+    if problems:
+        raise BenefitError(problems)
+
+
+def base_year(scenario: Scenario) -> int:
+    """The year the scenario's counts describe."""
+    return scenario.growth.base_year or scenario.start.year
+
+
+def scenario_for_year(scenario: Scenario, year: int) -> Scenario:
+    """The scenario with every user count grown (or shrunk) to ``year``, starting in that year
+    (the start date only dates the messages; the streams do not depend on it)."""
+    years = year - base_year(scenario)
+    users = tuple(
+        u.model_copy(update={"count": round(u.count * scenario.growth.factor(u.name, years))})
+        for u in scenario.users
+    )
+    start = scenario.start.replace(year=year, day=min(scenario.start.day, 28))
+    growth = scenario.growth.model_copy(update={"base_year": year})
+    return scenario.model_copy(update={"users": users, "start": start, "growth": growth})
+
+
+def compare_replication(scenario: Scenario, seed: int, index: int,
+                        variants: tuple[Variant, ...] = ()) -> dict[str, float]:
+    """Both arms of replication ``index`` as figures, and the net gain of every variant."""
+    log = run_replication(scenario, seed, index)
+    out = replication_benefit(scenario, log, seed, index)
+    for variant in variants:
+        same_model = _without_benefit(variant.scenario) == _without_benefit(scenario)
+        varied = log if same_model else run_replication(variant.scenario, seed, index)
+        figures = replication_benefit(variant.scenario, varied, seed, index)
+        out[variant.key] = figures["nok.net.per_year"]
+    return out
+
+
+def _without_benefit(scenario: Scenario) -> Scenario:
+    return scenario.model_copy(update={"benefit": None})
+
+
+def replication_benefit(scenario: Scenario, log: RunLog, seed: int,
+                        index: int) -> dict[str, float]:
+    """Every benefit figure of one replication, computed from its records and named draws."""
+    benefit = require_benefit(scenario)
+    streams = Streams(seed, index)
+    window = (scenario.warmup, scenario.horizon)
+    days = (window[1] - window[0]) / DAY
+    fleet = build_fleet(scenario, streams)
+    planned = draw_planned_visits(scenario, benefit, users_of(scenario, fleet), streams,
+                                  int(days))
+    incidents = window_incidents(log, window)
+    keys = benefit.key_handling.sample_many(streams.generator("benefit/alarm_visits/key"),
+                                            len(log.visits))
+    visits = alarm_visits(scenario, log, fleet, window, keys)
+    base = baseline_arm(scenario, benefit, planned, visits, incidents, streams)
+    tech = technology_arm(planned, visits)
+    out: dict[str, float] = {"window.days": days}
+    out.update(fleet_figures(scenario, fleet))
+    out.update(visit_figures(scenario, base.arm, tech, days))
+    out.update(hour_figures(base.arm, tech, days, benefit.hours_per_arsverk))
+    out.update(money_figures(scenario, fleet, out))
+    out.update(staff_figures(scenario, out))
+    out.update(quality_figures(scenario, log, incidents, visits, base, days))
+    out.update(answer_histogram(incidents))
+    out.update(hourly_load(scenario, log, window))
+    return out
+
+
+def fleet_figures(scenario: Scenario, fleet: Fleet) -> dict[str, float]:
+    """Users and devices of the (grown) scenario."""
+    out = {"users.count": float(sum(u.count for u in scenario.users))}
+    for kind in DEVICE_TYPES:
+        out[f"devices.{kind}"] = float(fleet.count(kind))
+    return out
+
+
+def purposes_of(scenario: Scenario) -> tuple[str, ...]:
+    """Every purpose reported: the planned ones, then alarm and search."""
+    benefit = require_benefit(scenario)
+    return (*benefit.purposes, ALARM, SEARCH)
+
+
+def visit_figures(scenario: Scenario, base: ArmAccount, tech: ArmAccount,
+                  days: float) -> dict[str, float]:
+    """Visits per week and year in both arms and saved, by purpose and by device kind."""
+    per_week = WEEK_DAYS / days
+    arms = {"baseline": base, "technology": tech}
+    out: dict[str, float] = {}
+    for arm in (*ARMS, SAVED):
+        out[f"visits.{arm}.per_week"] = _visit_count(arms, arm) * per_week
+        out[f"visits.{arm}.per_year"] = out[f"visits.{arm}.per_week"] * YEAR_DAYS / WEEK_DAYS
+        for purpose in purposes_of(scenario):
+            count = _visit_count(arms, arm, purpose=purpose)
+            out[f"visits.{arm}.{purpose}.per_week"] = count * per_week
+        for kind in DEVICE_TYPES:
+            count = _visit_count(arms, arm, device=kind)
+            out[f"visits.{arm}.by_device.{kind}.per_week"] = count * per_week
+    return out
+
+
+def _visit_count(arms: dict[str, ArmAccount], arm: str, purpose: str | None = None,
+                 device: str | None = None) -> float:
+    """Visits of an arm (or saved: baseline less technology), of a purpose or device kind."""
+    if arm == SAVED:
+        return (_visit_count(arms, "baseline", purpose, device)
+                - _visit_count(arms, "technology", purpose, device))
+    return float(sum(n for (p, d), n in arms[arm].visits.items()
+                     if purpose in (None, p) and device in (None, d)))
+
+
+def hour_figures(base: ArmAccount, tech: ArmAccount, days: float,
+                 hours_per_arsverk: float) -> dict[str, float]:
+    """Staff hours per year by component in both arms and saved, and årsverk."""
+    per_year = YEAR_DAYS / days / HOUR
+    out: dict[str, float] = {}
+    for arm, seconds in (("baseline", base.seconds), ("technology", tech.seconds)):
+        out[f"hours.{arm}.per_year"] = sum(seconds.values()) * per_year
+        for component in COMPONENTS:
+            out[f"hours.{arm}.{component}.per_year"] = seconds[component] * per_year
+    out[f"hours.{SAVED}.per_year"] = out["hours.baseline.per_year"] - out[
+        "hours.technology.per_year"]
+    for component in COMPONENTS:
+        out[f"hours.{SAVED}.{component}.per_year"] = (
+            out[f"hours.baseline.{component}.per_year"]
+            - out[f"hours.technology.{component}.per_year"])
+    for arm in (*ARMS, SAVED):
+        out[f"arsverk.{arm}"] = out[f"hours.{arm}.per_year"] / hours_per_arsverk
+    return out
+
+
+def operator_hours_per_day(scenario: Scenario) -> float:
+    """Operator hours on duty in the centre per day."""
+    return sum((end - start) * count for start, end, count
+               in operators_on_duty(scenario.centre.shifts)) / HOUR
+
+
+def money_figures(scenario: Scenario, fleet: Fleet, figures: dict[str, float]) -> dict[str, float]:
+    """Avoided costs, running and one-off costs, net gain and payback time in NOK."""
+    costs = require_benefit(scenario).costs
+    rent = sum(fleet.count(k) * c.rent_per_month * 12 for k, c in costs.devices.items())
+    centre = operator_hours_per_day(scenario) * YEAR_DAYS * costs.operator_hourly_cost \
+        * costs.centre_share
+    running = rent + costs.licences_per_year + centre
+    one_off = sum(fleet.count(k) * c.installation for k, c in costs.devices.items()) \
+        + costs.centre_setup
+    avoided = figures[f"hours.{SAVED}.per_year"] * costs.hourly_cost
+    net = avoided - running
+    return {
+        "nok.avoided.per_year": avoided,
+        "nok.costs.rent.per_year": rent,
+        "nok.costs.licences.per_year": costs.licences_per_year,
+        "nok.costs.centre_staff.per_year": centre,
+        "nok.costs.running.per_year": running,
+        "nok.costs.one_off": one_off,
+        "nok.net.per_year": net,
+        "payback.years": one_off / net if net > 0 else math.nan,
+    }
+
+
+def staff_figures(scenario: Scenario, figures: dict[str, float]) -> dict[str, float]:
+    """Staff needed: centre operators, and the home-service projection with the årsverk freed."""
+    benefit = require_benefit(scenario)
+    plan = plan_arsverk(benefit, scenario.start.year)
+    return {
+        "staff.centre.operator_arsverk":
+            operator_hours_per_day(scenario) * YEAR_DAYS / benefit.hours_per_arsverk,
+        "staff.home_care.plan_arsverk": plan,
+        "staff.home_care.with_technology_arsverk": plan - figures[f"arsverk.{SAVED}"],
+    }
+
+
+def plan_arsverk(benefit: Benefit, year: int) -> float:
+    """The projected home-service årsverk in ``year`` (linear between the years given)."""
+    if not benefit.home_care_plan:
+        return math.nan
+    years = sorted(benefit.home_care_plan)
+    return float(np.interp(year, years, [benefit.home_care_plan[y] for y in years]))
+
+
+def quality_figures(scenario: Scenario, log: RunLog, incidents: list[IncidentRecord],
+                    visits: list[AlarmVisit], base: Baseline, days: float) -> dict[str, float]:
+    """Answer and visit times against target, missed doses caught, people found by GPS."""
+    run = replication_metrics(scenario, log)
+    out = {"quality.answer.mean_s": run["answer.mean_s"],
+           "quality.visits.response_mean_min": run["visits.response_mean_s"] / 60}
+    for target in scenario.targets.answer_within:
+        key = f"within_{format_duration(target)}"
+        out[f"quality.answer.{key}"] = run[f"answer.{key}"]
+    for target in scenario.targets.visit_within:
+        key = f"within_{format_duration(target)}"
+        out[f"quality.visits.{key}"] = run[f"visits.{key}"]
+    out.update(missed_dose_figures(incidents, days))
+    found = [v.response_s for v in visits if v.device == GPS and not math.isnan(v.response_s)]
+    searches = base.search_durations_s
+    out["quality.gps.found.per_year"] = len(found) * YEAR_DAYS / days
+    out["quality.gps.time_to_find_mean_min"] = _mean(found) / 60
+    out["quality.search.baseline.per_year"] = len(searches) * YEAR_DAYS / days
+    out["quality.search.baseline.time_to_find_mean_min"] = _mean(searches) / 60
+    return out
+
+
+def missed_dose_figures(incidents: list[IncidentRecord], days: float) -> dict[str, float]:
+    """Missed doses reported by dispensers and answered, and how they ended."""
+    missed = [r for r in incidents
+              if r.device_type == "medicine_dispenser" and r.event == "dose_missed"]
+    answered = [r for r in missed if not math.isnan(r.t_answered)]
+    decided = [r for r in missed if r.outcome]
+    return {
+        "quality.missed_doses.caught.per_week": len(answered) * WEEK_DAYS / days,
+        "quality.missed_doses.answer_mean_s": _mean([r.t_answered - r.t_received
+                                                     for r in answered]),
+        "quality.missed_doses.visit_share":
+            sum(r.outcome == "home_visit" for r in decided) / len(decided) if decided
+            else math.nan,
+    }
+
+
+def answer_bin_names() -> tuple[str, ...]:
+    """Key parts of the answer-time bins: ``0_10s`` … ``180s_up``."""
+    names = []
+    for low, high in itertools.pairwise(ANSWER_BINS):
+        names.append(f"{low:g}s_up" if math.isinf(high) else f"{low:g}_{high:g}s")
+    return tuple(names)
+
+
+def answer_histogram(incidents: list[IncidentRecord]) -> dict[str, float]:
+    """Share of answered incidents in each answer-time bin."""
+    waits = np.asarray([r.t_answered - r.t_received for r in incidents
+                        if not math.isnan(r.t_answered)], dtype=float)
+    counts, _ = np.histogram(waits, bins=np.asarray(ANSWER_BINS))
+    total = waits.size
+    return {f"answer.hist.{name}": (float(c) / total if total else math.nan)
+            for name, c in zip(answer_bin_names(), counts, strict=True)}
+
+
+def hourly_load(scenario: Scenario, log: RunLog, window: tuple[float, float]) -> dict[str, float]:
+    """Mean operators busy in each hour of the day, and operators on duty."""
+    busy = np.zeros(24)
+    for r in log.incidents:
+        if r.shift:
+            end = window[1] if math.isnan(r.t_closed) else r.t_closed
+            add_busy(busy, max(r.t_answered, window[0]), min(end, window[1]))
+    days = (window[1] - window[0]) / DAY
+    out = {f"load.hour_{h:02d}": float(busy[h] / (days * HOUR)) for h in range(24)}
+    segments = operators_on_duty(scenario.centre.shifts)
+    for h in range(24):
+        out[f"staffing.hour_{h:02d}"] = float(next(c for s, e, c in segments if s <= h * HOUR < e))
+    return out
+
+
+def add_busy(busy: np.ndarray, start: float, end: float) -> None:
+    """Spread a busy interval over the hours of the day it covers."""
+    t = start
+    while t < end:
+        boundary = (math.floor(t / HOUR) + 1) * HOUR
+        busy[int(t // HOUR) % 24] += min(end, boundary) - t
+        t = boundary
+
+
+def _mean(values: list[float] | tuple[float, ...]) -> float:
+    return float(np.mean(values)) if len(values) else math.nan

@@ -1,0 +1,172 @@
+"""Scenario sections for benefit realisation (*gevinstrealisering*) and growth per year.
+
+``benefit`` describes home care *without* the technology (the baseline arm: planned visits per
+user profile and purpose, key handling, searches for missing persons, alarms answered directly by
+home care) and what each device kind replaces, plus the costs in NOK. ``growth`` says how the user
+counts grow per year (demography). Both are optional; a scenario without them runs as before.
+See docs/scenario.md (sections ``benefit`` and ``growth``) and docs/benefit.md.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from sim.scenario.distributions import Constant, Distribution, LogNormal
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
+Language = Literal["nb", "en"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class VisitPurpose(_Section):
+    """A kind of planned home visit (*besøk*): its length, travel, and the device replacing it."""
+
+    on_site: Distribution = Field(
+        default_factory=lambda: LogNormal(mean_value=20, sd=10, unit="min"),
+        description="Time in the home per visit.",
+    )
+    travel: bool = Field(
+        True, description="Each visit costs one leg of the zone's travel time (a round chains "
+        "visits); false for visits inside care housing.",
+    )
+    keys: bool = Field(
+        True, description="Key handling applies at a home without an e-lock; false where staff "
+        "have the keys at hand (care housing at night).",
+    )
+    replaced_by: str | None = Field(
+        None, description="Device kind that replaces these visits for users who have it.",
+    )
+    replaced_share: Probability = Field(
+        1.0, description="Share of the visits the device replaces (each visit drawn).",
+    )
+    labels: dict[Language, str] = Field(
+        default_factory=dict, description="Report names: {nb: ..., en: ...}.",
+    )
+
+
+class Searches(_Section):
+    """Searches for missing persons without GPS (*leteaksjon*), in the baseline arm."""
+
+    share: Probability = Field(
+        0.5, description="Share of wanderings (GPS geofence exits) that start a home-care search "
+        "in the baseline.",
+    )
+    staff: int = Field(2, ge=1, description="Home-care staff taking part in one search.")
+    duration: Distribution = Field(
+        default_factory=lambda: LogNormal(mean_value=90, sd=60, unit="min"),
+        description="Time from the start of a search to finding the person.",
+    )
+
+
+class DirectAlarms(_Section):
+    """Alarms answered directly by home care in the baseline (no response centre)."""
+
+    devices: tuple[str, ...] = Field(
+        ("safety_alarm",), description="Device kinds whose alarms exist without the technology.",
+    )
+    extra_visit_share: Probability = Field(
+        0.0, description="Share of the alarms the centre settles without a visit that home care "
+        "would visit when answering directly.",
+    )
+
+
+class DeviceCost(_Section):
+    """What one device of a kind costs."""
+
+    rent_per_month: NonNegative = Field(0.0, description="Rent or service fee, NOK per month.")
+    installation: NonNegative = Field(0.0, description="One-off installation, NOK per device.")
+
+
+class Costs(_Section):
+    """Costs and prices in NOK."""
+
+    hourly_cost: NonNegative = Field(
+        413.0, description="Cost of one home-care staff hour (~700,000 NOK per årsverk / 1,695 h).",
+    )
+    operator_hourly_cost: NonNegative = Field(
+        413.0, description="Cost of one response-centre operator hour on duty.",
+    )
+    centre_share: Probability = Field(
+        1.0, description="Share of the centre's staffing this municipality pays (1 = own centre).",
+    )
+    licences_per_year: NonNegative = Field(0.0, description="Software licences, NOK per year.")
+    centre_setup: NonNegative = Field(0.0, description="One-off cost of setting up the centre.")
+    devices: dict[str, DeviceCost] = Field(
+        default_factory=dict, description="Costs by device kind (kinds that exist today too, "
+        "such as safety alarms, cost the same in both arms and are best left out).",
+    )
+
+
+class Sensitivity(_Section):
+    """One assumption varied on its own (one at a time) for the tornado chart."""
+
+    path: str = Field(min_length=1, description="Dotted scenario path of a number.")
+    low: float = Field(description="Low value.")
+    high: float = Field(description="High value.")
+    labels: dict[Language, str] = Field(default_factory=dict, description="Report names.")
+
+
+class Benefit(_Section):
+    """The baseline arm and the prices that turn saved time into NOK (*gevinstrealisering*)."""
+
+    hours_per_arsverk: float = Field(
+        1695.0, gt=0, description="Working hours in one årsverk (37.5 h/week, a planning figure).",
+    )
+    purposes: dict[Name, VisitPurpose] = Field(
+        default_factory=dict, description="Kinds of planned visit by name.",
+    )
+    planned_visits: dict[Name, dict[Name, NonNegative]] = Field(
+        default_factory=dict, description="Baseline visits per user and day: profile -> purpose "
+        "-> visits.",
+    )
+    key_handling: Distribution = Field(
+        default_factory=lambda: Constant(value=0.0),
+        description="Key collection and handling per visit to a home without an e-lock.",
+    )
+    searches: Searches = Field(default_factory=Searches)
+    direct_alarms: DirectAlarms = Field(default_factory=DirectAlarms)
+    costs: Costs = Field(default_factory=Costs)
+    sensitivity: tuple[Sensitivity, ...] = Field(
+        (), description="Assumptions varied one at a time (tornado chart).",
+    )
+    home_care_plan: dict[int, NonNegative] = Field(
+        default_factory=dict, description="The municipality's projected home-service årsverk by "
+        "year (interpolated between the years given).",
+    )
+    sources: dict[str, str] = Field(
+        default_factory=dict, description="Source of each assumption: dotted path -> text.",
+    )
+
+    @model_validator(mode="after")
+    def _check_purposes(self) -> Benefit:
+        for profile, visits in self.planned_visits.items():
+            for purpose in visits:
+                if purpose not in self.purposes:
+                    raise ValueError(
+                        f"planned_visits.{profile}.{purpose}: unknown purpose; defined: "
+                        f"{', '.join(sorted(self.purposes)) or 'none'}"
+                    )
+        return self
+
+
+class Growth(_Section):
+    """How user counts grow per year (demography), for multi-year plans and sizing."""
+
+    base_year: int | None = Field(
+        None, ge=1900, le=2200, description="Year of the scenario's counts (default: start's).",
+    )
+    rate: float = Field(0.0, gt=-1.0, description="Relative growth per year, compound.")
+    profiles: dict[Name, Annotated[float, Field(gt=-1.0)]] = Field(
+        default_factory=dict, description="Growth per year by user profile (overrides rate).",
+    )
+
+    def factor(self, profile: str, years: int) -> float:
+        """How many times the base count a profile has ``years`` after the base year."""
+        return (1.0 + self.profiles.get(profile, self.rate)) ** years

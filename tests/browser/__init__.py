@@ -1,0 +1,1 @@
+"""Browser tests: pages and reports in headless Chromium."""

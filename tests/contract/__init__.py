@@ -1,0 +1,1 @@
+"""Contract tests: the device message contract, the offline validator and conformance."""

@@ -1,0 +1,1 @@
+"""Integration tests: real brokers (Mosquitto, the embedded broker) and databases."""

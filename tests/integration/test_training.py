@@ -1,0 +1,298 @@
+"""Training sessions without a broker: script schema, scenario clock, centre, replay schedule,
+debrief arithmetic, and every shipped training scenario played through."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from devices.contract.centre_actions import (
+    IncidentState,
+    OperatorAction,
+    SessionState,
+    actions_topic,
+)
+from devices.contract.codec import format_ts
+from devices.transport.base import InProcessTransport
+from sim.errors import ScenarioError
+from sim.realtime.training import ScenarioClock, TrainingError, TrainingFleet, session_seats
+from sim.scenario.loading import load_scenario, validate_scenario
+from sim.scenario.script import check_training
+from tests.conftest import SCENARIOS
+from tests.scenario_factory import BASE
+from vtsim.training.debrief import build_debrief, render_html
+from vtsim.training.recording import Recorded, read_recording, replay, replay_schedule
+from vtsim.training.session import TrainingSession
+
+TRAINING = sorted((SCENARIOS / "training").glob("*.yaml"))
+
+
+def training_data(**training: Any) -> dict[str, Any]:
+    """The tiny scenario with two safety alarms and a training section."""
+    data = copy.deepcopy(BASE)
+    data["users"] = [{"name": "u", "count": 2, "devices": ["safety_alarm"]}]
+    data["centre"]["shifts"][0]["operators"] = 2
+    data["training"] = {"start": "22:00", "duration": "6h", **training}
+    data["horizon"] = "2d"
+    return data
+
+
+def problems(data: dict[str, Any]) -> list[str]:
+    """Every problem of a scenario (schema and cross-checks) as ``path: message``."""
+    try:
+        scenario = validate_scenario(data, "t.yaml")
+    except ScenarioError as exc:
+        return [f"{p.path}: {p.message}" for p in exc.problems]
+    return [f"{p.path}: {p.message}" for p in check_training(scenario, "t.yaml")]
+
+
+# --- script schema ------------------------------------------------------------------------------
+
+
+def test_scripted_events_are_timed_from_the_session_start_across_midnight() -> None:
+    script = [{"at": "02:13", "device": "sa-0002", "event": "fall_detected"},
+              {"at": "22:30", "device": "sa-0001", "event": "button_need"}]
+    scenario = validate_scenario(training_data(script=script), "t.yaml")
+    assert scenario.training is not None
+    timeline = [(at, e.device) for at, _, e in scenario.training.timeline()]
+    assert timeline == [(22.5 * 3600, "sa-0001"), ((24 + 2) * 3600 + 13 * 60, "sa-0002")]
+    assert problems(training_data(script=script)) == []
+
+
+@pytest.mark.parametrize(("entry", "expected"), [
+    ({"at": "01:00", "device": "sa-0003", "event": "fall_detected"},
+     "training.script.0.device: no such device"),
+    ({"at": "01:00", "device": "sa-0001", "event": "geofence_exit"},
+     "training.script.0.event: unknown event of safety_alarm"),
+    ({"at": "01:00", "device": "sa-0001", "event": "heartbeat"},
+     "training.script.0.event: this event carries information only"),
+    ({"at": "05:00", "device": "sa-0001", "event": "fall_detected"},
+     "training.script.0.at: falls after the end of the session"),
+    ({"at": "25:00", "device": "sa-0001", "event": "fall_detected"},
+     "training.script.0.at: expected a time of day"),
+    ({"at": "01:00", "device": "xx-0001", "event": "fall_detected"},
+     "training.script.0.device: String should match pattern"),
+    ({"at": "01:00", "device": "sa-0001", "event": "fall_detected", "call_outcome": "pray"},
+     "training.script.0.call_outcome: unknown outcome"),
+    ({"at": "01:00", "device": "sa-0001", "event": "fall_detected", "when": "now"},
+     "training.script.0.when: unknown field"),
+])
+def test_script_errors_name_the_field_path(entry: dict[str, Any], expected: str) -> None:
+    found = problems(training_data(script=[entry]))
+    assert len(found) == 1 and found[0].startswith(expected), found
+
+
+def test_a_session_past_the_horizon_is_refused() -> None:
+    data = training_data()
+    data["horizon"] = "1d"
+    assert problems(data) == ["training.duration: the session ends after the horizon "
+                              "(86400 s); lengthen `horizon` or shorten the session"]
+
+
+def test_seats_default_to_operators_on_duty_less_the_absent() -> None:
+    assert session_seats(validate_scenario(training_data(), "t")) == 2
+    assert session_seats(validate_scenario(training_data(absent=1), "t")) == 1
+    assert session_seats(validate_scenario(training_data(seats=5, absent=1), "t")) == 5
+
+
+# --- scenario clock ---------------------------------------------------------------------------
+
+
+class FakeClock:
+    """A monotonic clock moved by hand."""
+
+    def __init__(self) -> None:
+        self.t = 100.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def test_scenario_clock_pauses_resumes_and_changes_speed_without_jumps() -> None:
+    real = FakeClock()
+    clock = ScenarioClock(1000.0, speed=2.0, real=real)
+    real.t += 10
+    assert clock.now() == 1020.0
+    clock.pause()
+    real.t += 50
+    assert clock.now() == 1020.0 and clock.real_delay(1030.0) == float("inf")
+    clock.resume()
+    real.t += 5
+    assert clock.now() == 1030.0
+    clock.set_speed(60.0)
+    assert clock.now() == 1030.0
+    real.t += 1
+    assert clock.now() == 1090.0
+    assert clock.real_delay(1150.0) == pytest.approx(1.0)
+    with pytest.raises(TrainingError, match="speed must be above 0"):
+        clock.set_speed(0)
+
+
+# --- replay scheduler -----------------------------------------------------------------------
+
+
+def recorded(mono: float, topic: str = "vt/v1/t/x/y/events", payload: bytes = b"{}") -> Recorded:
+    return Recorded(mono, 1e9 + mono, topic, 1, False, payload)
+
+
+def test_replay_schedules_against_the_start_not_cumulative_sleeps() -> None:
+    real = FakeClock()
+    published: list[tuple[float, float]] = []
+
+    def slow_publish(record: Recorded) -> None:
+        published.append((real.t - 100.0, record.mono))
+        real.t += 0.3  # each publish takes 0.3 s: cumulative sleeps would drift by that
+
+    def sleep(seconds: float) -> None:
+        real.t += seconds
+
+    records = [recorded(10.0), recorded(11.0), recorded(13.0), recorded(13.1)]
+    assert replay(records, slow_publish, speed=2.0, clock=real, sleep=sleep) == 4
+    assert [round(at, 6) for at, _ in published] == [0.0, 0.5, 1.5, 1.8]
+    offsets = [offset for offset, _ in replay_schedule(records, 4.0)]
+    assert offsets == pytest.approx([0.0, 0.25, 0.75, 0.775])
+
+
+def test_recorded_lines_round_trip_text_and_binary(tmp_path: Path) -> None:
+    lines = [recorded(0.5, payload="blåbær".encode()), recorded(0.7, payload=b"\xff\x00\xfe")]
+    path = tmp_path / "r.jsonl"
+    path.write_text("".join(r.to_json() + "\n" for r in lines), encoding="utf-8")
+    assert read_recording(path) == lines
+    assert '"payload_b64":"/wD+"' in path.read_text()
+
+
+# --- the centre and the debrief, in process -------------------------------------------------
+
+
+def play(scenario_path: Path, trainee_actions: bool = False) -> TrainingSession:
+    """Play a training scenario at high speed on the in-process transport until done."""
+    scenario = load_scenario(scenario_path)
+    transport = InProcessTransport()
+    session = TrainingSession(scenario, transport, transport, speed=10_000.0,
+                              session_id="test")
+    session.start()
+    session.run(exit_when_done=True)
+    return session
+
+
+@pytest.mark.parametrize("path", TRAINING, ids=lambda p: p.name)
+def test_shipped_training_scenario_plays_and_simulated_operators_close_everything(
+        path: Path) -> None:
+    scenario = load_scenario(path)
+    assert scenario.training is not None and len(scenario.training.script) >= 3
+    assert list(check_training(scenario, str(path))) == []
+    session = play(path)
+    incidents = [i.state for i in session.centre.incidents.values()]
+    scripted = {s.scripted for s in incidents if s.scripted is not None}
+    assert scripted == set(range(len(scenario.training.script)))
+    assert all(s.phase == "closed" and s.outcome == s.expected_outcome for s in incidents)
+    assert session.centre.counts.refused == 0
+
+
+def test_shipped_training_scenarios_are_the_three_situations() -> None:
+    assert {p.name for p in TRAINING} >= {"storm-night.yaml", "morning-peak.yaml",
+                                          "dispenser-jam.yaml"}
+
+
+def state_record(mono: float, topic: str, model: IncidentState | SessionState) -> Recorded:
+    return Recorded(mono, mono, topic, 1, True, model.model_dump_json().encode())
+
+
+def test_debrief_arithmetic_per_incident_and_trainee() -> None:
+    session = SessionState.model_validate({
+        "session_id": "s1", "scenario": "x", "tenant": "t", "start_date": "2026-11-22",
+        "start_at": 79200.0, "end_at": 93600.0, "phase": "running", "scenario_at": 79200.0,
+        "speed": 1.0, "ts": "2026-11-22T21:00:00Z", "seats": 2,
+        "operators": [{"name": "kari", "simulated": False}, {"name": "sim-1", "simulated": True}],
+    })
+    base = {"session_id": "s1", "device_type": "safety_alarm", "event": "fall_detected",
+            "priority": 1, "take_within": 60.0, "close_within": 600.0}
+    fast_right = IncidentState.model_validate({
+        **base, "incident_id": 1, "device_id": "sa-0001", "phase": "closed", "opened_at": 80000.0,
+        "taken_at": 80030.0, "taken_by": "kari", "outcome": "home_visit", "closed_at": 80500.0,
+        "closed_by": "kari", "expected_outcome": "home_visit", "history": [
+            {"at": 80030.0, "operator": "kari", "kind": "take"},
+            {"at": 80400.0, "operator": "kari", "kind": "choose_outcome",
+             "detail": "home_visit"},
+            {"at": 80500.0, "operator": "kari", "kind": "close"}]})
+    slow_wrong = IncidentState.model_validate({
+        **base, "incident_id": 2, "device_id": "sa-0002", "phase": "closed", "opened_at": 81000.0,
+        "taken_at": 81090.0, "taken_by": "kari", "outcome": "resolved_remotely",
+        "closed_at": 81700.0, "closed_by": "kari", "expected_outcome": "emergency_services"})
+    waiting = IncidentState.model_validate({**base, "incident_id": 3, "device_id": "sa-0003",
+                                            "phase": "waiting", "opened_at": 82000.0})
+    other = IncidentState.model_validate({**base, "session_id": "old", "incident_id": 9,
+                                          "device_id": "sa-0009", "phase": "waiting",
+                                          "opened_at": 1.0})
+    records = [state_record(0, "vt/v1/t/centre/session/state", session)] + [
+        state_record(n, f"vt/v1/t/centre/incidents/{s.incident_id}", s)
+        for n, s in enumerate([other, fast_right, slow_wrong, waiting], start=1)]
+    debrief = build_debrief(records)
+    one, two, three = debrief.incidents
+    assert (one.time_to_take, one.time_to_close, one.outcome_right, one.take_met,
+            one.close_met) == (30.0, 500.0, True, True, True)
+    assert (two.time_to_take, two.time_to_close, two.outcome_right, two.take_met,
+            two.close_met) == (90.0, 700.0, False, False, False)
+    assert (three.time_to_take, three.take_met) == (None, False)
+    (kari,) = debrief.operators
+    assert (kari.taken, kari.closed, kari.outcomes_right, kari.takes_met, kari.closes_met) == (
+        2, 2, 1, 1, 1)
+    assert kari.mean_time_to_take == 60.0 and kari.mean_time_to_close == 600.0
+    assert [a.kind for a in kari.actions] == ["take", "choose_outcome", "close"]
+    page = render_html(debrief, "nb")
+    assert "Gjennomgang av treningsøkt" in page and "hjemmebesøk" in page and "<svg" in page
+    assert "http" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    english = render_html(debrief, "en")
+    assert "Training session debrief" in english and "Mean time to take" in english
+
+
+def test_actions_are_checked_and_refused_with_a_reason() -> None:
+    scenario = load_scenario(SCENARIOS / "training" / "dispenser-jam.yaml")
+    transport = InProcessTransport()
+    session = TrainingSession(scenario, transport, transport, speed=1.0, seats=1,
+                              session_id="t")
+    results: list[bytes] = []
+    transport.subscribe("vt/v1/trening/centre/results/+", lambda _t, p: results.append(p))
+    session.start()
+
+    def act(kind: str, **extra: Any) -> None:
+        action = OperatorAction.model_validate({
+            "action_id": f"a{len(results)}", "operator": "kari", "kind": kind,
+            "ts": "2026-11-24T07:00:00Z", **extra})
+        transport.publish(actions_topic("trening", "kari"), action.model_dump_json().encode())
+
+    act("take", incident_id=1)
+    assert b"log in first" in results[-1]
+    act("login")
+    incident = session.centre.open_incident("disp-0004", "medicine_dispenser", "jammed")
+    act("take", incident_id=incident.state.incident_id)
+    act("close", incident_id=incident.state.incident_id)
+    assert b"choose an outcome before closing" in results[-1]
+    act("call", incident_id=incident.state.incident_id)
+    state = session.centre.incidents[1].state
+    assert state.scripted is None, "07:30 is before the scripted jam at 07:55"
+    assert state.call is not None and state.call.suggests == state.expected_outcome
+    act("take", incident_id=1)
+    assert b"already taken by kari" in results[-1]
+    act("choose_outcome", incident_id=1, outcome=state.expected_outcome)
+    act("close", incident_id=1)
+    assert session.centre.incidents[1].state.phase == "closed"
+    assert session.centre.incidents[1].state.closed_by == "kari"
+
+
+def test_the_fleet_stamps_its_messages_with_the_wall_clock() -> None:
+    script = [{"at": "22:30", "device": "sa-0001", "event": "button_need"}]
+    scenario = validate_scenario(training_data(script=script), "t.yaml")
+    bus = InProcessTransport()
+    stamps: list[str] = []
+    bus.subscribe("vt/v1/+/+/+/events",
+                  lambda _topic, payload: stamps.append(orjson.loads(payload)["ts"]))
+    wall = 1_800_000_000.25  # 2027-01-15T08:00:00.250Z, far from the scenario's clock
+    fleet = TrainingFleet(scenario, bus, seed=3, wall=lambda: wall)
+    fleet.fast_forward()
+    fleet.advance(fleet.end)
+    assert stamps and set(stamps) == {format_ts(wall)}

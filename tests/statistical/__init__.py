@@ -1,0 +1,1 @@
+"""Statistical tests: the model against queueing theory within confidence intervals."""

@@ -1,0 +1,1 @@
+"""Unit tests: one function or module at a time, exact traces and properties."""

@@ -1,0 +1,158 @@
+"""``vtsim compare`` and ``vtsim report``: benefit realisation (*gevinstrealisering*)."""
+
+from __future__ import annotations
+
+import json
+import time
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from reports.benefit.html import render_html
+from reports.benefit.outputs import benefit_document, write_replications_csv
+from reports.benefit.pdf import write_pdf
+from reports.benefit.xlsx import write_xlsx
+from reports.i18n import format_nok, format_number
+from reports.outputs import write_metrics, write_resolved_scenario
+from sim.benefit.comparison import Comparison, parse_years, run_comparison
+from sim.errors import ScenarioError
+from sim.scenario.schema import Scenario
+from vtsim import __version__
+from vtsim.cli.command_support import (
+    EXIT_BAD_INPUT,
+    SetOption,
+    fail,
+    fail_scenario,
+    load_or_exit,
+    parse_overrides,
+)
+
+
+class Lang(StrEnum):
+    """Report languages."""
+
+    nb = "nb"
+    en = "en"
+
+
+class Format(StrEnum):
+    """Report formats."""
+
+    html = "html"
+    xlsx = "xlsx"
+    pdf = "pdf"
+
+
+def compare(
+    scenario_file: Annotated[Path, typer.Argument(help="Scenario YAML file with `benefit`.")],
+    replications: Annotated[
+        int | None, typer.Option(min=1, help="Replications (default: the scenario's).")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder (default results/<name>-gain).")
+                   ] = None,
+    years: Annotated[str | None, typer.Option(help="Plan years, e.g. 2026-2030.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Master seed (default: the scenario's).")] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Parallel processes (default: one per core).")
+    ] = None,
+    set_: SetOption = None,
+) -> None:
+    """Compare home care without and with the technology: saved visits, hours, årsverk, NOK."""
+
+    console = Console()
+    scenario = load_or_exit(console, scenario_file, parse_overrides(set_ or []))
+    seed = scenario.seed if seed is None else seed
+    count = replications or scenario.replications
+    out = out or Path("results") / f"{scenario_file.stem}-gain"
+    started = time.perf_counter()
+    comparison = compare_or_exit(console, scenario, str(scenario_file), seed, count, years,
+                                 workers)
+    wall = time.perf_counter() - started
+    out.mkdir(parents=True, exist_ok=True)
+    document = benefit_document(comparison, scenario, scenario_file, seed, __version__)
+    write_metrics(out / "metrics.json", document)
+    write_replications_csv(out / "data" / "replications.csv", comparison)
+    write_resolved_scenario(out / "scenario.resolved.yaml", scenario, scenario_file, seed, count,
+                            __version__)
+    write_compare_info(out / "run.json", scenario_file, seed, count, comparison.years, wall)
+    print_gains(console, document)
+    console.print(f"Wrote {out}/metrics.json, data/replications.csv, scenario.resolved.yaml "
+                  f"({count} replications x {len(comparison.years)} year(s) in {wall:.1f} s). "
+                  f"Next: vtsim report {out} --lang nb --format html")
+
+
+def compare_or_exit(console: Console, scenario: Scenario, file: str, seed: int, count: int,
+                    years: str | None, workers: int | None) -> Comparison:
+    """Run the comparison behind a progress bar; problems are printed with exit code 2."""
+    try:
+        plan = parse_years(years, scenario)
+        columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn())
+        with Progress(*columns, console=console) as progress:
+            task = progress.add_task(f"{scenario.name}: both arms", total=count * len(plan))
+            return run_comparison(scenario, file, seed, count, plan, workers,
+                                  on_done=lambda: progress.advance(task))
+    except ScenarioError as exc:
+        raise fail_scenario(console, exc) from None
+
+
+def print_gains(console: Console, document: dict[str, Any]) -> None:
+    """The headline gains of each year, mean ± 95 % CI half-width."""
+    for year, figures in document["metrics"].items():
+        def show(key: str, decimals: int = 1, figs: dict[str, Any] = figures) -> str:
+            f = figs[key]
+            return (f"{format_number(f['mean'], 'en', decimals)} ± "
+                    f"{format_number(f['ci_half_width'], 'en', decimals)}")
+        net = figures["nok.net.per_year"]
+        console.print(
+            f"{year}: visits saved {show('visits.saved.per_week')}/week, "
+            f"{show('hours.saved.per_year', 0)} h/yr, {show('arsverk.saved')} årsverk, "
+            f"net {format_nok(net['mean'], 'en')} ± {format_nok(net['ci_half_width'], 'en')}/yr",
+            highlight=False)
+
+
+def write_compare_info(path: Path, source: Path, seed: int, count: int,
+                       years: tuple[int, ...], wall: float) -> None:
+    """Facts that vary between runs (wall time), kept out of metrics.json."""
+    info = {"vtsim_version": __version__, "scenario_file": str(source), "seed": seed,
+            "replications": count, "years": list(years), "wall_s": round(wall, 3)}
+    path.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+
+
+def report(
+    directory: Annotated[Path, typer.Argument(help="Folder written by vtsim compare.")],
+    lang: Annotated[Lang, typer.Option(help="Language: nb (Bokmål) or en.")] = Lang.nb,
+    format_: Annotated[Format, typer.Option("--format", help="html, xlsx or pdf.")] = Format.html,
+    output: Annotated[Path | None, typer.Option(help="File to write (default: in DIRECTORY).")
+                      ] = None,
+) -> None:
+    """Write the benefit report (HTML, spreadsheet or PDF) from a comparison's metrics.json."""
+    console = Console()
+    document = read_document(console, directory)
+    target = output or directory / f"benefit-report.{lang.value}.{format_.value}"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if format_ is Format.html:
+        target.write_text(render_html(document, lang.value), encoding="utf-8")
+    elif format_ is Format.xlsx:
+        write_xlsx(document, lang.value, target)
+    else:
+        write_pdf(document, lang.value, target)
+    console.print(f"Wrote {target}")
+
+
+def read_document(console: Console, directory: Path) -> dict[str, Any]:
+    """The comparison's metrics.json, or an error saying what to run first."""
+    path = directory / "metrics.json"
+    try:
+        document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise fail(console, f"cannot read {path} ({exc}); run `vtsim compare SCENARIO --out "
+                            f"{directory}` first.", EXIT_BAD_INPUT) from None
+    if document.get("schema") != "vtsim.benefit/1":
+        raise fail(console, f"{path} is not a comparison (schema {document.get('schema')!r}); "
+                            "run `vtsim compare` for a benefit report.", EXIT_BAD_INPUT)
+    return document

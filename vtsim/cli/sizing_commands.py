@@ -1,0 +1,288 @@
+"""The ``vtsim sweep`` and ``vtsim size`` commands: grids of scenario variants, and staffing
+that meets the service targets, with progress bars and tables in the terminal."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import yaml
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from reports.sweep.charts import attainment_chart
+from reports.sweep.tables import (
+    PointSummary,
+    attainment_keys,
+    summarise,
+    table_rows,
+    write_tables,
+)
+from sim.analysis.sizing import YearSizing, growth_of, size_year
+from sim.analysis.sweep import Finished, SweepError, SweepInterrupted, grid, parse_axis
+from sim.analysis.sweep_plan import SweepPlan, execute, load_points
+from sim.analysis.sweep_store import SweepStore
+from sim.analysis.targets import Target, TargetError, parse_target
+from sim.errors import ScenarioError, VtsimError
+from sim.run.backends import Backend, BackendError, dask_backend, local_backend
+from sim.scenario.durations import format_duration
+from sim.scenario.loading import load_scenario
+from sim.scenario.schema import Scenario
+from vtsim.cli.command_support import EXIT_BAD_INPUT, fail, fail_scenario
+
+EXIT_INTERRUPTED = 130
+DaskOption = Annotated[
+    str | None,
+    typer.Option("--dask", metavar="ADDRESS|local",
+                 help="Run on a Dask cluster: scheduler address (tcp://host:8786) or 'local'."),
+]
+WorkersOption = Annotated[
+    int | None, typer.Option(min=1, help="Local processes, or workers of --dask local "
+                                         "(default: one per core).")
+]
+
+
+def fail_input(console: Console, message: str) -> typer.Exit:
+    """Print an input error; the exit (code 2) to raise."""
+    return fail(console, message, EXIT_BAD_INPUT)
+
+
+@contextmanager
+def chosen_backend(dask: str | None, workers: int | None) -> Iterator[Backend]:
+    """Local processes, or Dask if ``--dask`` was given."""
+    if dask:
+        with dask_backend(dask, workers) as backend:
+            yield backend
+    else:
+        with local_backend(workers) as backend:
+            yield backend
+
+
+@contextmanager
+def progress_bar(console: Console, title: str,
+                 total: int | None) -> Iterator[Callable[[Finished], None]]:
+    """A progress bar with elapsed time and ETA; yields the callback that advances it."""
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task(title, total=total)
+        yield lambda _result: progress.advance(task)
+
+
+def sweep(
+    scenario_file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    set_: Annotated[list[str], typer.Option(
+        "--set", help="Swept field: PATH=VALUES with a range 1..4, a list 800,1200,1600 or one "
+                      "value (repeatable; the grid is every combination).")],
+    seed: Annotated[int | None, typer.Option(help="Master seed (default: the scenario's).")] = None,
+    replications: Annotated[int | None, typer.Option(
+        min=2, help="Replications per point (default: the scenario's).")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="Results folder (default results/<name>-sweep).")] = None,
+    workers: WorkersOption = None,
+    dask: DaskOption = None,
+    resume: Annotated[bool, typer.Option(
+        "--resume", help="Continue an interrupted sweep in --out.")] = False,
+) -> None:
+    """Run a scenario over a grid of field values; table, CSV/Parquet and attainment charts."""
+    console = Console()
+    try:
+        base = load_scenario(scenario_file)
+        points = grid([parse_axis(item) for item in set_])
+        plan = SweepPlan(scenario_file, tuple(points), base.seed if seed is None else seed,
+                         replications or base.replications)
+        scenarios = load_points(plan)
+    except ScenarioError as exc:
+        raise fail_scenario(console, exc) from None
+    except SweepError as exc:
+        raise fail_input(console, str(exc)) from None
+    out = out or Path("results") / f"{scenario_file.stem}-sweep"
+    console.print(f"{len(points)} points x {plan.replications} replications, seed {plan.seed}")
+    finished = run_plan(console, plan, scenarios, out, dask, workers, resume)
+    summaries = summarise(plan.points, finished)
+    console.print(sweep_table(summaries))
+    written = write_tables(table_rows(summaries), out) + attainment_chart(summaries, out)
+    console.print("Wrote " + ", ".join(str(p) for p in written)
+                  + f" and {out}/replications.jsonl.")
+
+
+def run_plan(console: Console, plan: SweepPlan, scenarios: list[Scenario], out: Path,
+             dask: str | None, workers: int | None, resume: bool) -> list[Finished]:
+    """Run the sweep behind a progress bar; on Ctrl-C say what was kept and exit 130."""
+    store = SweepStore(out)
+    try:
+        with chosen_backend(dask, workers) as backend:
+            console.print(f"Running on {backend.name}.")
+            done_before = len(store.read_finished()) if resume else 0
+            with progress_bar(console, "sweep", plan.tasks) as advance:
+                for _ in range(done_before):
+                    advance(Finished(0, 0, {}, 0.0))
+                return execute(plan, scenarios, backend, store, resume, on_done=advance)
+    except SweepInterrupted as exc:
+        kept = len(store.read_finished())
+        console.print(f"Interrupted: {kept} of {plan.tasks} replications are kept in "
+                      f"{store.results_path}; run the same command with --resume to finish.")
+        raise typer.Exit(EXIT_INTERRUPTED) from exc
+    except (SweepError, BackendError) as exc:
+        raise fail_input(console, str(exc)) from None
+
+
+def sweep_table(summaries: list[PointSummary]) -> Table:
+    """One row per point: settings, target attainment and key figures with 95 % intervals."""
+    table = Table(title="Sweep: target attainment and key figures (mean ± 95 % CI)",
+                  title_justify="left", header_style="bold")
+    paths = [p for p, _ in summaries[0].point.settings] if summaries else []
+    keys = attainment_keys(summaries)
+    headers = [".".join(p.split(".")[-2:]) for p in paths] + ["n"]
+    headers += [k.replace(".within_", " ≤") + " %" for k in keys]
+    headers += ["answer mean", "operators busy"]
+    for column in headers:
+        table.add_column(column, justify="right")
+    for s in summaries:
+        cells = [str(v) for _, v in s.point.settings] + [str(s.replications)]
+        cells += [share_cell(s, k) for k in keys]
+        cells += [number_cell(s, "answer.mean_s", 1.0, "s"),
+                  number_cell(s, "operators.utilisation.all", 100.0, "%")]
+        table.add_row(*cells)
+    return table
+
+
+def share_cell(summary: PointSummary, key: str) -> str:
+    """``mean ± half-width`` in per cent."""
+    f = summary.figures.get(key)
+    if f is None or math.isnan(f.mean):
+        return "–"
+    if math.isnan(f.ci_half_width):
+        return f"{100 * f.mean:.1f}"
+    return f"{100 * f.mean:.1f} ± {100 * f.ci_half_width:.1f}"
+
+
+def number_cell(summary: PointSummary, key: str, scale: float, unit: str) -> str:
+    """``mean ± half-width unit``."""
+    f = summary.figures.get(key)
+    if f is None or math.isnan(f.mean):
+        return "–"
+    half = "" if math.isnan(f.ci_half_width) else f" ± {scale * f.ci_half_width:.1f}"
+    return f"{scale * f.mean:.1f}{half} {unit}"
+
+
+def parse_years(text: str | None) -> list[int | None]:
+    """``2026-2030`` or ``2026`` or ``2026,2028``; no text: the scenario as it is."""
+    if not text:
+        return [None]
+    try:
+        if "-" in text:
+            first, last = (int(part) for part in text.split("-", 1))
+            if last < first:
+                raise ValueError
+            return list(range(first, last + 1))
+        return [int(part) for part in text.split(",")]
+    except ValueError:
+        raise TargetError(f"cannot read the years {text!r}; write 2026-2030, 2026 or "
+                          "2026,2028") from None
+
+
+def size(
+    scenario_file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    target: Annotated[list[str], typer.Option(
+        "--target", help='Service target, e.g. "answer 98.5% within 60s" or '
+                         '"visit 90% within 45min" (repeatable).')],
+    years: Annotated[str | None, typer.Option(
+        help="Years to size for, e.g. 2026-2030; user counts grow with the scenario's growth "
+             "(6.5 %/yr if it has none).")] = None,
+    seed: Annotated[int | None, typer.Option(help="Master seed (default: the scenario's).")] = None,
+    replications: Annotated[int | None, typer.Option(
+        min=2, help="Replications per staffing tried (default: the scenario's).")] = None,
+    confidence: Annotated[float, typer.Option(
+        min=0.5, max=0.999, help="Confidence of the lower bound that must reach each target.")]
+        = 0.95,
+    workers: WorkersOption = None,
+    dask: DaskOption = None,
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", help="Override a scenario field first: PATH=VALUE (repeatable).")] = None,
+) -> None:
+    """Find the fewest operators per shift and field workers per zone meeting every target."""
+    console = Console()
+    try:
+        targets = [parse_target(t) for t in target]
+        plan_years = parse_years(years)
+        base = parse_settings(set_ or [])
+        scenario = load_scenario(scenario_file, base)
+    except (TargetError, SweepError) as exc:
+        raise fail_input(console, str(exc)) from None
+    except ScenarioError as exc:
+        raise fail_scenario(console, exc) from None
+    seed = scenario.seed if seed is None else seed
+    count = replications or scenario.replications
+    describe_sizing(console, scenario_file, targets, plan_years, scenario, confidence, count)
+    try:
+        with chosen_backend(dask, workers) as backend:
+            for year in plan_years:
+                with progress_bar(console, f"sizing {year or 'as given'}", None) as advance:
+                    result = size_year(scenario_file, base, year, targets, seed, count,
+                                       backend, confidence, on_done=advance)
+                console.print(sizing_table(result, confidence))
+    except VtsimError as exc:
+        raise fail_input(console, str(exc)) from None
+
+
+def parse_settings(items: list[str]) -> dict[str, object]:
+    """``PATH=VALUE`` pairs (values read as YAML), as ``vtsim run --set`` reads them."""
+    settings: dict[str, object] = {}
+    for item in items:
+        path, sep, value = item.partition("=")
+        if not sep or not path.strip():
+            raise SweepError(f"expected PATH=VALUE in --set, got {item!r}")
+        settings[path.strip()] = yaml.safe_load(value)
+    return settings
+
+
+def describe_sizing(console: Console, source: Path, targets: list[Target],
+                    years: list[int | None], scenario: Scenario, confidence: float,
+                    replications: int) -> None:
+    """What is being sized, on what terms."""
+    console.print(f"Sizing {scenario.name} ({source}) for: "
+                  + "; ".join(t.describe() for t in targets))
+    console.print(f"A target is met when the lower end of the {confidence:.0%} confidence "
+                  f"interval of its share, over {replications} replications, reaches it, for "
+                  "every shift (incidents received while it is on duty) and every zone.")
+    console.print("Never fewer than two operators on duty (Helsedirektoratet IS-2552).")
+    if years != [None]:
+        rate, source_text = growth_of(scenario)
+        console.print(f"User counts grow {rate:.1%} a year ({source_text}).")
+
+
+def sizing_table(result: YearSizing, confidence: float) -> Table:
+    """Analytic estimate and simulated staffing side by side, with the reason they differ."""
+    table = Table(title=f"{result.year}: {result.users} users, "
+                        f"{result.incidents_per_day:.0f} incidents a day "
+                        f"({result.points_run} staffings simulated)",
+                  title_justify="left", header_style="bold")
+    for column in ("shift / zone", "Erlang C", "simulated",
+                   f"attainment (mean, {confidence:.0%} lower bound)", "why they differ"):
+        table.add_column(column, justify="left" if column in ("shift / zone", "why they differ")
+                         else "right")
+    for dim in result.dimensions:
+        chosen = str(result.staffing[dim.name])
+        if dim.name in result.unreachable:
+            chosen = f"[red]{chosen} (not met)[/]"
+        analytic = "–" if dim.analytic is None else str(dim.analytic)
+        shares = "; ".join(
+            f"{j.target.kind} {format_duration(j.target.within_s)}: "
+            + ("no events" if j.n == 0 else f"{100 * j.mean:.1f} %, ≥ {100 * j.low:.1f} %")
+            for j in result.judgements_of(dim.name))
+        label = f"{dim.name} ({'operators' if dim.kind == 'shift' else 'field staff'})"
+        table.add_row(label, analytic, chosen, shares, result.reasons.get(dim.name, ""))
+    return table

@@ -1,0 +1,638 @@
+"""The live centre: validates every device message on a broker and answers it.
+
+*Motta* (receive) on the live path: every message on ``vt/v1/+/+/+/events`` goes through
+:func:`devices.contract.codec.decode_message`, the same code the simulator uses, then through the
+centre's own checks (tenant, duplicate message id). Each one is answered on the centre topics
+(QoS 1): an acknowledgement on ``vt/v1/{tenant}/centre/ack/{device_id}``, or a rejection with
+reason, field path, what was expected and what came on ``.../centre/rejected/{device_id}``.
+The retained ``status`` channel keeps each device's online/offline state.
+
+:class:`LiveCentre` works on any :class:`devices.transport.base.Transport`: the in-process bus in
+tests, :class:`devices.transport.mqtt.MqttTransport` live. It never raises on input, and keeps
+bounded
+memory: message ids for duplicate detection and device rows are capped.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any, Final, Protocol, runtime_checkable
+
+import orjson
+
+from devices.contract.catalog import event_spec
+from devices.contract.codec import (
+    DEFAULT_LIMITS,
+    Accepted,
+    Limits,
+    Rejected,
+    StatusAccepted,
+    TenantRoots,
+    decode_message,
+    decode_status,
+    encode_acknowledgement,
+    encode_rejection,
+    format_ts,
+    preview,
+)
+from devices.contract.errors import DeviceContractError
+from devices.contract.messages import DeviceMessage
+from devices.contract.rate_limit import RateLimit, TokenBuckets
+from devices.contract.topics import (
+    CENTRE,
+    LEVEL,
+    PREFIX,
+    STATUS,
+    ack_topic,
+    events_subscription,
+    rejected_topic,
+    require_level,
+)
+from devices.transport.base import Transport
+from vtsim.live.store import (
+    CENTRE_KINDS,
+    DEVICE_OFFLINE,
+    DEVICE_SILENT,
+    NOTHING_STORED,
+    OPEN,
+    POSSIBLE_LOSS,
+    RESOLVED,
+    CentreStore,
+    CentreStoreError,
+    DeviceRow,
+    IncidentChange,
+    MemoryStore,
+    MessageIdMemory,
+    StoredCounts,
+    StoredMessage,
+    StoredRejection,
+)
+
+__all__ = ["Answer", "CentreSnapshot", "LiveCentre", "MessageIdMemory", "TrackedDevice"]
+
+ACCEPTED: Final = "accepted"
+DUPLICATE: Final = "duplicate"
+RATE_LIMITED: Final = "rate_limited"
+SILENCE_SLACK_S: Final = 30.0
+"""Slack beyond twice a device's periodic interval before it counts as silent."""
+UNANSWERED: Final = "unanswered"
+"""Messages whose topic names no usable tenant: counted and shown, but no topic to answer on."""
+ANSWER_QOS: Final = 1
+
+
+def status_subscription(tenant: str | None) -> str:
+    """Topic filter for the retained status of every device of one tenant (or of all)."""
+    if tenant is None:
+        return f"{PREFIX}/+/+/+/{STATUS}"
+    return f"{PREFIX}/{require_level(tenant, 'tenant')}/+/+/{STATUS}"
+
+
+# --- records --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What the centre decided about one message and where it answered.
+
+    ``verdict`` is ``accepted`` or the rejection reason; ``answered_on`` is the topic of the
+    acknowledgement or rejection (None when the topic named no usable tenant).
+    """
+
+    topic: str
+    verdict: str
+    tenant: str | None
+    device_id: str | None
+    message_id: str | None
+    detail: str
+    answered_on: str | None
+
+    @property
+    def accepted(self) -> bool:
+        """Whether the message was acknowledged."""
+        return self.verdict == ACCEPTED
+
+    def describe(self) -> str:
+        """One printable line: verdict, device and detail."""
+        device = f"{self.tenant}/{self.device_id}" if self.device_id else self.topic
+        return f"{self.verdict:<20} {device}: {self.detail}"
+
+
+@dataclass(slots=True)
+class TrackedDevice:
+    """What the centre knows about one device: last contact, sequence and verdict counts."""
+
+    tenant: str
+    device_type: str
+    device_id: str
+    status: str = "unknown"
+    last_seen: float | None = None
+    last_seq: int | None = None
+    gaps: int = 0
+    """Sequence numbers skipped: messages possibly lost between the device and the centre."""
+    out_of_order: int = 0
+    counts: Counter[str] = field(default_factory=Counter)
+    last_periodic: float | None = None
+    """Device time (epoch s) of the latest periodic message (heartbeat, position)."""
+    heartbeat_s: float | None = None
+    """The device's periodic interval, as observed between its last two periodic messages."""
+
+    def record_sequence(self, seq: int) -> tuple[int, int] | None:
+        """Count skipped numbers (possible loss) and numbers that went backwards.
+
+        Returns the skipped range ``(first, last)`` when ``seq`` jumps ahead, else None.
+        """
+        last = self.last_seq
+        skipped = None
+        if last is not None and seq > last + 1:
+            self.gaps += seq - last - 1
+            skipped = (last + 1, seq - 1)
+        elif last is not None and seq <= last:
+            self.out_of_order += 1
+        if last is None or seq > last:
+            self.last_seq = seq
+        return skipped
+
+    def record_periodic(self, device_ts: float) -> None:
+        """Learn the periodic interval from two periodic messages in a row."""
+        if self.last_periodic is not None and device_ts > self.last_periodic:
+            self.heartbeat_s = device_ts - self.last_periodic
+        if self.last_periodic is None or device_ts > self.last_periodic:
+            self.last_periodic = device_ts
+
+    def row(self) -> DeviceRow:
+        """The device as the store keeps it."""
+        return DeviceRow(self.tenant, self.device_id, self.device_type, self.status,
+                         self.last_seen, self.last_seq, self.gaps, self.out_of_order,
+                         self.last_periodic, self.heartbeat_s)
+
+    def copy(self) -> TrackedDevice:
+        """An independent copy (counts included)."""
+        return TrackedDevice(self.tenant, self.device_type, self.device_id, self.status,
+                             self.last_seen, self.last_seq, self.gaps, self.out_of_order,
+                             Counter(self.counts), self.last_periodic, self.heartbeat_s)
+
+
+def tracked(row: DeviceRow) -> TrackedDevice:
+    """A device as a restarted centre resumes it from the store."""
+    return TrackedDevice(row.tenant, row.device_type, row.device_id, row.status, row.last_seen,
+                         row.last_seq, row.gaps, row.out_of_order, Counter(), row.last_periodic,
+                         row.heartbeat_s)
+
+
+@dataclass(frozen=True, slots=True)
+class CentreSnapshot:
+    """A copy of the centre's counts for display."""
+
+    totals: dict[str, int]
+    devices: list[TrackedDevice]
+    untracked_devices: int
+    answer_failures: int
+    messages: int
+    open_incidents: list[IncidentChange] = field(default_factory=list)
+    stored: StoredCounts = NOTHING_STORED
+    lag_s: float = 0.0
+
+    @property
+    def gaps(self) -> int:
+        """Skipped sequence numbers over all devices (possible loss)."""
+        return sum(d.gaps for d in self.devices)
+
+    def open_of_kind(self, kind: str) -> int:
+        """How many of the centre's own incidents of ``kind`` are open."""
+        return sum(1 for incident in self.open_incidents if incident.kind == kind)
+
+
+@runtime_checkable
+class AckingTransport(Protocol):
+    """A transport that hands out whole messages and acknowledges them when told (MQTT)."""
+
+    manual_ack: bool
+
+    def subscribe_messages(self, pattern: str, handler: Callable[[Any], None], *,
+                           qos: int = 1, timeout: float = 10.0) -> None:
+        """Deliver each matching message object to ``handler``."""
+        ...
+
+    def ack(self, message: Any) -> bool:
+        """Acknowledge one delivered message to the broker."""
+        ...
+
+
+# --- the centre -----------------------------------------------------------------------------
+
+
+class LiveCentre:
+    """Receives device messages from a transport, stores and validates them, answers each one.
+
+    ``tenant`` narrows the centre to one tenant (default: every tenant on the broker).
+    ``clock`` gives the receiver time (epoch seconds) for the ``ts`` checks. ``on_answer`` is
+    called with every :class:`Answer` (for printing or tests). ``store`` keeps messages,
+    rejections, incidents and device states (default: in memory); each message is stored
+    before it is answered, and on an acknowledging transport (``manual_ack``) before the broker
+    is told it arrived. ``rate_limit`` throttles each device on its own (default: none).
+    """
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        tenant: str | None = None,
+        clock: Callable[[], float] = time.time,
+        limits: Limits = DEFAULT_LIMITS,
+        on_answer: Callable[[Answer], None] | None = None,
+        max_devices: int = 100_000,
+        memory: MessageIdMemory | None = None,
+        store: CentreStore | None = None,
+        rate_limit: RateLimit | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        silence_slack_s: float = SILENCE_SLACK_S,
+    ) -> None:
+        """A centre on ``transport``; it listens after :meth:`start`."""
+        self.transport = transport
+        self.tenant = None if tenant is None else require_level(tenant, "tenant")
+        self._clock = clock
+        self._limits = limits
+        self._roots = TenantRoots()
+        self._on_answer = on_answer
+        self._max_devices = max_devices
+        self.store: CentreStore = store or MemoryStore(memory)
+        self._buckets = None if rate_limit is None else TokenBuckets(rate_limit, monotonic)
+        self._silence_slack_s = silence_slack_s
+        self._devices: dict[tuple[str, str], TrackedDevice] = {}
+        self._open: dict[str, IncidentChange] = {}
+        self._totals: Counter[str] = Counter()
+        self._untracked = 0
+        self._answer_failures = 0
+        self._messages = 0
+        self._lag_s = 0.0
+        self._arrived_at: float | None = None
+        """When the transport received the message being judged (None: just now)."""
+        self._stored = NOTHING_STORED
+        self._resume()
+
+    def _resume(self) -> None:
+        """Carry on from the store: device states, open incidents, counts."""
+        state = self.store.resume(self.tenant)
+        for row in state.devices[: self._max_devices]:
+            self._devices[(row.tenant, row.device_id)] = tracked(row)
+        self._open = {incident.incident_id: incident for incident in state.open_incidents}
+        self._stored = state.counts
+
+    def start(self) -> None:
+        """Subscribe to the events and status of the devices served."""
+        events, status = events_subscription(self.tenant), status_subscription(self.tenant)
+        transport = self.transport
+        if isinstance(transport, AckingTransport) and transport.manual_ack:
+            transport.subscribe_messages(events, self._acking(transport, self.receive_event))
+            transport.subscribe_messages(status, self._acking(transport, self.receive_status))
+            return
+        transport.subscribe(events, self.receive_event)
+        transport.subscribe(status, self.receive_status)
+
+    def _acking(self, transport: AckingTransport, receive: Callable[[str, bytes], None]
+                ) -> Callable[[Any], None]:
+        """A handler that judges and stores a message, then acknowledges it to the broker."""
+        def handle(message: Any) -> None:
+            self._lag_s = max(self._clock() - message.received_at, 0.0)
+            self._arrived_at = message.received_at
+            try:
+                receive(message.topic, message.payload)
+            finally:
+                self._arrived_at = None
+            transport.ack(message)  # only reached once the message is stored
+        return handle
+
+    # --- events -----------------------------------------------------------------------------
+
+    def receive_event(self, topic: str, payload: bytes) -> None:
+        """Validate, store and answer one device message; raises only if the store fails."""
+        self._messages += 1
+        try:
+            answer = self._judge(topic, payload)
+        except CentreStoreError:
+            raise  # nothing stored, nothing answered: the broker will deliver it again
+        except Exception as bug:  # a live centre keeps running; the bug is counted and shown
+            answer = self._reject(
+                topic, None, Rejected(topic, "schema", "", "a message the centre can handle",
+                                      preview(f"centre error: {bug!r}"))
+            )
+        self._record(answer)
+
+    def _judge(self, topic: str, payload: bytes) -> Answer:
+        """The centre's verdict on one message, stored, then answered on the centre topics."""
+        if self.tenant is not None and topic_tenant(topic) != self.tenant:
+            return Answer(topic, "bad_topic", None, None, None,
+                          f"not a topic of tenant {self.tenant!r}; not answered", None)
+        if self._buckets is not None and not self._buckets.take(sender_key(topic)):
+            return self._reject(topic, None, Rejected(
+                topic, "schema", "", self._buckets.limit.describe(),
+                f"{len(payload)} bytes while throttled"), reason=RATE_LIMITED)
+        verdict = decode_message(topic, payload, now_epoch_s=self._clock(), limits=self._limits,
+                                 roots=self._roots)
+        if isinstance(verdict, Rejected):
+            return self._reject(topic, None, verdict)
+        return self._judge_accepted(verdict, payload)
+
+    def _judge_accepted(self, verdict: Accepted, payload: bytes) -> Answer:
+        """Store a valid message with its incidents; a message already stored is a duplicate."""
+        topic, message = verdict.topic, verdict.message
+        tenant = topic.split("/")[2]  # an accepted topic has a valid tenant level
+        now = self._clock()
+        device = self._planned_device(tenant, message, now)
+        skipped = device.record_sequence(message.seq)
+        incidents = self._incidents_of(tenant, message, skipped, now)
+        stored = self.store.store_accepted(self._stored_message(tenant, message, payload, now),
+                                           device.row(), incidents)
+        if not stored:
+            return self._reject(topic, message, Rejected(
+                topic, "schema", "message_id", "an id not used before by this device "
+                "(this one was already received and stored)",
+                preview(message.message_id)), reason=DUPLICATE)
+        self._commit_device(device, incidents)
+        return self._acknowledge(tenant, topic, message)
+
+    def _planned_device(self, tenant: str, message: DeviceMessage, now: float
+                        ) -> TrackedDevice:
+        """A copy of the device's state with this message applied (kept only once stored)."""
+        current = self._devices.get((tenant, message.device_id))
+        device = (current.copy() if current is not None
+                  else TrackedDevice(tenant, message.device_type, message.device_id))
+        device.last_seen = now
+        if is_periodic(message):
+            device.record_periodic(message.ts.timestamp())
+        return device
+
+    def _incidents_of(self, tenant: str, message: DeviceMessage,
+                      skipped: tuple[int, int] | None, now: float) -> list[IncidentChange]:
+        """The incident this message opens, possible loss before it, silence it ends."""
+        device_id, kind = message.device_id, message.device_type
+        changes = []
+        spec = event_spec(kind, message.event)
+        if spec.incident:
+            changes.append(IncidentChange(
+                f"{tenant}/{device_id}/{message.message_id}", tenant, device_id, kind,
+                message.event, OPEN, now, f"seq {message.seq}", spec.default_priority,
+                message.message_id))
+        if skipped is not None:
+            first, last = skipped
+            changes.append(IncidentChange(
+                f"{tenant}/{device_id}/{POSSIBLE_LOSS}/{first}-{last}", tenant, device_id, kind,
+                POSSIBLE_LOSS, OPEN, now, f"sequence numbers {first}..{last} never arrived "
+                f"({last - first + 1} message(s) possibly lost)", 2))
+        silent = self._open.get(centre_incident_id(tenant, device_id, DEVICE_SILENT))
+        if silent is not None:
+            changes.append(resolved(silent, now, f"heard again: seq {message.seq}"))
+        return changes
+
+    def _stored_message(self, tenant: str, message: DeviceMessage, payload: bytes,
+                        now: float) -> StoredMessage:
+        """The record of an accepted message."""
+        arrived = now if self._arrived_at is None else self._arrived_at
+        return StoredMessage(tenant, message.device_id, message.message_id, message.device_type,
+                             message.event, message.seq, format_ts(message.ts.timestamp()),
+                             arrived, payload.decode("utf-8"))
+
+    def _commit_device(self, device: TrackedDevice, incidents: list[IncidentChange]) -> None:
+        """Keep the stored device state and incidents in memory too."""
+        key = (device.tenant, device.device_id)
+        if key in self._devices or len(self._devices) < self._max_devices:
+            self._devices[key] = device
+        else:
+            self._untracked += 1
+        for change in incidents:
+            if change.kind not in CENTRE_KINDS:
+                continue
+            if change.state == OPEN:
+                self._open[change.incident_id] = change
+            else:
+                self._open.pop(change.incident_id, None)
+
+    def _acknowledge(self, tenant: str, topic: str, message: DeviceMessage) -> Answer:
+        """Publish the acknowledgement of an accepted message."""
+        body = encode_acknowledgement(message, format_ts(self._clock()))
+        answered_on = ack_topic(tenant, message.device_id)
+        self._publish(answered_on, body)
+        return Answer(topic, ACCEPTED, tenant, message.device_id, message.message_id,
+                      f"{message.device_type}.{message.event} seq {message.seq}", answered_on)
+
+    def _reject(
+        self, topic: str, message: DeviceMessage | None, rejected: Rejected,
+        reason: str | None = None,
+    ) -> Answer:
+        """Store a rejection, then publish it where the device can read it."""
+        tenant, device_id = answer_address(topic, message)
+        self.store.store_rejection(StoredRejection(
+            topic, tenant, device_id, None if message is None else message.message_id,
+            reason or rejected.reason, rejected.describe(), self._clock()))
+        return self._answer_rejection(topic, message, rejected, reason)
+
+    def _answer_rejection(
+        self, topic: str, message: DeviceMessage | None, rejected: Rejected,
+        reason: str | None = None,
+    ) -> Answer:
+        """Publish a rejection (reason, path, expected, got) where the device can read it."""
+        tenant, device_id = answer_address(topic, message)
+        verdict = reason or rejected.reason
+        body = encode_rejection(rejected) if reason is None else encode_centre_rejection(
+            rejected, verdict)
+        answered_on = None
+        if tenant is not None:
+            answered_on = rejection_topic(tenant, device_id)
+            self._publish(answered_on, body)
+        detail = f"at '{rejected.path}': expected {rejected.expected}, got {rejected.got}"
+        return Answer(topic, verdict, tenant, device_id,
+                      None if message is None else message.message_id, detail, answered_on)
+
+    def _publish(self, topic: str, body: bytes) -> None:
+        """Publish an answer; a failure is counted, never raised (the centre keeps going)."""
+        try:
+            self.transport.publish(topic, body, qos=ANSWER_QOS)
+        except (DeviceContractError, OSError):
+            self._answer_failures += 1
+
+    def _record(self, answer: Answer) -> None:
+        """Count the verdict, globally and for the device, and pass the answer on."""
+        self._totals[answer.verdict] += 1
+        if answer.tenant is not None and answer.device_id is not None:
+            device = self._device(answer.tenant, device_type_of(answer.topic), answer.device_id)
+            if device is not None:
+                device.counts[answer.verdict] += 1
+                device.last_seen = self._clock()
+        if answer.answered_on is None and not answer.accepted:
+            self._totals[UNANSWERED] += 1
+        if self._on_answer is not None:
+            self._on_answer(answer)
+
+    def _device(self, tenant: str, device_type: str, device_id: str) -> TrackedDevice | None:
+        """The state of a device, created on first contact (None beyond ``max_devices``)."""
+        key = (tenant, device_id)
+        device = self._devices.get(key)
+        if device is None:
+            if len(self._devices) >= self._max_devices:
+                self._untracked += 1
+                return None
+            device = TrackedDevice(tenant, device_type, device_id)
+            self._devices[key] = device
+        return device
+
+    # --- status -----------------------------------------------------------------------------
+
+    def receive_status(self, topic: str, payload: bytes) -> None:
+        """Keep a device's online/offline state; answer a malformed status with a rejection."""
+        if not payload:
+            return  # a retained status being cleared: nothing to record or answer
+        try:
+            verdict = decode_status(topic, payload, now_epoch_s=self._clock(),
+                                    limits=self._limits)
+        except Exception as bug:  # as in receive_event: count, answer, keep running
+            verdict = Rejected(topic, "schema", "", "a status the centre can handle",
+                               preview(f"centre error: {bug!r}"))
+        if isinstance(verdict, StatusAccepted):
+            self._note_status(verdict)
+            return
+        self._messages += 1
+        self._record(self._reject(topic, None, verdict))
+
+    def _note_status(self, verdict: StatusAccepted) -> None:
+        """Record a device's online/offline state; offline (the last will) is an incident."""
+        status = verdict.status
+        tenant = verdict.topic.split("/")[2]
+        now = self._clock()
+        current = self._devices.get((tenant, status.device_id))
+        device = (current.copy() if current is not None
+                  else TrackedDevice(tenant, status.device_type, status.device_id))
+        device.status = status.status
+        device.last_seen = now
+        incident_id = centre_incident_id(tenant, status.device_id, DEVICE_OFFLINE)
+        changes: list[IncidentChange] = []
+        if status.status == "offline" and incident_id not in self._open:
+            changes.append(IncidentChange(incident_id, tenant, status.device_id,
+                                          status.device_type, DEVICE_OFFLINE, OPEN, now,
+                                          "the device said it is offline (or its last will)", 2))
+        elif status.status == "online" and incident_id in self._open:
+            changes.append(resolved(self._open[incident_id], now, "the device is online again"))
+        self.store.store_device(device.row())
+        self.store.store_incidents(changes)
+        self._commit_device(device, changes)
+        self._totals[f"status_{status.status}"] += 1
+
+    # --- silence ----------------------------------------------------------------------------
+
+    def check_silence(self) -> list[IncidentChange]:
+        """Raise an incident for each device whose periodic messages stopped; the new ones.
+
+        A device is silent once its latest periodic message is older than twice its observed
+        interval plus ``silence_slack_s``.
+        """
+        now = self._clock()
+        raised = [
+            IncidentChange(centre_incident_id(d.tenant, d.device_id, DEVICE_SILENT), d.tenant,
+                           d.device_id, d.device_type, DEVICE_SILENT, OPEN, now,
+                           f"no periodic message for {now - (d.last_periodic or now):.0f} s "
+                           f"(interval {d.heartbeat_s:.0f} s)", 2)
+            for d in self._devices.values()
+            if self._is_silent(d, now)
+            and centre_incident_id(d.tenant, d.device_id, DEVICE_SILENT) not in self._open
+        ]
+        if raised:
+            self.store.store_incidents(raised)
+            for change in raised:
+                self._open[change.incident_id] = change
+        return raised
+
+    def _is_silent(self, device: TrackedDevice, now: float) -> bool:
+        """Whether ``device`` missed its periodic messages (it must have an interval)."""
+        if device.heartbeat_s is None or device.last_periodic is None:
+            return False
+        if device.status == "offline":
+            return False  # already an offline incident
+        return now - device.last_periodic > 2 * device.heartbeat_s + self._silence_slack_s
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def refresh_stored(self) -> StoredCounts:
+        """Count what the store holds (for the health report); kept for :meth:`snapshot`."""
+        self._stored = self.store.counts()
+        return self._stored
+
+    def snapshot(self) -> CentreSnapshot:
+        """A copy of the counts and device states, for display."""
+        devices = [d.copy() for d in self._devices.values()]
+        return CentreSnapshot(dict(self._totals), devices, self._untracked,
+                              self._answer_failures, self._messages,
+                              list(self._open.values()), self._stored, self._lag_s)
+
+
+def is_periodic(message: DeviceMessage) -> bool:
+    """Whether the message is its kind's periodic one (heartbeat, position)."""
+    return event_spec(message.device_type, message.event).periodic
+
+
+def centre_incident_id(tenant: str, device_id: str, kind: str) -> str:
+    """The id of one of the centre's own incidents about a device (one open at a time)."""
+    return f"{tenant}/{device_id}/{kind}"
+
+
+def resolved(incident: IncidentChange, now: float, detail: str) -> IncidentChange:
+    """``incident`` resolved at ``now``."""
+    return replace(incident, state=RESOLVED, at=now, detail=detail)
+
+
+def sender_key(topic: str) -> tuple[str, str]:
+    """Who sent a message, by its topic (tenant and device levels), before it is decoded."""
+    levels = topic.split("/")
+    if len(levels) == 6:
+        return levels[2], levels[4]
+    return "", topic
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def valid_level(level: str) -> bool:
+    """Whether a topic level can be a tenant or device id in the centre's topics."""
+    return LEVEL.fullmatch(level) is not None
+
+
+def topic_tenant(topic: str) -> str | None:
+    """The tenant level of a ``vt/v1/{tenant}/...`` topic, or None."""
+    levels = topic.split("/", 3)
+    return levels[2] if len(levels) > 3 and levels[0] == "vt" and levels[1] == "v1" else None
+
+
+def answer_address(topic: str, message: DeviceMessage | None) -> tuple[str | None, str | None]:
+    """The tenant and device id to answer to: from the topic (the payload may be anything)."""
+    levels = topic.split("/")
+    if len(levels) != 6 or levels[0] != "vt" or levels[1] != "v1" or not valid_level(levels[2]):
+        return None, None
+    if message is not None:
+        return levels[2], message.device_id
+    return levels[2], levels[4] if valid_level(levels[4]) else None
+
+
+def rejection_topic(tenant: str, device_id: str | None) -> str:
+    """``.../centre/rejected/{device_id}``, or ``.../centre/rejected`` if the id is unusable."""
+    if device_id is None:
+        return f"{PREFIX}/{tenant}/{CENTRE}/rejected"
+    return rejected_topic(tenant, device_id)
+
+
+def device_type_of(topic: str) -> str:
+    """The device-type level of a device topic (``?`` if there is none)."""
+    levels = topic.split("/")
+    return levels[3] if len(levels) == 6 else "?"
+
+
+def encode_centre_rejection(rejected: Rejected, reason: str) -> bytes:
+    """A rejection from the centre's own checks (``duplicate``), shaped as :func:`encode_rejection`.
+    """
+    return orjson.dumps({
+        "topic": rejected.topic,
+        "reason": reason,
+        "path": rejected.path,
+        "expected": rejected.expected,
+        "got": rejected.got,
+    })

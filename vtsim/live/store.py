@@ -1,0 +1,520 @@
+"""The live centre's durable record: messages, rejections, incidents and devices.
+
+Every message the centre judges is written here, in one transaction, *before* the centre
+acknowledges it to the broker or answers the device. The primary key of a stored message is
+``(tenant, device_id, message_id)``: a second copy of a message (a broker redelivery after a
+crash, a device resend) finds its key taken and is answered ``duplicate``, not handled again.
+Duplicate detection is a property of the store, so it holds across restarts.
+
+Two back ends share the same SQL:
+
+- SQLite (``sqlite:///path/centre.db``; the default, no set-up): WAL journal, ``synchronous
+  NORMAL`` (a committed transaction survives the centre process being killed; on power loss
+  the last transactions may be lost, see ``docs/deployment.md``), one connection used by the
+  centre's receive thread only.
+- PostgreSQL (``postgresql://user@host/db``) through psycopg 3.
+
+On start, :meth:`CentreStore.resume` gives back what the centre needs to carry on: the state of
+every device (last sequence number, gaps, status, last contact) and the open incidents.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final, Protocol
+from urllib.parse import unquote, urlsplit
+
+from devices.contract.errors import DeviceContractError
+
+DEFAULT_DB: Final = "sqlite:///vtsim-centre.db"
+"""``vtsim centre`` keeps its record in this file of the working folder unless told otherwise."""
+OPEN: Final = "open"
+RESOLVED: Final = "resolved"
+SQLITE_BUSY_TIMEOUT_S: Final = 30.0
+
+# Kinds of the centre's own incidents (device incidents carry the device's event name).
+DEVICE_SILENT: Final = "device_silent"
+DEVICE_OFFLINE: Final = "device_offline"
+POSSIBLE_LOSS: Final = "possible_loss"
+CENTRE_KINDS: Final = (DEVICE_SILENT, DEVICE_OFFLINE, POSSIBLE_LOSS)
+
+
+class CentreStoreError(DeviceContractError):
+    """The centre's store cannot be opened or written: nothing is acknowledged meanwhile."""
+
+
+# --- what is stored -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMessage:
+    """One accepted device message, as it is written."""
+
+    tenant: str
+    device_id: str
+    message_id: str
+    device_type: str
+    event: str
+    seq: int
+    device_ts: str
+    received_at: float
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRejection:
+    """One rejected message: why, and what the centre could read of it."""
+
+    topic: str
+    tenant: str | None
+    device_id: str | None
+    message_id: str | None
+    reason: str
+    detail: str
+    received_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentChange:
+    """An incident opened or changing state; ``incident_id`` is stable across redeliveries."""
+
+    incident_id: str
+    tenant: str
+    device_id: str
+    device_type: str
+    kind: str
+    state: str
+    at: float
+    detail: str = ""
+    priority: int = 5
+    message_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceRow:
+    """What the centre keeps about one device between runs."""
+
+    tenant: str
+    device_id: str
+    device_type: str
+    status: str
+    last_seen: float | None
+    last_seq: int | None
+    gaps: int
+    out_of_order: int
+    last_periodic: float | None = None
+    heartbeat_s: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCounts:
+    """How much the store holds."""
+
+    messages: int
+    rejections: int
+    incidents: int
+    open_incidents: int
+
+
+NOTHING_STORED: Final = StoredCounts(0, 0, 0, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class ResumedState:
+    """What a restarted centre carries on from."""
+
+    devices: list[DeviceRow] = field(default_factory=list)
+    open_incidents: list[IncidentChange] = field(default_factory=list)
+    counts: StoredCounts = NOTHING_STORED
+
+
+class CentreStore(Protocol):
+    """Where the centre writes what it decided, before it answers."""
+
+    url: str
+
+    def resume(self, tenant: str | None = None) -> ResumedState:
+        """Device states and open incidents (of ``tenant``, or all), as stored."""
+        ...
+
+    def store_accepted(
+        self, message: StoredMessage, device: DeviceRow, incidents: Sequence[IncidentChange]
+    ) -> bool:
+        """Store a message, its device's new state and its incidents; False if already stored."""
+        ...
+
+    def store_rejection(self, rejection: StoredRejection) -> None:
+        """Store a rejected message."""
+        ...
+
+    def store_incidents(self, incidents: Sequence[IncidentChange]) -> None:
+        """Store incidents the centre raises or resolves by itself (silent devices, ...)."""
+        ...
+
+    def store_device(self, device: DeviceRow) -> None:
+        """Store a device's state (a status message changed it)."""
+        ...
+
+    def counts(self) -> StoredCounts:
+        """How many messages, rejections and incidents are stored."""
+        ...
+
+    def close(self) -> None:
+        """Close the connection."""
+        ...
+
+
+# --- SQL ------------------------------------------------------------------------------------
+
+TABLES: Final = """
+CREATE TABLE IF NOT EXISTS messages (
+    tenant TEXT NOT NULL, device_id TEXT NOT NULL, message_id TEXT NOT NULL,
+    device_type TEXT NOT NULL, event TEXT NOT NULL, seq BIGINT NOT NULL, device_ts TEXT NOT NULL,
+    received_at DOUBLE PRECISION NOT NULL, stored_at DOUBLE PRECISION NOT NULL,
+    payload TEXT NOT NULL,
+    PRIMARY KEY (tenant, device_id, message_id));
+CREATE TABLE IF NOT EXISTS rejections (
+    id {serial}, topic TEXT NOT NULL, tenant TEXT, device_id TEXT, message_id TEXT,
+    reason TEXT NOT NULL, detail TEXT NOT NULL, received_at DOUBLE PRECISION NOT NULL,
+    stored_at DOUBLE PRECISION NOT NULL);
+CREATE TABLE IF NOT EXISTS incidents (
+    incident_id TEXT PRIMARY KEY, tenant TEXT NOT NULL, device_id TEXT NOT NULL,
+    device_type TEXT NOT NULL, kind TEXT NOT NULL, priority INTEGER NOT NULL,
+    message_id TEXT, state TEXT NOT NULL, opened_at DOUBLE PRECISION NOT NULL,
+    updated_at DOUBLE PRECISION NOT NULL, detail TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS incident_changes (
+    id {serial}, incident_id TEXT NOT NULL, state TEXT NOT NULL,
+    at DOUBLE PRECISION NOT NULL, detail TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS devices (
+    tenant TEXT NOT NULL, device_id TEXT NOT NULL, device_type TEXT NOT NULL,
+    status TEXT NOT NULL, last_seen DOUBLE PRECISION, last_seq BIGINT, gaps BIGINT NOT NULL,
+    out_of_order BIGINT NOT NULL, last_periodic DOUBLE PRECISION, heartbeat_s DOUBLE PRECISION,
+    PRIMARY KEY (tenant, device_id));
+CREATE INDEX IF NOT EXISTS incidents_state ON incidents (state);
+"""
+SERIAL: Final = {"sqlite": "INTEGER PRIMARY KEY", "postgresql": "BIGSERIAL PRIMARY KEY"}
+
+INSERT_MESSAGE: Final = (
+    "INSERT INTO messages (tenant, device_id, message_id, device_type, event, seq, device_ts,"
+    " received_at, stored_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT DO NOTHING"
+)
+INSERT_REJECTION: Final = (
+    "INSERT INTO rejections (topic, tenant, device_id, message_id, reason, detail, received_at,"
+    " stored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+UPSERT_INCIDENT: Final = (
+    "INSERT INTO incidents (incident_id, tenant, device_id, device_type, kind, priority,"
+    " message_id, state, opened_at, updated_at, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (incident_id) DO UPDATE SET state = excluded.state,"
+    " updated_at = excluded.updated_at, detail = excluded.detail"
+)
+INSERT_CHANGE: Final = (
+    "INSERT INTO incident_changes (incident_id, state, at, detail) VALUES (?, ?, ?, ?)"
+)
+UPSERT_DEVICE: Final = (
+    "INSERT INTO devices (tenant, device_id, device_type, status, last_seen, last_seq, gaps,"
+    " out_of_order, last_periodic, heartbeat_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (tenant, device_id) DO UPDATE SET device_type = excluded.device_type,"
+    " status = excluded.status, last_seen = excluded.last_seen, last_seq = excluded.last_seq,"
+    " gaps = excluded.gaps, out_of_order = excluded.out_of_order,"
+    " last_periodic = excluded.last_periodic, heartbeat_s = excluded.heartbeat_s"
+)
+SELECT_DEVICES: Final = (
+    "SELECT tenant, device_id, device_type, status, last_seen, last_seq, gaps, out_of_order,"
+    " last_periodic, heartbeat_s FROM devices"
+)
+SELECT_OPEN: Final = (
+    "SELECT incident_id, tenant, device_id, device_type, kind, state, updated_at, detail,"
+    " priority, message_id FROM incidents WHERE state = ?"
+)
+COUNTS: Final = (
+    "SELECT (SELECT COUNT(*) FROM messages), (SELECT COUNT(*) FROM rejections),"
+    " (SELECT COUNT(*) FROM incidents), (SELECT COUNT(*) FROM incidents WHERE state = ?)"
+)
+
+
+def message_params(message: StoredMessage, stored_at: float) -> tuple[object, ...]:
+    """The row of a stored message."""
+    return (message.tenant, message.device_id, message.message_id, message.device_type,
+            message.event, message.seq, message.device_ts, message.received_at, stored_at,
+            message.payload)
+
+
+def incident_params(change: IncidentChange) -> tuple[object, ...]:
+    """The row of an incident in its latest state."""
+    return (change.incident_id, change.tenant, change.device_id, change.device_type, change.kind,
+            change.priority, change.message_id, change.state, change.at, change.at,
+            change.detail)
+
+
+def device_params(device: DeviceRow) -> tuple[object, ...]:
+    """The row of a device."""
+    return (device.tenant, device.device_id, device.device_type, device.status,
+            device.last_seen, device.last_seq, device.gaps, device.out_of_order,
+            device.last_periodic, device.heartbeat_s)
+
+
+# --- one implementation over DB-API connections ---------------------------------------------
+
+
+class SqlCentreStore:
+    """The store over a DB-API connection (sqlite3 or psycopg); ``?`` placeholders in SQL."""
+
+    def __init__(self, url: str, connection: Any, dialect: str) -> None:
+        """Use ``connection`` (already open); create the tables if missing."""
+        self.url = url
+        self._connection = connection
+        self._dialect = dialect
+        with self._transaction() as cursor:
+            for statement in TABLES.format(serial=SERIAL[dialect]).split(";"):
+                if statement.strip():
+                    cursor.execute(statement)
+
+    def _sql(self, statement: str) -> str:
+        """The statement in the connection's placeholder style."""
+        return statement if self._dialect == "sqlite" else statement.replace("?", "%s")
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Any]:
+        """A cursor in a transaction: committed on success, rolled back on error."""
+        try:
+            cursor = self._connection.cursor()
+            try:
+                yield cursor
+                self._connection.commit()
+            except BaseException:
+                self._connection.rollback()
+                raise
+            finally:
+                cursor.close()
+        except CentreStoreError:
+            raise
+        except Exception as error:
+            if not is_database_error(error):
+                raise
+            raise CentreStoreError(
+                f"the centre's store at {redacted(self.url)} failed: {error}; nothing was "
+                "acknowledged, the broker delivers the message again after a restart"
+            ) from error
+
+    def resume(self, tenant: str | None = None) -> ResumedState:
+        """Device states and open incidents (of ``tenant``, or all), as stored."""
+        mine = "" if tenant is None else " AND tenant = ?"
+        tenant_args: tuple[str, ...] = () if tenant is None else (tenant,)
+        with self._transaction() as cursor:
+            cursor.execute(self._sql(SELECT_DEVICES + " WHERE 1 = 1" + mine), tenant_args)
+            devices = [DeviceRow(*row) for row in cursor.fetchall()]
+            cursor.execute(self._sql(SELECT_OPEN + mine), (OPEN, *tenant_args))
+            incidents = [IncidentChange(*row) for row in cursor.fetchall()]
+        return ResumedState(devices, incidents, self.counts())
+
+    def store_accepted(
+        self, message: StoredMessage, device: DeviceRow, incidents: Sequence[IncidentChange]
+    ) -> bool:
+        """Store a message, its device's new state and its incidents; False if already stored."""
+        with self._transaction() as cursor:
+            cursor.execute(self._sql(INSERT_MESSAGE), message_params(message, time.time()))
+            if cursor.rowcount == 0:
+                return False
+            cursor.execute(self._sql(UPSERT_DEVICE), device_params(device))
+            self._write_incidents(cursor, incidents)
+        return True
+
+    def store_rejection(self, rejection: StoredRejection) -> None:
+        """Store a rejected message."""
+        with self._transaction() as cursor:
+            cursor.execute(self._sql(INSERT_REJECTION), (
+                rejection.topic, rejection.tenant, rejection.device_id, rejection.message_id,
+                rejection.reason, rejection.detail, rejection.received_at, time.time()))
+
+    def store_incidents(self, incidents: Sequence[IncidentChange]) -> None:
+        """Store incidents the centre raises or resolves by itself."""
+        if incidents:
+            with self._transaction() as cursor:
+                self._write_incidents(cursor, incidents)
+
+    def store_device(self, device: DeviceRow) -> None:
+        """Store a device's state."""
+        with self._transaction() as cursor:
+            cursor.execute(self._sql(UPSERT_DEVICE), device_params(device))
+
+    def _write_incidents(self, cursor: Any, incidents: Sequence[IncidentChange]) -> None:
+        """Each incident in its new state, and the change in its history."""
+        for change in incidents:
+            cursor.execute(self._sql(UPSERT_INCIDENT), incident_params(change))
+            cursor.execute(self._sql(INSERT_CHANGE),
+                           (change.incident_id, change.state, change.at, change.detail))
+
+    def counts(self) -> StoredCounts:
+        """How many messages, rejections and incidents are stored."""
+        with self._transaction() as cursor:
+            cursor.execute(self._sql(COUNTS), (OPEN,))
+            row = cursor.fetchone()
+        return StoredCounts(*(int(value) for value in row))
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._connection.close()
+
+
+def is_database_error(error: Exception) -> bool:
+    """Whether ``error`` comes from the database driver (not from a bug of the centre)."""
+    if isinstance(error, sqlite3.Error):
+        return True
+    module = type(error).__module__
+    return module.startswith("psycopg")
+
+
+# --- a store in memory (tests, and a centre without --db) -----------------------------------
+
+
+class MessageIdMemory:
+    """Which message ids were seen recently, in bounded memory (two rotating sets).
+
+    Holds between ``capacity / 2`` and ``capacity`` of the latest ids; a redelivery comes
+    within seconds, long before its id is forgotten.
+    """
+
+    def __init__(self, capacity: int = 1_000_000) -> None:
+        """Remember up to ``capacity`` ids."""
+        if capacity < 2:
+            raise ValueError(f"capacity must be at least 2, got {capacity}")
+        self._half = capacity // 2
+        self._current: set[tuple[str, str, str]] = set()
+        self._previous: set[tuple[str, str, str]] = set()
+
+    def check_in(self, key: tuple[str, str, str]) -> bool:
+        """Remember ``key``; True if it was seen before (a duplicate)."""
+        if key in self._current or key in self._previous:
+            return True
+        if len(self._current) >= self._half:
+            self._previous, self._current = self._current, set()
+        self._current.add(key)
+        return False
+
+    def __len__(self) -> int:
+        """How many ids are remembered."""
+        return len(self._current) + len(self._previous)
+
+
+class MemoryStore:
+    """The store's behaviour without a file: message ids in bounded memory, counts in integers.
+
+    For the in-process tests and the benchmarks; nothing survives the process.
+    """
+
+    url = "memory:"
+
+    def __init__(self, memory: MessageIdMemory | None = None) -> None:
+        """An empty store remembering message ids in ``memory``."""
+        self._memory = memory or MessageIdMemory()
+        self._accepted = 0
+        self._incidents: dict[str, IncidentChange] = {}
+        self._devices: dict[tuple[str, str], DeviceRow] = {}
+        self._rejections = 0
+
+    def resume(self, tenant: str | None = None) -> ResumedState:
+        """Device states and open incidents (of ``tenant``, or all), as held."""
+        return ResumedState(
+            [d for d in self._devices.values() if tenant in (None, d.tenant)],
+            [i for i in self._incidents.values() if i.state == OPEN and tenant in (None, i.tenant)],
+            self.counts())
+
+    def store_accepted(
+        self, message: StoredMessage, device: DeviceRow, incidents: Sequence[IncidentChange]
+    ) -> bool:
+        """Hold a message's key, its device and its incidents; False if the key is held."""
+        if self._memory.check_in((message.tenant, message.device_id, message.message_id)):
+            return False
+        self._accepted += 1
+        self.store_device(device)
+        self.store_incidents(incidents)
+        return True
+
+    def store_rejection(self, rejection: StoredRejection) -> None:
+        """Count a rejection."""
+        self._rejections += 1
+
+    def store_incidents(self, incidents: Sequence[IncidentChange]) -> None:
+        """Hold incidents in their latest state."""
+        for change in incidents:
+            self._incidents[change.incident_id] = change
+
+    def store_device(self, device: DeviceRow) -> None:
+        """Hold a device's state."""
+        self._devices[(device.tenant, device.device_id)] = device
+
+    def counts(self) -> StoredCounts:
+        """How much is held."""
+        open_count = sum(1 for i in self._incidents.values() if i.state == OPEN)
+        return StoredCounts(self._accepted, self._rejections, len(self._incidents), open_count)
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+
+# --- opening a store from its URL -----------------------------------------------------------
+
+
+def open_store(url: str) -> CentreStore:
+    """The store named by ``url``: ``sqlite:///path``, ``postgresql://…`` or ``memory:``."""
+    scheme = urlsplit(url).scheme
+    if url == "memory:":
+        return MemoryStore()
+    if scheme == "sqlite":
+        return open_sqlite(url)
+    if scheme in ("postgresql", "postgres"):
+        return open_postgresql(url)
+    raise CentreStoreError(
+        f"unknown store {url!r}: use sqlite:///path/centre.db (the default is {DEFAULT_DB}), "
+        "postgresql://user@host:5432/database or memory:"
+    )
+
+
+def sqlite_path(url: str) -> Path:
+    """The file of ``sqlite:///relative.db`` or ``sqlite:////absolute/path.db``."""
+    path = unquote(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else ""
+    if not path:
+        raise CentreStoreError(f"store URL {url!r} names no file; e.g. sqlite:///centre.db")
+    return Path(path)
+
+
+def open_sqlite(url: str) -> SqlCentreStore:
+    """A SQLite store in WAL mode (created if missing)."""
+    path = sqlite_path(url)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_S,
+                                     isolation_level="DEFERRED")
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+    except (OSError, sqlite3.Error) as error:
+        raise CentreStoreError(f"cannot open the centre's store {path}: {error}") from error
+    return SqlCentreStore(url, connection, "sqlite")
+
+
+def open_postgresql(url: str) -> SqlCentreStore:
+    """A PostgreSQL store through psycopg 3 (tables created if missing)."""
+    import psycopg
+
+    try:
+        connection = psycopg.connect(url, connect_timeout=10)
+    except psycopg.Error as error:
+        raise CentreStoreError(
+            f"cannot connect to the centre's store {redacted(url)}: {error}".strip()
+        ) from error
+    return SqlCentreStore(url, connection, "postgresql")
+
+
+def redacted(url: str) -> str:
+    """A store URL without its password."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return url.replace(f":{parts.password}@", ":***@", 1)
