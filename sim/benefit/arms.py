@@ -3,10 +3,12 @@
 The *technology* arm is the simulated response centre: devices replace planned visits, and their
 own alarms escalate to calls and visits (a missed dose is a call, and a visit if the call fails).
 The *baseline* arm is the same users on the same days without the technology: every planned
-visit is made, keys are fetched and handled at every visit, alarms of the devices that exist
-today (safety alarms) are answered directly by home care, and people who wander off are searched
-for without a position. Both arms are built from one replication's records and draws, so their
-difference is the effect of the technology (common random numbers).
+visit is made, every home is opened with a key, alarms of the devices that exist today (safety
+alarms) are answered directly by home care, and people who wander off are searched for without
+a position. Key handling is an overhead per employee per shift: each arm's visiting work at homes
+with keys is counted in employee-shifts, and each such shift handles keys once. Both arms are
+built from one replication's records and draws, so their difference is the effect of the
+technology (common random numbers).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sim.model.fleet import Fleet
 from sim.model.randomness import Streams
 from sim.model.records import IncidentRecord, RunLog
 from sim.scenario.benefit import Benefit
+from sim.scenario.home_care import KeyHandling
 from sim.scenario.schema import Scenario
 
 ARMS = ("baseline", "technology")
@@ -41,6 +44,8 @@ class ArmAccount:
 
     visits: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
     seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(COMPONENTS, 0.0))
+    keyed_work_s: float = 0.0
+    """Visiting work (travel and time in the home) at homes opened with a key."""
 
     def add_visits(self, purpose: str, device: str, count: int) -> None:
         """Count visits of a purpose attributed to a device kind ("" for none)."""
@@ -49,6 +54,10 @@ class ArmAccount:
     def add_time(self, component: str, seconds: float) -> None:
         """Add staff time to a component."""
         self.seconds[component] += seconds
+
+    def handle_keys(self, key_handling: KeyHandling) -> None:
+        """Key handling of the employee-shifts that the work at keyed homes fills."""
+        self.seconds["key_handling"] = key_handling.seconds_for(self.keyed_work_s)
 
     @property
     def total_visits(self) -> int:
@@ -70,7 +79,6 @@ class AlarmVisit:
     has_lock: bool
     travel_s: float
     on_site_s: float
-    key_s: float
     response_s: float
 
 
@@ -79,8 +87,8 @@ def window_incidents(log: RunLog, window: tuple[float, float]) -> list[IncidentR
     return [r for r in log.incidents if window[0] <= r.t_received < window[1]]
 
 
-def alarm_visits(scenario: Scenario, log: RunLog, fleet: Fleet, window: tuple[float, float],
-                 key_handling: np.ndarray) -> list[AlarmVisit]:
+def alarm_visits(scenario: Scenario, log: RunLog, fleet: Fleet,
+                 window: tuple[float, float]) -> list[AlarmVisit]:
     """The technology arm's alarm visits in the window; unfinished ones take the mean times."""
     incidents = {r.incident_id: r for r in log.incidents}
     rows = [v for v in log.visits if window[0] <= v.t_alarm < window[1]]
@@ -88,7 +96,7 @@ def alarm_visits(scenario: Scenario, log: RunLog, fleet: Fleet, window: tuple[fl
     on_site_mean = scenario.visits.on_site.mean
     locked = locked_homes(fleet)
     out = []
-    for i, v in enumerate(rows):
+    for v in rows:
         incident = incidents[v.incident_id]
         there = v.t_arrived - v.t_assigned
         back = v.t_returned - v.t_departed
@@ -97,7 +105,6 @@ def alarm_visits(scenario: Scenario, log: RunLog, fleet: Fleet, window: tuple[fl
         out.append(AlarmVisit(
             incident.device_type, incident.event, incident.device_id in locked, travel,
             stay if not math.isnan(stay) else on_site_mean,
-            float(key_handling[i]) if i < key_handling.size else 0.0,
             v.t_arrived - v.t_alarm,
         ))
     return out
@@ -110,32 +117,39 @@ def locked_homes(fleet: Fleet) -> set[str]:
     return {i for i, d in fleet.by_id.items() if d.user in lock_users}
 
 
-def technology_arm(planned: list[PlannedDraw], visits: list[AlarmVisit]) -> ArmAccount:
-    """Planned visits the devices do not replace, and the visits their alarms cause."""
+def technology_arm(benefit: Benefit, planned: list[PlannedDraw],
+                   visits: list[AlarmVisit]) -> ArmAccount:
+    """Planned visits the devices do not replace, and the visits their alarms cause; homes with
+    an e-lock need no keys."""
     arm = ArmAccount()
     for draw in planned:
         kept = ~draw.replaced
-        add_planned(arm, draw, kept, keys=kept & ~draw.has_lock)
+        add_planned(arm, draw, kept, keyed=kept & ~draw.has_lock if draw.keys else None)
     for visit in visits:
         arm.add_visits(SEARCH if visit.device == GPS else ALARM, visit.device, 1)
-        add_visit_time(arm, visit.travel_s, visit.on_site_s, 0.0 if visit.has_lock else visit.key_s)
+        add_visit_time(arm, visit.travel_s, visit.on_site_s, keyed=not visit.has_lock)
+    arm.handle_keys(benefit.key_handling)
     return arm
 
 
-def add_planned(arm: ArmAccount, draw: PlannedDraw, made: np.ndarray, keys: np.ndarray) -> None:
-    """Add the planned visits selected by ``made`` (keys handled where ``keys``)."""
+def add_planned(arm: ArmAccount, draw: PlannedDraw, made: np.ndarray,
+                keyed: np.ndarray | None) -> None:
+    """Add the planned visits selected by ``made``; those selected by ``keyed`` open with a key."""
     with_device = made & draw.has_device
     arm.add_visits(draw.purpose, draw.device, int(with_device.sum()))
     arm.add_visits(draw.purpose, "", int((made & ~draw.has_device).sum()))
     add_visit_time(arm, float(draw.travel_s[made].sum()), float(draw.on_site_s[made].sum()),
-                   float(draw.key_s[keys].sum()))
+                   keyed=False)
+    if keyed is not None:
+        arm.keyed_work_s += float(draw.travel_s[keyed].sum() + draw.on_site_s[keyed].sum())
 
 
-def add_visit_time(arm: ArmAccount, travel: float, on_site: float, key: float) -> None:
-    """Staff time of visits: travel, time in the home, key handling."""
+def add_visit_time(arm: ArmAccount, travel: float, on_site: float, keyed: bool) -> None:
+    """Staff time of visits: travel and time in the home, counted as keyed work if ``keyed``."""
     arm.add_time("travel", travel)
     arm.add_time("on_site", on_site)
-    arm.add_time("key_handling", key)
+    if keyed:
+        arm.keyed_work_s += travel + on_site
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,9 +168,10 @@ def baseline_arm(scenario: Scenario, benefit: Benefit, planned: list[PlannedDraw
     arm = ArmAccount()
     for draw in planned:
         made = np.ones(draw.count, dtype=bool)
-        add_planned(arm, draw, made, keys=made)
+        add_planned(arm, draw, made, keyed=made if draw.keys else None)
     extra = answer_alarms_directly(scenario, benefit, arm, visits, incidents, streams)
     searches = search_without_gps(benefit, arm, incidents, streams)
+    arm.handle_keys(benefit.key_handling)
     return Baseline(arm, searches, extra)
 
 
@@ -169,7 +184,7 @@ def answer_alarms_directly(scenario: Scenario, benefit: Benefit, arm: ArmAccount
     for visit in visits:
         if visit.device in direct:
             arm.add_visits(ALARM, visit.device, 1)
-            add_visit_time(arm, visit.travel_s, visit.on_site_s, visit.key_s)
+            add_visit_time(arm, visit.travel_s, visit.on_site_s, keyed=True)
     answered = [r for r in incidents if r.device_type in direct]
     arm.add_time("alarm_answering", sum(r.t_closed - r.t_answered for r in answered
                                         if not math.isnan(r.t_closed)))
@@ -177,12 +192,12 @@ def answer_alarms_directly(scenario: Scenario, benefit: Benefit, arm: ArmAccount
     chance = streams.generator("benefit/direct_alarms/extra").random(len(settled))
     extra = [r for r, u in zip(settled, chance, strict=True)
              if u < benefit.direct_alarms.extra_visit_share]
-    add_extra_visits(scenario, benefit, arm, extra, streams)
+    add_extra_visits(scenario, arm, extra, streams)
     return len(extra)
 
 
-def add_extra_visits(scenario: Scenario, benefit: Benefit, arm: ArmAccount,
-                     extra: list[IncidentRecord], streams: Streams) -> None:
+def add_extra_visits(scenario: Scenario, arm: ArmAccount, extra: list[IncidentRecord],
+                     streams: Streams) -> None:
     """Visits home care makes to alarms the centre would settle on the phone."""
     travel_rng = streams.generator("benefit/direct_alarms/travel")
     zones = {z.name: z for z in scenario.zones}
@@ -190,11 +205,9 @@ def add_extra_visits(scenario: Scenario, benefit: Benefit, arm: ArmAccount,
                          for r in extra)
     on_site = scenario.visits.on_site.sample_many(
         streams.generator("benefit/direct_alarms/on_site"), len(extra))
-    keys = benefit.key_handling.sample_many(
-        streams.generator("benefit/direct_alarms/key"), len(extra))
     for r in extra:
         arm.add_visits(ALARM, r.device_type, 1)
-    add_visit_time(arm, there_and_back, float(on_site.sum()), float(keys.sum()))
+    add_visit_time(arm, there_and_back, float(on_site.sum()), keyed=True)
 
 
 def search_without_gps(benefit: Benefit, arm: ArmAccount, incidents: list[IncidentRecord],

@@ -68,6 +68,10 @@ BENEFIT_METRICS: tuple[MetricSpec, ...] = (
     MetricSpec("hours.{arm}.per_year", "h/yr", "Home-care staff hours per year in the arm."),
     MetricSpec("hours.{arm}.{component}.per_year", "h/yr",
                "Hours by component: travel, on_site, key_handling, alarm_answering, search."),
+    MetricSpec("key_shifts.{arm}.per_year", "1/yr",
+               "Employee-shifts per year with key handling: visiting work (travel and time in "
+               "the homes) at homes without an e-lock / benefit.key_handling."
+               "visit_hours_per_shift. Key handling hours are these × minutes_per_shift."),
     MetricSpec("arsverk.{arm}", "årsverk",
                "Home-care årsverk of the modelled work (hours / benefit.hours_per_arsverk); "
                "`arsverk.saved` is the årsverk freed."),
@@ -222,15 +226,14 @@ def replication_benefit(scenario: Scenario, log: RunLog, seed: int,
     planned = draw_planned_visits(scenario, benefit, users_of(scenario, fleet), streams,
                                   int(days))
     incidents = window_incidents(log, window)
-    keys = benefit.key_handling.sample_many(streams.generator("benefit/alarm_visits/key"),
-                                            len(log.visits))
-    visits = alarm_visits(scenario, log, fleet, window, keys)
+    visits = alarm_visits(scenario, log, fleet, window)
     base = baseline_arm(scenario, benefit, planned, visits, incidents, streams)
-    tech = technology_arm(planned, visits)
+    tech = technology_arm(benefit, planned, visits)
     out: dict[str, float] = {"window.days": days}
     out.update(fleet_figures(scenario, fleet))
     out.update(visit_figures(scenario, base.arm, tech, days))
     out.update(hour_figures(base.arm, tech, days, benefit.hours_per_arsverk))
+    out.update(key_shift_figures(benefit, base.arm, tech, days))
     out.update(money_figures(scenario, fleet, out))
     out.update(staff_figures(scenario, out))
     out.update(quality_figures(scenario, log, incidents, visits, base, days))
@@ -298,6 +301,18 @@ def hour_figures(base: ArmAccount, tech: ArmAccount, days: float,
             - out[f"hours.technology.{component}.per_year"])
     for arm in (*ARMS, SAVED):
         out[f"arsverk.{arm}"] = out[f"hours.{arm}.per_year"] / hours_per_arsverk
+    return out
+
+
+def key_shift_figures(benefit: Benefit, base: ArmAccount, tech: ArmAccount,
+                      days: float) -> dict[str, float]:
+    """Employee-shifts per year whose rounds open homes with keys, in both arms and saved."""
+    per_year = YEAR_DAYS / days
+    out = {f"key_shifts.{arm}.per_year":
+           benefit.key_handling.shifts_for(account.keyed_work_s) * per_year
+           for arm, account in (("baseline", base), ("technology", tech))}
+    out[f"key_shifts.{SAVED}.per_year"] = (out["key_shifts.baseline.per_year"]
+                                           - out["key_shifts.technology.per_year"])
     return out
 
 

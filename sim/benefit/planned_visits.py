@@ -1,10 +1,11 @@
 """Planned home visits (*planlagte hjemmebesøk*) of each user, by purpose, for both arms.
 
 Home care visits its users on a plan: so many visits a day for medication, care, night checks.
-Each visit has a time in the home, a leg of travel in the user's zone and, at a home without an
-e-lock, key handling. Visits are drawn once per replication from their own named streams, so the
-baseline and the technology arm share them exactly (common random numbers); the technology arm
-leaves out the visits a device replaces.
+Each visit has a time in the home and a leg of travel in the user's zone; its work at a home
+without an e-lock counts towards the employee-shifts that handle keys (key handling is per
+employee per shift, see :mod:`sim.scenario.home_care`). Visits are drawn once per replication
+from their own named streams, so the baseline and the technology arm share them exactly (common
+random numbers); the technology arm leaves out the visits a device replaces.
 
 A fractional number of visits per day is a whole part plus one more visit on a share of the days
 (2.5 a day: two visits, and a third on about half the days).
@@ -52,7 +53,7 @@ class PlannedDraw:
     has_lock: np.ndarray
     travel_s: np.ndarray
     on_site_s: np.ndarray
-    key_s: np.ndarray
+    keys: bool
     replaced: np.ndarray
 
     @property
@@ -101,14 +102,11 @@ def draw_purpose(scenario: Scenario, benefit: Benefit, members: list[HomeUser], 
     travel = (draw_travel(scenario, zones, streams.generator(f"{name}/travel"))
               if spec.travel else np.zeros(user.size))
     on_site = spec.on_site.sample_many(streams.generator(f"{name}/on_site"), user.size)
-    key = benefit.key_handling.sample_many(streams.generator(f"{name}/key"), user.size)
-    if not spec.keys:
-        key = np.zeros(user.size)
     chance = streams.generator(f"{name}/replaced").random(user.size)
     replaced = has_device & (chance < spec.replaced_share)
     indices = np.asarray([members[i].index for i in user], dtype=int)
     return PlannedDraw(profile, purpose, device, indices, has_device, has_lock,
-                       travel, on_site, key, replaced)
+                       travel, on_site, spec.keys, replaced)
 
 
 def visits_per_user(users: int, per_day: float, days: int, rng: np.random.Generator) -> np.ndarray:

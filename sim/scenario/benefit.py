@@ -13,7 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sim.scenario.distributions import Constant, Distribution, LogNormal
+from sim.scenario.distributions import Distribution, LogNormal
+from sim.scenario.home_care import HomeCareTotals, KeyHandling
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
@@ -126,9 +127,9 @@ class Benefit(_Section):
         default_factory=dict, description="Baseline visits per user and day: profile -> purpose "
         "-> visits.",
     )
-    key_handling: Distribution = Field(
-        default_factory=lambda: Constant(value=0.0),
-        description="Key collection and handling per visit to a home without an e-lock.",
+    key_handling: KeyHandling = Field(
+        default_factory=KeyHandling,
+        description="Key handling per employee per shift at homes without an e-lock.",
     )
     searches: Searches = Field(default_factory=Searches)
     direct_alarms: DirectAlarms = Field(default_factory=DirectAlarms)
@@ -139,6 +140,10 @@ class Benefit(_Section):
     home_care_plan: dict[int, NonNegative] = Field(
         default_factory=dict, description="The municipality's projected home-service årsverk by "
         "year (interpolated between the years given).",
+    )
+    home_care_totals: HomeCareTotals | None = Field(
+        None, description="The municipality's whole home service, to reconcile the baseline "
+        "with.",
     )
     sources: dict[str, str] = Field(
         default_factory=dict, description="Source of each assumption: dotted path -> text.",

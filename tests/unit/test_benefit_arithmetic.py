@@ -97,29 +97,36 @@ def test_purposes_no_device_replaces_cancel_exactly_between_the_arms() -> None:
     scenario = dispenser_scenario(
         purposes={"medication": {"replaced_by": "medicine_dispenser"}, "care": {}},
         planned_visits={"disp": {"medication": 1.5, "care": 2.5}},
-        key_handling={"kind": "constant", "value": 2, "unit": "min"},
+        key_handling={"minutes_per_shift": 20, "visit_hours_per_shift": 4},
     )
     figures = compare_replication(scenario, seed=5, index=1)
     assert figures["visits.saved.care.per_week"] == 0
     assert figures["visits.baseline.care.per_week"] > 0
-    # No e-locks: key handling happens in both arms and is saved only with the medication visits.
-    saved_keys = figures["visits.saved.medication.per_week"] * 365 / 7 * 2 / 60
-    assert figures["hours.saved.key_handling.per_year"] == pytest.approx(saved_keys)
+    # No e-locks: key handling happens in both arms; the employee-shifts saved are the hours of
+    # the medication visits saved (travel and time in the home) / 4 h per shift.
+    saved_work_h = figures["hours.saved.travel.per_year"] + figures["hours.saved.on_site.per_year"]
+    assert saved_work_h > 0
+    assert figures["key_shifts.saved.per_year"] == pytest.approx(saved_work_h / 4)
+    assert figures["hours.saved.key_handling.per_year"] == pytest.approx(saved_work_h / 4 * 20
+                                                                         / 60)
 
 
-def test_e_locks_save_key_handling_on_every_visit() -> None:
+def test_e_locks_save_the_key_handling_of_every_shift_their_homes_fill() -> None:
     scenario = tiny(
         horizon="7d",
         users=[{"name": "lock", "count": 4, "devices": ["e_lock"]}],
         benefit={"purposes": {"care": {"on_site": {"kind": "constant", "value": 30,
                                                    "unit": "min"}}},
                  "planned_visits": {"lock": {"care": 3}},
-                 "key_handling": {"kind": "constant", "value": 5, "unit": "min"}},
+                 "key_handling": {"minutes_per_shift": 25, "visit_hours_per_shift": 4}},
     )
     figures = compare_replication(scenario, seed=1, index=0)
     assert figures["visits.saved.per_week"] == 0
-    assert figures["hours.saved.key_handling.per_year"] == pytest.approx(4 * 3 * 5 / 60 * 365)
-    assert figures["hours.saved.per_year"] == pytest.approx(4 * 3 * 5 / 60 * 365)
+    # 4 users x 3 visits x (30 min + 10 min travel) = 8 h a day = 2 shifts of 4 h, 25 min each.
+    assert figures["key_shifts.baseline.per_year"] == pytest.approx(2 * 365)
+    assert figures["key_shifts.technology.per_year"] == 0
+    assert figures["hours.saved.key_handling.per_year"] == pytest.approx(2 * 25 / 60 * 365)
+    assert figures["hours.saved.per_year"] == pytest.approx(2 * 25 / 60 * 365)
 
 
 def test_growth_scales_user_counts_per_year() -> None:
