@@ -17,11 +17,14 @@ from sim.scenario.durations import format_duration
 from sim.scenario.schema import Scenario, Shift
 
 DAY = 86400.0
+HOUR = 3600.0
 
 
 def attainment_metrics(scenario: Scenario, log: RunLog) -> dict[str, float]:
-    """``attainment.answer.within_{t}.{shift}`` and ``attainment.visits.within_{t}.{zone}``."""
+    """``attainment.answer.within_{t}.{shift}``, ``attainment.answer.within_{t}.hour_{hh}`` and
+    ``attainment.visits.within_{t}.{zone}``."""
     out = answer_attainment(scenario, log)
+    out.update(hourly_answer_attainment(scenario, log))
     out.update(visit_attainment(scenario, log))
     return out
 
@@ -38,6 +41,23 @@ def answer_attainment(scenario: Scenario, log: RunLog) -> dict[str, float]:
         for target in scenario.targets.answer_within:
             key = f"attainment.answer.within_{format_duration(target)}.{shift.name}"
             out[key] = share_within(received[on_duty], answered[on_duty], horizon, target)
+    return out
+
+
+def hourly_answer_attainment(scenario: Scenario, log: RunLog) -> dict[str, float]:
+    """Share answered within each answer target, per hour of the day the incident arrived
+    (``hour_00`` … ``hour_23``), to show which hours of a shift are weakest."""
+    start, horizon = scenario.warmup, scenario.horizon
+    rows = [r for r in log.incidents if start <= r.t_received < horizon]
+    received = np.array([r.t_received for r in rows], dtype=float)
+    answered = np.array([r.t_answered for r in rows], dtype=float)
+    hours = (received % DAY // HOUR).astype(int)
+    out = {}
+    for target in scenario.targets.answer_within:
+        for hour in range(24):
+            picked = hours == hour
+            key = f"attainment.answer.within_{format_duration(target)}.hour_{hour:02d}"
+            out[key] = share_within(received[picked], answered[picked], horizon, target)
     return out
 
 

@@ -101,6 +101,10 @@ class YearSizing:
     unreachable: frozenset[str]
     points_run: int
     reasons: dict[str, str] = field(default_factory=dict)
+    scenario: Scenario | None = None
+    """The year's scenario (grown user counts) with the chosen staffing."""
+    runs: tuple[dict[str, float], ...] = ()
+    """Every replication's metrics at the chosen staffing."""
 
     def judgements_of(self, name: str) -> list[Judgement]:
         """The judgements of one shift or zone at the chosen staffing."""
@@ -307,6 +311,25 @@ def sweep_evaluator(scenario_file: Path, base: dict[str, Any], dims: Sequence[Di
     return evaluate
 
 
+def staffing_key(staffing: dict[str, int]) -> tuple[tuple[str, int], ...]:
+    """A staffing as a hashable key, independent of order."""
+    return tuple(sorted(staffing.items()))
+
+
+def remembering(evaluate: Evaluate) -> tuple[Evaluate, dict[tuple[tuple[str, int], ...],
+                                                            list[Finished]]]:
+    """``evaluate`` that also keeps every staffing's replications, by :func:`staffing_key`."""
+    seen: dict[tuple[tuple[str, int], ...], list[Finished]] = {}
+
+    def evaluate_and_keep(staffings: list[dict[str, int]]) -> list[list[Finished]]:
+        results = evaluate(staffings)
+        for staffing, runs in zip(staffings, results, strict=True):
+            seen[staffing_key(staffing)] = runs
+        return results
+
+    return evaluate_and_keep, seen
+
+
 def size_year(scenario_file: Path, base: dict[str, Any], year: int | None,
               targets: Sequence[Target], seed: int, replications: int, backend: Backend,
               confidence: float = 0.95,
@@ -318,12 +341,16 @@ def size_year(scenario_file: Path, base: dict[str, Any], year: int | None,
         overrides.update(growth_overrides(plain, year))
     scenario = load_scenario(scenario_file, overrides)
     dims = shift_dimensions(scenario, targets) + zone_dimensions(scenario, targets)
-    evaluate = sweep_evaluator(scenario_file, overrides, dims, seed, replications, backend,
-                               on_done)
+    evaluate, seen = remembering(sweep_evaluator(scenario_file, overrides, dims, seed,
+                                                 replications, backend, on_done))
     staffing, judgements, unreachable, points = search(dims, evaluate, confidence)
+    chosen = load_scenario(scenario_file, {**overrides, **{d.path: staffing[d.name]
+                                                           for d in dims}})
     sizing = YearSizing(year or base_year(scenario), sum(u.count for u in scenario.users),
                         sum(h.arrivals_per_h for h in incident_loads(scenario)),
-                        tuple(dims), staffing, tuple(judgements), unreachable, points)
+                        tuple(dims), staffing, tuple(judgements), unreachable, points,
+                        scenario=chosen,
+                        runs=tuple(f.metrics for f in seen[staffing_key(staffing)]))
     sizing.reasons.update({d.name: explain(scenario, d, sizing) for d in dims})
     return sizing
 
