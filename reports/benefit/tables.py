@@ -100,6 +100,10 @@ def build_tables(document: dict[str, Any], lang: str) -> list[Table]:
         tables.append(years_table(r))
     if document["sensitivity"]:
         tables.append(sensitivity_table(r))
+    if "follow_up" in document:
+        from reports.benefit.follow_up import follow_up_tables  # imports this module
+
+        tables.extend(follow_up_tables(document["follow_up"], lang))
     tables.extend([assumptions_table(r), run_table(r)])
     return tables
 

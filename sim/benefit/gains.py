@@ -97,6 +97,8 @@ BENEFIT_METRICS: tuple[MetricSpec, ...] = (
                "interpolated)."),
     MetricSpec("staff.home_care.with_technology_arsverk", "årsverk",
                "The projection less the årsverk freed."),
+    MetricSpec("alarms.per_year", "1/yr",
+               "Alarms (incidents) received by the response centre per year."),
     MetricSpec("quality.answer.mean_s", "s", "Mean answer time in the response centre."),
     MetricSpec("quality.answer.within_{target}", "share",
                "Share of alarms answered within each target of targets.answer_within."),
@@ -369,7 +371,8 @@ def quality_figures(scenario: Scenario, log: RunLog, incidents: list[IncidentRec
                     visits: list[AlarmVisit], base: Baseline, days: float) -> dict[str, float]:
     """Answer and visit times against target, missed doses caught, people found by GPS."""
     run = replication_metrics(scenario, log)
-    out = {"quality.answer.mean_s": run["answer.mean_s"],
+    out = {"alarms.per_year": len(incidents) * YEAR_DAYS / days,
+           "quality.answer.mean_s": run["answer.mean_s"],
            "quality.visits.response_mean_min": run["visits.response_mean_s"] / 60}
     for target in scenario.targets.answer_within:
         key = f"within_{format_duration(target)}"

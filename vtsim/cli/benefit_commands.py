@@ -12,7 +12,9 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from reports.benefit.follow_up import follow_up as follow_up_section
 from reports.benefit.html import render_html
+from reports.benefit.measured import MeasuredError, read_measured
 from reports.benefit.outputs import benefit_document, write_replications_csv
 from reports.benefit.pdf import write_pdf
 from reports.benefit.xlsx import write_xlsx
@@ -30,6 +32,8 @@ from vtsim.cli.command_support import (
     load_or_exit,
     parse_overrides,
 )
+
+FOLLOW_UP_FILE = "follow-up.json"
 
 
 class Lang(StrEnum):
@@ -129,10 +133,18 @@ def report(
     format_: Annotated[Format, typer.Option("--format", help="html, xlsx or pdf.")] = Format.html,
     output: Annotated[Path | None, typer.Option(help="File to write (default: in DIRECTORY).")
                       ] = None,
+    follow_up: Annotated[Path | None, typer.Option(
+        "--follow-up", help="CSV of figures measured per month after go-live: planned against "
+                            "realised (docs/benefit.md).")] = None,
 ) -> None:
     """Write the benefit report (HTML, spreadsheet or PDF) from a comparison's metrics.json."""
     console = Console()
     document = read_document(console, directory)
+    if follow_up is not None:
+        document["follow_up"] = follow_up_or_exit(console, document, follow_up)
+        written = directory / FOLLOW_UP_FILE
+        write_metrics(written, document["follow_up"])
+        console.print(f"Wrote {written}")
     target = output or directory / f"benefit-report.{lang.value}.{format_.value}"
     target.parent.mkdir(parents=True, exist_ok=True)
     if format_ is Format.html:
@@ -142,6 +154,15 @@ def report(
     else:
         write_pdf(document, lang.value, target)
     console.print(f"Wrote {target}")
+
+
+def follow_up_or_exit(console: Console, document: dict[str, Any], path: Path
+                      ) -> dict[str, Any]:
+    """Planned against measured figures by month; a bad file is an error with exit code 2."""
+    try:
+        return follow_up_section(document, read_measured(path), path.name)
+    except MeasuredError as exc:
+        raise fail(console, str(exc), EXIT_BAD_INPUT) from None
 
 
 def read_document(console: Console, directory: Path) -> dict[str, Any]:
