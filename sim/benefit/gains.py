@@ -30,6 +30,12 @@ from sim.benefit.arms import (
     technology_arm,
     window_incidents,
 )
+from sim.benefit.calibration import (
+    CALIBRATION_METRICS,
+    calibration_figures,
+    calibration_problems,
+    plan_arsverk,
+)
 from sim.benefit.planned_visits import draw_planned_visits, users_of
 from sim.errors import Problem, ScenarioError
 from sim.model.fleet import Fleet, build_fleet
@@ -127,6 +133,7 @@ BENEFIT_METRICS: tuple[MetricSpec, ...] = (
     MetricSpec("sensitivity.{n}.{side}", "NOK/yr",
                "Net gain per year with assumption n (benefit.sensitivity, from 0) at its low or "
                "high value, the rest unchanged (base year only)."),
+    *CALIBRATION_METRICS,
 )
 
 
@@ -173,6 +180,7 @@ def benefit_problems(scenario: Scenario, file: str) -> Iterator[Problem]:
     if days != int(days):
         yield Problem(file, "horizon", "horizon less warmup must be whole days for planned "
                       "visits", f"{days:g} days")
+    yield from calibration_problems(scenario, file)
 
 
 def check_benefit(scenario: Scenario, file: str) -> None:
@@ -236,6 +244,7 @@ def replication_benefit(scenario: Scenario, log: RunLog, seed: int,
     out.update(visit_figures(scenario, base.arm, tech, days))
     out.update(hour_figures(base.arm, tech, days, benefit.hours_per_arsverk))
     out.update(key_shift_figures(benefit, base.arm, tech, days))
+    out.update(calibration_figures(scenario, out))
     out.update(money_figures(scenario, fleet, out))
     out.update(staff_figures(scenario, out))
     out.update(quality_figures(scenario, log, incidents, visits, base, days))
@@ -357,14 +366,6 @@ def staff_figures(scenario: Scenario, figures: dict[str, float]) -> dict[str, fl
         "staff.home_care.plan_arsverk": plan,
         "staff.home_care.with_technology_arsverk": plan - figures[f"arsverk.{SAVED}"],
     }
-
-
-def plan_arsverk(benefit: Benefit, year: int) -> float:
-    """The projected home-service årsverk in ``year`` (linear between the years given)."""
-    if not benefit.home_care_plan:
-        return math.nan
-    years = sorted(benefit.home_care_plan)
-    return float(np.interp(year, years, [benefit.home_care_plan[y] for y in years]))
 
 
 def quality_figures(scenario: Scenario, log: RunLog, incidents: list[IncidentRecord],

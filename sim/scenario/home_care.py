@@ -63,9 +63,9 @@ class HomeCareTotals(_Section):
     """The municipality's whole home service in one year (*hjemmetjenesten*), from its own
     statistics (KOSTRA/IPLOS, budgets, plans)."""
 
-    year: int | None = Field(
-        None, ge=1900, le=2200, description="The year these totals describe (default: the "
-        "scenario's base year).",
+    year: Annotated[int, Field(ge=1900, le=2200)] = Field(
+        description="The year these totals describe; other years are scaled by "
+        "benefit.home_care_plan (or growth.rate without one).",
     )
     recipients: Annotated[int, Field(ge=1)] = Field(
         description="Recipients of home services (*mottakere av hjemmetjenester*).",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 from enum import StrEnum
 from pathlib import Path
@@ -20,8 +21,11 @@ from reports.benefit.pdf import write_pdf
 from reports.benefit.xlsx import write_xlsx
 from reports.i18n import format_nok, format_number
 from reports.outputs import write_metrics, write_resolved_scenario
+from reports.summary import print_warnings
+from sim.benefit.calibration import calibration_warnings, simulated_findings
 from sim.benefit.comparison import Comparison, parse_years, run_comparison
-from sim.errors import ScenarioError
+from sim.benefit.gains import BenefitError, benefit_problems
+from sim.errors import Problem, ScenarioError
 from sim.scenario.schema import Scenario
 from vtsim import __version__
 from vtsim.cli.command_support import (
@@ -87,6 +91,42 @@ def compare(
     console.print(f"Wrote {out}/metrics.json, data/replications.csv, scenario.resolved.yaml "
                   f"({count} replications x {len(comparison.years)} year(s) in {wall:.1f} s). "
                   f"Next: vtsim report {out} --lang nb --format html")
+    judge_simulated_baseline(console, comparison, document, str(scenario_file))
+
+
+def check_baseline_or_exit(console: Console, scenario: Scenario, file: str) -> None:
+    """The benefit section's problems (exit code 2) and the baseline's calibration warnings."""
+    if scenario.benefit is None:
+        return
+    problems = list(benefit_problems(scenario, file))
+    if problems:
+        raise fail_scenario(console, BenefitError(problems))
+    print_warnings(console, calibration_warnings(scenario))
+
+
+def judge_simulated_baseline(console: Console, comparison: Comparison, document: dict[str, Any],
+                             file: str) -> None:
+    """The share of the home service each year's simulated baseline accounts for; warnings, or
+    exit code 2 when it needs more than the whole service."""
+    problems: list[Problem] = []
+    warnings: list[str] = []
+    for year in comparison.years:
+        figures = document["metrics"][str(year)]
+        means = {key: f["mean"] for key, f in figures.items()}
+        found, warned = simulated_findings(comparison.scenarios[year], means, file)
+        problems += found
+        warnings += warned
+        share = means.get("home_service.share.hours", math.nan)
+        if not math.isnan(share):
+            console.print(
+                f"{year}: the modelled users ({means['home_service.modelled_users']:,.0f} of "
+                f"{means['home_service.recipients']:,.0f} recipients) account for {share:.1%} "
+                "of the home service's paid hours", highlight=False, soft_wrap=True)
+    print_warnings(console, list(dict.fromkeys(warnings)))
+    if problems:
+        console.print("The results were written for inspection, but the baseline is not "
+                      "plausible against the municipality's home care:")
+        raise fail_scenario(console, BenefitError(problems))
 
 
 def compare_or_exit(console: Console, scenario: Scenario, file: str, seed: int, count: int,

@@ -127,10 +127,12 @@ def check(
     scenario_file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
     set_: SetOption = None,
 ) -> None:
-    """Validate a scenario file: every problem with its field path, and staffing warnings."""
+    """Validate a scenario file: every problem with its field path, staffing warnings, and the
+    benefit baseline against the municipality's home-care totals."""
     console = Console()
     scenario = load_or_exit(console, scenario_file, parse_overrides(set_ or []))
     print_warnings(console, staffing_warnings(scenario))
+    benefit_commands.check_baseline_or_exit(console, scenario, str(scenario_file))
     console.print(f"{scenario_file}: OK ({scenario.name})")
 
 
