@@ -46,6 +46,8 @@ class ArmAccount:
     seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(COMPONENTS, 0.0))
     keyed_work_s: float = 0.0
     """Visiting work (travel and time in the home) at homes opened with a key."""
+    lock_work_s: float = 0.0
+    """Visiting work at homes opened with an e-lock (where keys would otherwise be used)."""
 
     def add_visits(self, purpose: str, device: str, count: int) -> None:
         """Count visits of a purpose attributed to a device kind ("" for none)."""
@@ -57,7 +59,12 @@ class ArmAccount:
 
     def handle_keys(self, key_handling: KeyHandling) -> None:
         """Key handling of the employee-shifts that the work at keyed homes fills."""
-        self.seconds["key_handling"] = key_handling.seconds_for(self.keyed_work_s)
+        self.seconds["key_handling"] = key_handling.seconds_for(self.keyed_work_s,
+                                                                self.lock_work_s)
+
+    def key_shifts(self, key_handling: KeyHandling) -> float:
+        """Employee-shifts that handle keys."""
+        return key_handling.shifts_for(self.keyed_work_s, self.lock_work_s)
 
     @property
     def total_visits(self) -> int:
@@ -125,9 +132,14 @@ def technology_arm(benefit: Benefit, planned: list[PlannedDraw],
     for draw in planned:
         kept = ~draw.replaced
         add_planned(arm, draw, kept, keyed=kept & ~draw.has_lock if draw.keys else None)
+        if draw.keys:
+            locked = kept & draw.has_lock
+            arm.lock_work_s += float(draw.travel_s[locked].sum() + draw.on_site_s[locked].sum())
     for visit in visits:
         arm.add_visits(SEARCH if visit.device == GPS else ALARM, visit.device, 1)
         add_visit_time(arm, visit.travel_s, visit.on_site_s, keyed=not visit.has_lock)
+        if visit.has_lock:
+            arm.lock_work_s += visit.travel_s + visit.on_site_s
     arm.handle_keys(benefit.key_handling)
     return arm
 

@@ -137,7 +137,8 @@ def expected_baseline(scenario: Scenario) -> Baseline:
         for purpose, per_day in purposes.items():
             spec = benefit.purposes[purpose]
             n = counts.get(profile, 0) * per_day * YEAR_DAYS
-            seconds = n * (spec.on_site.mean + (travel if spec.travel else 0.0))
+            leg = travel * benefit.round_leg_share if spec.travel else 0.0
+            seconds = n * (spec.on_site.mean + leg)
             visits += n
             on_site += n * spec.on_site.mean
             work += seconds

@@ -76,8 +76,9 @@ BENEFIT_METRICS: tuple[MetricSpec, ...] = (
                "Hours by component: travel, on_site, key_handling, alarm_answering, search."),
     MetricSpec("key_shifts.{arm}.per_year", "1/yr",
                "Employee-shifts per year with key handling: visiting work (travel and time in "
-               "the homes) at homes without an e-lock / benefit.key_handling."
-               "visit_hours_per_shift. Key handling hours are these × minutes_per_shift."),
+               "the homes) at homes without an e-lock, and at e-lock homes outside key-free "
+               "rounds (1 − lock_rounds_share), / benefit.key_handling.visit_hours_per_shift. "
+               "Key handling hours are these × minutes_per_shift."),
     MetricSpec("arsverk.{arm}", "årsverk",
                "Home-care årsverk of the modelled work (hours / benefit.hours_per_arsverk); "
                "`arsverk.saved` is the årsverk freed."),
@@ -319,8 +320,7 @@ def key_shift_figures(benefit: Benefit, base: ArmAccount, tech: ArmAccount,
                       days: float) -> dict[str, float]:
     """Employee-shifts per year whose rounds open homes with keys, in both arms and saved."""
     per_year = YEAR_DAYS / days
-    out = {f"key_shifts.{arm}.per_year":
-           benefit.key_handling.shifts_for(account.keyed_work_s) * per_year
+    out = {f"key_shifts.{arm}.per_year": account.key_shifts(benefit.key_handling) * per_year
            for arm, account in (("baseline", base), ("technology", tech))}
     out[f"key_shifts.{SAVED}.per_year"] = (out["key_shifts.baseline.per_year"]
                                            - out["key_shifts.technology.per_year"])

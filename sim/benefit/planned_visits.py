@@ -100,7 +100,7 @@ def draw_purpose(scenario: Scenario, benefit: Benefit, members: list[HomeUser], 
         if members else np.zeros(0, dtype=bool)
     zones = [members[i].zone for i in user]
     travel = (draw_travel(scenario, zones, streams.generator(f"{name}/travel"))
-              if spec.travel else np.zeros(user.size))
+              * benefit.round_leg_share if spec.travel else np.zeros(user.size))
     on_site = spec.on_site.sample_many(streams.generator(f"{name}/on_site"), user.size)
     chance = streams.generator(f"{name}/replaced").random(user.size)
     replaced = has_device & (chance < spec.replaced_share)

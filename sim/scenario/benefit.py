@@ -127,6 +127,10 @@ class Benefit(_Section):
         default_factory=dict, description="Baseline visits per user and day: profile -> purpose "
         "-> visits.",
     )
+    round_leg_share: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        1.0, description="A leg of a planned round (home to home) as a share of the zone's "
+        "travel_time (a trip from the base, as for alarm visits).",
+    )
     key_handling: KeyHandling = Field(
         default_factory=KeyHandling,
         description="Key handling per employee per shift at homes without an e-lock.",

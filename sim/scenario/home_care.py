@@ -39,6 +39,12 @@ class KeyHandling(_Section):
         "employee does in one shift; the rest of the shift is reports, documentation, breaks.",
     )
 
+    lock_rounds_share: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
+        1.0, description="Share of the visiting work at e-lock homes planned into rounds "
+        "without any keyed home; the rest shares rounds with homes that need keys, whose shifts "
+        "still handle keys.",
+    )
+
     @model_validator(mode="before")
     @classmethod
     def _reject_per_visit(cls, data: Any) -> Any:
@@ -50,13 +56,16 @@ class KeyHandling(_Section):
             )
         return data
 
-    def seconds_for(self, keyed_work_s: float) -> float:
-        """Key handling for ``keyed_work_s`` seconds of visiting work at homes with keys."""
-        return self.shifts_for(keyed_work_s) * self.minutes_per_shift * 60.0
+    def seconds_for(self, keyed_work_s: float, lock_work_s: float = 0.0) -> float:
+        """Key handling of the shifts that handle keys (see :meth:`shifts_for`)."""
+        return self.shifts_for(keyed_work_s, lock_work_s) * self.minutes_per_shift * 60.0
 
-    def shifts_for(self, keyed_work_s: float) -> float:
-        """Employee-shifts that ``keyed_work_s`` seconds of visiting work at keyed homes fill."""
-        return keyed_work_s / (self.visit_hours_per_shift * 3600.0)
+    def shifts_for(self, keyed_work_s: float, lock_work_s: float = 0.0) -> float:
+        """Employee-shifts that handle keys: those that ``keyed_work_s`` seconds of visiting work
+        at keyed homes fill, and those of the work at e-lock homes (``lock_work_s``) that shares
+        rounds with keyed homes."""
+        keyed = keyed_work_s + (1.0 - self.lock_rounds_share) * lock_work_s
+        return keyed / (self.visit_hours_per_shift * 3600.0)
 
 
 class HomeCareTotals(_Section):

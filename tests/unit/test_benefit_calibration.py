@@ -51,6 +51,25 @@ def test_key_handling_at_homes_without_an_e_lock_stays_in_the_technology_arm() -
     assert figures["hours.saved.key_handling.per_year"] == 0
 
 
+def test_e_lock_homes_sharing_rounds_with_keyed_homes_still_handle_keys() -> None:
+    # 4 e-lock users x 3 visits x (30 + 10 travel) min = 8 h a day = 2 shifts of 4 h; a quarter
+    # of that work is planned into key-free rounds, the rest still handles keys.
+    scenario = care_scenario(4, 3, 30, ["e_lock"],
+                             key_handling={"minutes_per_shift": 25, "visit_hours_per_shift": 4,
+                                           "lock_rounds_share": 0.25})
+    figures = compare_replication(scenario, seed=1, index=0)
+    assert figures["key_shifts.baseline.per_year"] == pytest.approx(2 * 365)
+    assert figures["key_shifts.technology.per_year"] == pytest.approx(1.5 * 365)
+    assert figures["hours.saved.key_handling.per_year"] == pytest.approx(0.5 * 365 * 25 / 60)
+
+
+def test_a_leg_of_a_round_is_the_given_share_of_the_trip_from_the_base() -> None:
+    scenario = care_scenario(1, 2, 10, ["safety_alarm"], key_handling={}, round_leg_share=0.5)
+    figures = compare_replication(scenario, seed=1, index=0)
+    assert figures["hours.baseline.travel.per_year"] == pytest.approx(2 * 5 / 60 * 365)
+    assert figures["hours.baseline.per_year"] == pytest.approx(2 * 15 / 60 * 365)
+
+
 def test_a_time_per_visit_for_key_handling_is_rejected_with_the_new_form() -> None:
     with pytest.raises(ScenarioError, match="per employee per shift"):
         care_scenario(1, 1, 10, ["e_lock"],
