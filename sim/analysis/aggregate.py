@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy import stats
 
 from sim.model.metrics import METRICS
 
@@ -53,7 +52,15 @@ def confidence_interval(values: Sequence[float], confidence: float = 0.95) -> tu
     if data.size < 2:
         return mean, math.nan
     sem = float(data.std(ddof=1)) / math.sqrt(data.size)
-    return mean, float(stats.t.ppf(0.5 + confidence / 2, data.size - 1)) * sem
+    return mean, t_quantile(0.5 + confidence / 2, data.size - 1) * sem
+
+
+@lru_cache(maxsize=256)
+def t_quantile(probability: float, degrees_of_freedom: int) -> float:
+    """Student's t quantile; scipy loads on the first interval, not with this module."""
+    from scipy import stats
+
+    return float(stats.t.ppf(probability, degrees_of_freedom))
 
 
 def aggregate(per_replication: Sequence[dict[str, float]], confidence: float = 0.95,

@@ -7,8 +7,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from devices import DEVICE_CLASSES
 from devices.models.base import Device
+from devices.models.kinds import DEVICE_CLASSES
 from sim.model.randomness import Streams
 from sim.scenario.schema import Scenario, UserProfile
 

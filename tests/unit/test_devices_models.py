@@ -8,11 +8,12 @@ import numpy as np
 import orjson
 import pytest
 
-from devices import DEVICE_CLASSES, Device, make_device
 from devices.contract.catalog import DEVICE_TYPES, UnknownDeviceType, UnknownEvent
 from devices.contract.codec import Accepted, decode_message
 from devices.contract.errors import InvalidTopic
 from devices.contract.messages import message_fields
+from devices.models.base import Device
+from devices.models.kinds import DEVICE_CLASSES, make_device
 
 NOW = 1767600802.125
 KINDS = list(DEVICE_TYPES)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-import yaml
 from rich.console import Console
 
 from sim.errors import ScenarioError
-from sim.scenario.loading import load_scenario
-from sim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from sim.scenario.schema import Scenario
 
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -41,6 +41,8 @@ def fail_scenario(console: Console, error: ScenarioError) -> typer.Exit:
 
 def parse_overrides(items: list[str]) -> dict[str, Any]:
     """``path=value`` pairs from ``--set``; values are read as YAML (numbers, lists, …)."""
+    import yaml
+
     overrides: dict[str, Any] = {}
     for item in items:
         path, sep, value = item.partition("=")
@@ -52,6 +54,8 @@ def parse_overrides(items: list[str]) -> dict[str, Any]:
 
 def load_or_exit(console: Console, path: Path, overrides: dict[str, Any]) -> Scenario:
     """The scenario, or every problem in it printed and exit code 2."""
+    from sim.scenario.loading import load_scenario
+
     try:
         return load_scenario(path, overrides)
     except ScenarioError as exc:

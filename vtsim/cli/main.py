@@ -1,139 +1,139 @@
-"""The ``vtsim`` command line."""
+"""The ``vtsim`` command line.
+
+Every command lives in a module of its own under :mod:`vtsim.cli`, imported only when that
+command runs or shows its ``--help``. ``vtsim --version`` and ``vtsim --help`` therefore load
+typer and nothing of the simulation, the reports or the broker clients, and ``vtsim centre``
+loads only what the live centre needs. :data:`COMMANDS` lists the commands, in the order
+``vtsim --help`` shows them, with the one-line summary shown there (the first line of each
+command's docstring; a test keeps the two the same).
+"""
 
 from __future__ import annotations
 
 import faulthandler
-import json
+import importlib
 import signal
-import time
-from enum import StrEnum
-from pathlib import Path
-from typing import Annotated
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, Final
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from typer.core import TyperCommand, TyperGroup
 
-from reports.outputs import (
-    metrics_document,
-    write_event_log,
-    write_metrics,
-    write_resolved_scenario,
-)
-from reports.summary import print_summary, print_warnings
-from sim.analysis.aggregate import aggregate
-from sim.run.runner import ReplicationOutcome, default_workers, run_replications
-from sim.scenario.loading import staffing_warnings
-from sim.scenario.schema import Scenario
 from vtsim import __version__
-from vtsim.cli import (
-    benefit_commands,
-    contract_commands,
-    emulate_commands,
-    mqtt_commands,
-    sizing_commands,
-    training_commands,
+
+
+@dataclass(frozen=True, slots=True)
+class CommandEntry:
+    """Where a command is defined: ``function`` of ``module``, and its one-line summary."""
+
+    name: str
+    module: str
+    function: str
+    summary: str
+
+    def function_object(self) -> Callable[..., Any]:
+        """The command function (imports its module)."""
+        function: Callable[..., Any] = getattr(importlib.import_module(self.module),
+                                               self.function)
+        return function
+
+
+COMMANDS: Final = (
+    CommandEntry("run", "vtsim.cli.run_commands", "run",
+                 "Run a scenario's replications and write metrics, event log and resolved "
+                 "scenario."),
+    CommandEntry("check", "vtsim.cli.run_commands", "check",
+                 "Validate a scenario file: every problem with its field path, staffing "
+                 "warnings, and the benefit baseline against the municipality's home-care "
+                 "totals."),
+    CommandEntry("broker", "vtsim.cli.mqtt_commands", "broker",
+                 "Run an embedded MQTT broker (amqtt, MQTT 3.1.1, anonymous) until Ctrl-C or "
+                 "SIGTERM."),
+    CommandEntry("centre", "vtsim.cli.mqtt_commands", "centre",
+                 "Validate, store and answer every device message on a broker (ack or "
+                 "rejection)."),
+    CommandEntry("schema", "vtsim.cli.contract_commands", "schema",
+                 "Print the device message contract: JSON Schema, AsyncAPI 3.0 or Markdown."),
+    CommandEntry("validate", "vtsim.cli.contract_commands", "validate",
+                 "Judge device messages against the contract, as the centre would; exit 1 if "
+                 "any fails."),
+    CommandEntry("emulate", "vtsim.cli.emulate_commands", "emulate",
+                 "Run a scenario's device fleet on a broker: real messages, retained status, "
+                 "last wills."),
+    CommandEntry("conformance", "vtsim.cli.emulate_commands", "conformance",
+                 "Watch one device on a broker and judge its messages against the contract "
+                 "(exit 1: fail)."),
+    CommandEntry("train", "vtsim.cli.training_commands", "train",
+                 "Run a training session: the fleet publishes live, trainees work in the "
+                 "console."),
+    CommandEntry("control", "vtsim.cli.training_commands", "control",
+                 "Pause, resume, change the speed of or stop a running training session."),
+    CommandEntry("record", "vtsim.cli.training_commands", "record",
+                 "Record every message on the tenant's topics, with receive times, until "
+                 "Ctrl-C."),
+    CommandEntry("replay", "vtsim.cli.training_commands", "replay_command",
+                 "Publish a recording's messages in order with the recorded timing (times "
+                 "speed)."),
+    CommandEntry("debrief", "vtsim.cli.training_commands", "debrief",
+                 "Per trainee and per incident: times to take and close, outcomes, targets "
+                 "met."),
+    CommandEntry("compare", "vtsim.cli.benefit_commands", "compare",
+                 "Compare home care without and with the technology: saved visits, hours, "
+                 "årsverk, NOK."),
+    CommandEntry("report", "vtsim.cli.benefit_commands", "report",
+                 "Write the benefit report (HTML, spreadsheet or PDF) from a comparison's "
+                 "metrics.json."),
+    CommandEntry("sweep", "vtsim.cli.sizing_commands", "sweep",
+                 "Run a scenario over a grid of field values; table, CSV/Parquet and "
+                 "attainment charts."),
+    CommandEntry("size", "vtsim.cli.sizing_commands", "size",
+                 "Find the fewest operators per shift and field workers per zone meeting "
+                 "every target."),
 )
-from vtsim.cli.command_support import SetOption, load_or_exit, parse_overrides
+BY_NAME: Final = {entry.name: entry for entry in COMMANDS}
+
+
+def loaded_command(entry: CommandEntry) -> Any:
+    """The full command (options, arguments, help) built from its module's function."""
+    single = typer.Typer(add_completion=False)
+    single.command(entry.name)(entry.function_object())
+    return typer.main.get_command(single)
+
+
+class LazyCommands(TyperGroup):
+    """The ``vtsim`` group: lists every command of :data:`COMMANDS` by its summary, and
+    imports a command's module only once that command is chosen.
+
+    The group holds a stand-in (name and summary) for each command, which is all that
+    ``vtsim --help`` and the suggestions for a mistyped name need; :meth:`resolve_command`
+    swaps in the full command when one is run (or its ``--help`` shown).
+    """
+
+    def __init__(self, **attrs: Any) -> None:
+        """The group with a stand-in for every command not registered directly."""
+        super().__init__(**attrs)
+        for entry in COMMANDS:
+            if entry.name not in self.commands:
+                self.add_command(TyperCommand(entry.name, help=entry.summary), entry.name)
+
+    # ctx and the commands are typed Any: their classes are typer's (or click's) own
+    def resolve_command(self, ctx: Any, args: list[str]) -> tuple[str | None, Any, list[str]]:
+        """The chosen command, loaded from its module when it is one of :data:`COMMANDS`."""
+        name, command, rest = super().resolve_command(ctx, args)
+        entry = BY_NAME.get(name or "")
+        if entry is not None and isinstance(command, TyperCommand) and command.callback is None:
+            command = loaded_command(entry)
+            self.commands[entry.name] = command
+        return name, command, rest
+
 
 app = typer.Typer(
+    cls=LazyCommands,
     add_completion=False,
     no_args_is_help=True,
     help="Simulate a welfare-technology response centre (responssenter) and measure it.",
 )
-
-
-class LogFormat(StrEnum):
-    """Formats of the event log."""
-
-    parquet = "parquet"
-    csv = "csv"
-    none = "none"
-
-
-@app.command()
-def run(
-    scenario_file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
-    seed: Annotated[int | None, typer.Option(help="Master seed (default: the scenario's).")] = None,
-    replications: Annotated[
-        int | None, typer.Option(min=1, help="Replications (default: the scenario's).")
-    ] = None,
-    out: Annotated[
-        Path | None, typer.Option(help="Output folder (default results/<name>).")
-    ] = None,
-    workers: Annotated[
-        int | None, typer.Option(min=1, help="Parallel processes (default: one per core).")
-    ] = None,
-    log_format: Annotated[LogFormat, typer.Option(help="Event log format.")] = LogFormat.parquet,
-    set_: SetOption = None,
-) -> None:
-    """Run a scenario's replications and write metrics, event log and resolved scenario."""
-    console = Console()
-    scenario = load_or_exit(console, scenario_file, parse_overrides(set_ or []))
-    seed = scenario.seed if seed is None else seed
-    count = replications or scenario.replications
-    out = out or Path("results") / scenario_file.stem
-    warnings = staffing_warnings(scenario)
-    print_warnings(console, warnings)
-    started = time.perf_counter()
-    outcomes = run_with_progress(console, scenario, seed, count, workers,
-                                 keep_records=log_format is not LogFormat.none)
-    wall = time.perf_counter() - started
-    figures = aggregate([o.metrics for o in outcomes])
-    print_summary(console, scenario, figures, warnings)
-    out.mkdir(parents=True, exist_ok=True)
-    write_metrics(out / "metrics.json",
-                  metrics_document(scenario, scenario_file, seed, __version__, figures, warnings))
-    write_resolved_scenario(out / "scenario.resolved.yaml", scenario, scenario_file, seed, count,
-                            __version__)
-    if log_format is not LogFormat.none:
-        write_event_log(out / "events", [o.log for o in outcomes if o.log is not None],
-                        "csv" if log_format is LogFormat.csv else "parquet")
-    write_run_info(out / "run.json", scenario_file, seed, count, outcomes, wall)
-    console.print(f"Wrote {out}/metrics.json, scenario.resolved.yaml"
-                  + ("" if log_format is LogFormat.none else f", events/*.{log_format.value}")
-                  + f" ({count} replications in {wall:.1f} s).")
-
-
-def run_with_progress(console: Console, scenario: Scenario, seed: int, count: int,
-                      workers: int | None, keep_records: bool) -> list[ReplicationOutcome]:
-    """Run the replications behind a progress bar."""
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=False) as progress:
-        task = progress.add_task(f"{scenario.name}: replications", total=count)
-        return run_replications(
-            scenario, seed, count, workers or default_workers(count), keep_records,
-            on_done=lambda _outcome: progress.advance(task),
-        )
-
-
-def write_run_info(path: Path, source: Path, seed: int, count: int,
-                   outcomes: list[ReplicationOutcome], wall: float) -> None:
-    """Facts about this run that vary between runs (wall times), kept out of metrics.json."""
-    info = {
-        "vtsim_version": __version__,
-        "scenario_file": str(source),
-        "seed": seed,
-        "replications": count,
-        "wall_s": round(wall, 3),
-        "replication_wall_s": [round(o.wall_s, 3) for o in outcomes],
-    }
-    path.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
-
-
-@app.command()
-def check(
-    scenario_file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
-    set_: SetOption = None,
-) -> None:
-    """Validate a scenario file: every problem with its field path, staffing warnings, and the
-    benefit baseline against the municipality's home-care totals."""
-    console = Console()
-    scenario = load_or_exit(console, scenario_file, parse_overrides(set_ or []))
-    print_warnings(console, staffing_warnings(scenario))
-    benefit_commands.check_baseline_or_exit(console, scenario, str(scenario_file))
-    console.print(f"{scenario_file}: OK ({scenario.name})")
 
 
 def show_version(value: bool) -> None:
@@ -151,23 +151,6 @@ def main_options(
     ] = False,
 ) -> None:
     """vtsim: simulate and measure a welfare-technology response centre."""
-
-
-app.command("broker")(mqtt_commands.broker)
-app.command("centre")(mqtt_commands.centre)
-app.command("schema")(contract_commands.schema)
-app.command("validate")(contract_commands.validate)
-app.command("emulate")(emulate_commands.emulate)
-app.command("conformance")(emulate_commands.conformance)
-app.command("train")(training_commands.train)
-app.command("control")(training_commands.control)
-app.command("record")(training_commands.record)
-app.command("replay")(training_commands.replay_command)
-app.command("debrief")(training_commands.debrief)
-app.command("compare")(benefit_commands.compare)
-app.command("report")(benefit_commands.report)
-app.command("sweep")(sizing_commands.sweep)
-app.command("size")(sizing_commands.size)
 
 
 def main() -> None:

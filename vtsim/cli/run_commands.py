@@ -1,0 +1,130 @@
+"""``vtsim run`` and ``vtsim check``: run a scenario's replications, or only validate it.
+
+The simulation, statistics and event-log libraries (scipy, pyarrow) load inside ``run``, so
+that ``vtsim check`` answers quickly.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from reports.summary import print_warnings
+from sim.scenario.loading import staffing_warnings
+from vtsim import __version__
+from vtsim.cli.command_support import SetOption, load_or_exit, parse_overrides
+
+if TYPE_CHECKING:
+    from sim.run.runner import ReplicationOutcome
+    from sim.scenario.schema import Scenario
+
+
+class LogFormat(StrEnum):
+    """Formats of the event log."""
+
+    parquet = "parquet"
+    csv = "csv"
+    none = "none"
+
+
+def run(
+    scenario_file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    seed: Annotated[int | None, typer.Option(help="Master seed (default: the scenario's).")] = None,
+    replications: Annotated[
+        int | None, typer.Option(min=1, help="Replications (default: the scenario's).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder (default results/<name>).")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Parallel processes (default: one per core).")
+    ] = None,
+    log_format: Annotated[LogFormat, typer.Option(help="Event log format.")] = LogFormat.parquet,
+    set_: SetOption = None,
+) -> None:
+    """Run a scenario's replications and write metrics, event log and resolved scenario."""
+    from reports.outputs import (
+        metrics_document,
+        write_event_log,
+        write_metrics,
+        write_resolved_scenario,
+    )
+    from reports.summary import print_summary
+    from sim.analysis.aggregate import aggregate
+
+    console = Console()
+    scenario = load_or_exit(console, scenario_file, parse_overrides(set_ or []))
+    seed = scenario.seed if seed is None else seed
+    count = replications or scenario.replications
+    out = out or Path("results") / scenario_file.stem
+    warnings = staffing_warnings(scenario)
+    print_warnings(console, warnings)
+    started = time.perf_counter()
+    outcomes = run_with_progress(console, scenario, seed, count, workers,
+                                 keep_records=log_format is not LogFormat.none)
+    wall = time.perf_counter() - started
+    figures = aggregate([o.metrics for o in outcomes])
+    print_summary(console, scenario, figures, warnings)
+    out.mkdir(parents=True, exist_ok=True)
+    write_metrics(out / "metrics.json",
+                  metrics_document(scenario, scenario_file, seed, __version__, figures, warnings))
+    write_resolved_scenario(out / "scenario.resolved.yaml", scenario, scenario_file, seed, count,
+                            __version__)
+    if log_format is not LogFormat.none:
+        write_event_log(out / "events", [o.log for o in outcomes if o.log is not None],
+                        "csv" if log_format is LogFormat.csv else "parquet")
+    write_run_info(out / "run.json", scenario_file, seed, count, outcomes, wall)
+    console.print(f"Wrote {out}/metrics.json, scenario.resolved.yaml"
+                  + ("" if log_format is LogFormat.none else f", events/*.{log_format.value}")
+                  + f" ({count} replications in {wall:.1f} s).")
+
+
+def run_with_progress(console: Console, scenario: Scenario, seed: int, count: int,
+                      workers: int | None, keep_records: bool) -> list[ReplicationOutcome]:
+    """Run the replications behind a progress bar."""
+    from sim.run.runner import default_workers, run_replications
+
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task(f"{scenario.name}: replications", total=count)
+        return run_replications(
+            scenario, seed, count, workers or default_workers(count), keep_records,
+            on_done=lambda _outcome: progress.advance(task),
+        )
+
+
+def write_run_info(path: Path, source: Path, seed: int, count: int,
+                   outcomes: list[ReplicationOutcome], wall: float) -> None:
+    """Facts about this run that vary between runs (wall times), kept out of metrics.json."""
+    info = {
+        "vtsim_version": __version__,
+        "scenario_file": str(source),
+        "seed": seed,
+        "replications": count,
+        "wall_s": round(wall, 3),
+        "replication_wall_s": [round(o.wall_s, 3) for o in outcomes],
+    }
+    path.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+
+
+def check(
+    scenario_file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    set_: SetOption = None,
+) -> None:
+    """Validate a scenario file: every problem with its field path, staffing warnings, and the
+    benefit baseline against the municipality's home-care totals."""
+    from vtsim.cli.benefit_commands import check_baseline_or_exit
+
+    console = Console()
+    scenario = load_or_exit(console, scenario_file, parse_overrides(set_ or []))
+    print_warnings(console, staffing_warnings(scenario))
+    check_baseline_or_exit(console, scenario, str(scenario_file))
+    console.print(f"{scenario_file}: OK ({scenario.name})")
