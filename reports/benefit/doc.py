@@ -57,10 +57,42 @@ key_handling, alarm_answering, search; `{cost}` one of rent, licences, centre_st
 """
 
 
+PSA_HEADER = """
+## `psa`: the probabilistic sensitivity analysis
+
+Present when `vtsim compare` ran it (`--psa-samples`, default 32; see
+[benefit.md](benefit.md#uncertainty)). Amounts in NOK, shares as fractions.
+
+| key | meaning |
+|---|---|
+"""
+PSA_KEYS: tuple[tuple[str, str], ...] = (
+    ("`psa.outcome`", "What is distributed: `key` (`nok.cumulative`, the net gain over the "
+                      "plan), `unit`, `description`."),
+    ("`psa.method`, `psa.base_size`, `psa.evaluations`, `psa.seed`, `psa.confidence`",
+     "Saltelli design with base size N: N × (inputs + 2) evaluations; the comparison's seed; "
+     "the level of the index intervals."),
+    ("`psa.inputs`", "Every input drawn: `n` (its index in `benefit.sensitivity`), `path`, "
+                     "`distribution` (`pert`, `triangular`, `uniform`), `low`, `mode`, `high`, "
+                     "`mean`, `labels`; last the simulation's noise, `path` `replication` "
+                     "(discrete uniform over the replications)."),
+    ("`psa.left_out`", "Sensitivity items not drawn (`n`, `path`, `reason`): paths outside "
+                       "`benefit` change the simulation; they stay in the tornado."),
+    ("`psa.distribution`", "Over the 2 N independent draws: `n`, `mean`, `p10`, `p50`, `p90`, "
+                           "`p_negative` (share of draws below 0), `min`, `max`."),
+    ("`psa.ranking`", "Sobol' indices, largest total first: `path` (or `replication`), `n`, "
+                      "`first` and `total` with the half-widths of their bootstrap intervals "
+                      "`first_conf`, `total_conf`."),
+    ("`psa.draws`", "The 2 N independent draws of the outcome, for a histogram."),
+)
+"""The keys of the ``psa`` section (:func:`sim.benefit.psa.summarise_psa`)."""
+
+
 def render_benefit_doc() -> str:
     """The whole page."""
     rows = [f"| `{m.key}` | {m.unit} | {m.description} |" for m in BENEFIT_METRICS]
-    return HEADER + "\n".join(rows) + "\n"
+    psa = [f"| {key} | {meaning} |" for key, meaning in PSA_KEYS]
+    return HEADER + "\n".join(rows) + "\n" + PSA_HEADER + "\n".join(psa) + "\n"
 
 
 if __name__ == "__main__":

@@ -65,6 +65,7 @@ def benefit_document(comparison: Comparison, scenario: Scenario, source: Path, s
             for n, s in enumerate(benefit.sensitivity)
         ],
         "assumptions": assumptions(scenario),
+        **({"psa": comparison.psa} if comparison.psa is not None else {}),
         "metrics": {
             str(year): {key: figure_document(f) for key, f in
                         aggregate_benefit(comparison.per_year[year], confidence).items()}

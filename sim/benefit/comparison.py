@@ -23,7 +23,9 @@ from sim.benefit.gains import (
     require_benefit,
     scenario_for_year,
 )
+from sim.benefit.psa import PsaRow, evaluate_rows, plan_psa, summarise_psa
 from sim.errors import Problem, ScenarioError
+from sim.run.replication import run_replication
 from sim.run.runner import default_workers
 from sim.scenario.loading import set_path, validate_scenario
 from sim.scenario.schema import Scenario
@@ -39,6 +41,8 @@ class Task:
     index: int
     scenario: Scenario
     variants: tuple[Variant, ...]
+    psa_rows: tuple[PsaRow, ...] = ()
+    file: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +52,8 @@ class Comparison:
     years: tuple[int, ...]
     per_year: dict[int, list[dict[str, float]]]
     scenarios: dict[int, Scenario]
+    psa: dict[str, Any] | None = None
+    """The probabilistic sensitivity analysis (:func:`sim.benefit.psa.summarise_psa`)."""
 
 
 def parse_years(text: str | None, scenario: Scenario) -> tuple[int, ...]:
@@ -101,30 +107,46 @@ def run_comparison(
     years: Sequence[int],
     workers: int | None = None,
     on_done: Callable[[], None] | None = None,
+    psa_samples: int = 0,
 ) -> Comparison:
-    """Both arms for every year and replication; sensitivity variants in the first year."""
+    """Both arms for every year and replication; sensitivity variants in the first year; with
+    ``psa_samples`` (a Saltelli base size, 0 for none) the probabilistic sensitivity analysis."""
     scenarios = {year: scenario_for_year(scenario, year) for year in years}
     for year_scenario in scenarios.values():
         check_benefit(year_scenario, file)
     variants = sensitivity_variants(scenarios[years[0]], file)
-    tasks = [Task(year, i, scenarios[year], variants if year == years[0] else ())
+    plan = (plan_psa(scenarios[years[0]], file, replications, psa_samples, seed)
+            if psa_samples else None)
+    tasks = [Task(year, i, scenarios[year], variants if year == years[0] else (),
+                  plan.rows_of(i) if plan else (), file)
              for year in years for i in range(replications)]
     results = run_tasks(tasks, seed, workers or default_workers(len(tasks)), on_done)
-    per_year = {year: [results[(year, i)] for i in range(replications)] for year in years}
+    per_year = {year: [results[(year, i)][0] for i in range(replications)] for year in years}
     add_plan_figures(per_year, tuple(years))
-    return Comparison(tuple(years), per_year, scenarios)
+    psa = None
+    if plan:
+        drawn = {year: {row: figures for i in range(replications)
+                        for row, figures in results[(year, i)][1].items()} for year in years}
+        psa = summarise_psa(plan, drawn, tuple(years))
+    return Comparison(tuple(years), per_year, scenarios, psa)
 
 
-def run_task(task: Task, seed: int) -> tuple[int, int, dict[str, float]]:
-    """One replication of one year (in a worker process)."""
-    return task.year, task.index, compare_replication(task.scenario, seed, task.index,
-                                                      task.variants)
+TaskResult = tuple[dict[str, float], dict[int, dict[str, float]]]
+"""A replication's figures and the outcome figures of its PSA draws."""
+
+
+def run_task(task: Task, seed: int) -> tuple[int, int, TaskResult]:
+    """One replication of one year, and the PSA draws on its records (in a worker process)."""
+    log = run_replication(task.scenario, seed, task.index)
+    figures = compare_replication(task.scenario, seed, task.index, task.variants, log)
+    drawn = evaluate_rows(task.scenario, log, seed, task.index, task.psa_rows, task.file)
+    return task.year, task.index, (figures, drawn)
 
 
 def run_tasks(tasks: list[Task], seed: int, workers: int,
-              on_done: Callable[[], None] | None) -> dict[tuple[int, int], dict[str, float]]:
+              on_done: Callable[[], None] | None) -> dict[tuple[int, int], TaskResult]:
     """Every task's figures by (year, replication)."""
-    results: dict[tuple[int, int], dict[str, float]] = {}
+    results: dict[tuple[int, int], TaskResult] = {}
     if workers == 1:
         for task in tasks:
             year, index, figures = run_task(task, seed)

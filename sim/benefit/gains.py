@@ -210,9 +210,12 @@ def scenario_for_year(scenario: Scenario, year: int) -> Scenario:
 
 
 def compare_replication(scenario: Scenario, seed: int, index: int,
-                        variants: tuple[Variant, ...] = ()) -> dict[str, float]:
-    """Both arms of replication ``index`` as figures, and the net gain of every variant."""
-    log = run_replication(scenario, seed, index)
+                        variants: tuple[Variant, ...] = (),
+                        log: RunLog | None = None) -> dict[str, float]:
+    """Both arms of replication ``index`` as figures, and the net gain of every variant
+    (``log``: the replication's records, if already simulated)."""
+    if log is None:
+        log = run_replication(scenario, seed, index)
     out = replication_benefit(scenario, log, seed, index)
     for variant in variants:
         same_model = _without_benefit(variant.scenario) == _without_benefit(scenario)

@@ -106,12 +106,30 @@ class Costs(_Section):
 
 
 class Sensitivity(_Section):
-    """One assumption varied on its own (one at a time) for the tornado chart."""
+    """An uncertain assumption: varied on its own for the tornado chart (low and high), and
+    drawn from its distribution together with the others in the probabilistic sensitivity
+    analysis (docs/benefit.md, "Uncertainty")."""
 
     path: str = Field(min_length=1, description="Dotted scenario path of a number.")
     low: float = Field(description="Low value.")
     high: float = Field(description="High value.")
+    distribution: Literal["pert", "triangular", "uniform"] = Field(
+        "pert", description="Shape of the belief between low and high in the probabilistic "
+        "analysis: pert (beta, weight 4 on the most likely value), triangular or uniform.",
+    )
+    mode: float | None = Field(
+        None, description="Most likely value (default: the scenario's value at the path).",
+    )
     labels: dict[Language, str] = Field(default_factory=dict, description="Report names.")
+
+    @model_validator(mode="after")
+    def _check_range(self) -> Sensitivity:
+        if self.high < self.low:
+            raise ValueError(f"high ({self.high:g}) is below low ({self.low:g})")
+        if self.mode is not None and not self.low <= self.mode <= self.high:
+            raise ValueError(f"mode ({self.mode:g}) must lie between low ({self.low:g}) and "
+                             f"high ({self.high:g})")
+        return self
 
 
 class Benefit(_Section):

@@ -31,7 +31,8 @@ def compared(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("lier-gain")
     runner = CliRunner()
     result = runner.invoke(app, ["compare", str(SCENARIOS / "lier-2026.yaml"),
-                                 "--replications", "2", "--years", "2026-2027", "--out", str(out)])
+                                 "--replications", "2", "--years", "2026-2027", "--psa-samples",
+                                 "4", "--out", str(out)])
     assert result.exit_code == 0, result.output
     for lang in ("nb", "en"):
         for fmt in ("html", "xlsx", "pdf"):

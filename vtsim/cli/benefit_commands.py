@@ -22,9 +22,11 @@ from reports.benefit.xlsx import write_xlsx
 from reports.i18n import format_nok, format_number
 from reports.outputs import write_metrics, write_resolved_scenario
 from reports.summary import print_warnings
+from sim.analysis.global_sensitivity import check_base_size
 from sim.benefit.calibration import calibration_warnings, simulated_findings
 from sim.benefit.comparison import Comparison, parse_years, run_comparison
 from sim.benefit.gains import BenefitError, benefit_problems
+from sim.benefit.psa import DEFAULT_BASE_SIZE
 from sim.errors import Problem, ScenarioError
 from sim.scenario.schema import Scenario
 from vtsim import __version__
@@ -68,17 +70,27 @@ def compare(
         int | None, typer.Option(min=1, help="Parallel processes (default: one per core).")
     ] = None,
     set_: SetOption = None,
+    psa_samples: Annotated[int, typer.Option(
+        "--psa-samples", min=0,
+        help="Base sample size of the probabilistic sensitivity analysis (a power of two; "
+             "N x (assumptions + 2) draws); 0 for none.")] = DEFAULT_BASE_SIZE,
 ) -> None:
     """Compare home care without and with the technology: saved visits, hours, årsverk, NOK."""
 
     console = Console()
+    if psa_samples:
+        try:
+            check_base_size(psa_samples)
+        except ValueError as exc:
+            raise fail(console, f"--psa-samples: {exc}; 0 leaves the analysis out",
+                       EXIT_BAD_INPUT) from None
     scenario = load_or_exit(console, scenario_file, parse_overrides(set_ or []))
     seed = scenario.seed if seed is None else seed
     count = replications or scenario.replications
     out = out or Path("results") / f"{scenario_file.stem}-gain"
     started = time.perf_counter()
     comparison = compare_or_exit(console, scenario, str(scenario_file), seed, count, years,
-                                 workers)
+                                 workers, psa_samples)
     wall = time.perf_counter() - started
     out.mkdir(parents=True, exist_ok=True)
     document = benefit_document(comparison, scenario, scenario_file, seed, __version__)
@@ -88,6 +100,8 @@ def compare(
                             __version__)
     write_compare_info(out / "run.json", scenario_file, seed, count, comparison.years, wall)
     print_gains(console, document)
+    if "psa" in document:
+        print_psa(console, document["psa"])
     console.print(f"Wrote {out}/metrics.json, data/replications.csv, scenario.resolved.yaml "
                   f"({count} replications x {len(comparison.years)} year(s) in {wall:.1f} s). "
                   f"Next: vtsim report {out} --lang nb --format html")
@@ -130,7 +144,7 @@ def judge_simulated_baseline(console: Console, comparison: Comparison, document:
 
 
 def compare_or_exit(console: Console, scenario: Scenario, file: str, seed: int, count: int,
-                    years: str | None, workers: int | None) -> Comparison:
+                    years: str | None, workers: int | None, psa_samples: int) -> Comparison:
     """Run the comparison behind a progress bar; problems are printed with exit code 2."""
     try:
         plan = parse_years(years, scenario)
@@ -139,7 +153,8 @@ def compare_or_exit(console: Console, scenario: Scenario, file: str, seed: int, 
         with Progress(*columns, console=console) as progress:
             task = progress.add_task(f"{scenario.name}: both arms", total=count * len(plan))
             return run_comparison(scenario, file, seed, count, plan, workers,
-                                  on_done=lambda: progress.advance(task))
+                                  on_done=lambda: progress.advance(task),
+                                  psa_samples=psa_samples)
     except ScenarioError as exc:
         raise fail_scenario(console, exc) from None
 
@@ -157,6 +172,19 @@ def print_gains(console: Console, document: dict[str, Any]) -> None:
             f"{show('hours.saved.per_year', 0)} h/yr, {show('arsverk.saved')} årsverk, "
             f"net {format_nok(net['mean'], 'en')} ± {format_nok(net['ci_half_width'], 'en')}/yr",
             highlight=False)
+
+
+def print_psa(console: Console, psa: dict[str, Any]) -> None:
+    """The distribution of the net gain over the draws, and the assumptions that drive it."""
+    spread = psa["distribution"]
+    console.print(
+        f"Uncertainty ({spread['n']} draws of {len(psa['inputs']) - 1} assumptions and the "
+        f"replication): net gain over the plan P10 {format_nok(spread['p10'], 'en')}, "
+        f"P50 {format_nok(spread['p50'], 'en')}, P90 {format_nok(spread['p90'], 'en')}; "
+        f"P(negative) {format_number(100 * spread['p_negative'], 'en', 1)} %", highlight=False)
+    top = ", ".join(f"{r['path']} ({format_number(r['total'], 'en', 2)})"
+                    for r in psa["ranking"][:3])
+    console.print(f"Most influential (total Sobol' index): {top}", highlight=False)
 
 
 def write_compare_info(path: Path, source: Path, seed: int, count: int,

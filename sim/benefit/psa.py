@@ -1,0 +1,252 @@
+"""Probabilistic sensitivity analysis (PSA) of a comparison: every uncertain assumption drawn
+from its distribution together with the others and with the simulation's own noise, giving the
+distribution of the result and a ranking of what drives it (Sobol' indices).
+
+Each item of ``benefit.sensitivity`` under ``benefit.`` is an uncertain input with its range
+(``low``, ``high``), most likely value (``mode``, by default the scenario's value) and shape
+(``distribution``: PERT by default, or triangular or uniform). The simulation's noise is one
+more input, *replication*: each draw takes the arm differences of one replication, chosen
+uniformly, so a result never looks surer than the simulation is. Items outside ``benefit.``
+(such as an event rate) would need a new simulation for every draw; they are left out of the
+PSA and stay in the one-way tornado.
+
+The design is Saltelli's (:mod:`sim.analysis.global_sensitivity`), seeded from the comparison's
+seed. Every row of the design is one draw: its assumption values are set in the year's scenario
+and the benefit of its replication is re-evaluated on the same simulated records (common random
+numbers), in the worker process that simulated that replication. See docs/benefit.md,
+"Uncertainty".
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from sim.analysis.global_sensitivity import (
+    SaltelliDesign,
+    describe_outcomes,
+    ranked,
+    saltelli_design,
+    sobol_indices,
+)
+from sim.analysis.uncertain_inputs import UncertainInput
+from sim.benefit.gains import BenefitError, replication_benefit, require_benefit
+from sim.errors import Problem
+from sim.model.records import RunLog
+from sim.scenario.loading import set_path, validate_scenario
+from sim.scenario.schema import Scenario
+
+REPLICATION = "replication"
+"""The input standing for the simulation's own noise."""
+BENEFIT_PREFIX = "benefit."
+DEFAULT_BASE_SIZE = 32
+"""Saltelli base sample size of ``vtsim compare`` (``--psa-samples``): 32 × (inputs + 2)
+evaluations. Enough to rank a few dominant assumptions; use 256 or more for a final report."""
+PSA_STREAM = 0x50_53_41
+"""Mixed into the comparison's seed for the design's scrambling ("PSA")."""
+OUTCOME_KEYS = ("nok.net.per_year", "nok.costs.one_off")
+"""The figures of each draw and year the outcome is computed from."""
+OUTCOME = "nok.cumulative"
+OUTCOME_DESCRIPTION = ("Net gain over the plan: net gain per year less the one-off costs "
+                       "falling in it, summed over the years of the plan (NOK).")
+
+
+@dataclass(frozen=True, slots=True)
+class PsaInput:
+    """One sensitivity item drawn in the PSA."""
+
+    n: int
+    distribution: UncertainInput
+    integer: bool
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def path(self) -> str:
+        """The dotted scenario path."""
+        return self.distribution.name
+
+
+@dataclass(frozen=True, slots=True)
+class PsaRow:
+    """One draw: which replication, and the value of every input at its path."""
+
+    row: int
+    replication: int
+    values: tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True)
+class PsaPlan:
+    """The draws of a PSA, fixed before anything is simulated."""
+
+    inputs: tuple[PsaInput, ...]
+    left_out: tuple[tuple[int, str], ...]
+    design: SaltelliDesign
+    rows: tuple[PsaRow, ...]
+    seed: int
+    replications: int
+
+    def rows_of(self, replication: int) -> tuple[PsaRow, ...]:
+        """The draws evaluated on one replication's records."""
+        return tuple(r for r in self.rows if r.replication == replication)
+
+
+def psa_seed(seed: int) -> int:
+    """The design's seed, derived from the comparison's seed."""
+    return int(np.random.SeedSequence([seed, PSA_STREAM]).generate_state(1)[0])
+
+
+def number_at(data: Any, dotted: str) -> float | None:
+    """The number at a dotted path of a dumped scenario (``None`` if it is not a number)."""
+    node = data
+    for key in dotted.split("."):
+        if isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        elif isinstance(node, list):
+            node = next((item for item in node if isinstance(item, dict)
+                         and item.get("name") == key), None)
+        elif isinstance(node, dict) and key in node:
+            node = node[key]
+        else:
+            return None
+    if isinstance(node, bool) or not isinstance(node, int | float):
+        return None
+    return node
+
+
+def psa_inputs(scenario: Scenario, file: str
+               ) -> tuple[tuple[PsaInput, ...], tuple[tuple[int, str], ...]]:
+    """The sensitivity items drawn in the PSA, and those left out (path outside ``benefit.``)."""
+    data = scenario.model_dump(mode="json", by_alias=True)
+    inputs, left_out = [], []
+    for n, item in enumerate(require_benefit(scenario).sensitivity):
+        if not item.path.startswith(BENEFIT_PREFIX):
+            left_out.append((n, item.path))
+            continue
+        current = number_at(data, item.path)
+        if current is None:
+            raise BenefitError([Problem(file, f"benefit.sensitivity.{n}.path",
+                                        "must name a number in the scenario", repr(item.path))])
+        mode = current if item.mode is None else item.mode
+        try:
+            distribution = UncertainInput(item.path, item.low, item.high, mode,
+                                          item.distribution)
+        except ValueError as exc:
+            field_name = "mode" if item.mode is not None else "low"
+            raise BenefitError([Problem(file, f"benefit.sensitivity.{n}.{field_name}",
+                                        f"{exc} (the mode defaults to the scenario's value)",
+                                        repr(mode))]) from None
+        labels = {str(lang): text for lang, text in item.labels.items()}
+        inputs.append(PsaInput(n, distribution, isinstance(current, int), labels))
+    return tuple(inputs), tuple(left_out)
+
+
+def plan_psa(scenario: Scenario, file: str, replications: int, base_size: int,
+             seed: int) -> PsaPlan | None:
+    """The draws of the PSA, or ``None`` when no assumption can be drawn."""
+    inputs, left_out = psa_inputs(scenario, file)
+    if not inputs:
+        return None
+    names = [i.path for i in inputs] + [REPLICATION]
+    design = saltelli_design(names, base_size, psa_seed(seed))
+    columns = [draw_values(i, design.unit[:, k]) for k, i in enumerate(inputs)]
+    chosen = np.minimum((design.unit[:, -1] * replications).astype(int), replications - 1)
+    rows = tuple(PsaRow(r, int(chosen[r]),
+                        tuple((i.path, float(col[r])) for i, col in zip(inputs, columns,
+                                                                       strict=True)))
+                 for r in range(design.rows))
+    return PsaPlan(inputs, left_out, design, rows, seed, replications)
+
+
+def draw_values(item: PsaInput, unit: np.ndarray) -> np.ndarray:
+    """An input's values at the design's probabilities (whole numbers where the scenario's
+    value is one)."""
+    values = item.distribution.quantile(unit)
+    return np.rint(values) if item.integer else values
+
+
+def with_values(scenario: Scenario, values: Sequence[tuple[str, float]], file: str) -> Scenario:
+    """The scenario with every drawn value set at its path."""
+    data = scenario.model_dump(mode="json", by_alias=True)
+    for path, value in values:
+        whole = isinstance(number_at(data, path), int)
+        set_path(data, path, round(value) if whole else value, file)
+    return validate_scenario(data, file)
+
+
+def evaluate_rows(scenario: Scenario, log: RunLog, seed: int, index: int,
+                  rows: Sequence[PsaRow], file: str) -> dict[int, dict[str, float]]:
+    """The outcome figures of each draw on one replication's records (in a worker)."""
+    out = {}
+    for row in rows:
+        varied = with_values(scenario, row.values, file)
+        figures = replication_benefit(varied, log, seed, index)
+        out[row.row] = {key: figures[key] for key in OUTCOME_KEYS}
+    return out
+
+
+def outcome_of(per_year: Sequence[Mapping[str, float]]) -> float:
+    """The net gain over the plan of one draw: each year's net gain less the one-off costs
+    falling in it (all in the first year, then those of the devices added)."""
+    total = 0.0
+    previous: Mapping[str, float] | None = None
+    for figures in per_year:
+        one_off = figures["nok.costs.one_off"]
+        if previous is not None:
+            one_off = max(0.0, one_off - previous["nok.costs.one_off"])
+        total += figures["nok.net.per_year"] - one_off
+        previous = figures
+    return total
+
+
+def summarise_psa(plan: PsaPlan, figures: Mapping[int, Mapping[int, Mapping[str, float]]],
+                  years: Sequence[int], confidence: float = 0.95) -> dict[str, Any]:
+    """The ``psa`` section of metrics.json: inputs, the outcome's distribution over the
+    independent draws, and the Sobol' ranking (docs/benefit-metrics.md)."""
+    outcomes = np.array([outcome_of([figures[y][r.row] for y in years]) for r in plan.rows])
+    independent = outcomes[plan.design.independent_rows()]
+    spread = describe_outcomes(independent)
+    indices = ranked(sobol_indices(plan.design, outcomes, psa_seed(plan.seed), confidence))
+    by_path = {i.path: i for i in plan.inputs}
+    return {
+        "outcome": {"key": OUTCOME, "unit": "NOK", "description": OUTCOME_DESCRIPTION},
+        "method": "Saltelli design, Sobol' indices (SALib)",
+        "base_size": plan.design.base_size,
+        "evaluations": plan.design.rows,
+        "seed": plan.seed,
+        "confidence": confidence,
+        "inputs": [input_document(i) for i in plan.inputs] + [
+            {"n": None, "path": REPLICATION, "distribution": "discrete uniform",
+             "low": 0, "high": plan.replications - 1, "mode": None, "mean": None,
+             "labels": {"nb": "Simuleringsstøy (replikasjon)",
+                        "en": "Simulation noise (replication)"}}],
+        "left_out": [{"n": n, "path": path, "reason": "changes the simulation itself; varied "
+                      "one at a time in the tornado only"} for n, path in plan.left_out],
+        "distribution": {"n": spread.n, "mean": rounded(spread.mean),
+                         "p10": rounded(spread.p10), "p50": rounded(spread.p50),
+                         "p90": rounded(spread.p90), "p_negative": rounded(spread.p_negative),
+                         "min": rounded(spread.minimum), "max": rounded(spread.maximum)},
+        "ranking": [{"path": s.name,
+                     "n": by_path[s.name].n if s.name in by_path else None,
+                     "first": rounded(s.first), "first_conf": rounded(s.first_conf),
+                     "total": rounded(s.total), "total_conf": rounded(s.total_conf)}
+                    for s in indices],
+        "draws": [rounded(float(v)) for v in independent],
+    }
+
+
+def input_document(item: PsaInput) -> dict[str, Any]:
+    """One drawn assumption as metrics.json shows it."""
+    d = item.distribution
+    return {"n": item.n, "path": item.path, "distribution": d.shape, "low": d.low,
+            "high": d.high, "mode": d.mode, "mean": rounded(d.mean),
+            "labels": dict(item.labels)}
+
+
+def rounded(value: float) -> float | None:
+    """JSON has no NaN; nine decimals as in the rest of metrics.json."""
+    return None if math.isnan(value) else round(value, 9)
