@@ -130,8 +130,8 @@ def judge_simulated_baseline(console: Console, comparison: Comparison, document:
         found, warned = simulated_findings(comparison.scenarios[year], means, file)
         problems += found
         warnings += warned
-        share = means.get("home_service.share.hours", math.nan)
-        if not math.isnan(share):
+        share = means.get("home_service.share.hours")
+        if share is not None and not math.isnan(share):
             console.print(
                 f"{year}: the modelled users ({means['home_service.modelled_users']:,.0f} of "
                 f"{means['home_service.recipients']:,.0f} recipients) account for {share:.1%} "
