@@ -17,6 +17,7 @@ from typing import Any, Final, Literal, TypeAlias
 
 import orjson
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from devices.contract.catalog import DEVICE_TYPES
 from devices.contract.messages import (
@@ -459,7 +460,7 @@ def first_schema_error(topic: str, error: ValidationError, tag: tuple[str, str])
         loc = loc[2:]
     got = "nothing (field missing)" if first["type"] == "missing" else preview_json(first["input"])
     path = preview_path(".".join(str(part) for part in loc))
-    return Rejected(topic, "schema", path, first["msg"], got)
+    return Rejected(topic, "schema", path, expected_of(first), got)
 
 
 # --- showing what came ----------------------------------------------------------------------
@@ -644,7 +645,13 @@ def diagnose_status(topic: str, payload: bytes, error: ValidationError, limits: 
     first = error.errors(include_url=False)[0]
     got = "nothing (field missing)" if first["type"] == "missing" else preview_json(first["input"])
     path = preview_path(".".join(str(part) for part in first["loc"]))
-    return Rejected(topic, "schema", path, first["msg"], got)
+    return Rejected(topic, "schema", path, expected_of(first), got)
+
+
+def expected_of(error: ErrorDetails) -> str:
+    """What a field should have been: pydantic's message, without the ``Value error, `` that
+    it puts before the contract's own checks (:mod:`devices.contract.wire_types`)."""
+    return error["msg"].removeprefix("Value error, ")
 
 
 def parse_object(topic: str, payload: bytes, limits: Limits) -> dict[str, Any] | Rejected:

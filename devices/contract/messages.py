@@ -13,7 +13,6 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, TypeAlias, Union, cast
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Discriminator,
@@ -23,6 +22,7 @@ from pydantic import (
 )
 
 from devices.contract.catalog import DEVICE_TYPES, DeviceTypeSpec, EventSpec, FieldSpec, event_spec
+from devices.contract.wire_types import JsonInteger, Rfc3339Timestamp
 
 SCHEMA_VERSION: Final = "1.0"
 
@@ -48,8 +48,9 @@ EVENT_DESCRIPTION: Final = "What happened; the events depend on the device type.
 class Envelope(BaseModel):
     """The fields every device message carries, whatever its kind and event.
 
-    Validation is strict: numbers must be JSON numbers and ``ts`` an ISO-8601 string with a
-    UTC offset (in Python code, an aware ``datetime``).
+    Validation is strict: numbers must be JSON numbers (an integer field takes any number with
+    an integral value, as JSON Schema does) and ``ts`` an RFC 3339 ``date-time`` with a UTC
+    offset (in Python code, an aware ``datetime``); see :mod:`devices.contract.wire_types`.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
@@ -70,11 +71,11 @@ class Envelope(BaseModel):
     )
     device_type: str = Field(description=DEVICE_TYPE_DESCRIPTION)
     event: str = Field(description=EVENT_DESCRIPTION)
-    ts: AwareDatetime = Field(
-        description="When the event happened at the device, ISO-8601 with UTC offset; sent in UTC "
+    ts: Rfc3339Timestamp = Field(
+        description="When the event happened at the device, RFC 3339 with UTC offset; sent in UTC "
         "with milliseconds, e.g. 2026-01-05T08:13:22.125Z.",
     )
-    seq: int = Field(
+    seq: JsonInteger = Field(
         ge=0,
         lt=SEQ_LIMIT,
         description="Per-device message counter, starting at 0 and increasing by 1 per message; "
@@ -82,7 +83,9 @@ class Envelope(BaseModel):
     )
 
 
-PYTHON_TYPES: Final[Mapping[str, type]] = MappingProxyType({"float": float, "int": int, "str": str})
+PYTHON_TYPES: Final[Mapping[str, Any]] = MappingProxyType(
+    {"float": float, "int": JsonInteger, "str": str}
+)
 
 
 def model_name(device_type: str, event: str) -> str:

@@ -12,10 +12,11 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, cast
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from devices.contract.catalog import DEVICE_TYPES, OFFLINE, ONLINE
 from devices.contract.messages import DEVICE_ID_PATTERN
+from devices.contract.wire_types import Rfc3339Timestamp
 
 __all__ = [
     "STATUS_SCAIP",
@@ -59,7 +60,7 @@ class DeviceStatus(BaseModel):
         description="'online' once connected; 'offline' on a clean disconnect and in the last "
         "will, which the broker publishes when the connection is lost."
     )
-    ts: AwareDatetime = Field(
-        description="When the status was set, ISO-8601 with UTC offset; for the last will, when "
+    ts: Rfc3339Timestamp = Field(
+        description="When the status was set, RFC 3339 with UTC offset; for the last will, when "
         "the device connected and registered it.",
     )

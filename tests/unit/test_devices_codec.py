@@ -346,7 +346,7 @@ def test_device_type_that_is_not_a_string_is_unknown() -> None:
     ("changes", "path"),
     [
         ({"battery_pct": "15"}, "battery_pct"),  # numbers must be JSON numbers
-        ({"battery_pct": 15.0}, "battery_pct"),
+        ({"battery_pct": 15.5}, "battery_pct"),  # an integer takes integral numbers only
         ({"battery_pct": True}, "battery_pct"),
         ({"battery_pct": None}, "battery_pct"),
         ({"seq": -1}, "seq"),
