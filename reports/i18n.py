@@ -17,145 +17,266 @@ LOCALES: dict[str, str] = {"nb": "nb_NO", "en": "en_GB"}
 TEXT: dict[str, dict[str, str]] = {
     "nb": {
         "title": "Gevinstrealisering: velferdsteknologi og responssenter",
-        "intro": "Sammenligning av hjemmetjenesten uten teknologien (nullalternativet) og med "
-                 "trygghetsalarm, e-lås, medisindispenser, GPS, digitalt tilsyn og et "
-                 "responssenter (teknologialternativet), på felles tilfeldige tall. Hver gevinst "
-                 "er forskjellen mellom de to alternativene i hver replikasjon, med 95 % "
-                 "konfidensintervall.",
-        "gain_kinds": "Gevinstene følger Helsedirektoratets tre kategorier: økt kvalitet, spart "
-                      "tid og unngåtte kostnader.",
-        "scenario": "Scenario", "seed": "Frø (seed)", "replications": "Replikasjoner",
-        "version": "vtsim-versjon", "window": "Måleperiode (døgn)", "year": "År",
-        "indicator": "Indikator", "value": "Verdi", "ci": "± 95 % KI",
+        "page_one": "Sammendrag",
+        "s_compared": "Hva er sammenlignet",
+        "s_result": "Resultat",
+        "s_depends": "Hva resultatet avhenger av",
+        "s_excluded": "Hva som ikke er med",
+        "scenario": "Scenario", "seed": "Startverdi for tilfeldige tall",
+        "replications": "Antall gjentatte simuleringer", "version": "Programversjon (vtsim)",
+        "window": "Måleperiode (døgn)", "checksum": "Kontrollsum for scenariofilen",
+        "year": "År", "indicator": "Indikator", "value": "Verdi", "ci": "± 95 % KI",
+        "unit": "Enhet", "line": "Post",
         "baseline": "Uten teknologi", "technology": "Med teknologi", "saved": "Spart",
-        "per_week": "per uke", "per_year": "per år",
-        "t_summary": "Hovedtall", "t_visits": "Hjemmebesøk per uke etter formål",
+        "t_summary": "Hovedtall", "t_gains": "Tre typer gevinst, ett år med full effekt,",
+        "t_visits": "Hjemmebesøk per uke etter formål",
         "t_devices": "Sparte hjemmebesøk per uke etter teknologi",
-        "t_hours": "Personaltimer i hjemmetjenesten per år",
-        "t_costs": "Kostnader og gevinst (kr)", "t_quality": "Kvalitet",
-        "t_years": "Plan per år", "t_sensitivity": "Følsomhet: netto gevinst per år (kr)",
-        "t_assumptions": "Forutsetninger og kilder", "t_run": "Om kjøringen",
+        "t_hours": "Arbeidstimer i hjemmetjenesten per år",
+        "t_quality": "Kvalitet", "t_years": "Simulerte år",
+        "t_cash_flows": "Kontantstrøm per år (1 000 kr, faste priser)",
+        "t_break_even": "Nullpunkt: hvor stor må forutsetningen være for netto nåverdi 0?",
+        "t_non_priced": "Ikke-prissatte virkninger (pluss-minus-metoden)",
+        "t_answer_time": "Svartid i responssenteret",
+        "t_load": "Belastning per time i responssenteret",
+        "t_sensitivity": "Følsomhet: årlig nettovirkning med hver forutsetning lav og høy,",
+        "t_assumptions": "Forutsetninger og kilder", "t_run": "Om beregningen",
+        "npv_net.cash": "Netto nåverdi, kontantvirkninger etter skattekostnad",
+        "npv_net.with_capacity": "Netto nåverdi medregnet verdien av frigjort kapasitet",
+        "npv_budget.net": "Netto nåverdi for kommunebudsjettet",
+        "npv_of": "Netto nåverdi", "annualised": "Årlig nettovirkning (annuitet), kontanter",
         "visits_saved_week": "Sparte hjemmebesøk per uke",
-        "visits_saved_year": "Sparte hjemmebesøk per år",
-        "hours_saved_year": "Sparte personaltimer per år",
-        "arsverk_freed": "Frigjorte årsverk",
-        "avoided": "Unngåtte kostnader per år", "running": "Driftskostnader per år",
-        "rent": "Leie av utstyr per år", "licences": "Lisenser per år",
-        "centre_staff": "Bemanning av responssenteret per år",
-        "one_off": "Engangskostnader (installasjon, oppstart)",
-        "one_off_in_year": "Engangskostnader i året",
-        "net": "Netto gevinst per år", "cumulative": "Akkumulert netto gevinst",
-        "payback": "Inntjeningstid (år)", "users": "Brukere",
-        "operator_arsverk": "Årsverk i responssenteret",
-        "plan_arsverk": "Årsverk i hjemmetjenesten (kommunens framskrivning)",
-        "with_tech_arsverk": "Årsverk i hjemmetjenesten med teknologi",
-        "answer_mean": "Gjennomsnittlig svartid (s)",
+        "hours_saved_year": "Frigjorte arbeidstimer per år",
+        "arsverk_freed": "Frigjorte årsverk i hjemmetjenesten (brutto)",
+        "arsverk_freed_net": "Frigjorte årsverk (netto, fratrukket responssenteret)",
+        "answered_60": "Andel alarmer besvart innen 60\u00a0s",
+        "gain_cash_hours": "Kontantfrigjørende: timer tatt ut av budsjettet per år",
+        "gain_cash_nok": "Kontantfrigjørende: kostnader som faller bort per år",
+        "gain_capacity_hours": "Frigjort kapasitet: timer per år",
+        "gain_capacity_arsverk": "Frigjort kapasitet og kontanter samlet: årsverk",
+        "gain_capacity_value": "Frigjort kapasitet verdsatt i kroner per år (ikke kontanter)",
+        "gains_note": "Kontantfrigjørende gevinster er kostnader som forsvinner fra budsjettet. "
+                      "Frigjort kapasitet er tid som kan møte økt behov; verdien i kroner vises "
+                      "bare på sin egen linje og legges aldri til kontantene. Kvalitetsgevinster "
+                      "står i tabellen over ikke-prissatte virkninger og i kvalitetstabellen.",
+        "avoided": "Kostnader som faller bort per år", "net": "Netto budsjettvirkning per år",
+        "cf_costs.investment": "Kjøp og installasjon (også reinvestering)",
+        "cf_costs.residual_value": "Restverdi ved periodens slutt",
+        "cf_costs.one_off": "Engangskostnader (prosjekt, anskaffelse, opplæring)",
+        "cf_costs.rent": "Leie av utstyr", "cf_costs.licences": "Lisenser og alarmmottak",
+        "cf_costs.centre_staff": "Bemanning av responssenteret",
+        "cf_costs.total": "Kostnader i alt",
+        "cf_gains.cash.hours": "Timer tatt ut av budsjettet",
+        "cf_gains.cash.items": "Andre kostnader som faller bort",
+        "cf_gains.cash": "Kontantfrigjørende gevinster i alt",
+        "cf_budget.net": "Netto for kommunebudsjettet",
+        "cf_tax_cost": "Skattefinansieringskostnad",
+        "cf_net.cash": "Netto kontantvirkning",
+        "cf_capacity.hours": "Frigjort kapasitet (timer)",
+        "cf_capacity.value": "Frigjort kapasitet verdsatt (ikke kontanter)",
+        "cf_net.with_capacity": "Netto medregnet frigjort kapasitet",
+        "cf_arsverk.freed_gross": "Frigjorte årsverk (brutto)",
+        "cf_arsverk.centre": "Årsverk i responssenteret (med turnusfaktor)",
+        "cf_arsverk.freed_net": "Frigjorte årsverk (netto)",
+        "cf_discount_factor": "Diskonteringsfaktor",
+        "cf_note": "Faste {price_year}-kroner. Kalkulasjonsrente {rate} og "
+                   "skattefinansieringskostnad {tax} (Finansdepartementet, rundskriv R-109/2021; "
+                   "DFØ, Veileder i samfunnsøkonomiske analyser). Timer og årsverk er ikke kroner.",
+        "lever_hourly_cost": "Timekostnad i hjemmetjenesten",
+        "lever_cash_share": "Andel frigjorte timer tatt ut av budsjettet",
+        "lever_gain_scale": "Andel av den simulerte gevinsten som realiseres",
+        "lever_operator_hourly_cost": "Timekostnad for operatør",
+        "lever_one_off": "Engangskostnader i alt",
+        "now": "Nå", "break_even": "Nullpunkt",
+        "break_even_note": "Nullpunktet er verdien som gir netto nåverdi lik null når alt annet "
+                           "er uendret; «–» betyr at ingen verdi gir null.",
+        "effect": "Virkning", "affects": "Berører", "assessment": "Vurdering",
+        "why": "Begrunnelse", "evidence": "Målt i simuleringen",
+        "non_priced_note": "Skala fra ---- (stor negativ) til ++++ (stor positiv). Virkningene "
+                           "er ikke regnet om til kroner.",
+        "users": "brukerne", "relatives": "pårørende", "staff": "ansatte",
+        "municipality": "kommunen", "measured": "målt",
+        "operator_arsverk": "Årsverk i responssenteret (med turnusfaktor)",
+        "with_tech_arsverk": "Årsverk i hjemmetjenesten med teknologi (kommunens plan fratrukket)",
+        "years_note": "Tallene gjelder hvert simulerte år med full effekt; innfasing, "
+                      "reinvestering og diskontering står i kontantstrømmen.",
+        "answer_mean": "Gjennomsnittlig svartid",
         "answer_within": "Andel alarmer besvart innen {t}",
-        "visit_mean": "Gjennomsnittlig responstid for utrykning (min)",
+        "visit_mean": "Gjennomsnittlig tid fra alarm til hjelperen er hos brukeren",
         "visit_within": "Andel utrykninger fremme innen {t}",
         "missed_caught": "Glemte doser fanget opp per uke",
-        "missed_answer": "Svartid for glemte doser (s)",
+        "missed_answer": "Svartid for glemte doser",
         "missed_visit": "Andel glemte doser som endte i besøk",
         "gps_found": "Personer funnet med GPS per år",
-        "gps_time": "Tid til personen er funnet med GPS (min)",
+        "gps_time": "Tid til personen er funnet med GPS",
         "search_count": "Leteaksjoner uten GPS per år",
-        "search_time": "Tid til personen er funnet uten GPS (min)",
+        "search_time": "Tid til personen er funnet uten GPS",
+        "answer_bin": "Svartid", "share_of_alarms": "Andel alarmer", "hour": "Time",
         "parameter": "Forutsetning", "low": "Lav", "high": "Høy",
-        "net_low": "Netto ved lav", "net_high": "Netto ved høy", "source": "Kilde",
-        "path": "Parameter",
+        "net_low": "Resultat ved lav", "net_high": "Resultat ved høy", "source": "Kilde",
+        "base_case": "Basis (alle forutsetninger som i scenarioet)",
+        "sensitivity_note": "Årlig nettovirkning medregnet frigjort kapasitet, ett år med full "
+                            "effekt, én forutsetning endret om gangen.",
+        "assumptions_note": "«Antakelse» betyr at tallet ikke har en offentlig kilde; "
+                            "begrunnelsen står etter kolon.",
+        "devices_note": "Utstyr i bruk: {devices}.",
+        "arsverk": "Årsverk",
         "travel": "Reise", "on_site": "Tid i hjemmet", "key_handling": "Nøkkelhåndtering",
         "alarm_answering": "Besvare alarmer", "search": "Leting etter savnede",
         "alarm": "Utrykning på alarm", "total": "Totalt",
         "safety_alarm": "Trygghetsalarm", "gps_tracker": "GPS (lokaliseringsteknologi)",
         "e_lock": "E-lås", "medicine_dispenser": "Medisindispenser",
         "night_supervision": "Digitalt tilsyn",
+        "dose_missed": "glemt dose", "geofence_exit": "utenfor trygg sone",
+        "fall_detected": "fall oppdaget", "bed_exit": "ute av sengen",
+        "button_press": "trykk på alarmknappen",
         "c_answer": "Svartid i responssenteret mot mål",
-        "c_answer_x": "Svartid (sekunder)", "c_answer_y": "Andel alarmer",
-        "c_target": "mål {t}",
+        "c_answer_x": "Svartid", "c_answer_y": "Andel alarmer (%)", "c_target": "mål {t}",
         "c_load": "Belastning per time mot bemanning",
         "c_load_x": "Time på døgnet", "c_load_y": "Operatører",
         "c_busy": "Opptatte operatører (snitt)", "c_on_duty": "Operatører på vakt",
         "c_devices": "Sparte hjemmebesøk per uke etter teknologi",
         "c_devices_x": "Besøk per uke (negativ: flere besøk)",
-        "c_yearly": "Gevinst og kostnad per år", "c_yearly_y": "Millioner kr",
-        "c_tornado": "Følsomhet: netto gevinst per år", "c_tornado_x": "Millioner kr per år",
-        "c_base": "Basis", "no_sensitivity": "Scenarioet angir ingen følsomhetsanalyse.",
-        "assumption": "forutsetning",
+        "c_cash_flows": "Kostnader, kontantgevinster og netto per år",
+        "c_yearly": "Gevinst per simulert år", "c_yearly_y": "Millioner kr",
+        "c_tornado": "Følsomhet: årlig nettovirkning", "c_tornado_x": "Millioner kr per år",
+        "c_base": "Basis",
+        "assumption": "antakelse",
         "note_baseline": "Svartider og utrykningstider gjelder responssenteret "
-                         "(teknologialternativet); i nullalternativet svarer hjemmetjenesten "
-                         "selv, og svartiden er ikke modellert.",
-        "charts": "Figurer", "tables": "Tabeller",
+                         "(med teknologi). Uten teknologi svarer hjemmetjenesten selv, og den "
+                         "svartiden er ikke modellert.",
+        "results": "Resultater", "appendix": "Vedlegg: detaljer og forutsetninger",
     },
     "en": {
         "title": "Benefit realisation: welfare technology and a response centre",
-        "intro": "Comparison of home care without the technology (the baseline) and with safety "
-                 "alarms, e-locks, medicine dispensers, GPS, digital night supervision and a "
-                 "response centre (the technology arm), on common random numbers. Every gain is "
-                 "the difference between the two arms within each replication, with a 95 % "
-                 "confidence interval.",
-        "gain_kinds": "The gains follow the Norwegian Directorate of Health's three kinds: better "
-                      "quality, saved time and avoided costs.",
-        "scenario": "Scenario", "seed": "Seed", "replications": "Replications",
-        "version": "vtsim version", "window": "Measurement window (days)", "year": "Year",
-        "indicator": "Indicator", "value": "Value", "ci": "± 95 % CI",
+        "page_one": "Summary",
+        "s_compared": "What was compared",
+        "s_result": "Result",
+        "s_depends": "What the result depends on",
+        "s_excluded": "What is not included",
+        "scenario": "Scenario", "seed": "Random seed",
+        "replications": "Replications", "version": "Program version (vtsim)",
+        "window": "Measurement window (days)", "checksum": "Checksum of the scenario file",
+        "year": "Year", "indicator": "Indicator", "value": "Value", "ci": "± 95 % CI",
+        "unit": "Unit", "line": "Line",
         "baseline": "Without technology", "technology": "With technology", "saved": "Saved",
-        "per_week": "per week", "per_year": "per year",
-        "t_summary": "Key figures", "t_visits": "Home visits per week by purpose",
+        "t_summary": "Key results", "t_gains": "Three kinds of gain, one year at full effect,",
+        "t_visits": "Home visits per week by purpose",
         "t_devices": "Home visits saved per week by technology",
-        "t_hours": "Home-care staff hours per year",
-        "t_costs": "Costs and gain (NOK)", "t_quality": "Quality",
-        "t_years": "Plan by year", "t_sensitivity": "Sensitivity: net gain per year (NOK)",
-        "t_assumptions": "Assumptions and sources", "t_run": "About this run",
+        "t_hours": "Home-care working hours per year",
+        "t_quality": "Quality", "t_years": "Simulated years",
+        "t_cash_flows": "Cash flow per year (NOK thousand, fixed prices)",
+        "t_break_even": "Break-even: how large must the assumption be for a net present value "
+                        "of 0?",
+        "t_non_priced": "Non-priced effects (plus/minus method)",
+        "t_answer_time": "Answer time in the response centre",
+        "t_load": "Hourly load in the response centre",
+        "t_sensitivity": "Sensitivity: net effect per year with each assumption low and high,",
+        "t_assumptions": "Assumptions and sources", "t_run": "About the calculation",
+        "npv_net.cash": "Net present value, cash effects after the cost of public funds",
+        "npv_net.with_capacity": "Net present value including the value of freed capacity",
+        "npv_budget.net": "Net present value for the municipal budget",
+        "npv_of": "Net present value", "annualised": "Annualised net effect, cash",
         "visits_saved_week": "Home visits saved per week",
-        "visits_saved_year": "Home visits saved per year",
-        "hours_saved_year": "Staff hours saved per year",
-        "arsverk_freed": "Full-time equivalents (årsverk) freed",
-        "avoided": "Avoided costs per year", "running": "Running costs per year",
-        "rent": "Device rent per year", "licences": "Licences per year",
-        "centre_staff": "Response-centre staffing per year",
-        "one_off": "One-off costs (installation, set-up)",
-        "one_off_in_year": "One-off costs in the year",
-        "net": "Net gain per year", "cumulative": "Cumulative net gain",
-        "payback": "Payback time (years)", "users": "Users",
-        "operator_arsverk": "Response-centre årsverk",
-        "plan_arsverk": "Home-care årsverk (municipal projection)",
-        "with_tech_arsverk": "Home-care årsverk with the technology",
-        "answer_mean": "Mean answer time (s)",
+        "hours_saved_year": "Working hours freed per year",
+        "arsverk_freed": "Home-care årsverk freed (gross)",
+        "arsverk_freed_net": "Årsverk freed (net of the response centre)",
+        "answered_60": "Share of alarms answered within 60\u00a0s",
+        "gain_cash_hours": "Cash-releasing: hours taken out of the budget per year",
+        "gain_cash_nok": "Cash-releasing: costs that disappear per year",
+        "gain_capacity_hours": "Freed capacity: hours per year",
+        "gain_capacity_arsverk": "Freed capacity and cash together: årsverk",
+        "gain_capacity_value": "Freed capacity valued in NOK per year (not cash)",
+        "gains_note": "Cash-releasing gains are costs that leave the budget. Freed capacity is "
+                      "time that can meet growing demand; its value in NOK is shown only on its "
+                      "own line and never added to cash. Quality gains are in the non-priced "
+                      "effects and the quality table.",
+        "avoided": "Costs that disappear per year", "net": "Net budget effect per year",
+        "cf_costs.investment": "Purchase and installation (also reinvestment)",
+        "cf_costs.residual_value": "Residual value at the end of the period",
+        "cf_costs.one_off": "One-off costs (project, procurement, training)",
+        "cf_costs.rent": "Device rent", "cf_costs.licences": "Licences and alarm reception",
+        "cf_costs.centre_staff": "Response-centre staffing",
+        "cf_costs.total": "Total costs",
+        "cf_gains.cash.hours": "Hours taken out of the budget",
+        "cf_gains.cash.items": "Other costs that disappear",
+        "cf_gains.cash": "Cash-releasing gains in total",
+        "cf_budget.net": "Net for the municipal budget",
+        "cf_tax_cost": "Cost of public funds (skattekostnad)",
+        "cf_net.cash": "Net cash effect",
+        "cf_capacity.hours": "Freed capacity (hours)",
+        "cf_capacity.value": "Freed capacity valued (not cash)",
+        "cf_net.with_capacity": "Net including freed capacity",
+        "cf_arsverk.freed_gross": "Årsverk freed (gross)",
+        "cf_arsverk.centre": "Response-centre årsverk (with rota factor)",
+        "cf_arsverk.freed_net": "Årsverk freed (net)",
+        "cf_discount_factor": "Discount factor",
+        "cf_note": "Fixed {price_year} kroner. Discount rate {rate} and cost of public funds "
+                   "{tax} (Norwegian Ministry of Finance, circular R-109/2021; DFØ, Veileder i "
+                   "samfunnsøkonomiske analyser). Hours and årsverk are not kroner.",
+        "lever_hourly_cost": "Home-care hourly cost",
+        "lever_cash_share": "Share of freed hours taken out of the budget",
+        "lever_gain_scale": "Share of the simulated gain realised",
+        "lever_operator_hourly_cost": "Operator hourly cost",
+        "lever_one_off": "One-off costs in total",
+        "now": "Now", "break_even": "Break-even",
+        "break_even_note": "The break-even is the value giving a net present value of zero, "
+                           "all else unchanged; \u201c–\u201d means no value gives zero.",
+        "effect": "Effect", "affects": "Affects", "assessment": "Assessment",
+        "why": "Reason", "evidence": "Measured in the simulation",
+        "non_priced_note": "Scale from ---- (large negative) to ++++ (large positive). These "
+                           "effects are not turned into money.",
+        "users": "users", "relatives": "relatives", "staff": "staff",
+        "municipality": "municipality", "measured": "measured",
+        "operator_arsverk": "Response-centre årsverk (with rota factor)",
+        "with_tech_arsverk": "Home-care årsverk with the technology (municipal plan less freed)",
+        "years_note": "Each simulated year at full effect; ramp-up, reinvestment and "
+                      "discounting are in the cash flow.",
+        "answer_mean": "Mean answer time",
         "answer_within": "Share of alarms answered within {t}",
-        "visit_mean": "Mean visit response time (min)",
+        "visit_mean": "Mean time from alarm to a care worker at the home",
         "visit_within": "Share of alarm visits on site within {t}",
         "missed_caught": "Missed doses caught per week",
-        "missed_answer": "Answer time of missed doses (s)",
+        "missed_answer": "Answer time of missed doses",
         "missed_visit": "Share of missed doses ending in a visit",
         "gps_found": "People found by GPS per year",
-        "gps_time": "Time to find the person with GPS (min)",
+        "gps_time": "Time to find the person with GPS",
         "search_count": "Searches without GPS per year",
-        "search_time": "Time to find the person without GPS (min)",
+        "search_time": "Time to find the person without GPS",
+        "answer_bin": "Answer time", "share_of_alarms": "Share of alarms", "hour": "Hour",
         "parameter": "Assumption", "low": "Low", "high": "High",
-        "net_low": "Net at low", "net_high": "Net at high", "source": "Source",
-        "path": "Parameter",
+        "net_low": "Result at low", "net_high": "Result at high", "source": "Source",
+        "base_case": "Base case (every assumption as in the scenario)",
+        "sensitivity_note": "Net effect per year including freed capacity, one year at full "
+                            "effect, one assumption changed at a time.",
+        "assumptions_note": "\u201cAssumption\u201d means the number has no public source; "
+                            "the reason follows the colon.",
+        "devices_note": "Devices in use: {devices}.",
+        "arsverk": "Årsverk",
         "travel": "Travel", "on_site": "Time in the home", "key_handling": "Key handling",
         "alarm_answering": "Answering alarms", "search": "Searching for missing persons",
         "alarm": "Visit for an alarm", "total": "Total",
-        "safety_alarm": "Safety alarm (trygghetsalarm)", "gps_tracker": "GPS tracker",
-        "e_lock": "E-lock (e-lås)", "medicine_dispenser": "Medicine dispenser",
+        "safety_alarm": "Safety alarm", "gps_tracker": "GPS tracker",
+        "e_lock": "E-lock", "medicine_dispenser": "Medicine dispenser",
         "night_supervision": "Digital night supervision",
+        "dose_missed": "dose missed", "geofence_exit": "outside the safe zone",
+        "fall_detected": "fall detected", "bed_exit": "out of bed",
+        "button_press": "alarm button pressed",
         "c_answer": "Answer time in the response centre against target",
-        "c_answer_x": "Answer time (seconds)", "c_answer_y": "Share of alarms",
-        "c_target": "target {t}",
+        "c_answer_x": "Answer time", "c_answer_y": "Share of alarms (%)", "c_target": "target {t}",
         "c_load": "Hourly load against staffing",
         "c_load_x": "Hour of the day", "c_load_y": "Operators",
         "c_busy": "Operators busy (mean)", "c_on_duty": "Operators on duty",
         "c_devices": "Home visits saved per week by technology",
         "c_devices_x": "Visits per week (negative: more visits)",
-        "c_yearly": "Gain and cost per year", "c_yearly_y": "Million NOK",
-        "c_tornado": "Sensitivity: net gain per year", "c_tornado_x": "Million NOK per year",
-        "c_base": "Base", "no_sensitivity": "The scenario names no sensitivity analysis.",
+        "c_cash_flows": "Costs, cash gains and net per year",
+        "c_yearly": "Gain per simulated year", "c_yearly_y": "Million NOK",
+        "c_tornado": "Sensitivity: net effect per year", "c_tornado_x": "Million NOK per year",
+        "c_base": "Base",
         "assumption": "assumption",
-        "note_baseline": "Answer and visit response times are those of the response centre "
-                         "(technology arm); in the baseline home care answers alarms itself, "
-                         "and its answer time is not modelled.",
-        "charts": "Charts", "tables": "Tables",
+        "note_baseline": "Answer and visit times are the response centre's (with technology). "
+                         "Without the technology home care answers alarms itself, and that "
+                         "answer time is not modelled.",
+        "results": "Results", "appendix": "Appendix: details and assumptions",
     },
 }
 
@@ -168,6 +289,11 @@ def text(lang: str, key: str, **values: str) -> str:
 def label(lang: str, key: str) -> str:
     """A phrase if the key is known, else the key itself (a scenario's own name)."""
     return TEXT[lang].get(key, key)
+
+
+def undefined(value: float | None) -> bool:
+    """Whether a figure has no value (not defined in any replication)."""
+    return value is None or math.isnan(value)
 
 
 def format_number(value: float | None, lang: str, decimals: int = 1) -> str:
@@ -186,21 +312,72 @@ def format_nok(value: float | None, lang: str) -> str:
     return f"{number}\u00a0kr" if lang == "nb" else f"NOK\u00a0{number}"
 
 
-def format_share(value: float | None, lang: str) -> str:
-    """A share as a percentage with one decimal: ``93,4 %``."""
+def format_million_nok(value: float | None, lang: str, decimals: int = 1) -> str:
+    """Million kroner: ``9,3 mill. kr`` (nb) or ``NOK 9.3 million`` (en)."""
     if value is None or math.isnan(value):
         return "–"
-    return f"{format_number(value * 100, lang, 1)}\u00a0%"
+    number = format_number(value / 1e6, lang, decimals)
+    return f"{number}\u00a0mill.\u00a0kr" if lang == "nb" else f"NOK\u00a0{number}\u00a0million"
+
+
+def format_share(value: float | None, lang: str, decimals: int = 1) -> str:
+    """A share as a percentage: ``93,4 %``; whole shares lose their decimals (``6 %``)."""
+    if value is None or math.isnan(value):
+        return "–"
+    percent = value * 100
+    places = 0 if abs(percent - round(percent)) < 1e-9 else decimals
+    return f"{format_number(percent, lang, places)}\u00a0%"
+
+
+def format_year(value: float | None) -> str:
+    """A calendar year as written: ``2026`` (never grouped, never with decimals)."""
+    if value is None or math.isnan(value):
+        return "–"
+    return str(round(value))
+
+
+def format_seconds(seconds: float, lang: str) -> str:
+    """A duration in the unit a reader expects: ``60 s``, ``45 min``, ``2 t`` (``2 h``)."""
+    if seconds < SHORT_S:
+        return f"{format_number(seconds, lang, 0)}\u00a0s"
+    if seconds < LONG_S:
+        return f"{format_number(seconds / 60, lang, 0)}\u00a0min"
+    hour = "t" if lang == "nb" else "h"
+    return f"{format_number(seconds / 3600, lang, 1)}\u00a0{hour}"
+
+
+SHORT_S = 300.0
+"""Durations shorter than this are written in seconds (answer targets: 20 s, 60 s, 180 s)."""
+LONG_S = 3 * 3600.0
+"""Durations from SHORT_S up to this are written in minutes (visit targets: 45 min, 60 min)."""
+
+UNIT_SUFFIX: dict[str, dict[str, str]] = {
+    "s": {"nb": "s", "en": "s"},
+    "min": {"nb": "min", "en": "min"},
+    "h": {"nb": "t", "en": "h"},
+}
+"""Units written after the number in a figure cell."""
 
 
 def format_value(value: float | None, unit: str, lang: str) -> str:
-    """A figure formatted by its unit (NOK whole, shares in per cent, counts and hours)."""
+    """A figure formatted by its unit: whole kroner, shares in per cent, years as written,
+    counts and hours whole, seconds and minutes with their unit."""
     if unit in ("NOK", "NOK/yr"):
         return format_nok(value, lang)
     if unit == "share":
         return format_share(value, lang)
-    if unit in ("h/yr", "1/yr"):
+    if unit == "year":
+        return format_year(value)
+    if unit in ("h/yr", "1/yr", "h", "count"):
         return format_number(value, lang, 0)
     if unit == "yr":
-        return format_number(value, lang, 2)
+        return format_number(value, lang, 1)
+    if unit == "kNOK":
+        return format_number(None if undefined(value) else value / 1000, lang, 0)
+    if unit == "factor":
+        return format_number(value, lang, 3)
+    if unit == "NOK/h":
+        return format_nok(value, lang)
+    if unit in UNIT_SUFFIX and not undefined(value):
+        return f"{format_number(value, lang, 1)}\u00a0{UNIT_SUFFIX[unit][lang]}"
     return format_number(value, lang, 1)

@@ -1,4 +1,7 @@
-"""Charts of the benefit report (matplotlib), from ``metrics.json`` only.
+"""Charts of the benefit report (matplotlib), drawn from the cells of the report's tables.
+
+A chart never computes a figure of its own: it plots cells of a table (and remembers them in
+:attr:`Chart.cells`), so the numbers in a chart equal those in the table beside it.
 
 Each chart is rendered as SVG (inline in the HTML: text stays text, no fonts or scripts are
 loaded) and as PNG (for the PDF). Output is deterministic: no dates in the metadata, and a fixed
@@ -16,11 +19,11 @@ from typing import Any
 import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
-from reports.benefit.tables import Report, device_kinds
-from reports.i18n import format_number, label
-from sim.benefit.gains import ANSWER_BINS, answer_bin_names
-from sim.scenario.durations import format_duration
+from reports.benefit.tables import Cell, Report, Table, build_tables, table_by_id
+from reports.i18n import format_number, format_seconds
+from sim.benefit.gains import ANSWER_BINS
 
 BLUE, ORANGE, GREEN, GREY, RED = "#1f5f99", "#d9822b", "#3a8a4f", "#7f7f7f", "#b03a2e"
 SIZE = (7.5, 3.8)
@@ -31,25 +34,38 @@ METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL)
 
 @dataclass(frozen=True, slots=True)
 class Chart:
-    """A chart of the report: its id, title and figure."""
+    """A chart of the report: its id, title, figure and every table cell it plots."""
 
     ident: str
     title: str
     figure: Figure
+    cells: tuple[Cell, ...]
+    table: str
+    """The id of the table whose cells it plots (it is shown beside that table)."""
 
 
-def build_charts(document: dict[str, Any], lang: str) -> list[Chart]:
-    """Every chart of the report, in report order."""
+Builder = Callable[[Report, list[Table]], tuple[Figure, tuple[Cell, ...]]]
+
+
+def build_charts(document: dict[str, Any], lang: str,
+                 tables: list[Table] | None = None) -> list[Chart]:
+    """Every chart of the report, in report order, each drawn from cells of the tables."""
     r = Report(document, lang)
-    builders: list[tuple[str, str, Callable[[Report], Figure]]] = [
-        ("answer_time", "c_answer", answer_time_chart),
-        ("hourly_load", "c_load", hourly_load_chart),
-        ("visits_by_device", "c_devices", devices_chart),
-        ("yearly_gain", "c_yearly", yearly_chart),
+    tables = build_tables(document, lang) if tables is None else tables
+    present = {t.ident for t in tables}
+    builders: list[tuple[str, str, str, Builder]] = [
+        ("cash_flows", "c_cash_flows", "cash_flows", cash_flow_chart),
+        ("visits_by_device", "c_devices", "devices", devices_chart),
+        ("answer_time", "c_answer", "answer_time", answer_time_chart),
+        ("hourly_load", "c_load", "load", hourly_load_chart),
+        ("tornado", "c_tornado", "sensitivity", tornado_chart),
     ]
-    if document["sensitivity"]:
-        builders.append(("tornado", "c_tornado", tornado_chart))
-    return [Chart(ident, r.t(title), build(r)) for ident, title, build in builders]
+    charts = []
+    for ident, title, table, build in builders:
+        if table in present:
+            figure, cells = build(r, tables)
+            charts.append(Chart(ident, r.t(title), figure, cells, table))
+    return charts
 
 
 def to_svg(chart: Chart) -> str:
@@ -74,111 +90,132 @@ def close_charts(charts: list[Chart]) -> None:
         chart.figure.clear()
 
 
-def _means(r: Report, keys: list[str], year: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Means and CI half-widths of keys (NaN for undefined)."""
-    figs = [r.figure(k, year) for k in keys]
-    mean = np.asarray([np.nan if f["mean"] is None else f["mean"] for f in figs], dtype=float)
-    half = np.asarray([0.0 if f["ci_half_width"] is None else f["ci_half_width"] for f in figs],
-                      dtype=float)
-    return mean, half
+def values(cells: list[Cell]) -> np.ndarray:
+    """The numbers of cells (NaN where undefined)."""
+    return np.asarray([np.nan if c.value is None else c.value for c in cells], dtype=float)
 
 
-def answer_time_chart(r: Report) -> Figure:
-    """Share of alarms per answer-time bin, with the targets marked."""
-    names = answer_bin_names()
-    mean, half = _means(r, [f"answer.hist.{n}" for n in names])
+def column(table: Table, index: int) -> list[Cell]:
+    """One column of a table's rows."""
+    return [row[index] for row in table.rows]
+
+
+def answer_time_chart(r: Report, tables: list[Table]) -> tuple[Figure, tuple[Cell, ...]]:
+    """Share of alarms per answer-time bin (the answer-time table), targets marked."""
+    table = table_by_id(tables, "answer_time")
+    share, half = column(table, 1), column(table, 2)
     fig, ax = _figure(SIZE)
-    x = np.arange(len(names))
-    ax.bar(x, mean * 100, yerr=half * 100, color=BLUE, capsize=3)
-    ticks = [n.replace("_up", "+").replace("_", "–") for n in names]
-    ax.set_xticks(x, ticks, fontsize=8)
+    x = np.arange(len(share))
+    ax.bar(x, values(share) * 100, yerr=values(half) * 100, color=BLUE, capsize=3)
+    ax.set_xticks(x, [row[0].text for row in table.rows], fontsize=7)
     edges = list(ANSWER_BINS)
     for target in r.doc["targets"]["answer_within_s"]:
         if target in edges:
             position = edges.index(target) - 0.5
             ax.axvline(position, color=RED, linestyle="--", linewidth=1)
             ax.text(position + 0.05, ax.get_ylim()[1] * 0.92,
-                    r.t("c_target", t=format_duration(target)), color=RED, fontsize=8)
+                    r.t("c_target", t=format_seconds(target, r.lang)), color=RED, fontsize=8)
     ax.set_xlabel(r.t("c_answer_x"))
-    ax.set_ylabel(r.t("c_answer_y") + " (%)")
-    return _finish(fig, ax)
+    ax.set_ylabel(r.t("c_answer_y"))
+    _percent_axis(ax, r.lang)
+    return _finish(fig, ax), (*share, *half)
 
 
-def hourly_load_chart(r: Report) -> Figure:
-    """Mean operators busy per hour of the day against operators on duty."""
-    hours = [f"{h:02d}" for h in range(24)]
-    busy, half = _means(r, [f"load.hour_{h}" for h in hours])
-    duty, _ = _means(r, [f"staffing.hour_{h}" for h in hours])
+def hourly_load_chart(r: Report, tables: list[Table]) -> tuple[Figure, tuple[Cell, ...]]:
+    """Operators busy per hour of the day against operators on duty (the load table)."""
+    table = table_by_id(tables, "load")
+    busy_cells, half_cells, duty_cells = column(table, 1), column(table, 2), column(table, 3)
+    busy, half, duty = values(busy_cells), values(half_cells), values(duty_cells)
     fig, ax = _figure(SIZE)
-    x = np.arange(24)
+    x = np.arange(len(busy))
     ax.bar(x, busy, yerr=half, color=BLUE, capsize=2, label=r.t("c_busy"))
-    ax.step(np.append(x, 24) - 0.5, np.append(duty, duty[-1]), where="post", color=ORANGE,
+    ax.step(np.append(x, len(x)) - 0.5, np.append(duty, duty[-1]), where="post", color=ORANGE,
             linewidth=2, label=r.t("c_on_duty"))
-    ax.set_xticks(x, hours, fontsize=8)
+    ax.set_xticks(x, [f"{h:02d}" for h in range(len(x))], fontsize=8)
     ax.set_xlabel(r.t("c_load_x"))
     ax.set_ylabel(r.t("c_load_y"))
-    ax.set_ylim(0, max(float(np.nanmax(duty)), float(np.nanmax(busy + half))) * 1.15)
-    ax.legend(fontsize=8, loc="upper left")
-    return _finish(fig, ax)
+    ax.set_ylim(0, max(float(np.nanmax(duty)), float(np.nanmax(busy + half))) * 1.25)
+    ax.legend(fontsize=8, loc="upper left", ncols=2)
+    _number_axis(ax, r.lang, "y", 1)
+    return _finish(fig, ax), (*busy_cells, *half_cells, *duty_cells)
 
 
-def devices_chart(r: Report) -> Figure:
-    """Visits saved per week by device kind, with confidence intervals."""
-    kinds = device_kinds(r)
-    mean, half = _means(r, [f"visits.saved.by_device.{k}.per_week" for k in kinds])
+def devices_chart(r: Report, tables: list[Table]) -> tuple[Figure, tuple[Cell, ...]]:
+    """Visits saved per week by device kind (the devices table's saved column)."""
+    table = table_by_id(tables, "devices")
+    saved, half = column(table, 3), column(table, 4)
+    mean = values(saved)
     fig, ax = _figure(SIZE)
-    y = np.arange(len(kinds))
+    y = np.arange(len(saved))
     colours = [GREEN if m >= 0 else RED for m in mean]
-    ax.barh(y, mean, xerr=half, color=colours, capsize=3)
-    ax.set_yticks(y, [label(r.lang, k) for k in kinds], fontsize=8)
+    ax.barh(y, mean, xerr=values(half), color=colours, capsize=3)
+    ax.set_yticks(y, [row[0].text for row in table.rows], fontsize=8)
     ax.axvline(0, color=GREY, linewidth=0.8)
     ax.set_xlabel(r.t("c_devices_x"))
-    for yi, m in zip(y, mean, strict=True):
-        ax.text(m, yi, f" {format_number(m, r.lang, 0)}", va="center", fontsize=8)
-    return _finish(fig, ax)
+    for yi, cell in zip(y, saved, strict=True):
+        ax.text(cell.value or 0.0, yi, f" {cell.text}", va="center", fontsize=8)
+    _number_axis(ax, r.lang, "x", 0)
+    return _finish(fig, ax), (*saved, *half)
 
 
-def yearly_chart(r: Report) -> Figure:
-    """Avoided costs, running and one-off costs, and net gain per year (million NOK)."""
-    years = r.years
-    avoided = np.asarray([_means(r, ["nok.avoided.per_year"], y)[0][0] for y in years])
-    running = np.asarray([_means(r, ["nok.costs.running.per_year"], y)[0][0] for y in years])
-    one_off = np.asarray([_means(r, ["nok.costs.one_off_in_year"], y)[0][0] for y in years])
-    net = avoided - running - one_off
+def cash_flow_chart(r: Report, tables: list[Table]) -> tuple[Figure, tuple[Cell, ...]]:
+    """Costs and cash gains per year as bars, the net cash effect (and the net with freed
+    capacity, dashed) as lines: the rows of the cash-flow table, in million kroner."""
+    table = table_by_id(tables, "cash_flows")
+    rows = {row[1].ref[3]: list(row[1:]) for row in table.rows}
+    costs, gains, net = rows["costs.total"], rows["gains.cash"], rows["net.cash"]
+    with_capacity = rows.get("net.with_capacity", [])
+    years = list(table.columns[1:])
     fig, ax = _figure(SIZE)
     x = np.arange(len(years))
-    ax.bar(x - 0.2, avoided / MILLION, 0.4, color=GREEN, label=r.t("avoided"))
-    ax.bar(x + 0.2, running / MILLION, 0.4, color=ORANGE, label=r.t("running"))
-    ax.bar(x + 0.2, one_off / MILLION, 0.4, bottom=running / MILLION, color=RED,
-           label=r.t("one_off_in_year"))
-    ax.plot(x, net / MILLION, color=BLUE, marker="o", label=r.t("net"))
-    ax.set_xticks(x, years)
+    ax.bar(x - 0.2, -values(costs) / MILLION, 0.4, color=ORANGE,
+           label=r.t("cf_costs.total") + " (−)")
+    ax.bar(x + 0.2, values(gains) / MILLION, 0.4, color=GREEN, label=r.t("cf_gains.cash"))
+    ax.plot(x, values(net) / MILLION, color=BLUE, marker="o", label=r.t("cf_net.cash"))
+    if with_capacity:
+        ax.plot(x, values(with_capacity) / MILLION, color=GREY, marker=".", linestyle="--",
+                label=r.t("cf_net.with_capacity"))
+    ax.set_xticks(x, years, fontsize=8)
     ax.set_ylabel(r.t("c_yearly_y"))
     ax.axhline(0, color=GREY, linewidth=0.8)
-    ax.legend(fontsize=8, loc="upper left")
-    return _finish(fig, ax)
+    ax.legend(fontsize=7, loc="best")
+    _number_axis(ax, r.lang, "y", 0)
+    return _finish(fig, ax), (*costs, *gains, *net, *with_capacity)
 
 
-def tornado_chart(r: Report) -> Figure:
-    """Net gain per year at each assumption's low and high value, widest swing on top."""
-    items = r.doc["sensitivity"]
-    base = _means(r, ["nok.net.per_year"])[0][0] / MILLION
-    lows = [_means(r, [f"sensitivity.{i['n']}.low"])[0][0] / MILLION for i in items]
-    highs = [_means(r, [f"sensitivity.{i['n']}.high"])[0][0] / MILLION for i in items]
+def tornado_chart(r: Report, tables: list[Table]) -> tuple[Figure, tuple[Cell, ...]]:
+    """The result at each assumption's low and high value (the sensitivity table), widest
+    swing on top."""
+    table = table_by_id(tables, "sensitivity")
+    base_cell = table.rows[0][3]
+    items = table.rows[1:]
+    base = (base_cell.value or 0.0) / MILLION
+    lows = values([row[3] for row in items]) / MILLION
+    highs = values([row[4] for row in items]) / MILLION
     order = sorted(range(len(items)), key=lambda i: abs(highs[i] - lows[i]))
-    fig, ax = _figure((SIZE[0], 0.45 * len(items) + 1.2))
+    fig, ax = _figure((SIZE[0], 0.45 * len(items) + 1.4))
     for row, i in enumerate(order):
         ax.barh(row, lows[i] - base, left=base, color=ORANGE, height=0.6,
                 label=r.t("low") if row == 0 else None)
         ax.barh(row, highs[i] - base, left=base, color=BLUE, height=0.6,
                 label=r.t("high") if row == 0 else None)
-    ax.set_yticks(range(len(order)),
-                  [items[i]["labels"].get(r.lang) or items[i]["path"] for i in order],
-                  fontsize=8)
+    ax.set_yticks(range(len(order)), [items[i][0].text for i in order], fontsize=8)
     ax.axvline(base, color=GREY, linewidth=1)
-    ax.set_xlabel(r.t("c_tornado_x") + f" ({r.t('c_base')}: {format_number(base, r.lang, 1)})")
+    ax.set_xlabel(f"{r.t('c_tornado_x')} ({r.t('c_base')}: "
+                  f"{format_number(base, r.lang, 1)})")
     ax.legend(fontsize=8, loc="lower right")
-    return _finish(fig, ax)
+    _number_axis(ax, r.lang, "x", 0)
+    return _finish(fig, ax), (base_cell, *(row[3] for row in items), *(row[4] for row in items))
+
+
+def _number_axis(ax: Any, lang: str, axis: str, decimals: int) -> None:
+    """Tick labels in the report's number format (decimal comma in Bokmål)."""
+    formatter = FuncFormatter(lambda v, _pos: format_number(v, lang, decimals))
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(formatter)
+
+
+def _percent_axis(ax: Any, lang: str) -> None:
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: format_number(v, lang, 0)))
 
 
 def _figure(size: tuple[float, float]) -> tuple[Figure, Any]:

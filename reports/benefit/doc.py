@@ -24,9 +24,12 @@ the figures are made is explained in [benefit.md](benefit.md).
   "years": [2026, 2027],
   "targets": {"answer_within_s": [20.0, 60.0, 180.0], "visit_within_s": [2700.0, 3600.0]},
   "purposes": {"medication": {"nb": "Medisinering", "en": "Medication"}},
+  "profiles": {"home_care_kit": {"count": 60, "devices": ["safety_alarm", "e_lock"]}},
   "sensitivity": [{"n": 0, "path": "benefit.costs.hourly_cost", "low": 350, "high": 500,
                    "labels": {"nb": "...", "en": "..."}}],
-  "assumptions": [{"path": "benefit.costs.hourly_cost", "value": 413.0, "source": "..."}],
+  "assumptions": [{"path": "benefit.costs.hourly_cost", "value": 413.0, "source": "..."},
+                  {"path": "benefit.searches.duration", "value": {"kind": "lognormal",
+                   "mean": 90.0, "sd": 60.0, "unit": "min"}, "source": "assumption"}],
   "metrics": {
     "2026": {
       "visits.saved.per_week": {"mean": 1945.2, "ci_half_width": 8.1, "n": 20, "unit": "1/week",

@@ -60,6 +60,8 @@ def benefit_document(comparison: Comparison, scenario: Scenario, source: Path, s
         "targets": {"answer_within_s": list(first.targets.answer_within),
                     "visit_within_s": list(first.targets.visit_within)},
         "purposes": {name: dict(p.labels) for name, p in benefit.purposes.items()},
+        "profiles": {u.name: {"count": u.count, "devices": list(u.devices)}
+                     for u in scenario.users},
         "sensitivity": [
             {"n": n, "path": s.path, "low": s.low, "high": s.high, "labels": dict(s.labels)}
             for n, s in enumerate(benefit.sensitivity)
@@ -89,22 +91,15 @@ def assumptions(scenario: Scenario) -> list[dict[str, Any]]:
 
 
 def flatten(data: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
-    """``(dotted path, value)`` of every leaf; a distribution is one leaf written as text."""
+    """``(dotted path, value)`` of every leaf; a distribution (its parameters) and a list are
+    one leaf each."""
     if isinstance(data, dict) and "kind" in data:
-        yield prefix, describe_distribution(data)
+        yield prefix, data
     elif isinstance(data, dict) and data:
         for key, value in data.items():
             yield from flatten(value, f"{prefix}.{key}" if prefix else str(key))
-    elif isinstance(data, list):
-        yield prefix, ", ".join(str(v) for v in data)
-    elif data is not None and data != {}:
+    elif isinstance(data, list) or (data is not None and data != {}):
         yield prefix, data
-
-
-def describe_distribution(data: dict[str, Any]) -> str:
-    """``lognormal mean=10 sd=4 min``: a distribution in one line."""
-    params = " ".join(f"{k}={v}" for k, v in data.items() if k not in ("kind", "unit"))
-    return f"{data['kind']} {params} {data.get('unit', 's')}"
 
 
 def source_of(sources: dict[str, str], path: str) -> str:

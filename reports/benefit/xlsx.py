@@ -26,17 +26,17 @@ def write_xlsx(document: dict[str, Any], lang: str, path: Path) -> None:
     """Write the workbook."""
     book = Workbook()
     book.remove(book.active)
-    sources: list[tuple[str, str, str, str, str]] = []
+    sources: list[tuple[str, str, str]] = []
     for table in build_tables(document, lang):
         write_sheet(book, table, sources)
     sheet = book.create_sheet(FIGURES_SHEET)
-    sheet.append(["sheet", "cell", "key", "year", "stat"])
+    sheet.append(["sheet", "cell", "ref"])
     for row in sources:
         sheet.append(list(row))
     book.save(path)
 
 
-def write_sheet(book: Workbook, table: Table, sources: list[tuple[str, str, str, str, str]]
+def write_sheet(book: Workbook, table: Table, sources: list[tuple[str, str, str]]
                 ) -> None:
     """One table as one sheet: title, header, rows."""
     sheet = book.create_sheet(table.ident)
@@ -58,7 +58,7 @@ def excel_number(value: float | None) -> float | None:
 
 
 def put(sheet: Any, row: int, column: int, cell: Cell,
-        sources: list[tuple[str, str, str, str, str]]) -> None:
+        sources: list[tuple[str, str, str]]) -> None:
     """Write a cell: the number for a figure (and note its source), else the text."""
     target = sheet.cell(row=row, column=column)
     if not cell.is_figure:
@@ -66,4 +66,4 @@ def put(sheet: Any, row: int, column: int, cell: Cell,
         return
     target.value = excel_number(cell.value)
     target.number_format = FORMATS.get(cell.unit, DEFAULT_FORMAT)
-    sources.append((sheet.title, target.coordinate, cell.key, cell.year, cell.stat))
+    sources.append((sheet.title, target.coordinate, cell.ref_text))

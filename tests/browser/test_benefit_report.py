@@ -4,6 +4,7 @@ comes from metrics.json; the report opens in headless Chromium without console e
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from html.parser import HTMLParser
 from pathlib import Path
@@ -13,15 +14,18 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
+from reports.benefit.assumptions import assumption_unit
+from reports.benefit.charts import build_charts, close_charts
 from reports.benefit.doc import render_benefit_doc
 from reports.benefit.outputs import benefit_unit
-from reports.benefit.tables import PLUS_MINUS
+from reports.benefit.summary import page_one
+from reports.benefit.tables import PLUS_MINUS, build_tables, resolve
 from reports.benefit.xlsx import excel_number
-from reports.i18n import format_value
+from reports.i18n import format_number, format_value, text
 from tests.conftest import ROOT, SCENARIOS
 from vtsim.cli.main import app
 
-CHARTS = ("answer_time", "hourly_load", "visits_by_device", "yearly_gain", "tornado")
+CHARTS = ("answer_time", "hourly_load", "visits_by_device", "tornado")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
@@ -47,7 +51,7 @@ def metrics(directory: Path) -> dict[str, Any]:
 
 
 class FigureCells(HTMLParser):
-    """Collects the figure cells (``data-key``) of a page with their text."""
+    """Collects the figure cells (``data-ref``) of a page with their text."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -56,7 +60,7 @@ class FigureCells(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         found = {k: v or "" for k, v in attrs}
-        if tag == "td" and "data-key" in found:
+        if tag == "td" and "data-ref" in found:
             self._open = {**found, "text": ""}
 
     def handle_data(self, data: str) -> None:
@@ -83,11 +87,15 @@ def test_every_html_figure_equals_metrics_json(compared: Path, lang: str) -> Non
     parser.feed(page)
     assert len(parser.cells) > 100
     for cell in parser.cells:
-        figure = document["metrics"][cell["data-year"]][cell["data-key"]]
-        value = figure[cell["data-stat"]]
+        ref = json.loads(cell["data-ref"])
+        value = resolve(document, tuple(ref))
         assert cell["data-value"] == ("" if value is None else repr(value)), cell
-        assert cell["text"] == shown(value, figure["unit"], cell["data-stat"], lang), cell
-    assert {c["data-year"] for c in parser.cells} == {"2026", "2027"}
+        if ref[0] == "metrics":
+            unit = resolve(document, tuple(ref[:-1]))["unit"]
+            assert cell["text"] == shown(value, unit, ref[-1], lang), cell
+    years = {json.loads(c["data-ref"])[1] for c in parser.cells
+             if json.loads(c["data-ref"])[0] == "metrics"}
+    assert years == {"2026", "2027"}
 
 
 def test_html_is_self_contained_with_every_chart(compared: Path) -> None:
@@ -106,13 +114,11 @@ def test_html_is_self_contained_with_every_chart(compared: Path) -> None:
 def test_every_spreadsheet_figure_equals_metrics_json(compared: Path, lang: str) -> None:
     document = metrics(compared)
     book = load_workbook(compared / f"benefit-report.{lang}.xlsx")
-    assert {"summary", "visits", "devices", "hours", "costs", "quality", "years",
-            "sensitivity", "assumptions", "run", "figures"} <= set(book.sheetnames)
     rows = list(book["figures"].iter_rows(min_row=2, values_only=True))
     assert len(rows) > 100
-    for sheet, cell, key, year, stat in rows:
-        expected = document["metrics"][year][key][stat]
-        assert book[sheet][cell].value == excel_number(expected), (sheet, cell, key)
+    for sheet, cell, ref in rows:
+        expected = resolve(document, tuple(json.loads(ref)))
+        assert book[sheet][cell].value == excel_number(expected), (sheet, cell, ref)
 
 
 def test_pdf_reports_are_written(compared: Path) -> None:
@@ -134,8 +140,6 @@ def test_metrics_json_keys_are_documented_and_gains_are_arm_differences(compared
             tech = figures["visits.technology.per_week"]["per_replication"][i]
             saved = figures["visits.saved.per_week"]["per_replication"][i]
             assert saved == pytest.approx(base - tech, abs=1e-6)
-    sources = {a["path"]: a["source"] for a in document["assumptions"]}
-    assert sources["benefit.costs.hourly_cost"].startswith("seeds 000")
 
 
 def test_benefit_metrics_reference_is_current() -> None:
@@ -195,3 +199,135 @@ def test_report_opens_in_headless_chromium_and_each_chart_is_captured(compared: 
             browser.close()
     assert problems == []
     assert all((shots / f"{lang}-{c}.png").stat().st_size > 1000 for c in CHARTS)
+
+
+class PageText(HTMLParser):
+    """The text a reader sees (outside <style>, <svg> and attributes)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("style", "svg"):
+            self._skip += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("style", "svg"):
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def visible_text(page: str) -> str:
+    """The page's visible text, spaces normalised (a non-breaking space is a space)."""
+    parser = PageText()
+    parser.feed(page)
+    return " ".join(" ".join(parser.parts).replace("\u00a0", " ").split())
+
+
+@pytest.mark.parametrize("lang", ["nb", "en"])
+def test_every_chart_plots_cells_of_the_tables(compared: Path, lang: str) -> None:
+    document = metrics(compared)
+    tables = build_tables(document, lang)
+    in_tables = {(c.ref, c.value) for t in tables for row in t.rows for c in row if c.is_figure}
+    charts = build_charts(document, lang, tables)
+    try:
+        assert {c.ident for c in charts} >= set(CHARTS)
+        for chart in charts:
+            assert len(chart.cells) >= 4, chart.ident
+            for cell in chart.cells:
+                assert cell.value == resolve(document, cell.ref), (chart.ident, cell)
+                assert (cell.ref, cell.value) in in_tables, (chart.ident, cell.ref)
+    finally:
+        close_charts(charts)
+
+
+def test_the_net_in_the_chart_is_the_net_in_the_table(compared: Path) -> None:
+    """The tornado's base and the sensitivity table's base row are the same cell, and the
+    cash-flow chart's net line is the cash-flow table's net line (when the report has one)."""
+    document = metrics(compared)
+    tables = build_tables(document, "nb")
+    charts = build_charts(document, "nb", tables)
+    try:
+        tornado = next(c for c in charts if c.ident == "tornado")
+        base_row = next(t for t in tables if t.ident == "sensitivity").rows[0]
+        assert tornado.cells[0] == base_row[3]
+        label = tornado.figure.axes[0].get_xlabel()
+        assert format_number((base_row[3].value or 0) / 1e6, "nb", 1) in label
+        flows = [t for t in tables if t.ident == "cash_flows"]
+        if flows:
+            net = next(row for row in flows[0].rows if row[1].ref[3] == "net.cash")
+            chart = next(c for c in charts if c.ident == "cash_flows")
+            assert set(net[1:]) <= set(chart.cells)
+            line = chart.figure.axes[0].get_lines()
+            plotted = [list(ln.get_ydata()) for ln in line]
+            assert [(c.value or 0) / 1e6 for c in net[1:]] in plotted
+    finally:
+        close_charts(charts)
+
+
+@pytest.mark.parametrize("lang", ["nb", "en"])
+def test_years_shares_and_durations_are_written_as_readers_write_them(compared: Path,
+                                                                      lang: str) -> None:
+    page = visible_text((compared / f"benefit-report.{lang}.html").read_text(encoding="utf-8"))
+    document = metrics(compared)
+    years = {int(y) for y in document["years"]} | {
+        int(a["value"]) for a in document["assumptions"] if assumption_unit(a["path"]) == "year"}
+    for year in years:
+        grouped = format_number(year, lang, 0).replace("\u00a0", " ")
+        assert grouped not in page and f"{grouped}.00" not in page, grouped
+        assert str(year) in page
+    assert not re.search(r"\b0[,.]0[0-9]\b", page), "a share written as a fraction"
+    assert not re.search(r"\d(s|min)\b", page), "a duration without a space before its unit"
+    growth = next(a for a in document["assumptions"] if a["path"] == "growth.rate")
+    assert format_number(growth["value"] * 100, lang, 1) + " %" in page
+    assert "60 s" in page
+
+
+@pytest.mark.parametrize("lang", ["nb", "en"])
+def test_no_scenario_paths_identifiers_or_booleans_in_the_report(compared: Path,
+                                                                  lang: str) -> None:
+    page = visible_text((compared / f"benefit-report.{lang}.html").read_text(encoding="utf-8"))
+    assert not re.search(r"\b(benefit|growth|devices|centre)\.[a-z_]+", page), "a scenario path"
+    assert not re.search(r"\b(True|False|None|nan)\b", page)
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b", page), re.findall(r"\b[a-z]+_[a-z_]+\b", page)
+    assert "mean=" not in page and "sd=" not in page
+    if lang == "nb":
+        for jargon in ("seed", "sha256", "assumption", "baseline", "replication", "Yes", "No "):
+            assert jargon not in page, jargon
+    rows = next(t for t in build_tables(metrics(compared), lang) if t.ident == "assumptions").rows
+    assert len(rows) == len(metrics(compared)["assumptions"])
+    assert all(row[0].text and row[1].text for row in rows)
+
+
+def test_inputs_are_not_shown_as_results(compared: Path) -> None:
+    """Tables with a confidence interval show simulated results only: counts of users and
+    devices, the municipality's plan and prices are inputs (assumptions table)."""
+    inputs = re.compile(r"(users\.count|devices\.|staff\.home_care\.plan_arsverk|"
+                        r"nok\.costs\.|payback\.)")
+    for table in build_tables(metrics(compared), "nb"):
+        for row in table.rows:
+            for cell in row:
+                if cell.is_figure and cell.ref[0] == "metrics":
+                    assert not inputs.match(str(cell.ref[2])), (table.ident, cell.ref)
+
+
+@pytest.mark.parametrize("lang", ["nb", "en"])
+def test_page_one_says_what_was_compared_the_result_and_its_limits(compared: Path,
+                                                                    lang: str) -> None:
+    document = metrics(compared)
+    tables = build_tables(document, lang)
+    sections = page_one(document, lang, tables)
+    assert [s.heading for s in sections] == [text(lang, k) for k in (
+        "s_compared", "s_result", "s_depends", "s_excluded")]
+    summary = next(t for t in tables if t.ident == "summary")
+    said = " ".join(p for s in sections for p in s.paragraphs)
+    hours = next(row for row in summary.rows if "hours.saved.per_year" in row[1].ref)
+    assert hours[1].text in said and hours[2].text in said
+    assert document["scenario"]["name"] in said
+    page = (compared / f"benefit-report.{lang}.html").read_text(encoding="utf-8")
+    assert page.index('id="page-one"') < page.index('id="table-summary"')

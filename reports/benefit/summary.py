@@ -1,0 +1,192 @@
+"""Page one of the benefit report: what was compared, the result with its uncertainty, what it
+depends on and what it does not include, in plain words.
+
+Every number on this page is the text of a cell of the report's tables (or an input written the
+way the assumptions table writes it), so the summary never disagrees with the tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from reports.benefit.tables import Cell, Report, Table, device_counts, table_by_id
+from reports.i18n import format_share, format_year
+
+EXCLUDED: dict[str, tuple[str, ...]] = {
+    "nb": (
+        "Kvalitet for brukerne (trygghet, selvstendighet, færre forstyrrelser om natten) er ikke "
+        "regnet om til kroner; den er vurdert for seg i tabellen over ikke-prissatte "
+        "virkninger.",
+        "Hjemmetjenestens egen svartid på alarmer i dag er ikke modellert; svartidene gjelder "
+        "responssenteret.",
+        "Kø og ruteplanlegging i hjemmetjenestens runder er ikke modellert: hvert planlagt besøk "
+        "koster sin egen tid.",
+        "Kostnader og gevinster for pårørende, fastleger og spesialisthelsetjenesten er ikke med.",
+    ),
+    "en": (
+        "Quality for the users (safety, independence, fewer disturbances at night) is not turned "
+        "into money; it is assessed on its own in the table of non-priced effects.",
+        "Home care's own answer time to alarms today is not modelled; answer times are the "
+        "response centre's.",
+        "Queues and route planning in home-care rounds are not modelled: each planned visit "
+        "costs its own time.",
+        "Costs and gains for relatives, GPs and specialist health services are not included.",
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A heading and its paragraphs."""
+
+    heading: str
+    paragraphs: tuple[str, ...]
+
+
+def page_one(document: dict[str, Any], lang: str, tables: list[Table]) -> list[Section]:
+    """The four sections of page one."""
+    r = Report(document, lang)
+    return [Section(r.t("s_compared"), compared(r)),
+            Section(r.t("s_result"), result(r, tables)),
+            Section(r.t("s_depends"), depends(r, tables)),
+            Section(r.t("s_excluded"), EXCLUDED[lang])]
+
+
+def compared(r: Report) -> tuple[str, ...]:
+    """What the two alternatives are, how they were simulated and how money is counted."""
+    doc = r.doc
+    years = doc["years"]
+    span = format_year(years[0]) if len(years) == 1 else (
+        f"{format_year(years[0])}–{format_year(years[-1])}")
+    devices = device_counts(r)
+    runs = str(doc["replications"])
+    if r.lang == "nb":
+        first = (f"Hjemmetjenesten i scenarioet «{doc['scenario']['name']}» uten og med "
+                 f"velferdsteknologi og et responssenter som tar imot alarmene. Utstyr: "
+                 f"{devices}. Begge alternativene er simulert med de samme brukerne, døgnene og "
+                 f"hendelsene, {runs} ganger for hvert år ({span}).")
+    else:
+        first = (f"Home care in the scenario \u201c{doc['scenario']['name']}\u201d without and "
+                 f"with welfare technology and a response centre that receives the alarms. "
+                 f"Devices: {devices}. Both alternatives are simulated with the same users, days "
+                 f"and events, {runs} times for each year ({span}).")
+    return (first, *money_method(r))
+
+
+def money_method(r: Report) -> tuple[str, ...]:
+    """How the money is counted (empty without the cost–benefit section)."""
+    method = r.economics.get("method")
+    if not method:
+        return ()
+    first, period = int(method["first_year"]), int(method["period_years"])
+    rate = format_share(method["discount_rate"], r.lang)
+    last = format_year(first + period - 1)
+    if r.lang == "nb":
+        return (f"Kroner er regnet over {period} år ({format_year(first)}–{last}) i faste "
+                f"{format_year(method['price_year'])}-kroner med {rate} kalkulasjonsrente og "
+                f"skattefinansieringskostnad, etter DFØs Veileder i samfunnsøkonomiske "
+                f"analyser og Finansdepartementets rundskriv R-109/2021.",)
+    return (f"Money is counted over {period} years ({format_year(first)}–{last}) in fixed "
+            f"{format_year(method['price_year'])} kroner with a {rate} discount rate and the "
+            f"cost of public funds, after DFØ's guide to cost–benefit analysis and the Ministry "
+            f"of Finance's circular R-109/2021.",)
+
+
+def row_cells(table: Table, ref_key: str) -> tuple[Cell, ...] | None:
+    """The row of a summary-like table whose value cell shows ``ref_key`` (a metric key or an
+    economics line)."""
+    for row in table.rows:
+        if len(row) > 1 and row[1].is_figure and ref_key in row[1].ref:
+            return row
+    return None
+
+
+def value_with_ci(row: tuple[Cell, ...] | None) -> str:
+    """``56 214 599 kr (± 3 595 386 kr)``."""
+    if row is None:
+        return "–"
+    return f"{row[1].text} ({row[2].text})" if len(row) > 2 else row[1].text
+
+
+def result(r: Report, tables: list[Table]) -> tuple[str, ...]:
+    """The net present values, the freed time, and the answer quality, with uncertainty."""
+    summary = table_by_id(tables, "summary")
+    cash = value_with_ci(row_cells(summary, "net.cash"))
+    capacity = value_with_ci(row_cells(summary, "net.with_capacity"))
+    hours = value_with_ci(row_cells(summary, "hours.saved.per_year"))
+    gross = value_with_ci(row_cells(summary, "arsverk.saved"))
+    net = value_with_ci(row_cells(summary, "arsverk.freed_net"))
+    answered = value_with_ci(row_cells(summary, "quality.answer.within_1min"))
+    lines = []
+    if r.lang == "nb":
+        if r.economics:
+            lines.append(f"Netto nåverdi av kontantvirkningene er {cash}; tallet i parentes er "
+                         f"usikkerheten fra simuleringen (95 % konfidensintervall). Medregnet "
+                         f"verdien av frigjort kapasitet, som ikke er kontanter, er netto "
+                         f"nåverdi {capacity}.")
+        lines.append(f"Teknologien frigjør {hours} arbeidstimer per år i hjemmetjenesten: "
+                     f"{gross} årsverk brutto og {net} årsverk netto etter bemanningen av "
+                     f"responssenteret. Timene er kapasitet til å møte økt behov; bare den "
+                     f"andelen kommunen tar ut av budsjettet, regnes som kontanter.")
+        lines.append(f"Responssenteret besvarer {answered} av alarmene innen 60\u00a0s.")
+    else:
+        if r.economics:
+            lines.append(f"The net present value of the cash effects is {cash}; the figure in "
+                         f"brackets is the uncertainty from the simulation (95 % confidence "
+                         f"interval). Including the value of freed capacity, which is not cash, "
+                         f"the net present value is {capacity}.")
+        lines.append(f"The technology frees {hours} working hours a year in home care: {gross} "
+                     f"årsverk gross and {net} årsverk net of the response centre's staffing. "
+                     f"The hours are capacity to meet growing demand; only the share the "
+                     f"municipality takes out of the budget counts as cash.")
+        lines.append(f"The response centre answers {answered} of the alarms within 60\u00a0s.")
+    return tuple(lines)
+
+
+def depends(r: Report, tables: list[Table]) -> tuple[str, ...]:
+    """The assumptions that move the result most (one at a time), and the break-even values."""
+    lines = []
+    swings = largest_swings(tables)
+    if swings:
+        items = [f"{name} ({low} – {high})" for name, low, high in swings]
+        lead = ("Disse forutsetningene flytter den årlige nettovirkningen mest (resultat ved lav "
+                "– høy verdi): " if r.lang == "nb" else
+                "These assumptions move the net effect per year most (result at low – high "
+                "value): ")
+        lines.append(lead + "; ".join(items) + ".")
+    lines.extend(break_even_lines(r, tables))
+    lines.append("Alle forutsetninger står med verdi, enhet og kilde i vedlegget." if r.lang == "nb"
+                 else "Every assumption is listed with its value, unit and source in the "
+                      "appendix.")
+    return tuple(lines)
+
+
+def largest_swings(tables: list[Table], count: int = 3) -> list[tuple[str, str, str]]:
+    """The ``count`` assumptions of the sensitivity table with the widest swing."""
+    found = [t for t in tables if t.ident == "sensitivity"]
+    if not found:
+        return []
+    rows = found[0].rows[1:]
+
+    def swing(row: tuple[Cell, ...]) -> float:
+        return abs((row[4].value or 0.0) - (row[3].value or 0.0))
+
+    ranked = sorted(rows, key=swing, reverse=True)[:count]
+    return [(row[0].text, row[3].text, row[4].text) for row in ranked]
+
+
+def break_even_lines(r: Report, tables: list[Table]) -> list[str]:
+    """Break-even values of the cash net present value that exist."""
+    found = [t for t in tables if t.ident == "break_even"]
+    if not found:
+        return []
+    parts = [f"{row[0].text} {row[3].text} ({r.t('now').lower()} {row[2].text})"
+             for row in found[0].rows
+             if row[3].value is not None and row[3].value >= 0 and "net.cash" in
+             r.doc["economics"]["break_even"][row[3].ref[2]]["line"]]
+    if not parts:
+        return []
+    lead = ("Kontantresultatet blir null (nullpunkt) ved: " if r.lang == "nb" else
+            "The cash result is zero (break-even) at: ")
+    return [lead + "; ".join(parts) + "."]
