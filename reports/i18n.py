@@ -373,7 +373,7 @@ def format_value(value: float | None, unit: str, lang: str) -> str:
     if unit == "yr":
         return format_number(value, lang, 1)
     if unit == "kNOK":
-        return format_number(None if undefined(value) else value / 1000, lang, 0)
+        return "–" if value is None or undefined(value) else format_number(value / 1000, lang, 0)
     if unit == "factor":
         return format_number(value, lang, 3)
     if unit == "NOK/h":
