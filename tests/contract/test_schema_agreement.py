@@ -220,6 +220,14 @@ def disagreements(
     return count, accepted, found
 
 
+def test_the_reference_checks_date_time_formats() -> None:
+    """Without ``rfc3339-validator`` jsonschema skips the date-time format (test extra)."""
+    checker = jsonschema.Draft202012Validator.FORMAT_CHECKER
+    assert not checker.conforms("2026-02-30T08:13:22Z", "date-time"), (
+        "jsonschema does not check date-time: install the test extra (rfc3339-validator)"
+    )
+
+
 def test_schema_and_decoder_agree_on_thousands_of_generated_messages() -> None:
     count, accepted, found = disagreements(
         lambda message, topic: (schema_accepts(message), decoder_accepts(message, topic))
