@@ -137,8 +137,10 @@ def build_tables(document: dict[str, Any], lang: str) -> list[Table]:
         tables.extend([gains_table(r), cash_flow_table(r), break_even_table(r)])
         if r.economics.get("non_priced"):
             tables.append(non_priced_table(r))
-    tables.extend([visits_table(r), devices_table(r), hours_table(r), quality_table(r),
-                   answer_time_table(r), years_table(r)])
+    tables.extend([visits_table(r), devices_table(r), hours_table(r)])
+    if r.has("home_service.recipients"):
+        tables.append(home_service_table(r))
+    tables.extend([quality_table(r), answer_time_table(r), years_table(r)])
     if document["sensitivity"]:
         tables.append(sensitivity_table(r))
     if "follow_up" in document:
@@ -328,6 +330,22 @@ def hours_table(r: Report) -> Table:
     rows.append((plain(r.t("arsverk")), r.mean("arsverk.baseline"),
                  r.mean("arsverk.technology"), r.mean("arsverk.saved"), r.ci("arsverk.saved")))
     return Table("hours", r.t("t_hours"), arm_columns(r, "indicator"), tuple(rows))
+
+
+def home_service_table(r: Report) -> Table:
+    """The share of the municipality's whole home service the modelled users account for."""
+    items = [("hs_recipients", "home_service.recipients"),
+             ("hs_modelled_users", "home_service.modelled_users"),
+             ("hs_share_users", "home_service.share.users"),
+             ("hs_arsverk", "home_service.arsverk"),
+             ("hs_hours", "home_service.hours.per_year"),
+             ("hs_baseline_hours", "hours.baseline.per_year"),
+             ("hs_share_hours", "home_service.share.hours"),
+             ("hs_ratio", "home_service.hours_per_user_ratio"),
+             ("hs_share_visits", "home_service.share.visits"),
+             ("hs_share_direct", "home_service.share.direct_hours")]
+    return Table("home_service", f"{r.t('t_home_service')} {r.year}",
+                 (r.t("indicator"), r.t("value"), r.t("ci")), figure_rows(r, items))
 
 
 def quality_table(r: Report) -> Table:

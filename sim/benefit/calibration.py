@@ -41,7 +41,8 @@ PLANNED = "benefit.planned_visits"
 CALIBRATION_METRICS: tuple[MetricSpec, ...] = (
     MetricSpec("home_service.recipients", "count",
                "Recipients of the municipality's home service in the year "
-               "(benefit.home_care_totals, scaled to the year)."),
+               "(benefit.home_care_totals, scaled to the year). The home_service.* keys are "
+               "there only when the scenario has benefit.home_care_totals."),
     MetricSpec("home_service.arsverk", "årsverk", "Årsverk of the whole home service in the year."),
     MetricSpec("home_service.hours.per_year", "h/yr",
                "Paid hours of the whole home service: årsverk × benefit.hours_per_arsverk."),
@@ -52,7 +53,7 @@ CALIBRATION_METRICS: tuple[MetricSpec, ...] = (
                "Baseline staff hours / the home service's paid hours: the share of the service "
                "the modelled users account for."),
     MetricSpec("home_service.share.visits", "share",
-               "Baseline visits per week / the service's visits per week (when given)."),
+               "Baseline visits per week / the service's visits per week (only when given)."),
     MetricSpec("home_service.share.direct_hours", "share",
                "Baseline hours in the homes per week / the service's decided hours per week "
                "(when given)."),
@@ -171,23 +172,28 @@ def simulated_baseline(figures: dict[str, float], users: float) -> Baseline:
 
 
 def calibration_figures(scenario: Scenario, figures: dict[str, float]) -> dict[str, float]:
-    """The share of the home service the modelled users account for, in the scenario's year."""
+    """The share of the home service the modelled users account for, in the scenario's year
+    (nothing without ``benefit.home_care_totals``; visits and direct hours only when given)."""
     totals = totals_for_year(scenario, base_year_of(scenario))
+    if totals is None:
+        return {}
     users = float(modelled_users(scenario))
     base = simulated_baseline(figures, users)
-    if totals is None:
-        totals = Totals(base_year_of(scenario), *(math.nan,) * 5)
-    return {
+    out = {
         "home_service.recipients": totals.recipients,
         "home_service.arsverk": totals.arsverk,
         "home_service.hours.per_year": totals.hours_per_year,
         "home_service.modelled_users": users,
         "home_service.share.users": _ratio(users, totals.recipients),
         "home_service.share.hours": _ratio(base.hours_per_year, totals.hours_per_year),
-        "home_service.share.visits": _ratio(base.visits_per_week, totals.visits_per_week),
-        "home_service.share.direct_hours": _ratio(base.on_site_per_week, totals.hours_per_week),
         "home_service.hours_per_user_ratio": hours_per_user_ratio(base, totals),
     }
+    if not math.isnan(totals.visits_per_week):
+        out["home_service.share.visits"] = _ratio(base.visits_per_week, totals.visits_per_week)
+    if not math.isnan(totals.hours_per_week):
+        out["home_service.share.direct_hours"] = _ratio(base.on_site_per_week,
+                                                        totals.hours_per_week)
+    return out
 
 
 def hours_per_user_ratio(base: Baseline, totals: Totals) -> float:

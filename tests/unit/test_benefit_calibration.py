@@ -108,10 +108,11 @@ def test_the_reconciliation_figures_on_a_tiny_scenario() -> None:
     assert figures["home_service.hours_per_user_ratio"] == pytest.approx(BASELINE_H / 10 / 125)
 
 
-def test_without_totals_the_figures_are_undefined_and_check_warns() -> None:
+def test_without_totals_there_are_no_shares_and_check_warns() -> None:
     scenario = care_scenario(10, 2, 10, ["safety_alarm"])
     figures = compare_replication(scenario, seed=2, index=0)
-    assert figures["home_service.share.hours"] != figures["home_service.share.hours"]  # NaN
+    assert not any(key.startswith("home_service.") for key in figures)
+    assert "home_service.share.visits" not in compare_replication(reconciled(5), seed=2, index=0)
     assert any("home_care_totals is missing" in w for w in calibration_warnings(scenario))
 
 
