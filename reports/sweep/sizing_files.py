@@ -21,8 +21,8 @@ from sim.analysis.aggregate import confidence_interval
 from sim.analysis.erlang import incident_loads, servers_per_hour
 from sim.analysis.sizing import Judgement, YearSizing
 from sim.analysis.targets import Target
-from sim.model.shifts import operators_on_duty
 from sim.scenario.schema import Scenario
+from sim.scenario.staffing import operators_on_duty
 
 SIZING_SCHEMA = "vtsim.sizing/1"
 FILES = ("sizing.json", "sizing.csv")

@@ -42,11 +42,11 @@ from sim.model.fleet import Fleet, build_fleet
 from sim.model.metrics import DAY, MetricSpec, replication_metrics
 from sim.model.randomness import Streams
 from sim.model.records import IncidentRecord, RunLog
-from sim.model.shifts import operators_on_duty
 from sim.run.replication import run_replication
 from sim.scenario.benefit import Benefit
 from sim.scenario.durations import format_duration
 from sim.scenario.schema import Scenario
+from sim.scenario.staffing import operators_on_duty
 
 HOUR = 3600.0
 WEEK_DAYS = 7.0

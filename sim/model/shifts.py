@@ -9,10 +9,9 @@ the task in hand first (the incident in progress at shift change is finished).
 from __future__ import annotations
 
 import heapq
-import itertools
 import math
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,28 +57,6 @@ def shift_instances(shifts: Iterable[tuple[Shift, int]], horizon: float) -> list
                 merged.append(ShiftInstance(shift.name, start, end, count))
         instances.extend(merged)
     return sorted(instances, key=lambda s: (s.start, s.name))
-
-
-def operators_on_duty(shifts: Sequence[Shift]) -> list[tuple[float, float, int]]:
-    """Segments ``(start, end, operators)`` covering one day, seconds after midnight."""
-    points = {0.0, DAY}
-    for shift in shifts:
-        points.add(shift.start_s % DAY)
-        points.add((shift.start_s + shift.length_s) % DAY)
-    edges = sorted(points)
-    segments: list[tuple[float, float, int]] = []
-    for start, end in itertools.pairwise(edges):
-        count = sum(s.operators for s in shifts if _covers(s, (start + end) / 2))
-        if segments and segments[-1][2] == count:
-            segments[-1] = (segments[-1][0], end, count)
-        else:
-            segments.append((start, end, count))
-    return segments
-
-
-def _covers(shift: Shift, clock: float) -> bool:
-    offset = (clock - shift.start_s) % DAY
-    return offset < shift.length_s
 
 
 def _not_hired(_timer: simpy.Event) -> None:

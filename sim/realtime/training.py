@@ -28,9 +28,9 @@ from sim.model.fleet import Fleet, build_fleet
 from sim.model.network import Network
 from sim.model.randomness import Streams
 from sim.model.sending import AwaitingAnswer, Sender
-from sim.model.shifts import operators_on_duty
 from sim.scenario.schema import Scenario
 from sim.scenario.script import Training
+from sim.scenario.staffing import operators_on_duty
 
 MonotonicClock = Callable[[], float]
 

@@ -14,10 +14,10 @@ from pydantic import ValidationError
 
 from devices.contract.catalog import DEVICE_TYPES, EventSpec
 from sim.errors import Problem, ScenarioError
-from sim.model.shifts import operators_on_duty
 from sim.scenario.overrides import is_fleet_alias, set_fleet_users
 from sim.scenario.schema import EventConfig, Scenario
 from sim.scenario.script import check_training
+from sim.scenario.staffing import operators_on_duty
 
 BUILTIN_PROFILES = {"flat": (1.0,) * 24}
 """Profiles every scenario may use without defining them."""

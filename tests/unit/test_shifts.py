@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sim.model.shifts import operators_on_duty, shift_instances
+from sim.model.shifts import shift_instances
 from sim.scenario.schema import Shift
+from sim.scenario.staffing import operators_on_duty
 
 
 def shift(name: str, start: str, end: str, operators: int) -> Shift:
