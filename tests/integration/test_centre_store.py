@@ -240,7 +240,8 @@ def test_the_health_report_counts_what_is_stored_silent_and_lost() -> None:
     from rich.console import Console
 
     from devices.transport.mqtt import MqttStats
-    from vtsim.live.centre_view import health_report, health_topic, render
+    from vtsim.live.centre_view import render
+    from vtsim.live.health import health_report, health_topic
 
     store = open_store("memory:")
     clock = [NOW]

@@ -95,7 +95,8 @@ def centre(
     from devices.contract.rate_limit import RateLimit
     from devices.contract.topics import require_level
     from devices.transport.mqtt import BrokerAddress, BrokerUnavailable
-    from vtsim.live.centre_view import CentreOptions, run_centre, summary_line, totals_table
+    from vtsim.live.centre_view import LiveTable, VerdictLines, summary_line, totals_table
+    from vtsim.live.service import CentreOptions, run_centre
     from vtsim.live.store import CentreStoreError
 
     console = Console()
@@ -105,7 +106,7 @@ def centre(
         address = with_login(BrokerAddress.parse(broker_url), cafile, certfile, keyfile,
                              username, password)
         options = CentreOptions(
-            address, tenant, live, 5 if mqtt_version == 5 else 3, db=db, client_id=client_id,
+            address, tenant, 5 if mqtt_version == 5 else 3, db=db, client_id=client_id,
             session_expiry_s=session_expiry,
             rate_limit=RateLimit(rate_limit, burst) if rate_limit > 0 else None,
             limits=Limits(max_bytes=max_bytes, max_depth=max_depth),
@@ -113,7 +114,7 @@ def centre(
     except (DeviceContractError, ValueError) as error:
         raise fail(console, str(error), EXIT_BAD_INPUT) from None
     try:
-        snapshot = run_centre(options, console)
+        snapshot = run_centre(options, (LiveTable if live else VerdictLines)(console, address))
     except (BrokerUnavailable, CentreStoreError) as error:
         console.print(f"[red]error:[/] {error}", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_FAILED) from None

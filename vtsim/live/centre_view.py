@@ -1,114 +1,28 @@
-"""``vtsim centre``: the live centre on a broker, with a live table of devices and counts.
+"""``vtsim centre`` on the terminal: renders what the live centre's service does.
 
-The logic is in :mod:`vtsim.live.centre`; this module connects it to a broker and its store,
-runs the receive loop in the main thread, and shows what happens: a rich live table (devices,
-verdicts, sequence gaps, broker connection, health), or one line per verdict with
-``--no-live``.
-
-The centre keeps a persistent MQTT session (a fixed client id, clean start off, a session
-expiry): messages published while it is down wait at the broker and arrive when it is back.
-Each one is acknowledged to the broker only after it is stored (``manual_ack``). Every
-``health_interval_s`` it publishes a retained health report on
-``vt/v1/{tenant or _all}/centre/health`` and raises incidents for devices gone silent.
+Two displays of :class:`vtsim.live.service.CentreDisplay`: :class:`LiveTable`, a rich live
+table (devices, verdicts, sequence gaps, broker connection, health), and :class:`VerdictLines`,
+one line per verdict (``--no-live``). Both print the line that says the centre listens and
+every change of the broker connection. The service loop itself is in
+:mod:`vtsim.live.service`; this module only renders.
 """
 
 from __future__ import annotations
 
-import signal
-import threading
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext, suppress
-from dataclasses import dataclass
+from contextlib import AbstractContextManager, nullcontext
 from typing import Final
 
-import orjson
 from rich.console import Console, Group
 from rich.live import Live
 from rich.table import Table
 
-from devices.contract.codec import DEFAULT_LIMITS, Limits, format_ts
-from devices.contract.rate_limit import RateLimit
-from devices.contract.topics import PREFIX
-from devices.transport.mqtt import BrokerAddress, MqttError, MqttStats, MqttTransport
-from vtsim.live.centre import (
-    ACCEPTED,
-    RATE_LIMITED,
-    Answer,
-    CentreSnapshot,
-    LiveCentre,
-    TrackedDevice,
-)
-from vtsim.live.store import (
-    DEFAULT_DB,
-    DEVICE_OFFLINE,
-    DEVICE_SILENT,
-    POSSIBLE_LOSS,
-    open_store,
-    redacted,
-)
+from devices.transport.mqtt import BrokerAddress
+from vtsim.live.centre import ACCEPTED, Answer, CentreSnapshot, TrackedDevice
+from vtsim.live.service import CentreOptions, ServiceState
+from vtsim.live.store import IncidentChange, redacted
 
 REFRESH_S: Final = 0.25
-DRAIN_WAIT_S: Final = 0.05
-DRAIN_BATCH: Final = 2_000
 SHOWN_DEVICES: Final = 20
-ANSWER_TIMEOUT_S: Final = 5.0
-HEALTH_INTERVAL_S: Final = 5.0
-SESSION_EXPIRY_S: Final = 7 * 86_400
-"""How long the broker keeps the centre's session (and its queued messages) while it is down."""
-ALL_TENANTS: Final = "_all"
-HEALTH_SCHEMA: Final = "1.0"
-
-
-@dataclass(frozen=True, slots=True)
-class CentreOptions:
-    """What ``vtsim centre`` was asked to do."""
-
-    address: BrokerAddress
-    tenant: str | None = None
-    live: bool = True
-    protocol: int = 5
-    db: str = DEFAULT_DB
-    client_id: str | None = None
-    session_expiry_s: int = SESSION_EXPIRY_S
-    rate_limit: RateLimit | None = None
-    limits: Limits = DEFAULT_LIMITS
-    health_interval_s: float = HEALTH_INTERVAL_S
-    silence_slack_s: float = 30.0
-
-    @property
-    def centre_id(self) -> str:
-        """The fixed MQTT client id: the broker keeps this centre's session under it."""
-        return self.client_id or f"vtsim-centre-{self.tenant or ALL_TENANTS}"
-
-
-def health_topic(tenant: str | None) -> str:
-    """``vt/v1/{tenant}/centre/health`` (``_all`` for a centre of every tenant)."""
-    return f"{PREFIX}/{tenant or ALL_TENANTS}/centre/health"
-
-
-def health_report(snapshot: CentreSnapshot, stats: MqttStats, connected: bool, url: str,
-                  now: float, state: str = "running") -> dict[str, object]:
-    """The health report: backlog, lag, broker connection, stored counts, silent devices."""
-    stored = snapshot.stored
-    return {
-        "schema_version": HEALTH_SCHEMA,
-        "ts": format_ts(now),
-        "state": state,
-        "broker": {"url": url, "connected": connected, "reconnects": stats.reconnects},
-        "backlog": stats.queued,
-        "lag_s": round(snapshot.lag_s, 3),
-        "answers_in_flight": stats.in_flight,
-        "messages": snapshot.messages,
-        "stored": {"messages": stored.messages, "rejections": stored.rejections,
-                   "incidents": stored.incidents, "open_incidents": stored.open_incidents},
-        "devices": {"tracked": len(snapshot.devices),
-                    "silent": snapshot.open_of_kind(DEVICE_SILENT),
-                    "offline": snapshot.open_of_kind(DEVICE_OFFLINE)},
-        "possible_loss": snapshot.gaps,
-        "possible_loss_incidents": snapshot.open_of_kind(POSSIBLE_LOSS),
-        "rate_limited": snapshot.totals.get(RATE_LIMITED, 0),
-    }
 
 
 def health_table(report: dict[str, object]) -> Table:
@@ -195,144 +109,95 @@ def summary_line(snapshot: CentreSnapshot) -> str:
             f"{snapshot.gaps}; answers not sent: {snapshot.answer_failures}")
 
 
-# --- running --------------------------------------------------------------------------------
+# --- displays -------------------------------------------------------------------------------
 
 
-class ConnectionReporter:
-    """Tells when the broker connection goes away and comes back."""
+class ConsoleDisplay:
+    """What both displays print: the line that says the centre listens, connection changes."""
+
+    refresh_every_s: float | None = None
 
     def __init__(self, console: Console, address: BrokerAddress) -> None:
-        """Start from a connected state."""
-        self._console = console
-        self._address = address
+        """A display on ``console`` for a centre on ``address`` (connected at start)."""
+        self.console = console
+        self.address = address
         self.connected = True
 
-    def check(self, connected: bool) -> None:
-        """Report a change of the connection state."""
-        if connected == self.connected:
-            return
+    def started(self, options: CentreOptions, protocol: int, store_url: str) -> None:
+        """The first line: where the centre listens, for whom, and where it stores."""
+        self.console.print(
+            f"vtsim centre: listening on {options.address.url} (MQTT "
+            f"{'5' if protocol == 5 else '3.1.1'}, session {options.centre_id!r}) for "
+            f"{'tenant ' + options.tenant if options.tenant else 'every tenant'}; "
+            f"storing in {redacted(store_url)}; stop with Ctrl-C",
+            highlight=False, soft_wrap=True)
+        self.console.file.flush()
+
+    def connection_changed(self, connected: bool) -> None:
+        """Say that the broker went away, or came back."""
         self.connected = connected
         if connected:
-            self._console.print(f"[green]reconnected to {self._address}[/]")
+            self.console.print(f"[green]reconnected to {self.address}[/]")
         else:
-            self._console.print(
-                f"[red]lost the broker at {self._address}; reconnecting with backoff…[/]")
+            self.console.print(
+                f"[red]lost the broker at {self.address}; reconnecting with backoff…[/]")
 
     @property
-    def label(self) -> str:
+    def connection_label(self) -> str:
         """The connection state for the live table."""
         state = "[green]connected[/]" if self.connected else "[red]reconnecting[/]"
-        return f"{self._address.url} {state}"
+        return f"{self.address.url} {state}"
+
+    def answered(self, answer: Answer) -> None:
+        """Nothing by default (the live table counts verdicts)."""
+
+    def incidents_raised(self, incidents: list[IncidentChange]) -> None:
+        """Nothing by default (the live table shows them in the health report)."""
+
+    def refresh(self, state: ServiceState) -> None:
+        """Nothing by default."""
+
+    def showing(self) -> AbstractContextManager[object]:
+        """Nothing to set up by default."""
+        return nullcontext()
 
 
-@contextmanager
-def stop_on_signals() -> Iterator[threading.Event]:
-    """An event set by SIGINT (Ctrl-C) or SIGTERM; the previous handlers come back after."""
-    stop = threading.Event()
-    previous = {signum: signal.signal(signum, lambda *_: stop.set())
-                for signum in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield stop
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+class VerdictLines(ConsoleDisplay):
+    """``--no-live``: one line per verdict and per incident raised for a silent device."""
+
+    def answered(self, answer: Answer) -> None:
+        """One line: verdict, device and detail."""
+        self.console.print(answer.describe(), markup=False, highlight=False, soft_wrap=True)
+
+    def incidents_raised(self, incidents: list[IncidentChange]) -> None:
+        """One line per incident."""
+        for incident in incidents:
+            self.console.print(f"incident {incident.kind}: {incident.tenant}/"
+                               f"{incident.device_id}: {incident.detail}",
+                               markup=False, highlight=False, soft_wrap=True)
 
 
-def run_centre(options: CentreOptions, console: Console) -> CentreSnapshot:
-    """Connect, store, validate and answer until SIGINT/SIGTERM; return the final counts.
+class LiveTable(ConsoleDisplay):
+    """The live view: totals and health above the devices heard from most recently."""
 
-    Raises :class:`devices.transport.mqtt.BrokerUnavailable` if the broker cannot be reached at
-    start,
-    :class:`vtsim.live.store.CentreStoreError` if the store cannot be opened or written
-    (the messages not yet stored stay unacknowledged at the broker).
-    """
-    store = open_store(options.db)
-    transport = MqttTransport(options.address, options.centre_id,
-                              protocol=5 if options.protocol == 5 else 3,
-                              publish_timeout_s=ANSWER_TIMEOUT_S, clean_start=False,
-                              session_expiry_s=options.session_expiry_s, manual_ack=True,
-                              will=(health_topic(options.tenant), stopped_report()))
-    try:
-        centre = LiveCentre(transport, tenant=options.tenant, store=store,
-                            limits=options.limits, rate_limit=options.rate_limit,
-                            silence_slack_s=options.silence_slack_s,
-                            on_answer=None if options.live else print_answer(console))
-        centre.start()
-        with stop_on_signals() as stop:
-            transport.connect()
-            announce(console, options, transport, store.url)
-            try:
-                receive_until(stop, transport, centre, options, console)
-                publish_health(transport, centre, options, "stopped")
-            finally:
-                transport.flush(ANSWER_TIMEOUT_S)
-                transport.close()
-        return centre.snapshot()
-    finally:
-        store.close()
+    refresh_every_s: float | None = REFRESH_S
 
+    def __init__(self, console: Console, address: BrokerAddress) -> None:
+        """A live table on ``console``; shown while the service runs."""
+        super().__init__(console, address)
+        self._live = Live(console=console, refresh_per_second=1 / REFRESH_S, transient=False)
+        self._last: tuple[float, int] | None = None
 
-def announce(console: Console, options: CentreOptions, transport: MqttTransport,
-             store_url: str) -> None:
-    """The first line: where the centre listens, for whom, and where it stores."""
-    console.print(f"vtsim centre: listening on {options.address.url} (MQTT "
-                  f"{'5' if transport.protocol == 5 else '3.1.1'}, session "
-                  f"{options.centre_id!r}) for "
-                  f"{'tenant ' + options.tenant if options.tenant else 'every tenant'}; "
-                  f"storing in {redacted(store_url)}; stop with Ctrl-C",
-                  highlight=False, soft_wrap=True)
-    console.file.flush()
+    def showing(self) -> AbstractContextManager[object]:
+        """The rich live view, on screen while the service loop runs."""
+        return self._live
 
-
-def stopped_report() -> bytes:
-    """The centre's last will on its health topic: it vanished without saying goodbye."""
-    return orjson.dumps({"schema_version": HEALTH_SCHEMA, "state": "lost"})
-
-
-def publish_health(transport: MqttTransport, centre: LiveCentre, options: CentreOptions,
-                   state: str = "running") -> dict[str, object]:
-    """Publish the retained health report (QoS 1); return it."""
-    centre.refresh_stored()
-    report = health_report(centre.snapshot(), transport.stats, transport.connected,
-                           options.address.url, time.time(), state)
-    if not transport.connected:
-        return report  # not queued: a stale report is worth nothing once the broker is back
-    with suppress(MqttError):  # the broker refused it; the next report goes in a few seconds
-        transport.publish(health_topic(options.tenant), orjson.dumps(report), qos=1,
-                          retain=True)
-    return report
-
-
-def print_answer(console: Console) -> Callable[[Answer], None]:
-    """A printer of one line per verdict."""
-    def show(answer: Answer) -> None:
-        console.print(answer.describe(), markup=False, highlight=False, soft_wrap=True)
-    return show
-
-
-def receive_until(stop: threading.Event, transport: MqttTransport, centre: LiveCentre,
-                  options: CentreOptions, console: Console) -> None:
-    """The receive loop: drain messages, watch the connection and silence, report health."""
-    reporter = ConnectionReporter(console, options.address)
-    view = (Live(console=console, refresh_per_second=1 / REFRESH_S, transient=False)
-            if options.live else None)
-    last_refresh, last_count = time.monotonic(), 0
-    last_health, report = 0.0, None
-    with view if view is not None else nullcontext():
-        while not stop.is_set():
-            transport.drain(timeout=DRAIN_WAIT_S, max_messages=DRAIN_BATCH)
-            reporter.check(transport.connected)
-            now = time.monotonic()
-            if now - last_health >= options.health_interval_s:
-                for incident in centre.check_silence():
-                    if view is None:
-                        console.print(f"incident {incident.kind}: {incident.tenant}/"
-                                      f"{incident.device_id}: {incident.detail}",
-                                      markup=False, highlight=False, soft_wrap=True)
-                report = publish_health(transport, centre, options)
-                last_health = now
-            if view is not None and now - last_refresh >= REFRESH_S:
-                snapshot = centre.snapshot()
-                rate = (snapshot.messages - last_count) / (now - last_refresh)
-                view.update(render(snapshot, reporter.label, rate, time.time(), report))
-                last_refresh, last_count = now, snapshot.messages
+    def refresh(self, state: ServiceState) -> None:
+        """Redraw with the message rate since the previous refresh."""
+        snapshot = state.snapshot
+        rate = 0.0
+        if self._last is not None and state.monotonic_s > self._last[0]:
+            rate = (snapshot.messages - self._last[1]) / (state.monotonic_s - self._last[0])
+        self._live.update(render(snapshot, self.connection_label, rate, state.now,
+                                 state.report))
+        self._last = (state.monotonic_s, snapshot.messages)
