@@ -294,3 +294,16 @@ def simulated_findings(scenario: Scenario, means: dict[str, float],
         return [], []
     base = simulated_baseline(means, float(modelled_users(scenario)))
     return baseline_problems(base, totals, file), baseline_warnings(base, totals)
+
+
+def expected_share_line(scenario: Scenario) -> str | None:
+    """One line for ``vtsim check``: the planned baseline's share of the home service."""
+    totals = totals_for_year(scenario, base_year_of(scenario))
+    if totals is None or math.isnan(totals.arsverk):
+        return None
+    base = expected_baseline(scenario)
+    return (f"benefit: {base.users:,.0f} modelled home-care users of {totals.recipients:,.0f} "
+            f"recipients; their planned visits need ~{base.hours_per_year:,.0f} staff hours a "
+            f"year, {base.hours_per_year / totals.hours_per_year:.0%} of the home service's "
+            f"{totals.hours_per_year:,.0f} paid hours in {totals.year} (alarms and searches "
+            "add to it in compare)")

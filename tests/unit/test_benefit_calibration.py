@@ -174,6 +174,12 @@ def test_check_fails_with_the_field_and_compare_warns(tmp_path: Path) -> None:
                          timeout=120)
     assert bad.returncode == 2
     assert "benefit.planned_visits" in bad.stdout and "whole home service" in bad.stdout
+    plausible = subprocess.run([*run, "check", str(path), "--set",
+                                "benefit.home_care_totals.arsverk=4"],
+                               cwd=ROOT, text=True, capture_output=True, timeout=120)
+    assert plausible.returncode == 0
+    assert "benefit: 10 modelled home-care users of 40 recipients" in plausible.stdout
+    assert "61% of the home service's 4,000 paid hours in 2026" in plausible.stdout
     warned = subprocess.run([*run, "compare", str(path), "--replications", "2", "--workers",
                              "1", "--out", str(tmp_path / "gain"), "--set",
                              "benefit.home_care_totals.arsverk=4"],

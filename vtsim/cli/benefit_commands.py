@@ -23,7 +23,11 @@ from reports.i18n import format_nok, format_number
 from reports.outputs import write_metrics, write_resolved_scenario
 from reports.summary import print_warnings
 from sim.analysis.global_sensitivity import check_base_size
-from sim.benefit.calibration import calibration_warnings, simulated_findings
+from sim.benefit.calibration import (
+    calibration_warnings,
+    expected_share_line,
+    simulated_findings,
+)
 from sim.benefit.comparison import Comparison, parse_years, run_comparison
 from sim.benefit.gains import BenefitError, benefit_problems
 from sim.benefit.psa import DEFAULT_BASE_SIZE
@@ -116,6 +120,9 @@ def check_baseline_or_exit(console: Console, scenario: Scenario, file: str) -> N
     if problems:
         raise fail_scenario(console, BenefitError(problems))
     print_warnings(console, calibration_warnings(scenario))
+    line = expected_share_line(scenario)
+    if line:
+        console.print(line, highlight=False, soft_wrap=True)
 
 
 def judge_simulated_baseline(console: Console, comparison: Comparison, document: dict[str, Any],
