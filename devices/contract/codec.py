@@ -27,7 +27,7 @@ from devices.contract.messages import (
     Envelope,
 )
 from devices.contract.status import DeviceState, DeviceStatus
-from devices.contract.topics import EVENTS, STATUS, event_topic_levels, parse_device_topic
+from devices.contract.topics import EVENTS, LEVEL, STATUS, event_topic_levels, parse_device_topic
 
 RejectReason: TypeAlias = Literal[
     "oversize",
@@ -311,6 +311,8 @@ def check_delivery(
     if levels is None:
         return Rejected(topic, "bad_topic", "", EXPECTED_TOPIC, preview(topic))
     _, device_type, device_id = levels
+    if device_type not in DEVICE_TYPES or LEVEL.fullmatch(device_id) is None:
+        return Rejected(topic, "bad_topic", "", EXPECTED_TOPIC, preview(topic))
     if device_type != message.device_type:
         return topic_mismatch(topic, "device_type", device_type, message.device_type)
     if device_id != message.device_id:

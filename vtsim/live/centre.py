@@ -604,9 +604,14 @@ def topic_tenant(topic: str) -> str | None:
 
 
 def answer_address(topic: str, message: DeviceMessage | None) -> tuple[str | None, str | None]:
-    """The tenant and device id to answer to: from the topic (the payload may be anything)."""
+    """The tenant and device id to answer to: from the topic (the payload may be anything).
+
+    A device topic whose tenant level breaks the topic scheme (``bærum``, a space, an empty
+    level) is still answered, under that same level, so that the device hears its ``bad_topic``
+    where it listens rather than nothing; MQTT topic names allow any such level.
+    """
     levels = topic.split("/")
-    if len(levels) != 6 or levels[0] != "vt" or levels[1] != "v1" or not valid_level(levels[2]):
+    if len(levels) != 6 or levels[0] != "vt" or levels[1] != "v1":
         return None, None
     if message is not None:
         return levels[2], message.device_id
@@ -617,6 +622,8 @@ def rejection_topic(tenant: str, device_id: str | None) -> str:
     """``.../centre/rejected/{device_id}``, or ``.../centre/rejected`` if the id is unusable."""
     if device_id is None:
         return f"{PREFIX}/{tenant}/{CENTRE}/rejected"
+    if not valid_level(tenant):  # a tenant outside the scheme is answered under its own level
+        return f"{PREFIX}/{tenant}/{CENTRE}/rejected/{device_id}"
     return rejected_topic(tenant, device_id)
 
 
