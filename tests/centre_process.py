@@ -24,7 +24,6 @@ import orjson
 from devices.transport.mqtt import BrokerAddress, MqttTransport, ReceivedMessage
 from tests.conftest import ROOT
 from tests.mqtt_cases import KIND, alarm
-from vtsim.live.store import CENTRE_KINDS
 
 READY_TIMEOUT_S: Final = 60.0
 RESEND_AFTER_S: Final = 5.0
@@ -81,14 +80,17 @@ class CentreProcess:
         return self.process.returncode
 
 
+ALARM_MESSAGES: Final = "SELECT message_id FROM messages WHERE place IN ('incident', 'correlated')"
+"""The stored alarms: messages that opened an incident or joined one (repeats of an alarm
+within the correlation window join its incident, so there are fewer incidents than alarms)."""
+
+
 def stored_alarm_ids(db: Path) -> list[str]:
-    """Message ids of the stored device incidents (duplicates kept, if there were any)."""
+    """Message ids of the stored alarms (duplicates kept, if there were any)."""
     if not db.exists():
         return []
-    kinds = ",".join(f"'{kind}'" for kind in CENTRE_KINDS)
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10) as connection:
-        return [row[0] for row in connection.execute(
-            f"SELECT message_id FROM incidents WHERE kind NOT IN ({kinds})")]
+        return [row[0] for row in connection.execute(ALARM_MESSAGES)]
 
 
 def stored_rows(db: Path, sql: str) -> list[tuple[object, ...]]:

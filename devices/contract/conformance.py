@@ -28,6 +28,7 @@ from devices.contract.codec import (
     format_ts,
 )
 from devices.contract.messages import MESSAGE_ADAPTER, DeviceMessage
+from devices.contract.reception import DUPLICATE, ID_CONFLICT, MessageMemory
 from devices.contract.topics import STATUS, parse_device_topic
 
 Verdict: TypeAlias = Literal["pass", "fail", "not_observed"]
@@ -37,6 +38,7 @@ REQUIREMENTS: Final = {
     "topic": "Device id and kind in the payload match the topic",
     "qos": "Events are published at QoS 1",
     "sequence": "Sequence numbers strictly increase",
+    "message_id": "A message_id is never used again for another message",
     "heartbeat": "The periodic message keeps its interval",
     "retained_status": "A retained 'online' status is there on subscribe",
     "last_will": "The last will says 'offline' when the session ends",
@@ -111,6 +113,9 @@ class EventMessage:
     observation: Observation
     message: DeviceMessage
     verdict: Accepted | Rejected
+    repeat: str = "new"
+    """What the centre's duplicate rule makes of it: ``new``, ``duplicate`` (the same message
+    again) or ``id_conflict`` (a known id with other content)."""
 
 
 @dataclass(slots=True)
@@ -123,6 +128,8 @@ class Sorted:
     other: list[Observation] = field(default_factory=list)
     verdicts: list[Accepted | Rejected] = field(default_factory=list)
     valid: list[EventMessage] = field(default_factory=list)
+    memory: MessageMemory = field(default_factory=MessageMemory)
+    """The centre's memory of message ids, as the messages come."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +196,7 @@ def evaluate(
         check_topic(seen, expectations.device_id),
         check_qos(seen),
         check_sequence(seen),
+        check_message_ids(seen),
         check_heartbeat(seen, expectations, started_at, ended_at),
         check_retained_status(seen),
         check_last_will(seen),
@@ -230,7 +238,8 @@ def add_event(seen: Sorted, observation: Observation) -> None:
     else:
         message = schema_valid(verdict, observation)
     if message is not None:
-        seen.valid.append(EventMessage(observation, message, verdict))
+        repeat = seen.memory.check_in(observation.topic, message, observation.received_at)
+        seen.valid.append(EventMessage(observation, message, verdict, repeat))
 
 
 def schema_valid(verdict: Rejected, observation: Observation) -> DeviceMessage | None:
@@ -318,7 +327,8 @@ def count_by_qos(observations: Iterable[Observation]) -> str:
 
 
 def check_sequence(seen: Sorted) -> Finding:
-    """``seq`` increases with every new message; redeliveries (same message id) are allowed."""
+    """``seq`` increases with every new message; copies of a message (QoS 1 redeliveries, the
+    same message again by the centre's duplicate rule) are allowed."""
     if not seen.valid:
         return not_observed("sequence", "no schema-valid events message received")
     order = SequenceOrder()
@@ -340,16 +350,15 @@ class SequenceOrder:
     backwards: list[str] = field(default_factory=list)
     gaps: list[str] = field(default_factory=list)
     redeliveries: list[str] = field(default_factory=list)
-    seen_ids: dict[str, int] = field(default_factory=dict)
     highest: int = -1
 
     def add(self, item: EventMessage) -> None:
         """Take the next message in receive order."""
         message, when = item.message, stamp(item.observation)
-        if message.message_id in self.seen_ids:
-            self.note_redelivery(message, when)
+        if item.repeat == DUPLICATE:
+            self.redeliveries.append(f"{when}: redelivery of {message.message_id} "
+                                     f"(seq {message.seq}, allowed at QoS 1)")
             return
-        self.seen_ids[message.message_id] = message.seq
         if self.seqs and message.seq <= self.highest:
             self.backwards.append(f"{when}: seq {message.seq} ({message.message_id}) after "
                                   f"seq {self.seqs[-1]}")
@@ -359,15 +368,30 @@ class SequenceOrder:
         self.seqs.append(message.seq)
         self.highest = max(self.highest, message.seq)
 
-    def note_redelivery(self, message: DeviceMessage, when: str) -> None:
-        """The same message id again: a QoS 1 redelivery if the seq is the same, else a fault."""
-        first_seq = self.seen_ids[message.message_id]
-        if first_seq == message.seq:
-            self.redeliveries.append(f"{when}: redelivery of {message.message_id} "
-                                     f"(seq {message.seq}, allowed at QoS 1)")
-        else:
-            self.backwards.append(f"{when}: message id {message.message_id} reused with seq "
-                                  f"{message.seq} (first seq {first_seq})")
+
+def check_message_ids(seen: Sorted) -> Finding:
+    """No ``message_id`` names two different messages (the centre answers ``id_conflict``).
+
+    The centre still handles such a message, but a device whose ids repeat (a counter that
+    restarts at boot, one id scheme for heartbeats and alarms) cannot tell its answers apart.
+    """
+    if not seen.valid:
+        return not_observed("message_id", "no schema-valid events message received")
+    first: dict[str, EventMessage] = {}
+    conflicts: list[str] = []
+    for item in seen.valid:
+        message = item.message
+        earlier = first.setdefault(message.message_id, item)
+        if item.repeat == ID_CONFLICT:
+            conflicts.append(
+                f"{stamp(item.observation)}: message id {message.message_id} reused for "
+                f"{message.event} seq {message.seq} (first: {earlier.message.event} seq "
+                f"{earlier.message.seq}); the centre answers id_conflict")
+    ids = len(first)
+    if conflicts:
+        return Finding("message_id", "fail", f"{len(conflicts)} message(s) reused an id of "
+                       f"another message ({ids} distinct ids)", limit_evidence(conflicts))
+    return Finding("message_id", "pass", f"{ids} distinct ids, none reused for another message")
 
 
 def check_heartbeat(seen: Sorted, expectations: Expectations, started_at: float,

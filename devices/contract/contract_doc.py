@@ -94,7 +94,14 @@ device connected, so an `offline` status is never refused as too old.
 REASONS_TEXT: Final = """## Rejection reasons
 
 Every rejection names the topic, the field path, what was expected and what came (at most 80
-printable characters). The reason codes are stable:
+printable characters). The reason codes are stable.
+
+A `message_id` names one message of its device. The centre remembers ids for 7 days and 5
+minutes (longer than a copy of a message can pass the `ts` check). A message that came before
+with the same `message_id`, `event`, `seq` and `ts` (to the millisecond) is a copy: answered
+`duplicate` and not handled again. A known `message_id` with any other content is a new message
+under a reused id: the centre handles it (an alarm becomes an incident, never swallowed) and
+answers `id_conflict` so that the vendor fixes the id scheme.
 """
 
 
@@ -121,6 +128,12 @@ def dumps(value: Any) -> bytes:
 def alarm(**changes: Any) -> dict[str, Any]:
     """The example safety-alarm battery message with ``changes`` applied."""
     return example_message(DEVICE_TYPES["safety_alarm"].events["battery_low"]) | changes
+
+
+def conflicting_fall() -> dict[str, Any]:
+    """The example fall, sent under the id of the example battery message (:func:`alarm`)."""
+    fall = example_message(DEVICE_TYPES["safety_alarm"].events["fall_detected"])
+    return fall | {"message_id": alarm()["message_id"]}
 
 
 def nested(levels: int) -> dict[str, Any]:
@@ -155,6 +168,8 @@ def broken_examples() -> list[BrokenExample]:
         ("ts_in_future", topic, dumps(alarm(ts="2026-01-05T09:30:00.000Z")), ""),
         ("ts_in_past", topic, dumps(alarm(ts="2025-12-24T08:00:00.000Z")), ""),
         ("duplicate", topic, dumps(alarm()), "the same message a second time"),
+        ("id_conflict", topic, dumps(conflicting_fall()),
+         f"{dumps(conflicting_fall()).decode()}, after the battery message with this id"),
         ("rate_limited", topic, dumps(alarm()), "one message more than the rate limit allows"),
     ]
     return [BrokenExample(r, t, p, shown or p.decode("utf-8")) for r, t, p, shown in cases]
@@ -166,11 +181,14 @@ def broken_example(reason: str) -> BrokenExample:
 
 
 def judge_example(example: BrokenExample) -> ItemVerdict:
-    """The decoder's verdict on a broken example (a duplicate is sent twice)."""
+    """The verdict on a broken example (a duplicate is sent twice; an id conflict comes after
+    the battery message whose id it reuses)."""
     if example.reason == "rate_limited":
         return judge_throttled(example)
     copies = 2 if example.reason == "duplicate" else 1
     items = [Item(f"example {n}", example.payload) for n in range(copies)]
+    if example.reason == "id_conflict":
+        items.insert(0, Item("the battery message", dumps(alarm())))
     return judge_items(items, topic=example.topic, now_epoch_s=clock_epoch_s())[-1]
 
 

@@ -24,9 +24,10 @@ __all__ = [
     "RejectionReason",
 ]
 
-RejectionReason: TypeAlias = Literal[RejectReason, "duplicate", "rate_limited"]
-"""Every reason code: the decoder's, plus ``duplicate``, which needs the receiver's memory,
-and ``rate_limited``, which needs its clock."""
+RejectionReason: TypeAlias = Literal[RejectReason, "duplicate", "id_conflict", "rate_limited"]
+"""Every reason code: the decoder's, plus ``duplicate`` and ``id_conflict``, which need the
+receiver's memory of message ids (:mod:`devices.contract.reception`), and ``rate_limited``,
+which needs its clock."""
 
 REJECTION_REASONS: Final[tuple[str, ...]] = get_args(RejectionReason)
 
@@ -45,8 +46,13 @@ REASON_DESCRIPTIONS: Final[Mapping[str, str]] = MappingProxyType(
         "vt/v1/{tenant}/{device_type}/{device_id}/events (or .../status).",
         "ts_in_future": "'ts' is further ahead of the receiver's clock than allowed (5 min).",
         "ts_in_past": "'ts' is further behind the receiver's clock than allowed (7 days).",
-        "duplicate": "The device already sent a message with this 'message_id'; a resend is "
-        "not counted twice.",
+        "duplicate": "The same message came before (same 'message_id', 'event', 'seq' and 'ts', "
+        "within 7 days): it was handled then and is not handled again. A device that resends "
+        "after a lost answer may take this as success.",
+        "id_conflict": "The device used this 'message_id' before for another message (another "
+        "'event', 'seq' or 'ts'). The centre handled this message all the same (an alarm became "
+        "an incident): do not resend it, but fix the id scheme so that every message gets an id "
+        "of its own (ids must survive a restart of the device).",
         "rate_limited": "The device sent more messages than the centre's per-device rate limit "
         "allows (20 a second, bursts of 200, by default); the message was not handled: resend "
         "it later with the same 'message_id'.",

@@ -5,8 +5,11 @@ Each message is judged by the same decoder the centre uses
 (:func:`devices.contract.codec.decode_message`,
 or :func:`devices.contract.codec.decode_status` for status messages), on the topic the vendor names
 or
-else the topic the message itself implies. A ``message_id`` that an earlier accepted message of
-the same device already used is rejected as ``duplicate``.
+else the topic the message itself implies. Message ids follow the centre's duplicate rule
+(:mod:`devices.contract.reception`): a message that came before, with the same ``message_id``,
+``event``, ``seq`` and ``ts``, is a ``duplicate``; an id an earlier message of the same device
+used for other content is an ``id_conflict`` (the centre handles such a message, but answers it
+with that reason, so it is reported as a fault to fix).
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from devices.contract.codec import (
     decode_status,
     preview,
 )
+from devices.contract.messages import DeviceMessage
+from devices.contract.reception import DUPLICATE, ID_CONFLICT, NEW, MessageMemory
 from devices.contract.topics import CENTRE, EVENTS, KIND, LEVEL, PREFIX, STATUS, parse_device_topic
 
 DEFAULT_TENANT: Final = "demo"
@@ -119,9 +124,27 @@ def judge_items(
     now_epoch_s: float | None = None,
     limits: Limits = DEFAULT_LIMITS,
 ) -> list[ItemVerdict]:
-    """Judge every item, in order; duplicates of earlier accepted message ids are rejected."""
-    seen: dict[tuple[str, str], str] = {}
-    return [verdict for _, verdict in judged(items, topic, tenant, now_epoch_s, limits, seen)]
+    """Judge every item, in order; repeated message ids are judged by the centre's rule."""
+    return [verdict for _, verdict in judged(items, topic, tenant, now_epoch_s, limits,
+                                             MessageIds())]
+
+
+class MessageIds:
+    """The message ids of the items judged so far: the centre's memory, and where each id was
+    first used (for the verdict's text). Offline every item counts as received at once."""
+
+    def __init__(self) -> None:
+        self.memory = MessageMemory()
+        self.first: dict[tuple[str, str], str] = {}
+
+    def check(self, verdict: ItemVerdict, label: str, message: DeviceMessage) -> ItemVerdict:
+        """The verdict on an accepted message after the duplicate rule."""
+        repeat = self.memory.check_in(verdict.topic, message, 0.0)
+        first = self.first.setdefault((verdict.topic, message.message_id), label)
+        if repeat == NEW:
+            return verdict
+        return (duplicate if repeat == DUPLICATE else id_conflict)(
+            verdict, message.message_id, first)
 
 
 def judged(
@@ -130,24 +153,20 @@ def judged(
     tenant: str,
     now_epoch_s: float | None,
     limits: Limits,
-    seen: dict[tuple[str, str], str],
+    ids: MessageIds,
 ) -> Iterator[tuple[Item, ItemVerdict]]:
-    """Each item with its verdict, duplicates checked against ``seen`` (which grows)."""
+    """Each item with its verdict, message ids checked against ``ids`` (which grows)."""
     for item in items:
-        verdict, key = judge_item(item, topic, tenant, now_epoch_s, limits)
-        if key is not None:
-            first = seen.get(key)
-            if first is not None:
-                verdict = duplicate(verdict, key[1], first)
-            else:
-                seen[key] = item.label
+        verdict, message = judge_item(item, topic, tenant, now_epoch_s, limits)
+        if message is not None:
+            verdict = ids.check(verdict, item.label, message)
         yield item, verdict
 
 
 def judge_item(
     item: Item, topic: str | None, tenant: str, now_epoch_s: float | None, limits: Limits
-) -> tuple[ItemVerdict, tuple[str, str] | None]:
-    """The verdict on one item, and ``(device_id, message_id)`` of an accepted device message."""
+) -> tuple[ItemVerdict, DeviceMessage | None]:
+    """The verdict on one item, and the message of an accepted device message."""
     document = peek_object(item.payload)
     is_status = is_status_topic(topic) if topic else looks_like_status(document)
     where = topic or implied_topic(document, tenant, STATUS if is_status else EVENTS)
@@ -158,8 +177,7 @@ def judge_item(
         return rejected(item.label, status), None
     verdict = decode_message(where, item.payload, now_epoch_s=now_epoch_s, limits=limits)
     if isinstance(verdict, Accepted):
-        key = (verdict.message.device_id, verdict.message.message_id)
-        return ItemVerdict(item.label, where, True), key
+        return ItemVerdict(item.label, where, True), verdict.message
     return rejected(item.label, verdict), None
 
 
@@ -171,14 +189,29 @@ def rejected(label: str, verdict: Rejected) -> ItemVerdict:
 
 
 def duplicate(verdict: ItemVerdict, message_id: str, first: str) -> ItemVerdict:
-    """The verdict on a message whose id an earlier accepted message of its device used."""
+    """The verdict on a copy of an earlier message (same id, event, seq and ts)."""
     return ItemVerdict(
         verdict.item,
         verdict.topic,
         False,
-        "duplicate",
+        DUPLICATE,
         "message_id",
-        f"a message_id this device has not used before (first used in {first})",
+        f"a message not sent before (this is a copy of {first}; the centre does not handle "
+        "it again)",
+        preview(message_id),
+    )
+
+
+def id_conflict(verdict: ItemVerdict, message_id: str, first: str) -> ItemVerdict:
+    """The verdict on a message reusing the id of an earlier, different message."""
+    return ItemVerdict(
+        verdict.item,
+        verdict.topic,
+        False,
+        ID_CONFLICT,
+        "message_id",
+        f"a message_id this device has not used for another message (first used in {first}; "
+        "the centre handles this message but answers id_conflict)",
         preview(message_id),
     )
 

@@ -1,9 +1,10 @@
 """The response centre (*responssenter*): receive, assess, document, respond.
 
-*motta* — every message is decoded and validated with the same code as the MQTT path, checked
-for duplicates, and either joins an open incident of the same alarm or opens a new one with its
-priority. *vurdere* — operators on shift take incidents from a priority queue. *dokumentere* —
-the operator writes up the incident (wrap-up). *respondere* — the incident ends in one of the
+*motta* — every message is judged by the rules all centres share
+(:class:`devices.contract.reception.Reception`: decode and validate, deduplicate, correlate,
+prioritise); an alarm either joins an open incident of the same alarm or opens a new one.
+*vurdere* — operators on shift take incidents from a priority queue. *dokumentere* — the
+operator writes up the incident (wrap-up). *respondere* — the incident ends in one of the
 outcomes; a home visit is dispatched to the zone's field staff.
 """
 
@@ -11,16 +12,15 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import simpy
 
-from devices.contract.catalog import event_spec
-from devices.contract.codec import Limits, Rejected, TenantRoots, decode_message
 from devices.contract.messages import Envelope
+from devices.contract.reception import CORRELATED, INCIDENT, REJECTED, Reception
 from sim.engine.timers import at_delay
 from sim.model.fleet import Fleet, FleetDevice
 from sim.model.randomness import Streams
@@ -58,12 +58,13 @@ class Incident:
     __slots__ = (
         "device_id", "device_type", "event", "ident", "messages", "operator", "outcome",
         "policy", "priority", "profile", "shift", "t_answered", "t_closed", "t_handled",
-        "t_received", "zone",
+        "t_received", "topic", "zone",
     )
 
     def __init__(self, ident: int, message: Envelope, device_id: str, profile: str, zone: str,
-                 priority: int, now: float) -> None:
+                 priority: int, now: float, topic: str = "") -> None:
         self.ident = ident
+        self.topic = topic
         self.device_id = device_id
         self.device_type = message.device_type
         self.event = message.event
@@ -122,79 +123,39 @@ class ResponseCentre:
         self.replication = replication
         self.start_epoch = start_epoch
         self.dispatch = dispatch
-        self.limits = Limits()
-        self.roots = TenantRoots()
+        self.reception: Reception[Incident] = Reception(
+            correlation_window=scenario.centre.correlation_window,
+            priorities=configured_priorities(scenario))
         self.operators = ShiftPool(env, "op", self.assess, self.close)
         self._policies: dict[tuple[str, str], IncidentPolicy] = {}
-        self._incident_kinds: dict[tuple[str, str], bool] = {}
-        self._open: dict[tuple[str, str], Incident] = {}
+        self._open = self.reception.incidents
         self._active: dict[int, Incident] = {}
-        self._seen: set[str] = set()
-        self._seen_before: set[str] = set()
-        self._incident_policies: dict[tuple[str, str], IncidentPolicy | None] = {}
-        self._correlation_window = scenario.centre.correlation_window
         self._add_message = log.messages.append
         self._add_incident = log.incidents.append
         self._next_incident = 1
         self._placed = fleet.by_id
         self.on_waiting: Callable[[str, str], None] = _nobody_told
         """Told ``(device_id, event)`` when a new incident waits for an operator."""
-        env.process(self._forget_old_ids())
 
     # motta ------------------------------------------------------------------------------
     def receive(self, topic: str, payload: bytes) -> None:
         """Take one message off the transport: validate, deduplicate, correlate, prioritise."""
         now = self.env._now  # the clock, without the property call
-        verdict = decode_message(topic, payload, now_epoch_s=self.start_epoch + now,
-                                 limits=self.limits, roots=self.roots)
-        if isinstance(verdict, Rejected):
-            self._note(now, "", "", "", "", "rejected", -1, verdict.reason)
+        place, reason, verdict, incident = self.reception.judge(topic, payload, now,
+                                                                self.start_epoch + now)
+        if place == REJECTED:
+            self._add_message((self.replication, "", "", "", "", now, place, -1, reason))
             return
-        message = verdict.message
-        message_id, event, device_type = message.message_id, message.event, message.device_type
+        message = verdict.message  # type: ignore[union-attr]
+        event, device_type = message.event, message.device_type
         device_id, placed = self._fleet_device(message.device_id)
-        if message_id in self._seen or message_id in self._seen_before:
-            self._note(now, message_id, device_id, device_type, event, "duplicate", -1, "")
-            return
-        self._seen.add(message_id)
-        kind = (device_type, event)
-        try:
-            policy = self._incident_policies[kind]
-        except KeyError:
-            policy = self._incident_policy(device_type, event)
-        if policy is None:
-            self._note(now, message_id, device_id, device_type, event, "info", -1, "")
-            return
-        incident = self._open.get((device_id, event))
-        if (incident is not None and incident.t_closed != incident.t_closed
-                and now - incident.t_received <= self._correlation_window):
-            incident.messages += 1
-            place = "correlated"
-        else:
-            incident = self._open_new(message, policy, now, device_id, placed)
-            place = "incident"
-        self._add_message((self.replication, message_id, device_id, device_type, event, now,
-                           place, incident.ident, ""))
-
-    def _incident_policy(self, device_type: str, event: str) -> IncidentPolicy | None:
-        """The policy of an event kind that raises incidents; None for information only."""
-        key = (device_type, event)
-        policy = self.policy(device_type, event) if self._raises_incident(*key) else None
-        self._incident_policies[key] = policy
-        return policy
-
-    def _raises_incident(self, device_type: str, event: str) -> bool:
-        key = (device_type, event)
-        known = self._incident_kinds.get(key)
-        if known is None:
-            known = self._incident_kinds[key] = event_spec(device_type, event).incident
-        return known
-
-    def open_incident(self, message: Envelope) -> Incident:
-        """A new incident for ``message``, queued for an operator by priority."""
-        device_id, placed = self._fleet_device(message.device_id)
-        return self._open_new(message, self.policy(message.device_type, message.event),
-                              self.env.now, device_id, placed)
+        if place == INCIDENT:
+            incident = self._open_new(topic, message, self.policy(device_type, event), now,
+                                      device_id, placed)
+        elif place == CORRELATED:
+            incident.messages += 1  # type: ignore[union-attr]
+        self._add_message((self.replication, message.message_id, device_id, device_type, event,
+                           now, place, -1 if incident is None else incident.ident, reason))
 
     def _fleet_device(self, device_id: str) -> tuple[str, FleetDevice | None]:
         """The device of the fleet with this id (None if unknown) and the fleet's own copy of
@@ -203,14 +164,14 @@ class ResponseCentre:
         placed = self._placed.get(device_id)
         return (device_id if placed is None else placed.device.device_id), placed
 
-    def _open_new(self, message: Envelope, policy: IncidentPolicy, now: float, device_id: str,
-                  placed: FleetDevice | None) -> Incident:
+    def _open_new(self, topic: str, message: Envelope, policy: IncidentPolicy, now: float,
+                  device_id: str, placed: FleetDevice | None) -> Incident:
         profile, zone = (placed.profile, placed.zone) if placed else ("", "")
         incident = Incident(self._next_incident, message, device_id, profile, zone,
-                            policy.priority, now)
+                            policy.priority, now, topic)
         incident.policy = policy
         self._next_incident += 1
-        self._open[(device_id, message.event)] = incident
+        self._open.opened(topic, message.event, incident, now)
         self._active[incident.ident] = incident
         self.operators.submit(incident.priority, incident)
         if incident.t_answered != incident.t_answered:  # NaN: no operator free, it waits
@@ -219,21 +180,11 @@ class ResponseCentre:
 
     def awaiting_answer(self, device_id: str, event: str) -> bool:
         """Whether an alarm of this kind from this device is still waiting for an operator."""
-        incident = self._open.get((device_id, event))
+        placed = self._placed.get(device_id)
+        if placed is None:
+            return False
+        incident = self._open.get(placed.device.events_topic, event)
         return incident is not None and math.isnan(incident.t_answered)
-
-    def _note(self, now: float, message_id: str, device_id: str, device_type: str, event: str,
-              place: str, incident: int, reason: str) -> None:
-        """Record where a message ended (a :class:`MessageRecord`, stored as a plain tuple)."""
-        self._add_message((self.replication, message_id, device_id, device_type, event, now,
-                           place, incident, reason))
-
-    def _forget_old_ids(self) -> Generator[simpy.Event, Any, None]:
-        """Remember message ids for one to two days (or correlation windows if longer)."""
-        window = max(86400.0, self.scenario.centre.correlation_window)
-        while True:
-            yield self.env.timeout(window)
-            self._seen_before, self._seen = self._seen, set()
 
     # vurdere, dokumentere, respondere --------------------------------------------------
     def assess(self, operator: Worker, incident: Incident) -> float:
@@ -261,9 +212,7 @@ class ResponseCentre:
         """Document the incident: it becomes a record."""
         incident.t_closed = self.env._now
         del self._active[incident.ident]
-        key = (incident.device_id, incident.event)
-        if self._open.get(key) is incident:
-            del self._open[key]  # closed incidents take no more messages: forget them
+        self._open.closed(incident.topic, incident.event, incident)  # it takes no more messages
         self._add_incident(incident.row(self.replication, "closed"))
 
     def record_unfinished(self) -> None:
@@ -296,10 +245,17 @@ class ResponseCentre:
         edges = tuple(np.cumsum([outcomes[o] for o in names]).tolist())  # type: ignore[index]
         name = f"{device_type}.{event}"
         return IncidentPolicy(
-            priority=config.priority or event_spec(device_type, event).default_priority,
+            priority=self.reception.priority(device_type, event),
             handling=self.streams.sampler(f"handling/{name}", config.handling or defaults.handling),
             wrapup=self.streams.sampler(f"wrapup/{name}", config.wrapup or defaults.wrapup),
             outcomes=names,
             cumulative=edges,
             choose=self.streams.uniform(f"outcomes/{name}"),
         )
+
+
+def configured_priorities(scenario: Scenario) -> dict[tuple[str, str], int]:
+    """The priorities a scenario sets, per ``(device_type, event)``."""
+    return {(kind, event): config.priority
+            for kind, device in scenario.devices.items()
+            for event, config in device.events.items() if config.priority}

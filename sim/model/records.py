@@ -18,7 +18,9 @@ from typing import Any, Generic, Literal, NamedTuple, TypeAlias, TypeVar, overlo
 
 import numpy as np
 
-PLACES = ("incident", "correlated", "duplicate", "rejected", "info")
+from devices.contract.reception import PLACES as RECEPTION_PLACES
+
+PLACES = RECEPTION_PLACES
 """Where a received message ends: it opened an incident, joined one, was a duplicate, was
 rejected, or carried information only. Every message ends in exactly one of them."""
 

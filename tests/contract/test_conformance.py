@@ -229,8 +229,24 @@ def test_a_message_id_reused_with_another_seq_fails() -> None:
     body = orjson.loads(next(o for o in alarm.seen if o.topic.endswith("/events")).payload)
     body["seq"] = 99
     alarm.raw(orjson.dumps(body), T0 + 2500)
-    verdict, _, evidence = finding(judge(alarm), "sequence")
-    assert verdict == "fail" and "reused with seq 99" in evidence[0]
+    verdict, summary, evidence = finding(judge(alarm), "message_id")
+    assert verdict == "fail" and summary.startswith("1 message(s) reused")
+    assert "reused for heartbeat seq 99 (first: heartbeat seq 0)" in evidence[0]
+    assert "id_conflict" in evidence[0]
+
+
+def test_a_heartbeat_and_an_alarm_sharing_an_id_fail_while_a_copy_passes() -> None:
+    alarm = Alarm()
+    alarm.well_behaved()
+    heartbeat = next(o for o in alarm.seen if o.topic.endswith("/events"))
+    body = orjson.loads(heartbeat.payload)
+    alarm.raw(heartbeat.payload, T0 + 2400)  # the same message again: allowed
+    assert finding(judge(alarm), "message_id")[0] == "pass"
+    press = orjson.loads(alarm.device.make_message("button_need", T0 + 2500, {}))
+    press["message_id"] = body["message_id"]
+    alarm.raw(orjson.dumps(press), T0 + 2500)
+    verdict, _, evidence = finding(judge(alarm), "message_id")
+    assert verdict == "fail" and "reused for button_need" in evidence[0]
 
 
 # --- heartbeat ------------------------------------------------------------------------------

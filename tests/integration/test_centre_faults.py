@@ -22,6 +22,7 @@ import pytest
 from devices.transport.mqtt import BrokerAddress, MqttTransport, ReceivedMessage
 from tests.brokers import MosquittoBroker, mosquitto_binary
 from tests.centre_process import (
+    ALARM_MESSAGES,
     AlarmStream,
     CentreProcess,
     stored_alarm_ids,
@@ -91,7 +92,7 @@ def test_a_centre_on_postgresql_killed_mid_stream_resumes_with_every_alarm_once(
     store = open_store(url)  # the test reads what the centre wrote, through its own connection
 
     def stored_ids() -> list[str]:
-        return [str(row[0]) for row in rows(store, "SELECT message_id FROM incidents")]
+        return [str(row[0]) for row in rows(store, ALARM_MESSAGES)]
 
     centre = CentreProcess(persistent_broker.address, tenant, url, tmp_path / "centre.log")
     stream = AlarmStream(persistent_broker.address, tenant, ALARMS, RATE).start()

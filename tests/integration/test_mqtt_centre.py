@@ -25,7 +25,7 @@ from tests.mqtt_cases import (
     case_topic,
     start_broker_centre,
 )
-from vtsim.live.centre import Answer, LiveCentre, MessageIdMemory
+from vtsim.live.centre import Answer, LiveCentre
 
 Published = list[tuple[str, bytes]]
 
@@ -137,14 +137,6 @@ def test_a_topic_without_a_usable_device_id_is_answered_on_the_tenant_rejected_t
     bus.publish("vt/v1/lier/safety_alarm/bad id!/events", alarm(1))
     assert [a.verdict for a in answers] == ["topic_mismatch"]
     assert [t for t, _ in published] == ["vt/v1/lier/centre/rejected"]
-
-
-def test_message_ids_are_remembered_in_bounded_memory() -> None:
-    memory = MessageIdMemory(capacity=4)
-    keys = [("lier", "sa-1", f"m{i}") for i in range(10)]
-    assert [memory.check_in(k) for k in keys] == [False] * 10
-    assert memory.check_in(keys[-1]) and memory.check_in(keys[-2])
-    assert not memory.check_in(keys[0])
 
 
 def test_devices_beyond_the_limit_are_counted_not_tracked() -> None:

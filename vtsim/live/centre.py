@@ -1,16 +1,16 @@
 """The live centre: validates every device message on a broker and answers it.
 
-*Motta* (receive) on the live path: every message on ``vt/v1/+/+/+/events`` goes through
-:func:`devices.contract.codec.decode_message`, the same code the simulator uses, then through the
-centre's own checks (tenant, duplicate message id). Each one is answered on the centre topics
-(QoS 1): an acknowledgement on ``vt/v1/{tenant}/centre/ack/{device_id}``, or a rejection with
-reason, field path, what was expected and what came on ``.../centre/rejected/{device_id}``.
-The retained ``status`` channel keeps each device's online/offline state.
+*Motta* (receive) on the live path: every message on ``vt/v1/+/+/+/events`` is judged by the
+rules all centres share (:class:`devices.contract.reception.Reception`: decode and validate,
+deduplicate, correlate repeats into an incident, prioritise), after the live centre's own
+checks (tenant, rate limit). Each one is answered on the centre topics (QoS 1): an
+acknowledgement on ``vt/v1/{tenant}/centre/ack/{device_id}``, or a rejection with reason, field
+path, what was expected and what came on ``.../centre/rejected/{device_id}``. The retained
+``status`` channel keeps each device's online/offline state.
 
 :class:`LiveCentre` works on any :class:`devices.transport.base.Transport`: the in-process bus in
 tests, :class:`devices.transport.mqtt.MqttTransport` live. It never raises on input, and keeps
-bounded
-memory: message ids for duplicate detection and device rows are capped.
+bounded memory: its store remembers message ids, and device rows are capped.
 """
 
 from __future__ import annotations
@@ -30,8 +30,6 @@ from devices.contract.codec import (
     Limits,
     Rejected,
     StatusAccepted,
-    TenantRoots,
-    decode_message,
     decode_status,
     encode_acknowledgement,
     encode_rejection,
@@ -41,12 +39,21 @@ from devices.contract.codec import (
 from devices.contract.errors import DeviceContractError
 from devices.contract.messages import DeviceMessage
 from devices.contract.rate_limit import RateLimit, TokenBuckets
+from devices.contract.reception import (
+    DEFAULT_CORRELATION_WINDOW_S,
+    DUPLICATE,
+    ID_CONFLICT,
+    INCIDENT,
+    Reception,
+    ts_ms,
+)
 from devices.contract.topics import (
     CENTRE,
     LEVEL,
     PREFIX,
     STATUS,
     ack_topic,
+    device_topic,
     events_subscription,
     rejected_topic,
     require_level,
@@ -65,16 +72,14 @@ from vtsim.live.store import (
     DeviceRow,
     IncidentChange,
     MemoryStore,
-    MessageIdMemory,
     StoredCounts,
     StoredMessage,
     StoredRejection,
 )
 
-__all__ = ["Answer", "CentreSnapshot", "LiveCentre", "MessageIdMemory", "TrackedDevice"]
+__all__ = ["Answer", "CentreSnapshot", "LiveCentre", "TrackedDevice"]
 
 ACCEPTED: Final = "accepted"
-DUPLICATE: Final = "duplicate"
 RATE_LIMITED: Final = "rate_limited"
 SILENCE_SLACK_S: Final = 30.0
 """Slack beyond twice a device's periodic interval before it counts as silent."""
@@ -98,7 +103,9 @@ class Answer:
     """What the centre decided about one message and where it answered.
 
     ``verdict`` is ``accepted`` or the rejection reason; ``answered_on`` is the topic of the
-    acknowledgement or rejection (None when the topic named no usable tenant).
+    acknowledgement or rejection (None when the topic named no usable tenant). ``place`` is
+    where the message ended (:data:`devices.contract.reception.PLACES`; empty when the centre
+    did not judge it) and ``incident_id`` the incident it opened or joined.
     """
 
     topic: str
@@ -108,6 +115,8 @@ class Answer:
     message_id: str | None
     detail: str
     answered_on: str | None
+    place: str = ""
+    incident_id: str | None = None
 
     @property
     def accepted(self) -> bool:
@@ -228,11 +237,13 @@ class LiveCentre:
     """Receives device messages from a transport, stores and validates them, answers each one.
 
     ``tenant`` narrows the centre to one tenant (default: every tenant on the broker).
-    ``clock`` gives the receiver time (epoch seconds) for the ``ts`` checks. ``on_answer`` is
-    called with every :class:`Answer` (for printing or tests). ``store`` keeps messages,
-    rejections, incidents and device states (default: in memory); each message is stored
-    before it is answered, and on an acknowledging transport (``manual_ack``) before the broker
-    is told it arrived. ``rate_limit`` throttles each device on its own (default: none).
+    ``clock`` gives the receiver time (epoch seconds) for the ``ts`` checks and the duplicate
+    and correlation windows. ``on_answer`` is called with every :class:`Answer` (for printing
+    or tests). ``store`` keeps messages, rejections, incidents and device states (default: in
+    memory) and remembers message ids; each message is stored before it is answered, and on an
+    acknowledging transport (``manual_ack``) before the broker is told it arrived.
+    ``rate_limit`` throttles each device on its own (default: none). Repeats of an alarm within
+    ``correlation_window_s`` of its incident's first message join that incident.
     """
 
     def __init__(
@@ -244,21 +255,22 @@ class LiveCentre:
         limits: Limits = DEFAULT_LIMITS,
         on_answer: Callable[[Answer], None] | None = None,
         max_devices: int = 100_000,
-        memory: MessageIdMemory | None = None,
         store: CentreStore | None = None,
         rate_limit: RateLimit | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         silence_slack_s: float = SILENCE_SLACK_S,
+        correlation_window_s: float = DEFAULT_CORRELATION_WINDOW_S,
     ) -> None:
         """A centre on ``transport``; it listens after :meth:`start`."""
         self.transport = transport
         self.tenant = None if tenant is None else require_level(tenant, "tenant")
         self._clock = clock
         self._limits = limits
-        self._roots = TenantRoots()
         self._on_answer = on_answer
         self._max_devices = max_devices
-        self.store: CentreStore = store or MemoryStore(memory)
+        self.store: CentreStore = store or MemoryStore()
+        self.reception: Reception[IncidentChange] = Reception(
+            limits=limits, memory=self.store, correlation_window=correlation_window_s)
         self._buckets = None if rate_limit is None else TokenBuckets(rate_limit, monotonic)
         self._silence_slack_s = silence_slack_s
         self._devices: dict[tuple[str, str], TrackedDevice] = {}
@@ -278,7 +290,14 @@ class LiveCentre:
         state = self.store.resume(self.tenant)
         for row in state.devices[: self._max_devices]:
             self._devices[(row.tenant, row.device_id)] = tracked(row)
-        self._open = {incident.incident_id: incident for incident in state.open_incidents}
+        self._open = {incident.incident_id: incident for incident in state.open_incidents
+                      if incident.kind in CENTRE_KINDS}
+        since = self._clock() - self.reception.incidents.window
+        alarms = [i for i in state.open_incidents
+                  if i.kind not in CENTRE_KINDS and i.started >= since]
+        for incident in sorted(alarms, key=lambda i: i.started):
+            topic = device_topic(incident.tenant, incident.device_type, incident.device_id)
+            self.reception.incidents.opened(topic, incident.kind, incident, incident.started)
         self._stored = state.counts
 
     def start(self) -> None:
@@ -330,29 +349,65 @@ class LiveCentre:
             return self._reject(topic, None, Rejected(
                 topic, "schema", "", self._buckets.limit.describe(),
                 f"{len(payload)} bytes while throttled"), reason=RATE_LIMITED)
-        verdict = decode_message(topic, payload, now_epoch_s=self._clock(), limits=self._limits,
-                                 roots=self._roots)
+        now = self._clock()
+        place, reason, verdict, joined = self.reception.judge(topic, payload, now, now)
         if isinstance(verdict, Rejected):
             return self._reject(topic, None, verdict)
-        return self._judge_accepted(verdict, payload)
+        if place == DUPLICATE:
+            return self._reject_duplicate(verdict.topic, verdict.message)
+        return self._judge_accepted(verdict, payload, place, reason, joined, now)
 
-    def _judge_accepted(self, verdict: Accepted, payload: bytes) -> Answer:
-        """Store a valid message with its incidents; a message already stored is a duplicate."""
+    def _judge_accepted(self, verdict: Accepted, payload: bytes, place: str, reason: str,
+                        joined: IncidentChange | None, now: float) -> Answer:
+        """Store a valid message with its incidents, then answer it (``id_conflict`` when it
+        reused a known id with other content)."""
         topic, message = verdict.topic, verdict.message
         tenant = topic.split("/")[2]  # an accepted topic has a valid tenant level
-        now = self._clock()
         device = self._planned_device(tenant, message, now)
         skipped = device.record_sequence(message.seq)
-        incidents = self._incidents_of(tenant, message, skipped, now)
-        stored = self.store.store_accepted(self._stored_message(tenant, message, payload, now),
-                                           device.row(), incidents)
-        if not stored:
-            return self._reject(topic, message, Rejected(
-                topic, "schema", "message_id", "an id not used before by this device "
-                "(this one was already received and stored)",
-                preview(message.message_id)), reason=DUPLICATE)
+        alarm = self._alarm_change(tenant, message, place, joined, now)
+        incidents = self._incidents_of(tenant, message, alarm, skipped, now)
+        incident_id = None if alarm is None else alarm.incident_id
+        stored = self.store.store_accepted(
+            self._stored_message(tenant, message, payload, now, place, reason, incident_id),
+            device.row(), incidents)
+        if not stored:  # another centre process stored the same message first
+            return self._reject_duplicate(topic, message)
         self._commit_device(device, incidents)
-        return self._acknowledge(tenant, topic, message)
+        if alarm is not None and place == INCIDENT:
+            self.reception.incidents.opened(topic, message.event, alarm, now)
+        elif alarm is not None:
+            self.reception.incidents.renewed(topic, message.event, alarm)
+        if reason == ID_CONFLICT:  # stored as a message (above), answered as a rejection
+            return replace(self._answer_rejection(topic, message, Rejected(
+                topic, "schema", "message_id", "a message_id this device has not used for "
+                "another message (this message was handled all the same)",
+                preview(message.message_id)), reason=ID_CONFLICT),
+                place=place, incident_id=incident_id)
+        return replace(self._acknowledge(tenant, topic, message), place=place,
+                       incident_id=incident_id)
+
+    def _reject_duplicate(self, topic: str, message: DeviceMessage) -> Answer:
+        """Answer a copy of a message already handled: it is not handled again."""
+        return replace(self._reject(topic, message, Rejected(
+            topic, "schema", "message_id", "a message not received before (this one was "
+            "received and handled already)", preview(message.message_id)), reason=DUPLICATE),
+            place=DUPLICATE)
+
+    def _alarm_change(self, tenant: str, message: DeviceMessage, place: str,
+                      joined: IncidentChange | None, now: float) -> IncidentChange | None:
+        """The incident an alarm opens, or the one it joins in its new state (None: info)."""
+        if joined is not None:
+            return replace(joined, state=OPEN, at=now, messages=joined.messages + 1,
+                           opened_at=joined.started,
+                           detail=f"repeat: seq {message.seq} ({joined.messages + 1} messages)")
+        if place != INCIDENT:
+            return None
+        device_id, kind, event = message.device_id, message.device_type, message.event
+        return IncidentChange(
+            alarm_incident_id(tenant, message), tenant, device_id, kind, event, OPEN, now,
+            f"seq {message.seq}", self.reception.priority(kind, event), message.message_id,
+            opened_at=now)
 
     def _planned_device(self, tenant: str, message: DeviceMessage, now: float
                         ) -> TrackedDevice:
@@ -365,17 +420,12 @@ class LiveCentre:
             device.record_periodic(message.ts.timestamp())
         return device
 
-    def _incidents_of(self, tenant: str, message: DeviceMessage,
+    def _incidents_of(self, tenant: str, message: DeviceMessage, alarm: IncidentChange | None,
                       skipped: tuple[int, int] | None, now: float) -> list[IncidentChange]:
-        """The incident this message opens, possible loss before it, silence it ends."""
+        """The incident this message opens or joins, possible loss before it, silence it
+        ends."""
         device_id, kind = message.device_id, message.device_type
-        changes = []
-        spec = event_spec(kind, message.event)
-        if spec.incident:
-            changes.append(IncidentChange(
-                f"{tenant}/{device_id}/{message.message_id}", tenant, device_id, kind,
-                message.event, OPEN, now, f"seq {message.seq}", spec.default_priority,
-                message.message_id))
+        changes = [] if alarm is None else [alarm]
         if skipped is not None:
             first, last = skipped
             changes.append(IncidentChange(
@@ -387,13 +437,13 @@ class LiveCentre:
             changes.append(resolved(silent, now, f"heard again: seq {message.seq}"))
         return changes
 
-    def _stored_message(self, tenant: str, message: DeviceMessage, payload: bytes,
-                        now: float) -> StoredMessage:
+    def _stored_message(self, tenant: str, message: DeviceMessage, payload: bytes, now: float,
+                        place: str, reason: str, incident_id: str | None) -> StoredMessage:
         """The record of an accepted message."""
         arrived = now if self._arrived_at is None else self._arrived_at
         return StoredMessage(tenant, message.device_id, message.message_id, message.device_type,
                              message.event, message.seq, format_ts(message.ts.timestamp()),
-                             arrived, payload.decode("utf-8"))
+                             arrived, payload.decode("utf-8"), place, reason, incident_id)
 
     def _commit_device(self, device: TrackedDevice, incidents: list[IncidentChange]) -> None:
         """Keep the stored device state and incidents in memory too."""
@@ -525,9 +575,11 @@ class LiveCentre:
         """Raise an incident for each device whose periodic messages stopped; the new ones.
 
         A device is silent once its latest periodic message is older than twice its observed
-        interval plus ``silence_slack_s``.
+        interval plus ``silence_slack_s``. Alarm incidents too old to take repeats are let go
+        from memory at the same time (they stay in the store).
         """
         now = self._clock()
+        self.reception.incidents.forget_before(now - self.reception.incidents.window)
         raised = [
             IncidentChange(centre_incident_id(d.tenant, d.device_id, DEVICE_SILENT), d.tenant,
                            d.device_id, d.device_type, DEVICE_SILENT, OPEN, now,
@@ -569,6 +621,14 @@ class LiveCentre:
 def is_periodic(message: DeviceMessage) -> bool:
     """Whether the message is its kind's periodic one (heartbeat, position)."""
     return event_spec(message.device_type, message.event).periodic
+
+
+def alarm_incident_id(tenant: str, message: DeviceMessage) -> str:
+    """The id of the incident an alarm opens: its device, message id, event, seq and ``ts`` in
+    milliseconds, so that a message id reused with other content opens an incident of its own,
+    and the same message always names the same incident."""
+    return (f"{tenant}/{message.device_id}/{message.message_id}/{message.event}/"
+            f"{message.seq}/{ts_ms(message.ts)}")
 
 
 def centre_incident_id(tenant: str, device_id: str, kind: str) -> str:

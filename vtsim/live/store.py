@@ -1,10 +1,18 @@
 """The live centre's durable record: messages, rejections, incidents and devices.
 
 Every message the centre judges is written here, in one transaction, *before* the centre
-acknowledges it to the broker or answers the device. The primary key of a stored message is
-``(tenant, device_id, message_id)``: a second copy of a message (a broker redelivery after a
-crash, a device resend) finds its key taken and is answered ``duplicate``, not handled again.
-Duplicate detection is a property of the store, so it holds across restarts.
+acknowledges it to the broker or answers the device. The store is the centre's memory of
+message ids (:class:`devices.contract.reception.Memory`): a message is judged against the
+messages of its device stored under the same ``message_id`` within
+:data:`devices.contract.reception.DEDUP_WINDOW_S`, by the rule every centre shares. A second
+copy of a message (a broker redelivery after a crash, a device resend) is answered
+``duplicate`` and not handled again, across restarts; the same id with other content is
+stored and handled, and flagged ``id_conflict``. A unique index on the message's id and content
+keeps two copies out even when two centre processes receive them at once.
+
+The database carries its schema version (table ``schema_version``). Opening a store written by
+an earlier release upgrades it in one transaction (:data:`MIGRATIONS`); a store written by a
+later release is refused.
 
 Two back ends share the same SQL:
 
@@ -25,11 +33,14 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Final, Protocol
 from urllib.parse import unquote, urlsplit
 
 from devices.contract.errors import DeviceContractError
+from devices.contract.messages import DeviceMessage
+from devices.contract.reception import DEDUP_WINDOW_S, MessageMemory, Remembered, repeat_of
 
 DEFAULT_DB: Final = "sqlite:///vtsim-centre.db"
 """``vtsim centre`` keeps its record in this file of the working folder unless told otherwise."""
@@ -64,6 +75,12 @@ class StoredMessage:
     device_ts: str
     received_at: float
     payload: str
+    place: str = "incident"
+    """Where the message ended: ``incident``, ``correlated`` or ``info``."""
+    reason: str = ""
+    """``id_conflict`` when the message reused a known id with other content, else empty."""
+    incident_id: str | None = None
+    """The incident the message opened or joined."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +110,15 @@ class IncidentChange:
     detail: str = ""
     priority: int = 5
     message_id: str | None = None
+    messages: int = 1
+    """How many messages the incident holds (repeats of an alarm join it)."""
+    opened_at: float | None = None
+    """When the incident opened (None: at ``at``, the change that opened it)."""
+
+    @property
+    def started(self) -> float:
+        """When the incident opened."""
+        return self.at if self.opened_at is None else self.opened_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,10 +168,17 @@ class CentreStore(Protocol):
         """Device states and open incidents (of ``tenant``, or all), as stored."""
         ...
 
+    def check_in(self, topic: str, message: DeviceMessage, now: float) -> str:
+        """``new``, ``duplicate`` or ``id_conflict``: ``message`` judged against the stored
+        messages of its device with its ``message_id`` (see :mod:`devices.contract.reception`).
+        """
+        ...
+
     def store_accepted(
         self, message: StoredMessage, device: DeviceRow, incidents: Sequence[IncidentChange]
     ) -> bool:
-        """Store a message, its device's new state and its incidents; False if already stored."""
+        """Store a message, its device's new state and its incidents; False if the same
+        message is already stored."""
         ...
 
     def store_rejection(self, rejection: StoredRejection) -> None:
@@ -171,7 +204,10 @@ class CentreStore(Protocol):
 
 # --- SQL ------------------------------------------------------------------------------------
 
-TABLES: Final = """
+SCHEMA_VERSION: Final = 2
+"""The version of the store's tables this release writes."""
+
+FIRST_TABLES: Final = """
 CREATE TABLE IF NOT EXISTS messages (
     tenant TEXT NOT NULL, device_id TEXT NOT NULL, message_id TEXT NOT NULL,
     device_type TEXT NOT NULL, event TEXT NOT NULL, seq BIGINT NOT NULL, device_ts TEXT NOT NULL,
@@ -197,12 +233,58 @@ CREATE TABLE IF NOT EXISTS devices (
     PRIMARY KEY (tenant, device_id));
 CREATE INDEX IF NOT EXISTS incidents_state ON incidents (state);
 """
+"""Version 1: the tables of the first release (no version table)."""
+
+MESSAGES_BY_CONTENT: Final = """
+CREATE TABLE messages_v2 (
+    id {serial}, tenant TEXT NOT NULL, device_id TEXT NOT NULL, message_id TEXT NOT NULL,
+    device_type TEXT NOT NULL, event TEXT NOT NULL, seq BIGINT NOT NULL, device_ts TEXT NOT NULL,
+    received_at DOUBLE PRECISION NOT NULL, stored_at DOUBLE PRECISION NOT NULL,
+    payload TEXT NOT NULL, place TEXT NOT NULL, reason TEXT NOT NULL, incident_id TEXT);
+INSERT INTO messages_v2 (tenant, device_id, message_id, device_type, event, seq, device_ts,
+    received_at, stored_at, payload, place, reason, incident_id)
+    SELECT m.tenant, m.device_id, m.message_id, m.device_type, m.event, m.seq, m.device_ts,
+        m.received_at, m.stored_at, m.payload,
+        CASE WHEN i.incident_id IS NULL THEN 'info' ELSE 'incident' END, '', i.incident_id
+    FROM messages m LEFT JOIN incidents i ON i.tenant = m.tenant
+        AND i.device_id = m.device_id AND i.message_id = m.message_id AND i.kind = m.event
+    ORDER BY m.received_at, m.stored_at;
+DROP TABLE messages;
+ALTER TABLE messages_v2 RENAME TO messages;
+CREATE UNIQUE INDEX messages_content
+    ON messages (tenant, device_id, message_id, event, seq, device_ts);
+ALTER TABLE incidents ADD COLUMN messages INTEGER NOT NULL DEFAULT 1;
+"""
+"""Version 2: a message id may come again with other content (``id_conflict``) or after the
+duplicate window, so messages get their own row id; the unique key becomes the id with the
+content (event, seq, device time), which is also the index duplicates are looked up by. Each
+message records where it ended (place, reason, incident). Incidents count their messages,
+since repeats of an alarm join it."""
+
+MIGRATIONS: Final = ((1, "the first release's tables", FIRST_TABLES),
+                     (2, "messages keyed by id and content; incidents count messages",
+                      MESSAGES_BY_CONTENT))
+"""Each version with what it changes and the SQL that brings the version before to it."""
+
+VERSION_TABLE: Final = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
 SERIAL: Final = {"sqlite": "INTEGER PRIMARY KEY", "postgresql": "BIGSERIAL PRIMARY KEY"}
+TABLE_EXISTS: Final = {
+    "sqlite": "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
+    "postgresql": "SELECT COUNT(*) FROM (SELECT to_regclass(?) AS found) t"
+                  " WHERE found IS NOT NULL",
+}
+LOCK_SCHEMA: Final = {"sqlite": "BEGIN IMMEDIATE",
+                      "postgresql": "SELECT pg_advisory_xact_lock(7409331)"}
+"""Taken before the version is read, so that two centres starting at once migrate once."""
 
 INSERT_MESSAGE: Final = (
     "INSERT INTO messages (tenant, device_id, message_id, device_type, event, seq, device_ts,"
-    " received_at, stored_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    " ON CONFLICT DO NOTHING"
+    " received_at, stored_at, payload, place, reason, incident_id)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+)
+RECALL_MESSAGE: Final = (
+    "SELECT received_at, event, seq, device_ts FROM messages"
+    " WHERE tenant = ? AND device_id = ? AND message_id = ? AND received_at >= ?"
 )
 INSERT_REJECTION: Final = (
     "INSERT INTO rejections (topic, tenant, device_id, message_id, reason, detail, received_at,"
@@ -210,9 +292,10 @@ INSERT_REJECTION: Final = (
 )
 UPSERT_INCIDENT: Final = (
     "INSERT INTO incidents (incident_id, tenant, device_id, device_type, kind, priority,"
-    " message_id, state, opened_at, updated_at, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " message_id, state, opened_at, updated_at, detail, messages)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT (incident_id) DO UPDATE SET state = excluded.state,"
-    " updated_at = excluded.updated_at, detail = excluded.detail"
+    " updated_at = excluded.updated_at, detail = excluded.detail, messages = excluded.messages"
 )
 INSERT_CHANGE: Final = (
     "INSERT INTO incident_changes (incident_id, state, at, detail) VALUES (?, ?, ?, ?)"
@@ -231,7 +314,7 @@ SELECT_DEVICES: Final = (
 )
 SELECT_OPEN: Final = (
     "SELECT incident_id, tenant, device_id, device_type, kind, state, updated_at, detail,"
-    " priority, message_id FROM incidents WHERE state = ?"
+    " priority, message_id, messages, opened_at FROM incidents WHERE state = ?"
 )
 COUNTS: Final = (
     "SELECT (SELECT COUNT(*) FROM messages), (SELECT COUNT(*) FROM rejections),"
@@ -243,14 +326,14 @@ def message_params(message: StoredMessage, stored_at: float) -> tuple[object, ..
     """The row of a stored message."""
     return (message.tenant, message.device_id, message.message_id, message.device_type,
             message.event, message.seq, message.device_ts, message.received_at, stored_at,
-            message.payload)
+            message.payload, message.place, message.reason, message.incident_id)
 
 
 def incident_params(change: IncidentChange) -> tuple[object, ...]:
     """The row of an incident in its latest state."""
     return (change.incident_id, change.tenant, change.device_id, change.device_type, change.kind,
-            change.priority, change.message_id, change.state, change.at, change.at,
-            change.detail)
+            change.priority, change.message_id, change.state, change.started, change.at,
+            change.detail, change.messages)
 
 
 def device_params(device: DeviceRow) -> tuple[object, ...]:
@@ -267,14 +350,58 @@ class SqlCentreStore:
     """The store over a DB-API connection (sqlite3 or psycopg); ``?`` placeholders in SQL."""
 
     def __init__(self, url: str, connection: Any, dialect: str) -> None:
-        """Use ``connection`` (already open); create the tables if missing."""
+        """Use ``connection`` (already open); create or upgrade the tables as needed."""
         self.url = url
         self._connection = connection
         self._dialect = dialect
+        try:
+            self.upgraded_from = self._migrate()
+            """The schema version found on opening (0: an empty database)."""
+        except BaseException:
+            connection.close()
+            raise
+
+    def _migrate(self) -> int:
+        """Bring the tables to :data:`SCHEMA_VERSION` in one transaction; the version found."""
         with self._transaction() as cursor:
-            for statement in TABLES.format(serial=SERIAL[dialect]).split(";"):
-                if statement.strip():
-                    cursor.execute(statement)
+            cursor.execute(LOCK_SCHEMA[self._dialect])
+            found = self._version(cursor)
+            if found > SCHEMA_VERSION:
+                raise CentreStoreError(
+                    f"the centre's store at {redacted(self.url)} has schema version {found}, "
+                    f"written by a newer vtsim; this one knows versions up to {SCHEMA_VERSION}: "
+                    "upgrade vtsim, or open another store")
+            for version, _what, sql in MIGRATIONS:
+                if version > found:
+                    self._execute_script(cursor, sql)
+            if found < SCHEMA_VERSION:
+                cursor.execute(VERSION_TABLE)
+                cursor.execute("DELETE FROM schema_version")
+                cursor.execute(self._sql("INSERT INTO schema_version (version) VALUES (?)"),
+                               (SCHEMA_VERSION,))
+        return found
+
+    def _version(self, cursor: Any) -> int:
+        """The schema version of the open database: 0 if empty, 1 for the first release's."""
+        if self._table_exists(cursor, "schema_version"):
+            cursor.execute("SELECT MAX(version) FROM schema_version")
+            return int(cursor.fetchone()[0] or 0)
+        return 1 if self._table_exists(cursor, "messages") else 0
+
+    def _table_exists(self, cursor: Any, name: str) -> bool:
+        cursor.execute(self._sql(TABLE_EXISTS[self._dialect]), (name,))
+        return bool(cursor.fetchone()[0])
+
+    def _execute_script(self, cursor: Any, sql: str) -> None:
+        """Run the statements of a migration, one at a time."""
+        for statement in sql.format(serial=SERIAL[self._dialect]).split(";"):
+            if statement.strip():
+                cursor.execute(statement)
+
+    def schema_version(self) -> int:
+        """The schema version of the open database."""
+        with self._transaction() as cursor:
+            return self._version(cursor)
 
     def _sql(self, statement: str) -> str:
         """The statement in the connection's placeholder style."""
@@ -313,6 +440,15 @@ class SqlCentreStore:
             cursor.execute(self._sql(SELECT_OPEN + mine), (OPEN, *tenant_args))
             incidents = [IncidentChange(*row) for row in cursor.fetchall()]
         return ResumedState(devices, incidents, self.counts())
+
+    def check_in(self, topic: str, message: DeviceMessage, now: float) -> str:
+        """``message`` judged against the stored messages of its device with its id."""
+        tenant = topic.split("/")[2]
+        with self._transaction() as cursor:
+            cursor.execute(self._sql(RECALL_MESSAGE), (tenant, message.device_id,
+                                                       message.message_id, now - DEDUP_WINDOW_S))
+            remembered = [remembered_row(*row) for row in cursor.fetchall()]
+        return repeat_of(remembered, message, now)
 
     def store_accepted(
         self, message: StoredMessage, device: DeviceRow, incidents: Sequence[IncidentChange]
@@ -363,6 +499,11 @@ class SqlCentreStore:
         self._connection.close()
 
 
+def remembered_row(received_at: float, event: str, seq: int, device_ts: str) -> Remembered:
+    """A stored message as the duplicate rule compares it."""
+    return (received_at, event, seq, datetime.fromisoformat(device_ts))
+
+
 def is_database_error(error: Exception) -> bool:
     """Whether ``error`` comes from the database driver (not from a bug of the centre)."""
     if isinstance(error, sqlite3.Error):
@@ -374,46 +515,18 @@ def is_database_error(error: Exception) -> bool:
 # --- a store in memory (tests, and a centre without --db) -----------------------------------
 
 
-class MessageIdMemory:
-    """Which message ids were seen recently, in bounded memory (two rotating sets).
-
-    Holds between ``capacity / 2`` and ``capacity`` of the latest ids; a redelivery comes
-    within seconds, long before its id is forgotten.
-    """
-
-    def __init__(self, capacity: int = 1_000_000) -> None:
-        """Remember up to ``capacity`` ids."""
-        if capacity < 2:
-            raise ValueError(f"capacity must be at least 2, got {capacity}")
-        self._half = capacity // 2
-        self._current: set[tuple[str, str, str]] = set()
-        self._previous: set[tuple[str, str, str]] = set()
-
-    def check_in(self, key: tuple[str, str, str]) -> bool:
-        """Remember ``key``; True if it was seen before (a duplicate)."""
-        if key in self._current or key in self._previous:
-            return True
-        if len(self._current) >= self._half:
-            self._previous, self._current = self._current, set()
-        self._current.add(key)
-        return False
-
-    def __len__(self) -> int:
-        """How many ids are remembered."""
-        return len(self._current) + len(self._previous)
-
-
 class MemoryStore:
-    """The store's behaviour without a file: message ids in bounded memory, counts in integers.
+    """The store's behaviour without a file: message ids in bounded memory
+    (:class:`devices.contract.reception.MessageMemory`), counts in integers.
 
     For the in-process tests and the benchmarks; nothing survives the process.
     """
 
     url = "memory:"
 
-    def __init__(self, memory: MessageIdMemory | None = None) -> None:
-        """An empty store remembering message ids in ``memory``."""
-        self._memory = memory or MessageIdMemory()
+    def __init__(self) -> None:
+        """An empty store."""
+        self._memory = MessageMemory()
         self._accepted = 0
         self._incidents: dict[str, IncidentChange] = {}
         self._devices: dict[tuple[str, str], DeviceRow] = {}
@@ -426,12 +539,14 @@ class MemoryStore:
             [i for i in self._incidents.values() if i.state == OPEN and tenant in (None, i.tenant)],
             self.counts())
 
+    def check_in(self, topic: str, message: DeviceMessage, now: float) -> str:
+        """``message`` judged against the messages held in memory (and remembered)."""
+        return self._memory.check_in(topic, message, now)
+
     def store_accepted(
         self, message: StoredMessage, device: DeviceRow, incidents: Sequence[IncidentChange]
     ) -> bool:
-        """Hold a message's key, its device and its incidents; False if the key is held."""
-        if self._memory.check_in((message.tenant, message.device_id, message.message_id)):
-            return False
+        """Hold a message's device and incidents (its id is held since :meth:`check_in`)."""
         self._accepted += 1
         self.store_device(device)
         self.store_incidents(incidents)

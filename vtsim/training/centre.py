@@ -1,7 +1,8 @@
 """The training centre: receives the fleet's messages, opens incidents, applies operator actions.
 
-*motta*: device messages are decoded with the contract's decode path, deduplicated, correlated
-into incidents and prioritised. *vurdere*, *dokumentere*, *respondere*: operators (trainees, and
+*motta*: device messages are judged by the rules all centres share
+(:class:`devices.contract.reception.Reception`: decoded, deduplicated, correlated into incidents
+and prioritised). *vurdere*, *dokumentere*, *respondere*: operators (trainees, and
 simulated operators on empty seats) act on incidents by sending :class:`OperatorAction` messages;
 the centre checks each, answers with an :class:`ActionResult` and publishes the incident's
 state. A (simulated) call reveals the situation: the scripted call text, or for background
@@ -23,7 +24,6 @@ from dataclasses import dataclass, field
 import numpy as np
 from pydantic import ValidationError
 
-from devices.contract.catalog import event_spec
 from devices.contract.centre_actions import (
     ActionResult,
     CallResult,
@@ -39,9 +39,18 @@ from devices.contract.centre_actions import (
     results_topic,
     session_topic,
 )
-from devices.contract.codec import Accepted, Limits, TenantRoots, decode_message
-from devices.contract.topics import events_subscription, incident_topic
+from devices.contract.codec import Limits
+from devices.contract.reception import (
+    CORRELATED,
+    DUPLICATE,
+    ID_CONFLICT,
+    INCIDENT,
+    REJECTED,
+    Reception,
+)
+from devices.contract.topics import device_topic, events_subscription, incident_topic
 from devices.transport.base import Transport
+from sim.model.centre import configured_priorities
 from sim.model.fleet import Fleet
 from sim.model.randomness import Streams
 from sim.realtime.training import training_of
@@ -50,6 +59,8 @@ from sim.scenario.schema import OUTCOMES, EventConfig, Scenario
 from sim.scenario.script import ScriptedEvent
 
 Now = Callable[[], float]
+Judged = Callable[[str, str, "int | None"], None]
+"""Told ``(place, reason, incident number)`` for every device message judged."""
 SCRIPT_SLACK = 5.0
 """Seconds a scripted event's message may arrive after its time (network latency)."""
 
@@ -72,6 +83,8 @@ class Incident:
     call_outcome: str
     handling: float
     wrapup: float
+    topic: str = ""
+    """The device's events topic (what repeats of the alarm come on)."""
 
 
 @dataclass(slots=True)
@@ -90,6 +103,7 @@ class Counts:
     messages: int = 0
     rejected: int = 0
     duplicates: int = 0
+    id_conflicts: int = 0
     actions: int = 0
     refused: int = 0
     invalid_actions: int = 0
@@ -123,8 +137,12 @@ class TrainingCentre:
         self.simulated: list[SimulatedOperator] = []
         self.phase: SessionPhase = "waiting"
         self.speed = 1.0
-        self._open: dict[tuple[str, str], int] = {}
-        self._seen: set[str] = set()
+        self.reception: Reception[int] = Reception(
+            limits=Limits(max_past_s=365 * 86400.0, max_future_s=365 * 86400.0),
+            correlation_window=scenario.centre.correlation_window,
+            priorities=configured_priorities(scenario))
+        self._open = self.reception.incidents
+        self.on_judged: Judged = _nobody_listens
         self._script_left = list(self.training.timeline())
         self._streams = Streams(seed, 0)
         self._calls: dict[tuple[str, str], Sampler] = {}
@@ -132,8 +150,6 @@ class TrainingCentre:
         self._steps: list[_Step] = []
         self._order = itertools.count()
         self._actions = itertools.count(1)
-        self._limits = Limits(max_past_s=365 * 86400.0, max_future_s=365 * 86400.0)
-        self._roots = TenantRoots()
 
     # set-up ------------------------------------------------------------------------------
     def start(self) -> None:
@@ -157,36 +173,25 @@ class TrainingCentre:
     def receive(self, topic: str, payload: bytes) -> None:
         """One device message: validate, deduplicate, correlate, open an incident."""
         self.counts.messages += 1
-        verdict = decode_message(topic, payload, now_epoch_s=self.wall(), limits=self._limits,
-                                 roots=self._roots)
-        if not isinstance(verdict, Accepted):
+        place, reason, verdict, ident = self.reception.judge(topic, payload, self.now(),
+                                                             self.wall())
+        if reason == ID_CONFLICT:
+            self.counts.id_conflicts += 1
+        if place == REJECTED:
             self.counts.rejected += 1
-            return
-        message = verdict.message
-        if message.message_id in self._seen:
+        elif place == DUPLICATE:
             self.counts.duplicates += 1
-            return
-        self._seen.add(message.message_id)
-        if not event_spec(message.device_type, message.event).incident:
-            return
-        key = (message.device_id, message.event)
-        joined = self._correlated(key)
-        if joined is not None:
+        elif place == CORRELATED and ident is not None:
+            joined = self.incidents[ident]
             self._update(joined, messages=joined.state.messages + 1)
-            return
-        self.open_incident(message.device_id, message.device_type, message.event)
+        elif place == INCIDENT:
+            message = verdict.message  # type: ignore[union-attr]
+            ident = self.open_incident(message.device_id, message.device_type, message.event,
+                                       topic).state.incident_id
+        self.on_judged(place, reason, ident)
 
-    def _correlated(self, key: tuple[str, str]) -> Incident | None:
-        ident = self._open.get(key)
-        if ident is None:
-            return None
-        incident = self.incidents[ident]
-        window = self.scenario.centre.correlation_window
-        if incident.state.phase == "closed" or self.now() - incident.state.opened_at > window:
-            return None
-        return incident
-
-    def open_incident(self, device_id: str, device_type: str, event: str) -> Incident:
+    def open_incident(self, device_id: str, device_type: str, event: str,
+                      topic: str | None = None) -> Incident:
         """A new incident: priority, user, script match, what a call will reveal."""
         now = self.now()
         ident = len(self.incidents) + 1
@@ -207,18 +212,19 @@ class TrainingCentre:
         state = IncidentState(
             session_id=self.session_id, incident_id=ident, device_id=device_id,
             device_type=device_type, event=event,
-            priority=config.priority or event_spec(device_type, event).default_priority,
+            priority=self.reception.priority(device_type, event),
             user=self.user_info(device_id), phase="waiting", opened_at=now,
             history=(HistoryEntry(at=now, operator="", kind="opened"),), scripted=index,
             title=title, expected_outcome=expected,
             take_within=take, close_within=close,
         )
         name = f"{device_type}.{event}"
+        topic = topic or device_topic(self.tenant, device_type, device_id)
         incident = Incident(state, call_text, call_outcome,
                             self._sample(f"handling/{name}", config, "handling"),
-                            self._sample(f"wrapup/{name}", config, "wrapup"))
+                            self._sample(f"wrapup/{name}", config, "wrapup"), topic)
         self.incidents[ident] = incident
-        self._open[(device_id, event)] = ident
+        self._open.opened(topic, event, ident, now)
         self.publish_incident(incident)
         self.assign_simulated()
         return incident
@@ -263,7 +269,10 @@ class TrainingCentre:
 
     def awaiting_answer(self, device_id: str, event: str) -> bool:
         """Whether this alarm is still waiting for an operator (devices repeat it then)."""
-        ident = self._open.get((device_id, event))
+        placed = self.fleet.by_id.get(device_id)
+        if placed is None:
+            return False
+        ident = self._open.get(placed.device.events_topic, event)
         return ident is not None and self.incidents[ident].state.phase == "waiting"
 
     # actions -----------------------------------------------------------------------------
@@ -365,6 +374,7 @@ class TrainingCentre:
             return "choose an outcome before closing"
         self._update(incident, action, phase="closed", closed_at=self.now(),
                      closed_by=action.operator)
+        self._open.closed(incident.topic, incident.state.event, incident.state.incident_id)
         if action.operator in self.trainees:
             self.trainees[action.operator] = None
         return ""
@@ -468,3 +478,7 @@ class TrainingCentre:
         self.transport.publish(session_topic(self.tenant),
                                self.session_state().model_dump_json().encode(), qos=1,
                                retain=True)
+
+
+def _nobody_listens(_place: str, _reason: str, _incident: int | None) -> None:
+    """No one follows the judgements."""
