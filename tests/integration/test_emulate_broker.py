@@ -191,6 +191,7 @@ def test_conformance_fails_a_misbehaving_publisher_on_the_right_requirements(
     report = evaluate(seen, Expectations("sa-0099"), started, ended)
     verdicts = {f.requirement: f.verdict for f in report.findings}
     assert verdicts == {"schema": "fail", "topic": "pass", "qos": "fail", "sequence": "fail",
-                        "message_id": "pass", "heartbeat": "not_observed", "retained_status": "pass",
-                        "last_will": "not_observed", "clock_skew": "pass"}
+                        "message_id": "pass", "heartbeat": "not_observed",
+                        "retained_status": "pass", "last_will": "not_observed",
+                        "clock_skew": "pass"}
     assert report.counts == {"events": 4, "status": 1, "other": 0}
