@@ -73,14 +73,34 @@ def plan_year(document: dict[str, Any], month: MeasuredMonth, source: str) -> st
     return str(max(y for y in years if y <= month.year))
 
 
-def effect_share(document: dict[str, Any], year_index: int) -> float:
-    """Share of the full saving reached in a year of the plan (0 = the first). The
-    comparison's ``ramp_up`` (share of the full effect per year of the period), when it has
-    one, else the full effect from the start."""
-    ramp = document.get("ramp_up")
-    if isinstance(ramp, list) and year_index < len(ramp):
-        return float(ramp[year_index])
-    return 1.0
+def ramp_of(document: dict[str, Any], kind: str, month: MeasuredMonth) -> float:
+    """Share of a technology's full effect planned in the month's year: the comparison's
+    ``economics.ramp_up`` (one share per year of the analysis period, from its first year; 1
+    after the list), else the full effect from the start."""
+    economics = document.get("economics") or {}
+    shares = (economics.get("ramp_up") or {}).get(kind) or []
+    first = (economics.get("method") or {}).get("first_year") or int(document["years"][0])
+    t = month.year - int(first)
+    return float(shares[t]) if 0 <= t < len(shares) else 1.0
+
+
+def planned_saving(document: dict[str, Any], year: str, measure: str,
+                   month: MeasuredMonth) -> float:
+    """The saving planned per year, each technology's share at its ramp-up; savings not
+    attributed to a technology at full effect."""
+    total = mean_of(document, year, f"{measure}.saved.per_year")
+    by_device = {}
+    for key in document["metrics"][year]:
+        prefix, suffix = f"{measure}.saved.by_device.", (
+            ".per_week" if measure == "visits" else ".per_year")
+        if key.startswith(prefix) and key.endswith(suffix):
+            kind = key[len(prefix):-len(suffix)]
+            value = mean_of(document, year, key)
+            by_device[kind] = value * YEAR_DAYS / 7 if measure == "visits" else value
+    attributed = sum(v for v in by_device.values() if not math.isnan(v))
+    ramped = sum(v * ramp_of(document, kind, month) for kind, v in by_device.items()
+                 if not math.isnan(v))
+    return total - attributed + ramped
 
 
 def month_plan(document: dict[str, Any], month: MeasuredMonth, source: str) -> dict[str, Any]:
@@ -88,15 +108,14 @@ def month_plan(document: dict[str, Any], month: MeasuredMonth, source: str) -> d
     year = plan_year(document, month, source)
     days = calendar.monthrange(month.year, month.month)[1]
     part = days / YEAR_DAYS
-    index = month.year - int(document["years"][0])
-    share = effect_share(document, index)
-    plan: dict[str, Any] = {"month": month.label, "plan_year": int(year), "days": days,
-                            "effect_share": share}
-    for measure, key in (("visits", "visits"), ("hours", "hours")):
-        baseline = mean_of(document, year, f"{key}.baseline.per_year") * part
-        saved = mean_of(document, year, f"{key}.saved.per_year") * part * share
+    plan: dict[str, Any] = {"month": month.label, "plan_year": int(year), "days": days}
+    for measure in SAVING_MEASURES:
+        baseline = mean_of(document, year, f"{measure}.baseline.per_year") * part
+        full = mean_of(document, year, f"{measure}.saved.per_year") * part
+        saved = planned_saving(document, year, measure, month) * part
         plan[measure] = {"baseline": baseline, "planned": baseline - saved,
-                         "saved_planned": saved}
+                         "saved_planned": saved,
+                         "effect_share": saved / full if full else math.nan}
     alarms = mean_of(document, year, "alarms.per_year") * part
     plan["alarms"] = {"planned": alarms}
     answered_share = mean_of(document, year, ANSWER_KEY)

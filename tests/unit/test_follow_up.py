@@ -150,3 +150,25 @@ def test_report_refuses_a_bad_file_with_line_and_column(compared: Path) -> None:
     result = CliRunner().invoke(app, ["report", str(compared), "--follow-up", str(measured)])
     assert result.exit_code == 2
     assert "line 2" in result.output and "'visits'" in result.output
+
+
+def test_plan_follows_each_technologys_ramp_up() -> None:
+    document = plan_document()
+    for year in ("2026", "2027"):
+        figures = document["metrics"][year]
+        scale = figures["visits.saved.per_year"]["mean"] / 3650
+        figures["visits.saved.by_device.medicine_dispenser.per_week"] = {
+            "mean": 3650 * scale * 7 / 365}
+        figures["hours.saved.by_device.medicine_dispenser.per_year"] = {"mean": 1000 * scale}
+        figures["hours.saved.by_device.other.per_year"] = {"mean": 825 * scale}
+    document["economics"] = {"method": {"first_year": 2026},
+                             "ramp_up": {"medicine_dispenser": [0.5, 0.8]}}
+    months = parse_measured("month,visits,hours\n2026-01,1,1\n2027-01,1,1\n2028-01,1,1\n", "m")
+    first, second, third = follow_up(document, months, "m")["months"]
+    part = 31 / 365
+    assert first["visits"]["saved_planned"] == pytest.approx(0.5 * 3650 * part)
+    assert first["visits"]["effect_share"] == pytest.approx(0.5)
+    assert first["hours"]["saved_planned"] == pytest.approx((0.5 * 1000 + 825) * part)
+    assert second["visits"]["saved_planned"] == pytest.approx(0.8 * 2 * 3650 * part)
+    assert third["visits"]["saved_planned"] == pytest.approx(2 * 3650 * part)  # full effect
+    assert third["visits"]["planned"] == pytest.approx((2 * 36500 - 2 * 3650) * part)
