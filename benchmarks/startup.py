@@ -3,9 +3,10 @@
     PYTHONPATH=. python benchmarks/startup.py [--repeat 5] [--python .venv/bin/python]
 
 Each figure is the wall time of a fresh process, from start to exit (or, for the centre, to
-its first answer), the median and the best of ``--repeat`` runs, and the process's peak
-resident memory (median; ``VmHWM`` as the process reports it on exit, since ``ru_maxrss`` of a
-child also counts the pages of the parent it was forked from):
+its first answer), the median and the best of ``--repeat`` runs; the CPU seconds the process
+used until then (median: on a busy machine the wall times grow with the load, the CPU times
+hardly); and its peak resident memory (median; ``VmHWM`` as the process reports it on exit,
+since ``ru_maxrss`` of a child also counts the pages of the parent it was forked from):
 
 - reference: ``python -c "import simpy, paho.mqtt.client, pydantic, rich.console"``, the
   libraries every command builds on;
@@ -23,6 +24,7 @@ environment), so that the code before a change can be timed with the same script
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import statistics
 import subprocess
@@ -41,19 +43,22 @@ from devices.transport.mqtt import BrokerAddress, MqttTransport
 from tests.brokers import AmqttBroker, MosquittoBroker, RunningBroker, mosquitto_binary
 
 REFERENCE_IMPORTS: Final = "import simpy, paho.mqtt.client, pydantic, rich.console"
-PEAK_MARK: Final = "startup-peak-kb="
-PEAK_PROBE: Final = f"""import atexit, resource, sys
-def _peak():
+PROBE_MARK: Final = "startup-probe="
+PROBE: Final = f"""import atexit, resource, sys
+def _probe():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     try:
         with open('/proc/self/status') as status:
             kb = next(int(l.split()[1]) for l in status if l.startswith('VmHWM:'))
     except (OSError, StopIteration):
-        kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    sys.stderr.write('\\n{PEAK_MARK}' + str(kb) + '\\n')
+        kb = usage.ru_maxrss
+    cpu = usage.ru_utime + usage.ru_stime
+    sys.stderr.write('\\n{PROBE_MARK}' + str(kb) + ' ' + str(cpu) + '\\n')
     sys.stderr.flush()
-atexit.register(_peak)
+atexit.register(_probe)
 """
-"""Run first in every measured process: on exit it writes its peak resident memory (KiB)."""
+"""Run first in every measured process: on exit it writes its peak resident memory (KiB) and
+the CPU seconds it used."""
 TENANT: Final = "bench"
 DEVICE: Final = "sa-startup"
 KIND: Final = "safety_alarm"
@@ -65,9 +70,11 @@ CENTRE_GOAL_S: Final = 1.0
 
 @dataclass(frozen=True, slots=True)
 class Sample:
-    """One process: seconds to the figure's end point, peak resident memory in MB."""
+    """One process: seconds to the figure's end point, CPU seconds it used until then, peak
+    resident memory in MB."""
 
     seconds: float
+    cpu_s: float
     peak_mb: float
     listening_s: float | None = None
 
@@ -90,28 +97,43 @@ class Figure:
         return min(s.seconds for s in self.samples)
 
     @property
+    def cpu_s(self) -> float:
+        """Median CPU time: what the wall time would be on an idle machine, near enough."""
+        return statistics.median(s.cpu_s for s in self.samples)
+
+    @property
     def peak_mb(self) -> float:
         """Median peak resident memory."""
         return statistics.median(s.peak_mb for s in self.samples)
 
 
 def probed(python: str, code: str) -> list[str]:
-    """``python -c code`` that reports its peak memory on exit."""
-    return [python, "-c", PEAK_PROBE + code]
+    """``python -c code`` that reports its peak memory and CPU time on exit."""
+    return [python, "-c", PROBE + code]
 
 
 def vtsim_command(python: str, *args: str) -> list[str]:
-    """``python -m vtsim ARGS`` that reports its peak memory on exit."""
+    """``python -m vtsim ARGS`` that reports its peak memory and CPU time on exit."""
     return probed(python, f"import runpy, sys\nsys.argv = ['vtsim', *{list(args)!r}]\n"
                           "runpy.run_module('vtsim', run_name='__main__', alter_sys=True)")
 
 
-def peak_mb(output: str) -> float:
-    """The peak memory a probed process reported, in MB."""
-    marks = [line for line in output.splitlines() if line.startswith(PEAK_MARK)]
+def probe_report(output: str) -> tuple[float, float]:
+    """The peak memory (MB) and CPU seconds a probed process reported on exit."""
+    marks = [line for line in output.splitlines() if line.startswith(PROBE_MARK)]
     if not marks:
         raise SystemExit(f"no peak memory reported: {output[-2000:]}")
-    return int(marks[-1][len(PEAK_MARK):]) / 1024
+    kb, cpu = marks[-1][len(PROBE_MARK):].split()
+    return int(kb) / 1024, float(cpu)
+
+
+def cpu_so_far(pid: int) -> float | None:
+    """CPU seconds (user and system) a running process has used, from /proc (None elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def time_process(command: Sequence[str], folder: Path) -> Sample:
@@ -127,7 +149,8 @@ def time_process(command: Sequence[str], folder: Path) -> Sample:
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"{command[-1]} exited with {done.returncode}: {done.stderr[-2000:]}")
-    return Sample(seconds, peak_mb(done.stderr))
+    peak, cpu = probe_report(done.stderr)
+    return Sample(seconds, cpu, peak)
 
 
 def alarm(seq: int) -> bytes:
@@ -150,7 +173,8 @@ def device(address: BrokerAddress) -> Iterator[tuple[MqttTransport, list[float]]
 
 
 def time_centre(python: str, address: BrokerAddress, run: int, log: Path) -> Sample:
-    """Seconds from starting ``vtsim centre`` to its first acknowledgement; peak memory."""
+    """Seconds from starting ``vtsim centre`` to its first acknowledgement, its CPU seconds
+    until then (until it stopped where /proc is missing); peak memory."""
     command = vtsim_command(python, "centre", "--broker", address.url, "--tenant", TENANT,
                             "--no-live", "--db", "memory:", "--client-id",
                             f"startup-centre-{run}", "--session-expiry", "0")
@@ -158,9 +182,12 @@ def time_centre(python: str, address: BrokerAddress, run: int, log: Path) -> Sam
         started = time.perf_counter()
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=log.parent)
         listening = wait_for_answer(process, client, acks, started, log)
+        cpu_at_answer = cpu_so_far(process.pid)
         process.send_signal(signal.SIGINT)
         process.wait(READY_TIMEOUT_S)
-    return Sample(acks[0] - started, peak_mb(log.read_text(errors="replace")), listening)
+    peak, cpu_at_exit = probe_report(log.read_text(errors="replace"))
+    return Sample(acks[0] - started, cpu_at_exit if cpu_at_answer is None else cpu_at_answer,
+                  peak, listening)
 
 
 def wait_for_answer(process: subprocess.Popen[bytes], client: MqttTransport,
@@ -214,10 +241,13 @@ def report(figures: list[Figure]) -> str:
     """The figures side by side, as ratios of the reference, and the goals."""
     reference = figures[0].median_s
     width = max(len(f.name) for f in figures)
-    lines = [f"{'command':<{width}}  median s  best s  x reference  peak RSS MB"]
+    reference_cpu = figures[0].cpu_s
+    lines = [f"{'command':<{width}}  median s  best s  x reference  CPU s  x reference  "
+             "peak RSS MB"]
     for figure in figures:
         lines.append(f"{figure.name:<{width}}  {figure.median_s:8.3f}  {figure.best_s:6.3f}  "
-                     f"{figure.median_s / reference:10.1f}x  {figure.peak_mb:11.0f}")
+                     f"{figure.median_s / reference:10.1f}x  {figure.cpu_s:5.2f}  "
+                     f"{figure.cpu_s / reference_cpu:10.1f}x  {figure.peak_mb:11.0f}")
     listening = [s.listening_s for s in figures[3].samples if s.listening_s is not None]
     if listening:
         lines.append(f"(vtsim centre printed 'listening on' after "
@@ -227,7 +257,7 @@ def report(figures: list[Figure]) -> str:
                  f"{'met' if helps <= HELP_GOAL else 'NOT met'} ({helps:.1f}x); "
                  f"centre ready within {CENTRE_GOAL_S:.0f} s: "
                  f"{'met' if figures[3].median_s <= CENTRE_GOAL_S else 'NOT met'} "
-                 f"({figures[3].median_s:.2f} s)")
+                 f"({figures[3].median_s:.2f} s; {figures[3].cpu_s:.2f} s of CPU)")
     return "\n".join(lines)
 
 
