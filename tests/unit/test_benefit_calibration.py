@@ -11,12 +11,13 @@ from typing import Any
 import pytest
 import yaml
 
-from sim.benefit.calibration import calibration_warnings, totals_for_year
+from sim.benefit.calibration import calibration_warnings, expected_share_line, totals_for_year
 from sim.benefit.comparison import run_comparison
 from sim.benefit.gains import BenefitError, check_benefit, compare_replication
 from sim.errors import ScenarioError
+from sim.scenario.loading import load_scenario
 from sim.scenario.schema import Scenario
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SCENARIOS
 from tests.scenario_factory import BASE, tiny
 
 
@@ -187,3 +188,11 @@ def test_check_fails_with_the_field_and_compare_warns(tmp_path: Path) -> None:
     assert warned.returncode == 0, warned.stdout + warned.stderr
     assert "warning: benefit.planned_visits" in warned.stdout
     assert "account for 60.8% of the home service's paid hours" in warned.stdout
+
+
+def test_the_shipped_lier_baseline_is_plausible_against_its_home_service() -> None:
+    scenario = load_scenario(SCENARIOS / "lier-2026.yaml")
+    check_benefit(scenario, "lier-2026.yaml")
+    assert calibration_warnings(scenario) == []
+    line = expected_share_line(scenario)
+    assert line is not None and "235 modelled home-care users of 800 recipients" in line
