@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from reports.benefit.measured import MeasuredError, MeasuredMonth, measured_columns
-from reports.benefit.tables import Cell, Table
+from reports.benefit.tables import Cell, Ref, Table
 from reports.i18n import format_number
 
 YEAR_DAYS = 365.0
@@ -198,31 +198,34 @@ def follow_up_tables(section: dict[str, Any], lang: str) -> list[Table]:
 def saving_table(section: dict[str, Any], measure: str, words: dict[str, str],
                  lang: str) -> Table:
     """Planned and measured visits or hours, saved and saved cumulative, per month."""
+    fields = ("planned", "measured", "saved_planned", "saved_realised",
+              "cumulative_saved_planned", "cumulative_saved_realised")
+    unit = "h" if measure == "hours" else "count"
     rows = []
-    for month in section["months"]:
-        f = month[measure]
-        rows.append((Cell(month["month"]), number_cell(f["planned"], lang),
-                     number_cell(f["measured"], lang), number_cell(f["saved_planned"], lang),
-                     number_cell(f["saved_realised"], lang),
-                     number_cell(f["cumulative_saved_planned"], lang),
-                     number_cell(f["cumulative_saved_realised"], lang)))
+    for i, month in enumerate(section["months"]):
+        rows.append((Cell(month["month"]), *(
+            number_cell(month[measure][name], lang, ("follow_up", "months", i, measure, name),
+                        unit) for name in fields)))
     columns = (words["month"], words["planned"], words["measured"], words["saved_planned"],
                words["saved_realised"], words["cum_planned"], words["cum_realised"])
     return Table(f"follow_up_{measure}", words[f"t_{measure}"], columns, tuple(rows))
 
 
+CENTRE_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("alarms", "planned", "count"), ("alarms", "measured", "count"),
+    ("answered_60s", "share_planned", "share"), ("answered_60s", "share_measured", "share"),
+    ("costs", "planned", "NOK"), ("costs", "measured", "NOK"),
+    ("costs", "cumulative_planned", "NOK"), ("costs", "cumulative_measured", "NOK"),
+)
+
+
 def centre_table(section: dict[str, Any], words: dict[str, str], lang: str) -> Table:
     """Alarms, the share answered within 60 s and the running costs, per month."""
     rows = []
-    for month in section["months"]:
-        alarms, answered, costs = month["alarms"], month["answered_60s"], month["costs"]
-        rows.append((Cell(month["month"]), number_cell(alarms["planned"], lang),
-                     number_cell(alarms["measured"], lang),
-                     share_cell(answered["share_planned"], lang),
-                     share_cell(answered["share_measured"], lang),
-                     number_cell(costs["planned"], lang), number_cell(costs["measured"], lang),
-                     number_cell(costs["cumulative_planned"], lang),
-                     number_cell(costs["cumulative_measured"], lang)))
+    for i, month in enumerate(section["months"]):
+        rows.append((Cell(month["month"]), *(
+            number_cell(month[measure][name], lang, ("follow_up", "months", i, measure, name),
+                        unit) for measure, name, unit in CENTRE_FIELDS)))
     columns = (words["month"], words["alarms_planned"], words["alarms_measured"],
                words["share_planned"], words["share_measured"], words["costs_planned"],
                words["costs_measured"], words["costs_cum_planned"],
@@ -230,11 +233,11 @@ def centre_table(section: dict[str, Any], words: dict[str, str], lang: str) -> T
     return Table("follow_up_centre", words["t_centre"], columns, tuple(rows))
 
 
-def number_cell(value: float | None, lang: str) -> Cell:
-    """A whole number in the language's format, or a dash when not measured."""
-    return Cell("–" if value is None else format_number(value, lang, 0))
-
-
-def share_cell(value: float | None, lang: str) -> Cell:
-    """A share as per cent with one decimal."""
-    return Cell("–" if value is None else f"{format_number(100 * value, lang, 1)} %")
+def number_cell(value: float | None, lang: str, ref: Ref, unit: str) -> Cell:
+    """A figure of the follow-up (whole numbers; shares in per cent), or a dash when not
+    measured; its ``ref`` is its place in the report's document."""
+    if value is None:
+        return Cell("–")
+    shown = (f"{format_number(100 * value, lang, 1)} %" if unit == "share"
+             else format_number(value, lang, 0))
+    return Cell(shown, ref, value, unit)

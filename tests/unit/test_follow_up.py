@@ -4,10 +4,13 @@ the plan per month from a comparison, planned against realised, and ``vtsim repo
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from typer.testing import CliRunner
 
@@ -142,6 +145,16 @@ def test_report_shows_planned_against_realised(compared: Path, fmt: str) -> None
     if fmt == "html":
         page = report.read_text()
         assert "Follow-up: home visits per month" in page and "2026-02" in page
+        cells = re.findall(r'data-ref="([^"]*follow_up[^"]*)" data-value="([^"]*)"', page)
+        assert len(cells) >= 2 * 2 * 5  # two months, two tables, at least five figures
+        for ref, value in cells:
+            node: Any = {"follow_up": section}
+            for step in json.loads(html.unescape(ref)):
+                node = node[step]
+            assert float(value) == node
+    if fmt == "xlsx":
+        sheet = openpyxl.load_workbook(report)["follow_up_hours"]
+        assert [sheet.cell(row=r, column=3).value for r in (3, 4)] == [10, 5.5]
 
 
 def test_report_refuses_a_bad_file_with_line_and_column(compared: Path) -> None:
