@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from sim.benefit.economics import LEVERS, LINES, NET_LINES
 from sim.benefit.gains import BENEFIT_METRICS
 
 HEADER = """# metrics.json of `vtsim compare` (reference)
@@ -30,6 +31,30 @@ the figures are made is explained in [benefit.md](benefit.md).
   "assumptions": [{"path": "benefit.costs.hourly_cost", "value": 413.0, "source": "..."},
                   {"path": "benefit.searches.duration", "value": {"kind": "lognormal",
                    "mean": 90.0, "sd": 60.0, "unit": "min"}, "source": "assumption"}],
+  "economics": {
+    "method": {"first_year": 2026, "period_years": 10, "price_year": 2026,
+               "discount_rate": 0.04, "tax_cost": 0.2, "hourly_cost": 413.0,
+               "operator_hourly_cost": 413.0, "rota_factor": 1.14, "centre_share": 1.0,
+               "hours_per_arsverk": 1695.0, "simulated_years": [2026, 2027]},
+    "cash_share": {"night_supervision": 0.3, "default": 0.0},
+    "cash_items": {"key_boxes": 40000.0},
+    "ramp_up": {"medicine_dispenser": [0.5, 0.9]},
+    "one_off": [{"name": "project", "amount": 800000.0, "year": 0, "labels": {"nb": "..."}}],
+    "cash_flows": {"years": [2026, "...", 2035], "units": {"costs.rent": "NOK", "...": "..."},
+                   "lines": {"costs.rent": [1683000.0, "..."], "net.cash": ["..."]}},
+    "npv": {"budget.net": {"mean": -1.2e6, "ci_half_width": 3.4e4, "n": 20, "unit": "NOK",
+                           "per_replication": ["..."]},
+            "net.cash": {"...": "..."}, "net.with_capacity": {"...": "..."}},
+    "annualised": {"budget.net": {"mean": -1.5e5, "unit": "NOK/yr", "...": "..."}},
+    "payback_years": {"budget.net": null, "net.cash": null, "net.with_capacity": 3},
+    "break_even": [{"name": "hourly_cost", "unit": "NOK/h", "value": 413.0,
+                    "line": "net.with_capacity", "break_even": 272.0, "reachable": true,
+                    "description": "..."}],
+    "non_priced": [{"name": "safety", "score": 2, "signs": "++", "affects": "users",
+                    "labels": {"nb": "..."}, "reasons": {"nb": "..."},
+                    "evidence": [{"key": "quality.missed_doses.caught.per_week",
+                                  "mean": 33.5, "ci_half_width": 1.3, "unit": "1/week"}]}]
+  },
   "metrics": {
     "2026": {
       "visits.saved.per_week": {"mean": 1945.2, "ci_half_width": 8.1, "n": 20, "unit": "1/week",
@@ -48,12 +73,38 @@ the figures are made is explained in [benefit.md](benefit.md).
   365 (per year).
 - `sensitivity.{n}.{side}` exist in the first year only.
 
+## The economic appraisal (`economics`)
+
+The cost–benefit method of DFØ's *Veileder i samfunnsøkonomiske analyser* and
+Finansdepartementet's rundskriv R-109/2021, explained in [benefit.md](benefit.md#method). All
+amounts are fixed kroner of `method.price_year`; year `t = 0` is `method.first_year` and a flow
+in year `t` is discounted by `(1 + discount_rate) ** -t`. Years of the period after the last
+simulated year repeat its figures.
+
+- `cash_flows`: the table computed from the mean figures of the simulated years, one value per
+  year of the period for each line (lines below).
+- `npv`: the net present value of each net line (`budget.net`, `net.cash`,
+  `net.with_capacity`), computed for every replication (so it has a confidence interval).
+  **The headline is `net.cash`**: cash-releasing gains only. `net.with_capacity` adds the value
+  of freed capacity and is always labelled so.
+- `annualised`: the same amount every year of the period with the same net present value
+  (NPV / sum of the discount factors).
+- `payback_years`: years until the cumulative discounted net line is no longer negative
+  (1: within the first year); `null` when it stays negative through the period.
+- `break_even`: for each assumption below and for `net.cash` and `net.with_capacity`, the value
+  at which the net present value is zero, all else unchanged (`null`: it does not depend on
+  it); `reachable` is false when that value lies outside what the assumption can take.
+- `non_priced`: effects not priced, assessed with DFØ's plus/minus method (`score` −4…+4,
+  `signs` `----`…`++++`), with the first year's measured figures named in `evidence` beside
+  them. They are never turned into money.
+
 ## Keys
 
 `{arm}` is `baseline`, `technology` or `saved`; `{purpose}` a key of `benefit.purposes`, or
-`alarm` or `search`; `{device_type}` a device kind; `{component}` one of travel, on_site,
-key_handling, alarm_answering, search; `{cost}` one of rent, licences, centre_staff, running;
-`{target}` a target written as `20s`, `1min`, `45min`; `{hh}` an hour 00–23; `{side}` low or high.
+`alarm` or `search`; `{device_type}` a device kind; `{device_kind}` a device kind or `other`;
+`{component}` one of travel, on_site, key_handling, alarm_answering, search; `{kind}` `cash` or
+`capacity`; `{cost}` one of rent, licences, centre_staff, running; `{target}` a target written
+as `20s`, `1min`, `45min`; `{hh}` an hour 00–23; `{side}` low or high.
 
 | key | unit | meaning |
 |---|---|---|
@@ -95,7 +146,20 @@ def render_benefit_doc() -> str:
     """The whole page."""
     rows = [f"| `{m.key}` | {m.unit} | {m.description} |" for m in BENEFIT_METRICS]
     psa = [f"| {key} | {meaning} |" for key, meaning in PSA_KEYS]
-    return HEADER + "\n".join(rows) + "\n" + PSA_HEADER + "\n".join(psa) + "\n"
+    return (HEADER + "\n".join(rows) + "\n" + render_economics_doc() + PSA_HEADER
+            + "\n".join(psa) + "\n")
+
+
+def render_economics_doc() -> str:
+    """The lines of the cash-flow table and the break-even assumptions."""
+    lines = [f"| `{name}` | {unit} | {meaning} |" for name, (unit, meaning) in LINES.items()]
+    levers = [f"| `{lever.name}` | {lever.unit} | {lever.description} |" for lever in LEVERS]
+    nets = ", ".join(f"`{line}`" for line in NET_LINES)
+    return ("\n## Lines of `economics.cash_flows`\n\nThe net lines discounted into `npv` and "
+            f"`annualised`: {nets}.\n\n| line | unit | meaning |\n|---|---|---|\n"
+            + "\n".join(lines)
+            + "\n\n## Assumptions of `economics.break_even`\n\n| name | unit | meaning |\n"
+            "|---|---|---|\n" + "\n".join(levers) + "\n")
 
 
 if __name__ == "__main__":

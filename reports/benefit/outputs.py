@@ -15,9 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from reports.outputs import figure_document, file_digest
-from sim.analysis.aggregate import Figure, aggregate, key_pattern
+from sim.analysis.aggregate import Figure, aggregate, confidence_interval, key_pattern
+from sim.benefit.appraisal import Appraisal, appraise
 from sim.benefit.comparison import Comparison
+from sim.benefit.economics import LINES, NET_LINES
 from sim.benefit.gains import BENEFIT_METRICS, require_benefit
+from sim.scenario.benefit import Benefit
 from sim.scenario.schema import Scenario
 
 BENEFIT_SCHEMA = "vtsim.benefit/1"
@@ -48,6 +51,10 @@ def benefit_document(comparison: Comparison, scenario: Scenario, source: Path, s
     """The content of the comparison's ``metrics.json`` (see docs/benefit-metrics.md)."""
     benefit = require_benefit(scenario)
     first = comparison.scenarios[comparison.years[0]]
+    metrics = {year: aggregate_benefit(comparison.per_year[year], confidence)
+               for year in comparison.years}
+    means = {year: {k: f.mean for k, f in figures.items()} for year, figures in metrics.items()}
+    appraisal = appraise(scenario, comparison.per_year, means)
     return {
         "schema": BENEFIT_SCHEMA,
         "vtsim_version": version,
@@ -67,20 +74,101 @@ def benefit_document(comparison: Comparison, scenario: Scenario, source: Path, s
             for n, s in enumerate(benefit.sensitivity)
         ],
         "assumptions": assumptions(scenario),
+        "economics": economics_document(appraisal, benefit, metrics, confidence),
         **({"psa": comparison.psa} if comparison.psa is not None else {}),
         "metrics": {
-            str(year): {key: figure_document(f) for key, f in
-                        aggregate_benefit(comparison.per_year[year], confidence).items()}
-            for year in comparison.years
+            str(year): {key: figure_document(f) for key, f in figures.items()}
+            for year, figures in metrics.items()
         },
     }
+
+
+def economics_document(appraisal: Appraisal, benefit: Benefit,
+                       metrics: dict[int, dict[str, Figure]],
+                       confidence: float) -> dict[str, Any]:
+    """The ``economics`` section: method, cash-flow table, net present values, annualised
+    values, payback, break-even and the non-priced effects (docs/benefit-metrics.md)."""
+    a = appraisal.assumptions
+    return {
+        "method": {
+            "first_year": a.first_year, "period_years": a.period_years,
+            "price_year": a.price_year, "discount_rate": a.discount_rate,
+            "tax_cost": a.tax_cost, "hourly_cost": a.hourly_cost,
+            "operator_hourly_cost": a.operator_hourly_cost, "rota_factor": a.rota_factor,
+            "centre_share": a.centre_share, "hours_per_arsverk": a.hours_per_arsverk,
+            "simulated_years": sorted(metrics),
+        },
+        "cash_share": {**a.cash_share, "default": a.cash_share_default},
+        "cash_items": dict(a.cash_items),
+        "ramp_up": {kind: list(shares) for kind, shares in a.ramp_up.items()},
+        "one_off": [{"name": item.name, "amount": item.amount, "year": item.year,
+                     "labels": dict(benefit.economics.one_off[item.name].labels)
+                     if item.name in benefit.economics.one_off else {}}
+                    for item in a.one_off],
+        "cash_flows": {
+            "years": list(appraisal.table.years),
+            "units": {name: unit for name, (unit, _meaning) in LINES.items()},
+            "lines": {name: [_round(v) for v in values]
+                      for name, values in appraisal.table.lines.items()},
+        },
+        "npv": {line: figure_document(_figure(f"npv.{line}", appraisal.npv[line], confidence))
+                for line in NET_LINES},
+        "annualised": {line: figure_document(_figure(f"annualised.{line}",
+                                                     appraisal.annualised[line], confidence,
+                                                     "NOK/yr"))
+                       for line in NET_LINES},
+        "payback_years": dict(appraisal.payback),
+        "break_even": [
+            {"name": b.name, "unit": b.unit, "value": b.value, "line": b.line,
+             "break_even": None if b.break_even is None else _round(b.break_even),
+             "reachable": b.reachable,
+             "description": b.description}
+            for b in appraisal.break_even
+        ],
+        "non_priced": non_priced(benefit, metrics),
+    }
+
+
+def _figure(key: str, values: list[float], confidence: float, unit: str = "NOK") -> Figure:
+    mean, half = confidence_interval(values, confidence)
+    return Figure(key, unit, mean, half, tuple(values))
+
+
+def _round(value: float) -> float:
+    return round(value, 6)
+
+
+SIGNS = {-4: "----", -3: "---", -2: "--", -1: "-", 0: "0", 1: "+", 2: "++", 3: "+++",
+         4: "++++"}
+"""DFØ's plus/minus scale (*pluss-minusmetoden*)."""
+
+
+def non_priced(benefit: Benefit, metrics: dict[int, dict[str, Figure]]) -> list[dict[str, Any]]:
+    """The effects not priced, each with its plus/minus assessment and the first year's
+    measured evidence (shown beside it, never turned into money)."""
+    first = metrics[min(metrics)]
+    out = []
+    for name, effect in benefit.economics.non_priced.items():
+        evidence = [{"key": key, "mean": _number_or_none(first[key].mean),
+                     "ci_half_width": _number_or_none(first[key].ci_half_width),
+                     "unit": first[key].unit}
+                    for key in effect.evidence if key in first]
+        out.append({"name": name, "score": effect.score, "signs": SIGNS[effect.score],
+                    "affects": effect.affects, "labels": dict(effect.labels),
+                    "reasons": dict(effect.reasons), "evidence": evidence})
+    return out
+
+
+def _number_or_none(value: float) -> float | None:
+    return None if math.isnan(value) else round(value, 9)
 
 
 def assumptions(scenario: Scenario) -> list[dict[str, Any]]:
     """Every benefit and growth parameter with its value and source."""
     benefit = require_benefit(scenario)
     data = {"benefit": benefit.model_dump(mode="json", by_alias=True,
-                                          exclude={"sensitivity", "sources"}),
+                                          exclude={"sensitivity": True, "sources": True,
+                                                   "economics": {"non_priced", "target"}}),
             "growth": scenario.growth.model_dump(mode="json")}
     rows = []
     for path, value in flatten(data):

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.benefit.planned_visits import PlannedDraw
+from sim.benefit.planned_visits import LOCK, PlannedDraw
 from sim.model.fleet import Fleet
 from sim.model.randomness import Streams
 from sim.model.records import IncidentRecord, RunLog
@@ -48,19 +48,36 @@ class ArmAccount:
     """Visiting work (travel and time in the home) at homes opened with a key."""
     lock_work_s: float = 0.0
     """Visiting work at homes opened with an e-lock (where keys would otherwise be used)."""
+    device_seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    """Staff time by the device kind it is attributed to ("" for none): the planned visits a
+    device replaces, keys an e-lock spares, the visits and answering of a device's alarms,
+    searches (GPS). The difference between the arms is each technology's effect."""
+    keyed_work_by_device: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    """``keyed_work_s`` by the device kind its key handling is attributed to."""
 
     def add_visits(self, purpose: str, device: str, count: int) -> None:
         """Count visits of a purpose attributed to a device kind ("" for none)."""
         self.visits[(purpose, device)] += count
 
-    def add_time(self, component: str, seconds: float) -> None:
-        """Add staff time to a component."""
+    def add_time(self, component: str, seconds: float, device: str = "") -> None:
+        """Add staff time to a component, attributed to a device kind ("" for none)."""
         self.seconds[component] += seconds
+        self.device_seconds[device] += seconds
+
+    def add_keyed_work(self, seconds: float, device: str = "") -> None:
+        """Visiting work at homes opened with a key, its keys attributed to a device kind."""
+        self.keyed_work_s += seconds
+        self.keyed_work_by_device[device] += seconds
 
     def handle_keys(self, key_handling: KeyHandling) -> None:
-        """Key handling of the employee-shifts that the work at keyed homes fills."""
+        """Key handling of the employee-shifts that the work at keyed homes fills (linear in
+        the work, so it is attributed to device kinds in proportion to their keyed work, and the
+        e-lock homes still in keyed rounds to the e-lock)."""
         self.seconds["key_handling"] = key_handling.seconds_for(self.keyed_work_s,
                                                                 self.lock_work_s)
+        for device, work in self.keyed_work_by_device.items():
+            self.device_seconds[device] += key_handling.seconds_for(work)
+        self.device_seconds[LOCK] += key_handling.seconds_for(0.0, self.lock_work_s)
 
     def key_shifts(self, key_handling: KeyHandling) -> float:
         """Employee-shifts that handle keys."""
@@ -137,7 +154,8 @@ def technology_arm(benefit: Benefit, planned: list[PlannedDraw],
             arm.lock_work_s += float(draw.travel_s[locked].sum() + draw.on_site_s[locked].sum())
     for visit in visits:
         arm.add_visits(SEARCH if visit.device == GPS else ALARM, visit.device, 1)
-        add_visit_time(arm, visit.travel_s, visit.on_site_s, keyed=not visit.has_lock)
+        add_visit_time(arm, visit.travel_s, visit.on_site_s, keyed=not visit.has_lock,
+                       device=visit.device)
         if visit.has_lock:
             arm.lock_work_s += visit.travel_s + visit.on_site_s
     arm.handle_keys(benefit.key_handling)
@@ -146,22 +164,30 @@ def technology_arm(benefit: Benefit, planned: list[PlannedDraw],
 
 def add_planned(arm: ArmAccount, draw: PlannedDraw, made: np.ndarray,
                 keyed: np.ndarray | None) -> None:
-    """Add the planned visits selected by ``made``; those selected by ``keyed`` open with a key."""
+    """Add the planned visits selected by ``made``; those selected by ``keyed`` open with a key.
+    The time of visits a device replaces (and their keys) is attributed to it, keys at a home
+    with an e-lock to the e-lock, the rest to no device (it is the same in both arms)."""
     with_device = made & draw.has_device
     arm.add_visits(draw.purpose, draw.device, int(with_device.sum()))
     arm.add_visits(draw.purpose, "", int((made & ~draw.has_device).sum()))
-    add_visit_time(arm, float(draw.travel_s[made].sum()), float(draw.on_site_s[made].sum()),
-                   keyed=False)
+    for part, device in ((made & draw.replaced, draw.device), (made & ~draw.replaced, "")):
+        add_visit_time(arm, float(draw.travel_s[part].sum()), float(draw.on_site_s[part].sum()),
+                       keyed=False, device=device)
     if keyed is not None:
-        arm.keyed_work_s += float(draw.travel_s[keyed].sum() + draw.on_site_s[keyed].sum())
+        work = draw.travel_s + draw.on_site_s
+        arm.add_keyed_work(float(work[keyed & draw.replaced].sum()), draw.device)
+        arm.add_keyed_work(float(work[keyed & ~draw.replaced & draw.has_lock].sum()), LOCK)
+        arm.add_keyed_work(float(work[keyed & ~draw.replaced & ~draw.has_lock].sum()))
 
 
-def add_visit_time(arm: ArmAccount, travel: float, on_site: float, keyed: bool) -> None:
-    """Staff time of visits: travel and time in the home, counted as keyed work if ``keyed``."""
-    arm.add_time("travel", travel)
-    arm.add_time("on_site", on_site)
+def add_visit_time(arm: ArmAccount, travel: float, on_site: float, keyed: bool,
+                   device: str = "", key_device: str | None = None) -> None:
+    """Staff time of visits: travel and time in the home, counted as keyed work if ``keyed``
+    (its keys attributed to ``key_device``, by default the visit's device kind)."""
+    arm.add_time("travel", travel, device)
+    arm.add_time("on_site", on_site, device)
     if keyed:
-        arm.keyed_work_s += travel + on_site
+        arm.add_keyed_work(travel + on_site, device if key_device is None else key_device)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,10 +222,14 @@ def answer_alarms_directly(scenario: Scenario, benefit: Benefit, arm: ArmAccount
     for visit in visits:
         if visit.device in direct:
             arm.add_visits(ALARM, visit.device, 1)
-            add_visit_time(arm, visit.travel_s, visit.on_site_s, keyed=True)
+            add_visit_time(arm, visit.travel_s, visit.on_site_s, keyed=True,
+                           device=visit.device,
+                           key_device=LOCK if visit.has_lock else visit.device)
     answered = [r for r in incidents if r.device_type in direct]
-    arm.add_time("alarm_answering", sum(r.t_closed - r.t_answered for r in answered
-                                        if not math.isnan(r.t_closed)))
+    for kind in sorted(direct):
+        arm.add_time("alarm_answering", sum(r.t_closed - r.t_answered for r in answered
+                                            if r.device_type == kind
+                                            and not math.isnan(r.t_closed)), kind)
     settled = [r for r in answered if r.outcome in SETTLED_WITHOUT_VISIT]
     chance = streams.generator("benefit/direct_alarms/extra").random(len(settled))
     extra = [r for r, u in zip(settled, chance, strict=True)
@@ -213,13 +243,16 @@ def add_extra_visits(scenario: Scenario, arm: ArmAccount, extra: list[IncidentRe
     """Visits home care makes to alarms the centre would settle on the phone."""
     travel_rng = streams.generator("benefit/direct_alarms/travel")
     zones = {z.name: z for z in scenario.zones}
-    there_and_back = sum(float(zones[r.zone].travel_time.sample_many(travel_rng, 2).sum())
-                         for r in extra)
+    there_and_back = np.asarray([float(zones[r.zone].travel_time.sample_many(travel_rng, 2).sum())
+                                 for r in extra], dtype=float)
     on_site = scenario.visits.on_site.sample_many(
         streams.generator("benefit/direct_alarms/on_site"), len(extra))
-    for r in extra:
-        arm.add_visits(ALARM, r.device_type, 1)
-    add_visit_time(arm, there_and_back, float(on_site.sum()), keyed=True)
+    kinds = np.asarray([r.device_type for r in extra], dtype=object)
+    for kind in sorted(set(kinds)):
+        of_kind = kinds == kind
+        arm.add_visits(ALARM, kind, int(of_kind.sum()))
+        add_visit_time(arm, float(there_and_back[of_kind].sum()), float(on_site[of_kind].sum()),
+                       keyed=True, device=kind)
 
 
 def search_without_gps(benefit: Benefit, arm: ArmAccount, incidents: list[IncidentRecord],
@@ -231,5 +264,5 @@ def search_without_gps(benefit: Benefit, arm: ArmAccount, incidents: list[Incide
     durations = benefit.searches.duration.sample_many(
         streams.generator("benefit/searches/duration"), searches)
     arm.add_visits(SEARCH, GPS, searches)
-    arm.add_time("search", float(durations.sum()) * benefit.searches.staff)
+    arm.add_time("search", float(durations.sum()) * benefit.searches.staff, GPS)
     return tuple(float(d) for d in durations)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from devices.contract.catalog import DEVICE_TYPES
+from sim.analysis.aggregate import key_pattern
 from sim.benefit.arms import (
     ALARM,
     ARMS,
@@ -79,26 +80,47 @@ BENEFIT_METRICS: tuple[MetricSpec, ...] = (
                "the homes) at homes without an e-lock, and at e-lock homes outside key-free "
                "rounds (1 − lock_rounds_share), / benefit.key_handling.visit_hours_per_shift. "
                "Key handling hours are these × minutes_per_shift."),
+    MetricSpec("hours.{arm}.by_device.{device_kind}.per_year", "h/yr",
+               "Hours attributed to a technology: the planned visits it replaces (travel, time "
+               "in the home, keys), keys an e-lock spares, its alarms' visits and answering, "
+               "searches (GPS); `other` for time no device changes. `hours.saved.by_device.*` "
+               "is each technology's freed time at full effect."),
     MetricSpec("arsverk.{arm}", "årsverk",
                "Home-care årsverk of the modelled work (hours / benefit.hours_per_arsverk); "
-               "`arsverk.saved` is the årsverk freed."),
+               "`arsverk.saved` is the gross årsverk freed."),
+    MetricSpec("arsverk.freed_net", "årsverk",
+               "Net årsverk freed: gross (`arsverk.saved`) less the centre's operator årsverk "
+               "(with the rota factor) this municipality pays for (× centre_share)."),
+    MetricSpec("hours.freed.{kind}.per_year", "h/yr",
+               "Freed hours at full effect split by benefit.economics.cash_share: `cash` "
+               "(taken out of the budget) and `capacity` (stays in the service to meet growth)."),
     MetricSpec("nok.avoided.per_year", "NOK/yr",
-               "Avoided costs: staff hours saved × benefit.costs.hourly_cost."),
+               "Avoided costs, cash-releasing only (budget costs that disappear): cash hours × "
+               "hourly_cost + benefit.economics.cash_items, at full effect."),
+    MetricSpec("nok.capacity_value.per_year", "NOK/yr",
+               "Value of the freed capacity (capacity hours × hourly_cost): a separate line, "
+               "not cash, never in `nok.net.per_year`."),
     MetricSpec("nok.costs.{cost}.per_year", "NOK/yr",
                "Running costs of the technology: rent (devices), licences, centre_staff "
-               "(operator hours on duty × operator_hourly_cost × centre_share), running (sum)."),
+               "(operator hours on duty × rota_factor × operator_hourly_cost × centre_share), "
+               "running (sum)."),
     MetricSpec("nok.costs.one_off", "NOK",
                "One-off costs: installation of every device and setting up the centre."),
     MetricSpec("nok.costs.one_off_in_year", "NOK",
                "One-off costs falling in the year: the centre and every device in the first "
                "year, the devices added by growth later."),
-    MetricSpec("nok.net.per_year", "NOK/yr", "Net gain per year: avoided less running costs."),
+    MetricSpec("nok.net.per_year", "NOK/yr",
+               "Net effect on the budget per year at full effect: avoided (cash) less running "
+               "costs; no freed capacity, no one-off costs (the economics section discounts)."),
+    MetricSpec("nok.net_with_capacity.per_year", "NOK/yr",
+               "`nok.net.per_year` plus the value of the freed capacity (clearly not cash)."),
     MetricSpec("nok.cumulative", "NOK",
                "Net gains less one-off costs from the first year of the plan to this one."),
-    MetricSpec("payback.years", "yr",
-               "One-off costs / net gain per year; undefined when the net gain is not positive."),
+    MetricSpec("staff.centre.on_duty_hours.per_year", "h/yr",
+               "Operator hours on duty in the centre per year (operators × shift hours)."),
     MetricSpec("staff.centre.operator_arsverk", "årsverk",
-               "Operator hours on duty per year in the centre / hours_per_arsverk."),
+               "Operator årsverk of the whole centre: hours on duty × rota_factor / "
+               "hours_per_arsverk."),
     MetricSpec("staff.home_care.plan_arsverk", "årsverk",
                "The municipality's projected home-service årsverk (benefit.home_care_plan, "
                "interpolated)."),
@@ -132,8 +154,8 @@ BENEFIT_METRICS: tuple[MetricSpec, ...] = (
                "Mean operators busy (assessing or documenting) in each hour of the day."),
     MetricSpec("staffing.hour_{hh}", "operators", "Operators on duty at the start of the hour."),
     MetricSpec("sensitivity.{n}.{side}", "NOK/yr",
-               "Net gain per year with assumption n (benefit.sensitivity, from 0) at its low or "
-               "high value, the rest unchanged (base year only)."),
+               "`nok.net_with_capacity.per_year` with assumption n (benefit.sensitivity, from 0) "
+               "at its low or high value, the rest unchanged (first year only)."),
     *CALIBRATION_METRICS,
 )
 
@@ -173,15 +195,28 @@ def benefit_problems(scenario: Scenario, file: str) -> Iterator[Problem]:
     kinds += [(f"benefit.direct_alarms.devices.{i}", k)
               for i, k in enumerate(benefit.direct_alarms.devices)]
     kinds += [(f"benefit.costs.devices.{k}", k) for k in benefit.costs.devices]
+    kinds += [(f"benefit.economics.cash_share.{k}", k) for k in benefit.economics.cash_share]
+    kinds += [(f"benefit.economics.ramp_up.{k}", k) for k in benefit.economics.ramp_up]
     for path, kind in kinds:
         if kind not in DEVICE_TYPES:
             yield Problem(file, path, f"unknown device kind; known: {', '.join(DEVICE_TYPES)}",
                           repr(kind))
+    yield from evidence_problems(benefit, file)
     days = (scenario.horizon - scenario.warmup) / DAY
     if days != int(days):
         yield Problem(file, "horizon", "horizon less warmup must be whole days for planned "
                       "visits", f"{days:g} days")
     yield from calibration_problems(scenario, file)
+
+
+def evidence_problems(benefit: Benefit, file: str) -> Iterator[Problem]:
+    """Evidence of a non-priced effect must name a documented key of metrics.json."""
+    patterns = [key_pattern(spec.key) for spec in BENEFIT_METRICS]
+    for name, effect in benefit.economics.non_priced.items():
+        for i, key in enumerate(effect.evidence):
+            if not any(p.fullmatch(key) for p in patterns):
+                yield Problem(file, f"benefit.economics.non_priced.{name}.evidence.{i}",
+                              "not a key of metrics.json (docs/benefit-metrics.md)", repr(key))
 
 
 def check_benefit(scenario: Scenario, file: str) -> None:
@@ -221,7 +256,7 @@ def compare_replication(scenario: Scenario, seed: int, index: int,
         same_model = _without_benefit(variant.scenario) == _without_benefit(scenario)
         varied = log if same_model else run_replication(variant.scenario, seed, index)
         figures = replication_benefit(variant.scenario, varied, seed, index)
-        out[variant.key] = figures["nok.net.per_year"]
+        out[variant.key] = figures["nok.net_with_capacity.per_year"]
     return out
 
 
@@ -249,6 +284,8 @@ def replication_benefit(scenario: Scenario, log: RunLog, seed: int,
     out.update(hour_figures(base.arm, tech, days, benefit.hours_per_arsverk))
     out.update(key_shift_figures(benefit, base.arm, tech, days))
     out.update(calibration_figures(scenario, out))
+    out.update(device_hour_figures(base.arm, tech, days))
+    out.update(freed_hour_figures(benefit, out))
     out.update(money_figures(scenario, fleet, out))
     out.update(staff_figures(scenario, out))
     out.update(quality_figures(scenario, log, incidents, visits, base, days))
@@ -330,6 +367,39 @@ def key_shift_figures(benefit: Benefit, base: ArmAccount, tech: ArmAccount,
     return out
 
 
+OTHER = "other"
+"""Key part of the hours no device kind changes."""
+
+
+def device_hour_figures(base: ArmAccount, tech: ArmAccount, days: float) -> dict[str, float]:
+    """Hours per year attributed to each device kind in both arms, and freed."""
+    per_year = YEAR_DAYS / days / HOUR
+    out: dict[str, float] = {}
+    for kind in (*DEVICE_TYPES, OTHER):
+        key = "" if kind == OTHER else kind
+        values = {"baseline": base.device_seconds.get(key, 0.0) * per_year,
+                  "technology": tech.device_seconds.get(key, 0.0) * per_year}
+        values[SAVED] = values["baseline"] - values["technology"]
+        for arm, value in values.items():
+            out[f"hours.{arm}.by_device.{kind}.per_year"] = value
+    return out
+
+
+def hours_saved_by_device(figures: dict[str, float]) -> dict[str, float]:
+    """Freed hours per year at full effect by device kind (``""``: not attributed)."""
+    return {("" if kind == OTHER else kind): figures[f"hours.{SAVED}.by_device.{kind}.per_year"]
+            for kind in (*DEVICE_TYPES, OTHER)}
+
+
+def freed_hour_figures(benefit: Benefit, figures: dict[str, float]) -> dict[str, float]:
+    """Freed hours split into cash-releasing and capacity by the cash share of each kind."""
+    economics = benefit.economics
+    cash = sum(hours * economics.cash_share.get(kind, economics.cash_share_default)
+               for kind, hours in hours_saved_by_device(figures).items())
+    return {"hours.freed.cash.per_year": cash,
+            "hours.freed.capacity.per_year": figures[f"hours.{SAVED}.per_year"] - cash}
+
+
 def operator_hours_per_day(scenario: Scenario) -> float:
     """Operator hours on duty in the centre per day."""
     return sum((end - start) * count for start, end, count
@@ -337,25 +407,29 @@ def operator_hours_per_day(scenario: Scenario) -> float:
 
 
 def money_figures(scenario: Scenario, fleet: Fleet, figures: dict[str, float]) -> dict[str, float]:
-    """Avoided costs, running and one-off costs, net gain and payback time in NOK."""
-    costs = require_benefit(scenario).costs
+    """Avoided (cash) costs, the value of freed capacity, running and one-off costs, net in NOK."""
+    benefit = require_benefit(scenario)
+    costs = benefit.costs
     rent = sum(fleet.count(k) * c.rent_per_month * 12 for k, c in costs.devices.items())
-    centre = operator_hours_per_day(scenario) * YEAR_DAYS * costs.operator_hourly_cost \
-        * costs.centre_share
+    centre = operator_hours_per_day(scenario) * YEAR_DAYS * costs.rota_factor \
+        * costs.operator_hourly_cost * costs.centre_share
     running = rent + costs.licences_per_year + centre
-    one_off = sum(fleet.count(k) * c.installation for k, c in costs.devices.items()) \
-        + costs.centre_setup
-    avoided = figures[f"hours.{SAVED}.per_year"] * costs.hourly_cost
+    one_off = sum(fleet.count(k) * (c.installation + c.price) for k, c in costs.devices.items()) \
+        + costs.centre_setup + sum(item.amount for item in benefit.economics.one_off.values())
+    avoided = figures["hours.freed.cash.per_year"] * costs.hourly_cost \
+        + sum(benefit.economics.cash_items.values())
+    capacity = figures["hours.freed.capacity.per_year"] * costs.hourly_cost
     net = avoided - running
     return {
         "nok.avoided.per_year": avoided,
+        "nok.capacity_value.per_year": capacity,
         "nok.costs.rent.per_year": rent,
         "nok.costs.licences.per_year": costs.licences_per_year,
         "nok.costs.centre_staff.per_year": centre,
         "nok.costs.running.per_year": running,
         "nok.costs.one_off": one_off,
         "nok.net.per_year": net,
-        "payback.years": one_off / net if net > 0 else math.nan,
+        "nok.net_with_capacity.per_year": net + capacity,
     }
 
 
@@ -363,9 +437,12 @@ def staff_figures(scenario: Scenario, figures: dict[str, float]) -> dict[str, fl
     """Staff needed: centre operators, and the home-service projection with the årsverk freed."""
     benefit = require_benefit(scenario)
     plan = plan_arsverk(benefit, scenario.start.year)
+    on_duty = operator_hours_per_day(scenario) * YEAR_DAYS
+    operators = on_duty * benefit.costs.rota_factor / benefit.hours_per_arsverk
     return {
-        "staff.centre.operator_arsverk":
-            operator_hours_per_day(scenario) * YEAR_DAYS / benefit.hours_per_arsverk,
+        "staff.centre.on_duty_hours.per_year": on_duty,
+        "staff.centre.operator_arsverk": operators,
+        "arsverk.freed_net": figures[f"arsverk.{SAVED}"] - operators * benefit.costs.centre_share,
         "staff.home_care.plan_arsverk": plan,
         "staff.home_care.with_technology_arsverk": plan - figures[f"arsverk.{SAVED}"],
     }

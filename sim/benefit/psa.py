@@ -48,11 +48,12 @@ DEFAULT_BASE_SIZE = 32
 evaluations. Enough to rank a few dominant assumptions; use 256 or more for a final report."""
 PSA_STREAM = 0x50_53_41
 """Mixed into the comparison's seed for the design's scrambling ("PSA")."""
-OUTCOME_KEYS = ("nok.net.per_year", "nok.costs.one_off")
+OUTCOME_KEYS = ("nok.net_with_capacity.per_year", "nok.costs.one_off")
 """The figures of each draw and year the outcome is computed from."""
 OUTCOME = "nok.cumulative"
-OUTCOME_DESCRIPTION = ("Net gain over the plan: net gain per year less the one-off costs "
-                       "falling in it, summed over the years of the plan (NOK).")
+OUTCOME_DESCRIPTION = ("Net gain over the plan including the value of freed capacity (not "
+                       "cash): net per year with capacity less the one-off costs falling in it, "
+                       "summed over the years of the plan (NOK).")
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +199,7 @@ def outcome_of(per_year: Sequence[Mapping[str, float]]) -> float:
         one_off = figures["nok.costs.one_off"]
         if previous is not None:
             one_off = max(0.0, one_off - previous["nok.costs.one_off"])
-        total += figures["nok.net.per_year"] - one_off
+        total += figures["nok.net_with_capacity.per_year"] - one_off
         previous = figures
     return total
 

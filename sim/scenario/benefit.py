@@ -79,10 +79,15 @@ class DirectAlarms(_Section):
 
 
 class DeviceCost(_Section):
-    """What one device of a kind costs."""
+    """What one device of a kind costs, and how long it lasts."""
 
     rent_per_month: NonNegative = Field(0.0, description="Rent or service fee, NOK per month.")
-    installation: NonNegative = Field(0.0, description="One-off installation, NOK per device.")
+    installation: NonNegative = Field(0.0, description="Installation, NOK per device (again at "
+                                      "each reinvestment).")
+    price: NonNegative = Field(0.0, description="Purchase price, NOK per device (0 when rented; "
+                               "again at each reinvestment).")
+    lifetime_years: int = Field(5, ge=1, le=40, description="Years a device lasts before it is "
+                                "replaced (reinvestment).")
 
 
 class Costs(_Section):
@@ -97,11 +102,95 @@ class Costs(_Section):
     centre_share: Probability = Field(
         1.0, description="Share of the centre's staffing this municipality pays (1 = own centre).",
     )
+    rota_factor: float = Field(
+        1.14, ge=1.0, le=3.0, description="Paid operator hours per hour on duty: covers sick "
+        "leave, courses and handover on top of the holidays already left out of "
+        "hours_per_arsverk (an assumption: 1 / (1 - 0.12)).",
+    )
     licences_per_year: NonNegative = Field(0.0, description="Software licences, NOK per year.")
     centre_setup: NonNegative = Field(0.0, description="One-off cost of setting up the centre.")
     devices: dict[str, DeviceCost] = Field(
         default_factory=dict, description="Costs by device kind (kinds that exist today too, "
         "such as safety alarms, cost the same in both arms and are best left out).",
+    )
+
+
+class OneOffCost(_Section):
+    """A one-off cost of the project (*engangskostnad*)."""
+
+    amount: NonNegative = Field(description="NOK, in the price year's kroner.")
+    year: int = Field(0, ge=0, le=39, description="Year of the analysis period it falls in "
+                      "(0 = the first).")
+    labels: dict[Language, str] = Field(default_factory=dict, description="Report names.")
+
+
+class NonPriced(_Section):
+    """An effect that is not priced, assessed with DFØ's plus/minus method (*pluss-minus-
+    metoden*): from ``----`` (large negative) to ``++++`` (large positive)."""
+
+    score: int = Field(ge=-4, le=4, description="Consequence: -4 (----) to +4 (++++).")
+    affects: str = Field("users", min_length=1, max_length=40,
+                         description="Who is affected: users, relatives, staff, municipality.")
+    evidence: tuple[str, ...] = Field(
+        (), description="metrics.json keys shown beside the assessment (never priced).",
+    )
+    labels: dict[Language, str] = Field(default_factory=dict, description="The effect, named.")
+    reasons: dict[Language, str] = Field(default_factory=dict, description="Why this score.")
+
+
+AnswerTarget = Annotated[str, Field(pattern=r"^\s*(answer)\s+\d+(\.\d+)?\s*%\s+within\s+\S+\s*$")]
+
+
+class Economics(_Section):
+    """The cost–benefit method (DFØ, *Veileder i samfunnsøkonomiske analyser*; Finans-
+    departementet, rundskriv R-109/2021): period, prices, rates, ramp-up, one-off costs and
+    which gains are cash. See docs/benefit.md, "Method"."""
+
+    first_year: int | None = Field(
+        None, ge=1900, le=2200, description="First year of the analysis period (default: the "
+        "first year of the plan).",
+    )
+    period_years: int = Field(
+        10, ge=1, le=40, description="Years in the analysis period (R-109: at most 40).",
+    )
+    price_year: int | None = Field(
+        None, ge=1900, le=2200, description="Year whose kroner every amount is in (default: "
+        "the first year).",
+    )
+    discount_rate: float = Field(
+        0.04, ge=0.0, lt=1.0, description="Kalkulasjonsrente, real (R-109/2021: 4 % for years "
+        "0-40).",
+    )
+    tax_cost: float = Field(
+        0.20, ge=0.0, lt=1.0, description="Skattekostnad: share of net public spending "
+        "(R-109/2021: 20 %).",
+    )
+    one_off: dict[Name, OneOffCost] = Field(
+        default_factory=dict, description="One-off project, procurement, integration and "
+        "training costs by name.",
+    )
+    cash_share: dict[str, Probability] = Field(
+        default_factory=dict, description="Share of the home-care hours each technology "
+        "(device kind) frees that is taken out of the budget (cash-releasing); the rest is "
+        "freed capacity.",
+    )
+    cash_share_default: Probability = Field(
+        0.0, description="Cash share of freed hours not listed in cash_share (0: all capacity).",
+    )
+    cash_items: dict[Name, NonNegative] = Field(
+        default_factory=dict, description="Other budget costs that disappear with the "
+        "technology, NOK per year at full effect.",
+    )
+    ramp_up: dict[str, tuple[Probability, ...]] = Field(
+        default_factory=dict, description="Share of each technology's full effect in the "
+        "first years of the period (1 after the list).",
+    )
+    non_priced: dict[Name, NonPriced] = Field(
+        default_factory=dict, description="Effects not priced, with the plus/minus method.",
+    )
+    target: AnswerTarget = Field(
+        "answer 98.5% within 60s", description="Answer target the centre's staffing must meet "
+        "in every year; costs use that staffing.",
     )
 
 
@@ -156,6 +245,7 @@ class Benefit(_Section):
     searches: Searches = Field(default_factory=Searches)
     direct_alarms: DirectAlarms = Field(default_factory=DirectAlarms)
     costs: Costs = Field(default_factory=Costs)
+    economics: Economics = Field(default_factory=Economics)
     sensitivity: tuple[Sensitivity, ...] = Field(
         (), description="Assumptions varied one at a time (tornado chart).",
     )

@@ -59,12 +59,25 @@ def test_ten_dispenser_users_save_exactly_twenty_visits_a_day() -> None:
     hours_per_year = USERS * VISITS_PER_DAY * minutes_per_visit / 60 * 365
     assert figures["hours.saved.per_year"] == pytest.approx(hours_per_year, rel=1e-12)
     assert figures["arsverk.saved"] == pytest.approx(hours_per_year / 1695, rel=1e-12)
-    avoided = hours_per_year * HOURLY_COST
-    assert figures["nok.avoided.per_year"] == pytest.approx(avoided, rel=1e-12)
-    assert figures["nok.costs.rent.per_year"] == USERS * RENT * 12
-    assert figures["nok.net.per_year"] == pytest.approx(avoided - USERS * RENT * 12, rel=1e-12)
-    assert figures["nok.costs.one_off"] == USERS * 1000
-    assert figures["payback.years"] == pytest.approx(USERS * 1000 / (avoided - USERS * RENT * 12))
+    assert figures["hours.saved.by_device.medicine_dispenser.per_year"] == pytest.approx(
+        hours_per_year, rel=1e-12)
+    assert figures["hours.saved.by_device.other.per_year"] == pytest.approx(0.0, abs=1e-9)
+    # No cash share given: every freed hour is capacity, nothing leaves the budget.
+    assert figures["nok.avoided.per_year"] == 0.0
+    assert figures["nok.capacity_value.per_year"] == pytest.approx(hours_per_year * HOURLY_COST)
+    assert figures["nok.net.per_year"] == -USERS * RENT * 12
+    # A quarter of the dispensers' freed hours taken out of the budget is cash.
+    cash = compare_replication(dispenser_scenario(
+        economics={"cash_share": {"medicine_dispenser": 0.25}}), seed=3, index=0)
+    avoided = 0.25 * hours_per_year * HOURLY_COST
+    assert cash["hours.freed.cash.per_year"] == pytest.approx(0.25 * hours_per_year)
+    assert cash["hours.freed.capacity.per_year"] == pytest.approx(0.75 * hours_per_year)
+    assert cash["nok.avoided.per_year"] == pytest.approx(avoided, rel=1e-12)
+    assert cash["nok.costs.rent.per_year"] == USERS * RENT * 12
+    assert cash["nok.net.per_year"] == pytest.approx(avoided - USERS * RENT * 12, rel=1e-12)
+    assert cash["nok.net_with_capacity.per_year"] == pytest.approx(
+        hours_per_year * HOURLY_COST - USERS * RENT * 12, rel=1e-12)
+    assert cash["nok.costs.one_off"] == USERS * 1000
 
 
 def test_every_missed_dose_ending_in_a_visit_takes_back_all_twenty() -> None:
@@ -160,10 +173,9 @@ def test_a_sensitivity_on_the_hourly_cost_moves_net_gain_by_hours_times_price() 
     variants = sensitivity_variants(scenario, "tiny")
     figures = compare_replication(scenario, seed=4, index=0, variants=variants)
     hours = figures["hours.saved.per_year"]
-    assert figures["sensitivity.0.high"] - figures["nok.net.per_year"] == pytest.approx(
-        hours * (500 - HOURLY_COST))
-    assert figures["sensitivity.0.low"] == pytest.approx(
-        figures["nok.net.per_year"] - hours * (HOURLY_COST - 300))
+    net = figures["nok.net_with_capacity.per_year"]
+    assert figures["sensitivity.0.high"] - net == pytest.approx(hours * (500 - HOURLY_COST))
+    assert figures["sensitivity.0.low"] == pytest.approx(net - hours * (HOURLY_COST - 300))
 
 
 def test_bad_benefit_sections_are_reported_with_their_paths() -> None:

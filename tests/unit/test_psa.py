@@ -115,9 +115,9 @@ def test_outcome_distribution_reads_percentiles_and_the_negative_share() -> None
 def test_psa_percentiles_match_a_net_gain_linear_in_one_uniform_price() -> None:
     # Deterministic hours: net gain over the plan = hours x hourly cost - (rent + one-off).
     base = compare_replication(dispenser_scenario(), seed=5, index=0)
-    hours, price = base["hours.saved.per_year"], base["nok.avoided.per_year"] / base[
-        "hours.saved.per_year"]
-    fixed = base["nok.avoided.per_year"] - base["nok.net.per_year"] + base["nok.costs.one_off"]
+    value = base["nok.avoided.per_year"] + base["nok.capacity_value.per_year"]
+    hours, price = base["hours.saved.per_year"], value / base["hours.saved.per_year"]
+    fixed = value - base["nok.net_with_capacity.per_year"] + base["nok.costs.one_off"]
     zero = fixed / hours  # the hourly cost at which the net gain is zero
     low, high = zero / 2, 5 * zero / 2  # so P(net gain < 0) = (zero - low) / (high - low) = 1/4
     scenario = dispenser_scenario(sensitivity=[

@@ -176,9 +176,22 @@ def print_gains(console: Console, document: dict[str, Any]) -> None:
         net = figures["nok.net.per_year"]
         console.print(
             f"{year}: visits saved {show('visits.saved.per_week')}/week, "
-            f"{show('hours.saved.per_year', 0)} h/yr, {show('arsverk.saved')} årsverk, "
-            f"net {format_nok(net['mean'], 'en')} ± {format_nok(net['ci_half_width'], 'en')}/yr",
+            f"{show('hours.saved.per_year', 0)} h/yr, årsverk freed {show('arsverk.saved')} "
+            f"gross, {show('arsverk.freed_net')} net of the centre; budget "
+            f"{format_nok(net['mean'], 'en')} ± {format_nok(net['ci_half_width'], 'en')}/yr",
             highlight=False)
+    economics = document["economics"]
+    method = economics["method"]
+    for line, name in NPV_NAMES.items():
+        npv = economics["npv"][line]
+        console.print(
+            f"NPV {method['first_year']}-{method['first_year'] + method['period_years'] - 1} "
+            f"at {method['discount_rate']:.1%}, {name}: {format_nok(npv['mean'], 'en')} ± "
+            f"{format_nok(npv['ci_half_width'], 'en')}", highlight=False)
+
+
+NPV_NAMES = {"net.cash": "cash only (headline)",
+             "net.with_capacity": "including the value of freed capacity (not cash)"}
 
 
 def print_psa(console: Console, psa: dict[str, Any]) -> None:
