@@ -264,9 +264,11 @@ def _without_benefit(scenario: Scenario) -> Scenario:
     return scenario.model_copy(update={"benefit": None})
 
 
-def replication_benefit(scenario: Scenario, log: RunLog, seed: int,
-                        index: int) -> dict[str, float]:
-    """Every benefit figure of one replication, computed from its records and named draws."""
+def replication_benefit(scenario: Scenario, log: RunLog, seed: int, index: int,
+                        with_quality: bool = True) -> dict[str, float]:
+    """Every benefit figure of one replication, computed from its records and named draws
+    (without the quality figures, answer times and hourly load if not ``with_quality``: the
+    probabilistic analysis re-evaluates only what the benefit section changes)."""
     benefit = require_benefit(scenario)
     streams = Streams(seed, index)
     window = (scenario.warmup, scenario.horizon)
@@ -288,9 +290,10 @@ def replication_benefit(scenario: Scenario, log: RunLog, seed: int,
     out.update(freed_hour_figures(benefit, out))
     out.update(money_figures(scenario, fleet, out))
     out.update(staff_figures(scenario, out))
-    out.update(quality_figures(scenario, log, incidents, visits, base, days))
-    out.update(answer_histogram(incidents))
-    out.update(hourly_load(scenario, log, window))
+    if with_quality:
+        out.update(quality_figures(scenario, log, incidents, visits, base, days))
+        out.update(answer_histogram(incidents))
+        out.update(hourly_load(scenario, log, window))
     return out
 
 

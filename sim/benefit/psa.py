@@ -185,7 +185,7 @@ def evaluate_rows(scenario: Scenario, log: RunLog, seed: int, index: int,
     out = {}
     for row in rows:
         varied = with_values(scenario, row.values, file)
-        figures = replication_benefit(varied, log, seed, index)
+        figures = replication_benefit(varied, log, seed, index, with_quality=False)
         out[row.row] = {key: figures[key] for key in OUTCOME_KEYS}
     return out
 

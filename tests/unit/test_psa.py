@@ -23,9 +23,10 @@ from sim.analysis.global_sensitivity import (
 )
 from sim.analysis.uncertain_inputs import UncertainInput
 from sim.benefit.comparison import run_comparison
-from sim.benefit.gains import BenefitError, compare_replication
-from sim.benefit.psa import REPLICATION, plan_psa, psa_inputs
+from sim.benefit.gains import BenefitError, compare_replication, replication_benefit
+from sim.benefit.psa import OUTCOME_KEYS, REPLICATION, plan_psa, psa_inputs
 from sim.errors import ScenarioError
+from sim.run.replication import run_replication
 from sim.scenario.schema import Scenario
 from tests.unit.test_benefit_arithmetic import dispenser_scenario
 from vtsim.cli.main import app
@@ -207,3 +208,12 @@ def test_compare_writes_the_psa_into_metrics_json(tmp_path: Path) -> None:
     assert psa["evaluations"] == 4 * (2 + 2)  # two inputs: the price and the replication
     assert len(psa["draws"]) == 8 and psa["distribution"]["n"] == 8
     assert psa["ranking"][0]["path"] == "benefit.costs.hourly_cost"
+
+
+def test_draws_are_evaluated_like_the_replications_without_the_quality_figures() -> None:
+    scenario = dispenser_scenario(missed=0.3, visit_share=0.5)
+    log = run_replication(scenario, 3, 1)
+    full = replication_benefit(scenario, log, 3, 1)
+    lean = replication_benefit(scenario, log, 3, 1, with_quality=False)
+    assert all(v == full[k] or (math.isnan(v) and math.isnan(full[k])) for k, v in lean.items())
+    assert set(OUTCOME_KEYS) <= set(lean) and len(lean) < len(full)
