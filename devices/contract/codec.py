@@ -174,18 +174,25 @@ def json_text(value: str) -> str:
 
 
 def encode_device_message(
-    json_id: str, device_type: str, event: str, ts: str, seq: int, fields: Mapping[str, object]
+    json_id: str,
+    id_stem: str,
+    device_type: str,
+    event: str,
+    ts: str,
+    seq: int,
+    fields: Mapping[str, object],
 ) -> bytes:
     """:func:`encode_fields` of a device's next message, byte for byte, written faster.
 
-    The message id is the device id and the sequence number (``{device_id}-{seq:08d}``).
-    ``json_id`` is the device id already escaped (:func:`json_text`); ``device_type`` and
+    The message id is ``id_stem`` and the sequence number (``{id_stem}-{seq:08d}``); the stem
+    is the device id, or the device id and a run id for a fleet on a real broker.
+    ``json_id`` and ``id_stem`` come already escaped (:func:`json_text`); ``device_type`` and
     ``event`` are catalog names and ``ts`` comes from :func:`format_ts`, none of which needs
     escaping. The envelope is one formatted string; the fields, if any, are written by orjson
     and joined on.
     """
     head = (
-        f'{{"schema_version":"{SCHEMA_VERSION}","message_id":"{json_id}-{seq:08d}",'
+        f'{{"schema_version":"{SCHEMA_VERSION}","message_id":"{id_stem}-{seq:08d}",'
         f'"device_id":"{json_id}","device_type":"{device_type}","event":"{event}",'
         f'"ts":"{ts}","seq":{seq}'
     )

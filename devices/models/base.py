@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import ClassVar, TypeVar
+from typing import ClassVar, Final, TypeVar
 
 import numpy as np
 
@@ -32,7 +32,7 @@ class Device:
     :meth:`sample_joint_fields` for fields whose values belong together.
     """
 
-    __slots__ = ("_events", "_json_id", "_seq", "device_id", "events_topic", "tenant")
+    __slots__ = ("_events", "_id_stem", "_json_id", "_seq", "device_id", "events_topic", "tenant")
 
     device_type: ClassVar[str]
 
@@ -45,6 +45,7 @@ class Device:
         """A device with sequence number 0; raises ``InvalidTopic`` for unusable ids."""
         self.device_id = device_id
         self._json_id = json_text(device_id)
+        self._id_stem = self._json_id
         self.tenant = tenant
         self._seq = 0
         self._events = DEVICE_TYPES[self.device_type].events
@@ -55,6 +56,14 @@ class Device:
     def __repr__(self) -> str:
         """E.g. ``SafetyAlarm('sa-0001', tenant='lier', seq=3)``."""
         return f"{type(self).__name__}({self.device_id!r}, tenant={self.tenant!r}, seq={self._seq})"
+
+    def name_messages_by_run(self, run_id: str) -> None:
+        """Message ids ``{device_id}-{run_id}-{seq:08d}`` from now on, instead of
+        ``{device_id}-{seq:08d}``: two runs of the same fleet against one centre never reuse
+        an id, although both count ``seq`` from 0."""
+        if len(run_id) > MAX_RUN_ID:
+            raise ValueError(f"a run id has at most {MAX_RUN_ID} characters, got {run_id!r}")
+        self._id_stem = json_text(f"{self.device_id}-{require_level(run_id, 'run id')}")
 
     def next_seq(self) -> int:
         """The sequence number of the next message: 0, 1, 2, …"""
@@ -102,8 +111,14 @@ class Device:
         seq = self._seq
         self._seq = seq + 1
         return encode_device_message(
-            self._json_id, self.device_type, event, format_ts(ts_epoch_s), seq, fields
+            self._json_id, self._id_stem, self.device_type, event, format_ts(ts_epoch_s), seq,
+            fields,
         )
+
+
+MAX_RUN_ID: Final = 16
+"""Longest run id: a device id (64) with a run id and the sequence number stays within the
+contract's 128 characters of a message id."""
 
 
 @lru_cache(maxsize=256)

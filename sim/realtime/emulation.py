@@ -305,13 +305,19 @@ class Emulation:
 
 
 def build_emulation(scenario: Scenario, seed: int, publish: Publish, *, speed: float,
-                    devices: int | None = None, clock: WallClock = time.time) -> Emulation:
-    """The scenario's fleet (at most ``devices`` of it) sending at ``speed`` × real time."""
+                    devices: int | None = None, clock: WallClock = time.time,
+                    run_id: str | None = None) -> Emulation:
+    """The scenario's fleet (at most ``devices`` of it) sending at ``speed`` × real time; with a
+    ``run_id``, every message id carries it (see ``Device.name_messages_by_run``)."""
     if speed <= 0:
         raise ValueError(f"speed must be positive, got {speed}")
     env = simpy.rt.RealtimeEnvironment(factor=1.0 / speed, strict=False)
     streams = Streams(seed, 0)
     fleet = select_devices(build_fleet(scenario, streams), devices)
+    if run_id is not None:
+        for group in fleet.groups.values():
+            for member in group.devices:
+                member.device.name_messages_by_run(run_id)
     answers = AnswerBook(scenario.tenant)
     sender = EmulatedSender(env, scenario, streams, publish, answers, clock)
     start_every_source(env, scenario, streams, fleet, sender)

@@ -159,3 +159,31 @@ def test_the_sim_clock_shows_day_and_time() -> None:
 def test_speed_must_be_positive() -> None:
     with pytest.raises(ValueError, match="speed"):
         build_emulation(tiny(), 1, lambda t, p: None, speed=0)
+
+
+def test_two_runs_of_one_fleet_never_reuse_a_message_id() -> None:
+    """A second ``vtsim emulate`` against the same centre: its messages are new, not repeats."""
+    from devices.transport.base import InProcessTransport
+    from vtsim.live.centre import LiveCentre
+
+    scenario = tiny(users=kit(3, ["safety_alarm"]), devices={
+        "safety_alarm": {"events": {"heartbeat": {"interval": "1h"},
+                                    "button_need": {"rate_per_day": 4.0}}},
+    })
+    bus = InProcessTransport()
+    verdicts: list[str] = []
+    bus.subscribe("vt/v1/+/centre/#", lambda t, p: verdicts.append(t.split("/")[4]))
+    LiveCentre(bus).start()
+    ids: list[set[str]] = []
+    for run_id in ("a1", "b2"):
+        sent: list[bytes] = []
+
+        def publish(topic: str, payload: bytes, sent: list[bytes] = sent) -> None:
+            sent.append(payload)
+            bus.publish(topic, payload)
+
+        build_emulation(scenario, 5, publish, speed=FAST, run_id=run_id).run(6 * 3600)
+        ids.append({orjson.loads(p)["message_id"] for p in sent})
+    assert ids[0] and ids[1] and not ids[0] & ids[1]
+    assert all(i.startswith("sa-000") and "-a1-" in i for i in ids[0])
+    assert set(verdicts) == {"ack"}, "every message of both runs is acknowledged, none rejected"

@@ -130,9 +130,14 @@ def test_the_device_encoder_writes_what_encode_fields_writes(
     ts = format_ts(epoch_s)
     expected = encode_fields(spec.device_type, device_id, spec.event, f"{device_id}-{seq:08d}",
                              ts, seq, fields)
-    written = encode_device_message(json_text(device_id), spec.device_type, spec.event, ts, seq,
-                                    fields)
+    written = encode_device_message(json_text(device_id), json_text(device_id), spec.device_type,
+                                    spec.event, ts, seq, fields)
     assert written == expected
+    in_a_run = encode_fields(spec.device_type, device_id, spec.event,
+                             f"{device_id}-r7-{seq:08d}", ts, seq, fields)
+    stem = json_text(f"{device_id}-r7")
+    assert encode_device_message(json_text(device_id), stem, spec.device_type, spec.event, ts,
+                                 seq, fields) == in_a_run
 
 
 def test_encoded_keys_come_in_canonical_order() -> None:

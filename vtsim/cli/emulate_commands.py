@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from pathlib import Path
 from typing import Annotated
 
@@ -46,6 +47,21 @@ def wall_seconds(text: str, option: str) -> float:
     return value
 
 
+def checked_run_id(run_id: str | None) -> str:
+    """The run id to put into message ids: the one given, checked, or a new random one."""
+    from devices.contract.topics import LEVEL
+    from devices.models.base import MAX_RUN_ID
+
+    if run_id is None:
+        return secrets.token_hex(4)
+    if not 1 <= len(run_id) <= MAX_RUN_ID or LEVEL.fullmatch(run_id) is None:
+        raise typer.BadParameter(
+            f"1..{MAX_RUN_ID} letters, digits, '_.-', starting with a letter or digit "
+            f"(got {run_id!r})", param_hint="--run-id"
+        )
+    return run_id
+
+
 def emulate(
     scenario_file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
     broker_url: BrokerOption = "mqtt://localhost:1883",
@@ -64,6 +80,10 @@ def emulate(
     progress: Annotated[float, typer.Option(min=0.1, help="Seconds between progress lines.")]
     = 5.0,
     mqtt_version: Annotated[int, typer.Option(min=3, max=5, help="3 (3.1.1) or 5.")] = 3,
+    run_id: Annotated[
+        str | None, typer.Option(help="Put into every message id, 1..16 letters, digits, "
+                                      "'_.-' (default: a new random one per run).")
+    ] = None,
     cafile: CaFileOption = None,
     certfile: CertFileOption = None,
     keyfile: KeyFileOption = None,
@@ -83,7 +103,8 @@ def emulate(
                              username, password)
         options = EmulatorOptions(address, speed,
                                   scenario.seed if seed is None else seed, wall_s, devices,
-                                  progress, 5 if mqtt_version == 5 else 3)
+                                  progress, 5 if mqtt_version == 5 else 3,
+                                  checked_run_id(run_id))
     except DeviceContractError as error:
         raise fail(console, str(error), EXIT_BAD_INPUT) from None
     try:

@@ -46,6 +46,9 @@ class EmulatorOptions:
     devices: int | None = DEFAULT_DEVICES
     progress_s: float = 5.0
     protocol: Literal[3, 5] = 3
+    run_id: str | None = None
+    """Put into every message id (``{device_id}-{run_id}-{seq}``): ids stay unique across runs
+    of the same fleet against one centre. None keeps the simulator's ``{device_id}-{seq}``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +121,7 @@ def run_emulator(scenario: Scenario, options: EmulatorOptions,
         sessions.publish(topic.split("/", 5)[4], topic, payload)
 
     emulation = build_emulation(scenario, options.seed, publish, speed=options.speed,
-                                devices=options.devices)
+                                devices=options.devices, run_id=options.run_id)
     specs = session_specs(emulation)
     ensure_file_limit(len(specs))
     sessions = DeviceSessions(options.address, specs, protocol=options.protocol)
@@ -128,7 +131,7 @@ def run_emulator(scenario: Scenario, options: EmulatorOptions,
     sessions.start()
     report(f"{len(specs)} devices of {scenario.name!r} connected to {options.address} as tenant "
            f"{scenario.tenant!r} in {time.perf_counter() - started:.1f} s; "
-           f"{options.speed:g}× real time. Ctrl-C stops.")
+           f"{options.speed:g}× real time; message ids of run {options.run_id}. Ctrl-C stops.")
     emulation.every(options.progress_s, lambda: report(progress_line(emulation, sessions)))
     until = scenario.horizon
     if options.wall_s is not None:
