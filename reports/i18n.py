@@ -137,6 +137,7 @@ TEXT: dict[str, dict[str, str]] = {
         "safety_alarm": "Trygghetsalarm", "gps_tracker": "GPS (lokaliseringsteknologi)",
         "e_lock": "E-lås", "medicine_dispenser": "Medisindispenser",
         "night_supervision": "Digitalt tilsyn",
+        "centre_setup": "Etablering av responssenteret",
         "dose_missed": "glemt dose", "geofence_exit": "utenfor trygg sone",
         "fall_detected": "fall oppdaget", "bed_exit": "ute av sengen",
         "button_press": "trykk på alarmknappen",
@@ -156,6 +157,24 @@ TEXT: dict[str, dict[str, str]] = {
                          "(med teknologi). Uten teknologi svarer hjemmetjenesten selv, og den "
                          "svartiden er ikke modellert.",
         "results": "Resultater", "appendix": "Vedlegg: detaljer og forutsetninger",
+        "t_uncertainty": "Usikkerhet når alle usikre forutsetninger trekkes samtidig",
+        "outcome_nok.cumulative": "netto gevinst over planperioden",
+        "outcome_npv.net.cash": "netto nåverdi av kontantvirkningene",
+        "outcome_npv.net.with_capacity": "netto nåverdi medregnet frigjort kapasitet",
+        "outcome_other": "resultatet",
+        "psa_mean": "Gjennomsnitt", "psa_p10": "P10 (10 % av trekningene er lavere)",
+        "psa_p50": "P50 (median)", "psa_p90": "P90 (90 % av trekningene er lavere)",
+        "psa_p_negative": "Sannsynlighet for negativt resultat",
+        "psa_n": "Antall trekninger", "psa_noise": "Tilfeldig variasjon i simuleringen",
+        "uncertainty_note": "Hver forutsetning med et spenn i scenarioet trekkes fra sin "
+                            "fordeling, samtidig med de andre og med simuleringens egen "
+                            "variasjon (probabilistisk følsomhetsanalyse).",
+        "t_ranking": "Hvilke forutsetninger betyr mest (Sobol-indekser)",
+        "sobol_total": "Total indeks", "sobol_first": "Førsteordens indeks",
+        "ranking_note": "Andelen av variasjonen i resultatet som skyldes forutsetningen, alene "
+                        "(førsteordens) og sammen med de andre (total). Høyest total indeks "
+                        "øverst.",
+        "c_ranking": "Hvilke forutsetninger betyr mest", "c_ranking_x": "Total Sobol-indeks",
     },
     "en": {
         "title": "Benefit realisation: welfare technology and a response centre",
@@ -280,6 +299,7 @@ TEXT: dict[str, dict[str, str]] = {
         "safety_alarm": "Safety alarm", "gps_tracker": "GPS tracker",
         "e_lock": "E-lock", "medicine_dispenser": "Medicine dispenser",
         "night_supervision": "Digital night supervision",
+        "centre_setup": "Setting up the response centre",
         "dose_missed": "dose missed", "geofence_exit": "outside the safe zone",
         "fall_detected": "fall detected", "bed_exit": "out of bed",
         "button_press": "alarm button pressed",
@@ -299,6 +319,24 @@ TEXT: dict[str, dict[str, str]] = {
                          "Without the technology home care answers alarms itself, and that "
                          "answer time is not modelled.",
         "results": "Results", "appendix": "Appendix: details and assumptions",
+        "t_uncertainty": "Uncertainty with every uncertain assumption drawn together",
+        "outcome_nok.cumulative": "net gain over the plan",
+        "outcome_npv.net.cash": "net present value of the cash effects",
+        "outcome_npv.net.with_capacity": "net present value including freed capacity",
+        "outcome_other": "the result",
+        "psa_mean": "Mean", "psa_p10": "P10 (10 % of the draws are lower)",
+        "psa_p50": "P50 (median)", "psa_p90": "P90 (90 % of the draws are lower)",
+        "psa_p_negative": "Probability of a negative result",
+        "psa_n": "Draws", "psa_noise": "Random variation of the simulation",
+        "uncertainty_note": "Every assumption with a range in the scenario is drawn from its "
+                            "distribution, together with the others and with the simulation's "
+                            "own variation (probabilistic sensitivity analysis).",
+        "t_ranking": "Which assumptions matter most (Sobol' indices)",
+        "sobol_total": "Total index", "sobol_first": "First-order index",
+        "ranking_note": "The share of the variation of the result due to the assumption, alone "
+                        "(first order) and together with the others (total). Highest total "
+                        "index on top.",
+        "c_ranking": "Which assumptions matter most", "c_ranking_x": "Total Sobol' index",
     },
 }
 
@@ -398,6 +436,8 @@ def format_value(value: float | None, unit: str, lang: str) -> str:
         return "–" if value is None or undefined(value) else format_number(value / 1000, lang, 0)
     if unit == "factor":
         return format_number(value, lang, 3)
+    if unit == "index":
+        return format_number(value, lang, 2)
     if unit == "NOK/h":
         return format_nok(value, lang)
     if unit in UNIT_SUFFIX and not undefined(value):

@@ -59,6 +59,7 @@ def build_charts(document: dict[str, Any], lang: str,
         ("answer_time", "c_answer", "answer_time", answer_time_chart),
         ("hourly_load", "c_load", "load", hourly_load_chart),
         ("tornado", "c_tornado", "sensitivity", tornado_chart),
+        ("ranking", "c_ranking", "ranking", ranking_chart),
     ]
     charts = []
     for ident, title, table, build in builders:
@@ -206,6 +207,21 @@ def tornado_chart(r: Report, tables: list[Table]) -> tuple[Figure, tuple[Cell, .
     ax.legend(fontsize=8, loc="lower right")
     _number_axis(ax, r.lang, "x", 0)
     return _finish(fig, ax), (base_cell, *(row[3] for row in items), *(row[4] for row in items))
+
+
+def ranking_chart(r: Report, tables: list[Table]) -> tuple[Figure, tuple[Cell, ...]]:
+    """Total Sobol' index of each assumption with its interval (the ranking table), largest on
+    top."""
+    table = table_by_id(tables, "ranking")
+    total, half = column(table, 1), column(table, 2)
+    fig, ax = _figure((SIZE[0], 0.4 * len(total) + 1.3))
+    y = np.arange(len(total))[::-1]
+    ax.barh(y, values(total), xerr=values(half), color=BLUE, capsize=3)
+    ax.set_yticks(y, [row[0].text for row in table.rows], fontsize=8)
+    ax.set_xlabel(r.t("c_ranking_x"))
+    ax.axvline(0, color=GREY, linewidth=0.8)
+    _number_axis(ax, r.lang, "x", 1)
+    return _finish(fig, ax), (*total, *half)
 
 
 def _number_axis(ax: Any, lang: str, axis: str, decimals: int) -> None:

@@ -10,7 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from reports.benefit.tables import Cell, Report, Table, device_counts, table_by_id
+from reports.benefit.tables import (
+    Cell,
+    Report,
+    Table,
+    device_counts,
+    outcome_phrase,
+    table_by_id,
+)
 from reports.i18n import format_share, format_year
 
 EXCLUDED: dict[str, tuple[str, ...]] = {
@@ -118,6 +125,7 @@ def result(r: Report, tables: list[Table]) -> tuple[str, ...]:
     gross = value_with_ci(row_cells(summary, "arsverk.saved"))
     net = value_with_ci(row_cells(summary, "arsverk.freed_net"))
     answered = value_with_ci(row_cells(summary, "quality.answer.within_1min"))
+    budget = value_with_ci(row_cells(summary, "nok.net.per_year"))
     lines = []
     if r.lang == "nb":
         if r.economics:
@@ -125,28 +133,54 @@ def result(r: Report, tables: list[Table]) -> tuple[str, ...]:
                          f"usikkerheten fra simuleringen (95 % konfidensintervall). Medregnet "
                          f"verdien av frigjort kapasitet, som ikke er kontanter, er netto "
                          f"nåverdi {capacity}.")
+        else:
+            lines.append(f"Netto budsjettvirkning per år er {budget}.")
+        netto = f" og {net} årsverk netto etter bemanningen av responssenteret" if net != "–" \
+            else ""
         lines.append(f"Teknologien frigjør {hours} arbeidstimer per år i hjemmetjenesten: "
-                     f"{gross} årsverk brutto og {net} årsverk netto etter bemanningen av "
-                     f"responssenteret. Timene er kapasitet til å møte økt behov; bare den "
-                     f"andelen kommunen tar ut av budsjettet, regnes som kontanter.")
+                     f"{gross} årsverk brutto{netto}. Timene er kapasitet til å møte økt behov; "
+                     f"bare den andelen kommunen tar ut av budsjettet, regnes som kontanter.")
         lines.append(f"Responssenteret besvarer {answered} av alarmene innen 60\u00a0s.")
+        lines.extend(spread(r, tables))
     else:
         if r.economics:
             lines.append(f"The net present value of the cash effects is {cash}; the figure in "
                          f"brackets is the uncertainty from the simulation (95 % confidence "
                          f"interval). Including the value of freed capacity, which is not cash, "
                          f"the net present value is {capacity}.")
+        else:
+            lines.append(f"The net budget effect per year is {budget}.")
+        of_net = f" and {net} årsverk net of the response centre's staffing" if net != "–" \
+            else ""
         lines.append(f"The technology frees {hours} working hours a year in home care: {gross} "
-                     f"årsverk gross and {net} årsverk net of the response centre's staffing. "
-                     f"The hours are capacity to meet growing demand; only the share the "
-                     f"municipality takes out of the budget counts as cash.")
+                     f"årsverk gross{of_net}. The hours are capacity to meet growing demand; "
+                     f"only the share the municipality takes out of the budget counts as cash.")
         lines.append(f"The response centre answers {answered} of the alarms within 60\u00a0s.")
+        lines.extend(spread(r, tables))
     return tuple(lines)
+
+
+def spread(r: Report, tables: list[Table]) -> list[str]:
+    """The probabilistic analysis in one sentence: P10–P90, the median and P(negative)."""
+    found = [t for t in tables if t.ident == "uncertainty"]
+    if not found:
+        return []
+    cells = {row[1].ref[-1]: row[1].text for row in found[0].rows}
+    outcome = outcome_phrase(r)
+    if r.lang == "nb":
+        return [f"Når alle usikre forutsetninger trekkes samtidig med simuleringens egen "
+                f"variasjon, ligger {outcome} mellom {cells['p10']} og {cells['p90']} (P10–P90, "
+                f"median {cells['p50']}). Sannsynligheten for at det blir negativt, er "
+                f"{cells['p_negative']}."]
+    return [f"With every uncertain assumption drawn together with the simulation's own "
+            f"variation, the {outcome} lies between {cells['p10']} and {cells['p90']} "
+            f"(P10–P90, median {cells['p50']}). The probability that it is negative is "
+            f"{cells['p_negative']}."]
 
 
 def depends(r: Report, tables: list[Table]) -> tuple[str, ...]:
     """The assumptions that move the result most (one at a time), and the break-even values."""
-    lines = []
+    lines = ranked(r, tables)
     swings = largest_swings(tables)
     if swings:
         items = [f"{name} ({low} – {high})" for name, low, high in swings]
@@ -160,6 +194,19 @@ def depends(r: Report, tables: list[Table]) -> tuple[str, ...]:
                  else "Every assumption is listed with its value, unit and source in the "
                       "appendix.")
     return tuple(lines)
+
+
+def ranked(r: Report, tables: list[Table], count: int = 3) -> list[str]:
+    """The assumptions with the largest total Sobol' index."""
+    found = [t for t in tables if t.ident == "ranking"]
+    if not found or not found[0].rows:
+        return []
+    items = [f"{row[0].text} ({row[1].text})" for row in found[0].rows[:count]]
+    lead = ("Usikkerhetsanalysen rangerer disse forutsetningene høyest (total Sobol-indeks, "
+            "andel av variasjonen): " if r.lang == "nb" else
+            "The uncertainty analysis ranks these assumptions highest (total Sobol' index, "
+            "share of the variation): ")
+    return [lead + "; ".join(items) + "."]
 
 
 def largest_swings(tables: list[Table], count: int = 3) -> list[tuple[str, str, str]]:

@@ -143,6 +143,8 @@ def build_tables(document: dict[str, Any], lang: str) -> list[Table]:
     tables.extend([quality_table(r), answer_time_table(r), years_table(r)])
     if document["sensitivity"]:
         tables.append(sensitivity_table(r))
+    if document.get("psa"):
+        tables.extend([uncertainty_table(r), ranking_table(r)])
     if "follow_up" in document:
         from reports.benefit.follow_up import follow_up_tables  # imports this module
 
@@ -442,6 +444,60 @@ def shown_input(value: float, unit: str, lang: str) -> str:
     words = unit_text(unit, lang)
     shown = show_value(value, unit, lang)
     return f"{shown}\u00a0{words}" if words else shown
+
+
+def outcome_phrase(r: Report) -> str:
+    """What the probabilistic analysis distributes, in words."""
+    key = str(r.doc["psa"]["outcome"]["key"])
+    phrase = f"outcome_{key}"
+    return r.t(phrase) if phrase in OUTCOME_PHRASES else r.t("outcome_other")
+
+
+OUTCOME_PHRASES = ("outcome_nok.cumulative", "outcome_npv.net.cash",
+                   "outcome_npv.net.with_capacity")
+
+
+def uncertainty_table(r: Report) -> Table:
+    """The distribution of the result when every uncertain assumption is drawn together with
+    the simulation's own noise (probabilistic sensitivity analysis)."""
+    psa = r.doc["psa"]
+    unit = psa["outcome"].get("unit", "NOK")
+    place: Ref = ("psa", "distribution")
+    rows = [(plain(r.t(f"psa_{stat}")),
+             number_cell((*place, stat), psa["distribution"][stat], unit, r.lang))
+            for stat in ("mean", "p10", "p50", "p90")]
+    rows.append((plain(r.t("psa_p_negative")),
+                 number_cell((*place, "p_negative"), psa["distribution"]["p_negative"], "share",
+                             r.lang)))
+    rows.append((plain(r.t("psa_n")),
+                 number_cell((*place, "n"), psa["distribution"]["n"], "count", r.lang)))
+    return Table("uncertainty", f"{r.t('t_uncertainty')}: {outcome_phrase(r)}",
+                 (r.t("indicator"), r.t("value")), tuple(rows), r.t("uncertainty_note"))
+
+
+def input_label(r: Report, path: str) -> str:
+    """The name of an input of the probabilistic analysis."""
+    for item in r.doc["psa"]["inputs"]:
+        if item["path"] == path:
+            labels = item.get("labels") or {}
+            if labels.get(r.lang):
+                return str(labels[r.lang])
+    return r.t("psa_noise") if path == "replication" else r.t("parameter")
+
+
+def ranking_table(r: Report) -> Table:
+    """Which assumptions matter: Sobol' indices, largest total effect first."""
+    rows = []
+    for i, item in enumerate(r.doc["psa"]["ranking"]):
+        place: Ref = ("psa", "ranking", i)
+        rows.append((plain(input_label(r, item["path"])),
+                     number_cell((*place, "total"), item["total"], "index", r.lang),
+                     number_cell((*place, "total_conf"), item["total_conf"], "index", r.lang,
+                                 interval=True),
+                     number_cell((*place, "first"), item["first"], "index", r.lang)))
+    return Table("ranking", r.t("t_ranking"),
+                 (r.t("parameter"), r.t("sobol_total"), r.t("ci"), r.t("sobol_first")),
+                 tuple(rows), r.t("ranking_note"))
 
 
 def assumptions_table(r: Report) -> Table:

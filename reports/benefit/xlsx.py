@@ -1,8 +1,10 @@
-"""The benefit report as a spreadsheet: one sheet per table, plus a sheet of figure sources.
+"""The benefit report as a spreadsheet an economist can continue in.
 
-Figure cells hold the number from ``metrics.json`` (to the 15 significant digits a spreadsheet
-keeps) with a number format, so they can be computed with; the last sheet lists every figure
-cell with its key, year and statistic.
+First the cost–benefit model with live formulas (:mod:`reports.benefit.workbook_model`: an
+assumptions sheet of numbers, the simulated figures, the cash flow and the net present values
+computed from them). Then one sheet per table of the report: figure cells hold the number from
+``metrics.json`` (to the 15 significant digits a spreadsheet keeps) with a number format; the
+last sheet lists every figure cell with its place in ``metrics.json``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from reports.benefit.tables import Cell, Table, build_tables
+from reports.benefit.workbook_model import write_model
 
 FIGURES_SHEET = "figures"
 FORMATS = {"NOK": "#,##0", "NOK/yr": "#,##0", "share": "0.0%", "h/yr": "#,##0",
@@ -26,9 +29,12 @@ def write_xlsx(document: dict[str, Any], lang: str, path: Path) -> None:
     """Write the workbook."""
     book = Workbook()
     book.remove(book.active)
+    if document.get("economics"):
+        write_model(book, document, lang)
     sources: list[tuple[str, str, str]] = []
     for table in build_tables(document, lang):
-        write_sheet(book, table, sources)
+        if table.ident != "assumptions" or not document.get("economics"):
+            write_sheet(book, table, sources)
     sheet = book.create_sheet(FIGURES_SHEET)
     sheet.append(["sheet", "cell", "ref"])
     for row in sources:
