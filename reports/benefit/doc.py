@@ -121,8 +121,10 @@ Present when `vtsim compare` ran it (`--psa-samples`, default 32; see
 |---|---|
 """
 PSA_KEYS: tuple[tuple[str, str], ...] = (
-    ("`psa.outcome`", "What is distributed: `key` (`nok.cumulative`, the net gain over the "
-                      "plan), `unit`, `description`."),
+    ("`psa.outcome`", "What is distributed: the net present value over the analysis period of "
+                      "each net line of the cash-flow table (`budget.net`, `net.cash`, "
+                      "`net.with_capacity`, as in `economics.npv`); `headline` names the line "
+                      "that leads (`net.cash`), `unit`, `description`."),
     ("`psa.method`, `psa.base_size`, `psa.evaluations`, `psa.seed`, `psa.confidence`",
      "Saltelli design with base size N: N × (inputs + 2) evaluations; the comparison's seed; "
      "the level of the index intervals."),
@@ -132,12 +134,14 @@ PSA_KEYS: tuple[tuple[str, str], ...] = (
                      "(discrete uniform over the replications)."),
     ("`psa.left_out`", "Sensitivity items not drawn (`n`, `path`, `reason`): paths outside "
                        "`benefit` change the simulation; they stay in the tornado."),
-    ("`psa.distribution`", "Over the 2 N independent draws: `n`, `mean`, `p10`, `p50`, `p90`, "
-                           "`p_negative` (share of draws below 0), `min`, `max`."),
-    ("`psa.ranking`", "Sobol' indices, largest total first: `path` (or `replication`), `n`, "
-                      "`first` and `total` with the half-widths of their bootstrap intervals "
-                      "`first_conf`, `total_conf`."),
-    ("`psa.draws`", "The 2 N independent draws of the outcome, for a histogram."),
+    ("`psa.npv.{line}.distribution`", "The line's NPV over the 2 N independent draws: `n`, "
+                                      "`mean`, `p10`, `p50`, `p90`, `p_negative` (share of "
+                                      "draws below 0), `min`, `max`."),
+    ("`psa.npv.{line}.ranking`", "Sobol' indices of the line's NPV, largest total first: "
+                                 "`path` (or `replication`), `n`, `first` and `total` with the "
+                                 "half-widths of their bootstrap intervals `first_conf`, "
+                                 "`total_conf`; all 0 when the line does not vary."),
+    ("`psa.npv.{line}.draws`", "The 2 N independent draws of the line's NPV, for a histogram."),
 )
 """The keys of the ``psa`` section (:func:`sim.benefit.psa.summarise_psa`)."""
 

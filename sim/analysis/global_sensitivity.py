@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 
 PERCENTILES = (10.0, 50.0, 90.0)
+CONSTANT = 1e-12
+"""Outcomes whose spread is below this share of their size are constant (rounding only)."""
 
 
 @dataclass(frozen=True)
@@ -90,11 +92,11 @@ class SobolIndex:
 def sobol_indices(design: SaltelliDesign, outcomes: np.ndarray, seed: int,
                   confidence: float = 0.95, resamples: int = 200) -> list[SobolIndex]:
     """Sobol' indices of every input from the outcomes of the design's rows; all zero when the
-    outcome does not vary."""
+    outcome does not vary (beyond rounding)."""
     y = np.asarray(outcomes, dtype=float)
     if y.shape != (design.rows,):
         raise ValueError(f"expected {design.rows} outcomes, got {y.shape}")
-    if float(np.var(y)) == 0.0:
+    if float(np.ptp(y)) <= CONSTANT * max(1.0, float(np.abs(y).max())):
         return [SobolIndex(name, 0.0, 0.0, 0.0, 0.0) for name in design.names]
     from SALib.analyze import sobol as sobol_analyze
 

@@ -14,6 +14,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
+from sim.benefit.economics import YearInputs
 from sim.benefit.gains import (
     BenefitError,
     Variant,
@@ -127,12 +128,12 @@ def run_comparison(
     if plan:
         drawn = {year: {row: figures for i in range(replications)
                         for row, figures in results[(year, i)][1].items()} for year in years}
-        psa = summarise_psa(plan, drawn, tuple(years))
+        psa = summarise_psa(plan, scenarios[years[0]], drawn, tuple(years), file)
     return Comparison(tuple(years), per_year, scenarios, psa)
 
 
-TaskResult = tuple[dict[str, float], dict[int, dict[str, float]]]
-"""A replication's figures and the outcome figures of its PSA draws."""
+TaskResult = tuple[dict[str, float], dict[int, YearInputs]]
+"""A replication's figures and the simulated figures of its PSA draws."""
 
 
 def run_task(task: Task, seed: int) -> tuple[int, int, TaskResult]:

@@ -34,6 +34,8 @@ from sim.analysis.global_sensitivity import (
     sobol_indices,
 )
 from sim.analysis.uncertain_inputs import UncertainInput
+from sim.benefit.appraisal import assumptions_of, year_inputs
+from sim.benefit.economics import NET_LINES, YearInputs, cash_flows, net_present_value
 from sim.benefit.gains import BenefitError, replication_benefit, require_benefit
 from sim.errors import Problem
 from sim.model.records import RunLog
@@ -48,12 +50,14 @@ DEFAULT_BASE_SIZE = 32
 evaluations. Enough to rank a few dominant assumptions; use 256 or more for a final report."""
 PSA_STREAM = 0x50_53_41
 """Mixed into the comparison's seed for the design's scrambling ("PSA")."""
-OUTCOME_KEYS = ("nok.net_with_capacity.per_year", "nok.costs.one_off")
-"""The figures of each draw and year the outcome is computed from."""
-OUTCOME = "nok.cumulative"
-OUTCOME_DESCRIPTION = ("Net gain over the plan including the value of freed capacity (not "
-                       "cash): net per year with capacity less the one-off costs falling in it, "
-                       "summed over the years of the plan (NOK).")
+PRICES = ("benefit.costs.", "benefit.economics.", "benefit.hours_per_arsverk")
+"""Paths that change only the arithmetic of money, never the simulated figures of a draw."""
+HEADLINE = "net.cash"
+"""The net present value that leads: the cash line (DFØ, R-109; freed capacity apart)."""
+OUTCOME_DESCRIPTION = ("Net present value over the analysis period of each net line of the "
+                       "cash-flow table (economics.cash_flows): budget.net, net.cash (after "
+                       "skattekostnad) and net.with_capacity (plus the value of freed "
+                       "capacity, not cash), in NOK of the price year.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,42 +183,49 @@ def with_values(scenario: Scenario, values: Sequence[tuple[str, float]], file: s
     return validate_scenario(data, file)
 
 
+def changes_figures(path: str) -> bool:
+    """Whether a drawn path changes the simulated figures (not only prices and rates)."""
+    return not path.startswith(PRICES)
+
+
 def evaluate_rows(scenario: Scenario, log: RunLog, seed: int, index: int,
-                  rows: Sequence[PsaRow], file: str) -> dict[int, dict[str, float]]:
-    """The outcome figures of each draw on one replication's records (in a worker)."""
-    out = {}
+                  rows: Sequence[PsaRow], file: str) -> dict[int, YearInputs]:
+    """The year's simulated figures of each draw on one replication's records (in a worker);
+    draws that differ only in prices and rates share one evaluation."""
+    out: dict[int, YearInputs] = {}
+    done: dict[tuple[tuple[str, float], ...], YearInputs] = {}
     for row in rows:
-        varied = with_values(scenario, row.values, file)
-        figures = replication_benefit(varied, log, seed, index, with_quality=False)
-        out[row.row] = {key: figures[key] for key in OUTCOME_KEYS}
+        key = tuple((p, v) for p, v in row.values if changes_figures(p))
+        if key not in done:
+            varied = with_values(scenario, key, file)
+            figures = replication_benefit(varied, log, seed, index, with_quality=False)
+            done[key] = year_inputs(scenario.start.year, figures)
+        out[row.row] = done[key]
     return out
 
 
-def outcome_of(per_year: Sequence[Mapping[str, float]]) -> float:
-    """The net gain over the plan of one draw: each year's net gain less the one-off costs
-    falling in it (all in the first year, then those of the devices added)."""
-    total = 0.0
-    previous: Mapping[str, float] | None = None
-    for figures in per_year:
-        one_off = figures["nok.costs.one_off"]
-        if previous is not None:
-            one_off = max(0.0, one_off - previous["nok.costs.one_off"])
-        total += figures["nok.net_with_capacity.per_year"] - one_off
-        previous = figures
-    return total
+def npv_lines(scenario: Scenario, row: PsaRow, first_year: int,
+              simulated: Sequence[YearInputs], file: str) -> dict[str, float]:
+    """The net present value of every net line for one draw: its prices and rates in the
+    assumptions, its simulated figures in the cash flows."""
+    prices = tuple((p, v) for p, v in row.values if not changes_figures(p))
+    benefit = require_benefit(with_values(scenario, prices, file) if prices else scenario)
+    assumptions = assumptions_of(benefit, first_year)
+    table = cash_flows(assumptions, simulated)
+    return {line: net_present_value(table.line(line), assumptions.discount_rate)
+            for line in NET_LINES}
 
 
-def summarise_psa(plan: PsaPlan, figures: Mapping[int, Mapping[int, Mapping[str, float]]],
-                  years: Sequence[int], confidence: float = 0.95) -> dict[str, Any]:
-    """The ``psa`` section of metrics.json: inputs, the outcome's distribution over the
-    independent draws, and the Sobol' ranking (docs/benefit-metrics.md)."""
-    outcomes = np.array([outcome_of([figures[y][r.row] for y in years]) for r in plan.rows])
-    independent = outcomes[plan.design.independent_rows()]
-    spread = describe_outcomes(independent)
-    indices = ranked(sobol_indices(plan.design, outcomes, psa_seed(plan.seed), confidence))
-    by_path = {i.path: i for i in plan.inputs}
+def summarise_psa(plan: PsaPlan, scenario: Scenario,
+                  figures: Mapping[int, Mapping[int, YearInputs]], years: Sequence[int],
+                  file: str, confidence: float = 0.95) -> dict[str, Any]:
+    """The ``psa`` section of metrics.json: the inputs, and for every net line the
+    distribution of its net present value over the independent draws and the Sobol' ranking
+    (docs/benefit-metrics.md). ``scenario`` is the first year's."""
+    values = [npv_lines(scenario, r, years[0], [figures[y][r.row] for y in years], file)
+              for r in plan.rows]
     return {
-        "outcome": {"key": OUTCOME, "unit": "NOK", "description": OUTCOME_DESCRIPTION},
+        "outcome": {"headline": HEADLINE, "unit": "NOK", "description": OUTCOME_DESCRIPTION},
         "method": "Saltelli design, Sobol' indices (SALib)",
         "base_size": plan.design.base_size,
         "evaluations": plan.design.rows,
@@ -227,6 +238,18 @@ def summarise_psa(plan: PsaPlan, figures: Mapping[int, Mapping[int, Mapping[str,
                         "en": "Simulation noise (replication)"}}],
         "left_out": [{"n": n, "path": path, "reason": "changes the simulation itself; varied "
                       "one at a time in the tornado only"} for n, path in plan.left_out],
+        "npv": {line: line_document(plan, np.array([v[line] for v in values]), confidence)
+                for line in NET_LINES},
+    }
+
+
+def line_document(plan: PsaPlan, outcomes: np.ndarray, confidence: float) -> dict[str, Any]:
+    """One net line: the distribution of its NPV, the ranking, and the independent draws."""
+    independent = outcomes[plan.design.independent_rows()]
+    spread = describe_outcomes(independent)
+    indices = ranked(sobol_indices(plan.design, outcomes, psa_seed(plan.seed), confidence))
+    by_path = {i.path: i for i in plan.inputs}
+    return {
         "distribution": {"n": spread.n, "mean": rounded(spread.mean),
                          "p10": rounded(spread.p10), "p50": rounded(spread.p50),
                          "p90": rounded(spread.p90), "p_negative": rounded(spread.p_negative),

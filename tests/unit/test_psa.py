@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +23,16 @@ from sim.analysis.global_sensitivity import (
     sobol_indices,
 )
 from sim.analysis.uncertain_inputs import UncertainInput
+from sim.benefit.appraisal import assumptions_of, year_inputs
 from sim.benefit.comparison import run_comparison
-from sim.benefit.gains import BenefitError, compare_replication, replication_benefit
-from sim.benefit.psa import OUTCOME_KEYS, REPLICATION, plan_psa, psa_inputs
+from sim.benefit.economics import npv_of
+from sim.benefit.gains import (
+    BenefitError,
+    compare_replication,
+    replication_benefit,
+    require_benefit,
+)
+from sim.benefit.psa import REPLICATION, plan_psa, psa_inputs
 from sim.errors import ScenarioError
 from sim.run.replication import run_replication
 from sim.scenario.schema import Scenario
@@ -113,41 +121,52 @@ def test_outcome_distribution_reads_percentiles_and_the_negative_share() -> None
     assert spread.p_negative == 0.10
 
 
-def test_psa_percentiles_match_a_net_gain_linear_in_one_uniform_price() -> None:
-    # Deterministic hours: net gain over the plan = hours x hourly cost - (rent + one-off).
-    base = compare_replication(dispenser_scenario(), seed=5, index=0)
-    value = base["nok.avoided.per_year"] + base["nok.capacity_value.per_year"]
-    hours, price = base["hours.saved.per_year"], value / base["hours.saved.per_year"]
-    fixed = value - base["nok.net_with_capacity.per_year"] + base["nok.costs.one_off"]
-    zero = fixed / hours  # the hourly cost at which the net gain is zero
-    low, high = zero / 2, 5 * zero / 2  # so P(net gain < 0) = (zero - low) / (high - low) = 1/4
-    scenario = dispenser_scenario(sensitivity=[
+def test_psa_percentiles_match_an_npv_linear_in_one_uniform_price() -> None:
+    # Deterministic hours (constant travel and visit times, no missed doses): the NPV with
+    # freed capacity is linear in the hourly cost, NPV(c) = a + b c, and c ~ U(low, high).
+    scenario = dispenser_scenario()
+    simulated = [year_inputs(2026, compare_replication(scenario, seed=5, index=0))]
+    assumptions = assumptions_of(require_benefit(scenario), 2026)
+
+    def npv(cost: float) -> float:
+        return npv_of(replace(assumptions, hourly_cost=cost), simulated, "net.with_capacity")
+
+    slope = npv(1.0) - npv(0.0)
+    zero = -npv(0.0) / slope  # the hourly cost at which the NPV is zero
+    assert slope > 0 and zero > 0
+    low, high = zero / 2, 5 * zero / 2  # so P(NPV < 0) = (zero - low) / (high - low) = 1/4
+    varied = dispenser_scenario(sensitivity=[
         {"path": "benefit.costs.hourly_cost", "low": low, "high": high, "mode": zero,
          "distribution": "uniform"}])
-    assert price == pytest.approx(400.0)
-    psa = psa_of(scenario, base_size=64)
-    spread = psa["distribution"]
+    psa = psa_of(varied, base_size=64)
+    line = psa["npv"]["net.with_capacity"]
+    spread = line["distribution"]
     assert spread["n"] == 128
-    tolerance = hours * (high - low) * 0.02
+    tolerance = slope * (high - low) * 0.02
     for p in (10, 50, 90):
-        exact = hours * (low + p / 100 * (high - low)) - fixed
+        exact = npv(low + p / 100 * (high - low))
         assert spread[f"p{p}"] == pytest.approx(exact, abs=tolerance), p
     assert spread["p_negative"] == pytest.approx(0.25, abs=0.02)
-    assert spread["mean"] == pytest.approx(hours * (low + high) / 2 - fixed, abs=tolerance)
-    top = psa["ranking"][0]
+    assert spread["mean"] == pytest.approx(npv((low + high) / 2), abs=tolerance)
+    top = line["ranking"][0]
     assert top["path"] == "benefit.costs.hourly_cost" and top["total"] > 0.99
-    noise = next(r for r in psa["ranking"] if r["path"] == REPLICATION)
+    noise = next(r for r in line["ranking"] if r["path"] == REPLICATION)
     assert abs(noise["total"]) < 0.01  # replications identical here: no simulation noise
+    # No hour is cash-releasing in this scenario: the cash NPV does not depend on the price.
+    cash = psa["npv"]["net.cash"]
+    assert cash["distribution"]["p10"] == pytest.approx(cash["distribution"]["p90"])
+    assert all(r["total"] == 0 for r in cash["ranking"])
 
 
 def test_simulation_noise_is_an_input_of_its_own() -> None:
-    # Missed doses make the replications differ; the one assumption hardly matters.
+    # Missed doses make the freed hours differ between replications; the one assumption hardly
+    # matters. (No hour is cash here, so the noise shows in the NPV with freed capacity.)
     scenario = dispenser_scenario(missed=0.3, visit_share=0.5, users=30, sensitivity=[
         {"path": "benefit.costs.licences_per_year", "low": 0, "high": 1}])
-    psa = psa_of(scenario, base_size=16, replications=4)
-    assert psa["ranking"][0]["path"] == REPLICATION
-    assert psa["ranking"][0]["total"] > 0.9
-    assert len(set(psa["draws"])) > 4
+    line = psa_of(scenario, base_size=16, replications=4)["npv"]["net.with_capacity"]
+    assert line["ranking"][0]["path"] == REPLICATION
+    assert line["ranking"][0]["total"] > 0.9
+    assert len(set(line["draws"])) > 4
 
 
 def test_psa_is_reproducible_from_the_seed() -> None:
@@ -157,7 +176,8 @@ def test_psa_is_reproducible_from_the_seed() -> None:
          "distribution": "triangular"}])
     first, again = psa_of(scenario, 8, seed=9), psa_of(scenario, 8, seed=9)
     assert first == again
-    assert psa_of(scenario, 8, seed=10)["draws"] != first["draws"]
+    assert (psa_of(scenario, 8, seed=10)["npv"]["net.with_capacity"]["draws"]
+            != first["npv"]["net.with_capacity"]["draws"])
     (share, cost, noise) = first["inputs"]
     assert share["distribution"] == "pert" and share["mode"] == 1.0  # the scenario's value
     assert cost["distribution"] == "triangular" and cost["mode"] == 400.0
@@ -192,7 +212,7 @@ def test_bad_ranges_are_named() -> None:
 
 
 def test_compare_writes_the_psa_into_metrics_json(tmp_path: Path) -> None:
-    scenario = dispenser_scenario(sensitivity=[
+    scenario = dispenser_scenario(economics={"cash_share_default": 1.0}, sensitivity=[
         {"path": "benefit.costs.hourly_cost", "low": 350, "high": 450}])
     source = tmp_path / "tiny.yaml"
     source.write_text(yaml.safe_dump(scenario.model_dump(mode="json", by_alias=True)))
@@ -206,8 +226,10 @@ def test_compare_writes_the_psa_into_metrics_json(tmp_path: Path) -> None:
     psa = json.loads((out / "metrics.json").read_text())["psa"]
     assert psa["base_size"] == 4
     assert psa["evaluations"] == 4 * (2 + 2)  # two inputs: the price and the replication
-    assert len(psa["draws"]) == 8 and psa["distribution"]["n"] == 8
-    assert psa["ranking"][0]["path"] == "benefit.costs.hourly_cost"
+    line = psa["npv"][psa["outcome"]["headline"]]
+    assert len(line["draws"]) == 8 and line["distribution"]["n"] == 8
+    assert line["ranking"][0]["path"] == "benefit.costs.hourly_cost"
+    assert line["ranking"][0]["total"] > 0.9  # every freed hour is cash here
 
 
 def test_draws_are_evaluated_like_the_replications_without_the_quality_figures() -> None:
@@ -216,4 +238,4 @@ def test_draws_are_evaluated_like_the_replications_without_the_quality_figures()
     full = replication_benefit(scenario, log, 3, 1)
     lean = replication_benefit(scenario, log, 3, 1, with_quality=False)
     assert all(v == full[k] or (math.isnan(v) and math.isnan(full[k])) for k, v in lean.items())
-    assert set(OUTCOME_KEYS) <= set(lean) and len(lean) < len(full)
+    assert year_inputs(2026, lean) == year_inputs(2026, full) and len(lean) < len(full)

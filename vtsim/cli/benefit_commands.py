@@ -195,15 +195,15 @@ NPV_NAMES = {"net.cash": "cash only (headline)",
 
 
 def print_psa(console: Console, psa: dict[str, Any]) -> None:
-    """The distribution of the net gain over the draws, and the assumptions that drive it."""
-    spread = psa["distribution"]
+    """The distribution of the net present value over the draws, and what drives it."""
+    line = psa["outcome"]["headline"]
+    spread, ranking = psa["npv"][line]["distribution"], psa["npv"][line]["ranking"]
     console.print(
         f"Uncertainty ({spread['n']} draws of {len(psa['inputs']) - 1} assumptions and the "
-        f"replication): net gain over the plan P10 {format_nok(spread['p10'], 'en')}, "
+        f"replication): net present value ({line}) P10 {format_nok(spread['p10'], 'en')}, "
         f"P50 {format_nok(spread['p50'], 'en')}, P90 {format_nok(spread['p90'], 'en')}; "
         f"P(negative) {format_number(100 * spread['p_negative'], 'en', 1)} %", highlight=False)
-    top = ", ".join(f"{r['path']} ({format_number(r['total'], 'en', 2)})"
-                    for r in psa["ranking"][:3])
+    top = ", ".join(f"{r['path']} ({format_number(r['total'], 'en', 2)})" for r in ranking[:3])
     console.print(f"Most influential (total Sobol' index): {top}", highlight=False)
 
 
