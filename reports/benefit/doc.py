@@ -124,7 +124,8 @@ PSA_KEYS: tuple[tuple[str, str], ...] = (
     ("`psa.outcome`", "What is distributed: the net present value over the analysis period of "
                       "each net line of the cash-flow table (`budget.net`, `net.cash`, "
                       "`net.with_capacity`, as in `economics.npv`); `headline` names the line "
-                      "that leads (`net.cash`), `unit`, `description`."),
+                      "that leads (`net.cash`), `key` its name as `npv.net.cash`, `unit`, "
+                      "`description`."),
     ("`psa.method`, `psa.base_size`, `psa.evaluations`, `psa.seed`, `psa.confidence`",
      "Saltelli design with base size N: N × (inputs + 2) evaluations; the comparison's seed; "
      "the level of the index intervals."),
@@ -142,6 +143,8 @@ PSA_KEYS: tuple[tuple[str, str], ...] = (
                                  "half-widths of their bootstrap intervals `first_conf`, "
                                  "`total_conf`; all 0 when the line does not vary."),
     ("`psa.npv.{line}.draws`", "The 2 N independent draws of the line's NPV, for a histogram."),
+    ("`psa.distribution`, `psa.ranking`, `psa.draws`", "The same for the headline line "
+                                                       "(`psa.npv.net.cash`)."),
 )
 """The keys of the ``psa`` section (:func:`sim.benefit.psa.summarise_psa`)."""
 

@@ -224,8 +224,11 @@ def summarise_psa(plan: PsaPlan, scenario: Scenario,
     (docs/benefit-metrics.md). ``scenario`` is the first year's."""
     values = [npv_lines(scenario, r, years[0], [figures[y][r.row] for y in years], file)
               for r in plan.rows]
+    lines = {line: line_document(plan, np.array([v[line] for v in values]), confidence)
+             for line in NET_LINES}
     return {
-        "outcome": {"headline": HEADLINE, "unit": "NOK", "description": OUTCOME_DESCRIPTION},
+        "outcome": {"key": f"npv.{HEADLINE}", "headline": HEADLINE, "unit": "NOK",
+                    "description": OUTCOME_DESCRIPTION},
         "method": "Saltelli design, Sobol' indices (SALib)",
         "base_size": plan.design.base_size,
         "evaluations": plan.design.rows,
@@ -238,8 +241,8 @@ def summarise_psa(plan: PsaPlan, scenario: Scenario,
                         "en": "Simulation noise (replication)"}}],
         "left_out": [{"n": n, "path": path, "reason": "changes the simulation itself; varied "
                       "one at a time in the tornado only"} for n, path in plan.left_out],
-        "npv": {line: line_document(plan, np.array([v[line] for v in values]), confidence)
-                for line in NET_LINES},
+        **lines[HEADLINE],
+        "npv": lines,
     }
 
 
