@@ -84,19 +84,44 @@ class Accepted:
 
 
 @dataclass(frozen=True, slots=True)
+class Fault:
+    """One thing wrong in a message: where (dotted field path), what was expected, what came."""
+
+    path: str
+    expected: str
+    got: str
+
+
+MAX_FAULTS: Final = 20
+"""Most faults reported for one message (a hostile message may have thousands)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Rejected:
-    """A message that failed a check: why (stable code), where, what was expected and found."""
+    """A message that failed a check: why (stable code), where, what was expected and found.
+
+    ``path``, ``expected`` and ``got`` describe the first fault; ``more`` holds the others found
+    in the same message (a schema rejection reports every field that breaks the contract, at
+    most :data:`MAX_FAULTS`).
+    """
 
     topic: str
     reason: RejectReason
     path: str
     expected: str
     got: str
+    more: tuple[Fault, ...] = ()
+
+    @property
+    def faults(self) -> tuple[Fault, ...]:
+        """Every fault found, the first one first."""
+        return (Fault(self.path, self.expected, self.got), *self.more)
 
     def describe(self) -> str:
-        """One printable line a vendor can act on."""
+        """One printable line a vendor can act on (the first fault, and how many more)."""
         where = f"{printable(self.topic)}: {self.reason} at '{self.path}'"
-        return f"{where}: expected {printable(self.expected)}, got {self.got}"
+        others = f" (and {len(self.more)} more)" if self.more else ""
+        return f"{where}: expected {printable(self.expected)}, got {self.got}{others}"
 
 
 Verdict: TypeAlias = Accepted | Rejected
@@ -217,8 +242,16 @@ def encode_rejection(rejected: Rejected) -> bytes:
             "path": rejected.path,
             "expected": rejected.expected,
             "got": rejected.got,
+            **more_faults(rejected),
         }
     )
+
+
+def more_faults(rejected: Rejected) -> dict[str, list[dict[str, str]]]:
+    """``{"more": [...]}`` with the faults after the first, or nothing when there are none."""
+    if not rejected.more:
+        return {}
+    return {"more": [{"path": f.path, "expected": f.expected, "got": f.got} for f in rejected.more]}
 
 
 # --- decoding: fast path --------------------------------------------------------------------
@@ -462,14 +495,26 @@ def diagnose_document(topic: str, document: dict[str, Any], error: ValidationErr
 
 
 def first_schema_error(topic: str, error: ValidationError, tag: tuple[str, str]) -> Rejected:
-    """The first pydantic error as a ``schema`` rejection, with the union tags cut off its path."""
-    first = error.errors(include_url=False)[0]
-    loc = tuple(first["loc"])
-    if loc[:2] == tag:
-        loc = loc[2:]
-    got = "nothing (field missing)" if first["type"] == "missing" else preview_json(first["input"])
-    path = preview_path(".".join(str(part) for part in loc))
-    return Rejected(topic, "schema", path, expected_of(first), got)
+    """Every pydantic error as one ``schema`` rejection (the first one first), with the union
+    tags cut off their paths."""
+    return schema_rejection(topic, error, tag)
+
+
+def schema_rejection(topic: str, error: ValidationError, tag: tuple[str, ...] = ()) -> Rejected:
+    """A ``schema`` rejection listing each field error (at most :data:`MAX_FAULTS`)."""
+    faults = [fault_of(details, tag) for details in error.errors(include_url=False)]
+    first, *more = faults[:MAX_FAULTS]
+    return Rejected(topic, "schema", first.path, first.expected, first.got, tuple(more))
+
+
+def fault_of(details: ErrorDetails, tag: tuple[str, ...]) -> Fault:
+    """One pydantic error as a fault: its path (union tags cut off), expectation and input."""
+    loc = tuple(details["loc"])
+    if tag and loc[: len(tag)] == tag:
+        loc = loc[len(tag) :]
+    missing = details["type"] == "missing"
+    got = "nothing (field missing)" if missing else preview_json(details["input"])
+    return Fault(preview_path(".".join(str(part) for part in loc)), expected_of(details), got)
 
 
 # --- showing what came ----------------------------------------------------------------------
@@ -651,10 +696,7 @@ def diagnose_status(topic: str, payload: bytes, error: ValidationError, limits: 
             f"one of: {', '.join(DEVICE_TYPES)}",
             present(document, "device_type"),
         )
-    first = error.errors(include_url=False)[0]
-    got = "nothing (field missing)" if first["type"] == "missing" else preview_json(first["input"])
-    path = preview_path(".".join(str(part) for part in first["loc"]))
-    return Rejected(topic, "schema", path, expected_of(first), got)
+    return schema_rejection(topic, error)
 
 
 def expected_of(error: ErrorDetails) -> str:

@@ -84,6 +84,16 @@ class Acknowledgement(BaseModel):
     )
 
 
+class FaultNotice(BaseModel):
+    """One more fault of a refused message: where, what the contract expects, what came."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    path: str = Field(description="Dotted path of the offending field.")
+    expected: str = Field(description="What the contract expects there.")
+    got: str = Field(description="What came, shortened to at most 80 printable characters.")
+
+
 class RejectionNotice(BaseModel):
     """The centre refused one message: why, where, what it expected and what came."""
 
@@ -97,3 +107,9 @@ class RejectionNotice(BaseModel):
     )
     expected: str = Field(description="What the contract expects there.")
     got: str = Field(description="What came, shortened to at most 80 printable characters.")
+    more: list[FaultNotice] | None = Field(
+        None,
+        description="The message's other faults, after the one in 'path' (a schema rejection "
+        "lists every field that breaks the contract, at most 20 in all); absent when there are "
+        "none.",
+    )

@@ -105,10 +105,11 @@ def kind_definition(kind: DeviceTypeSpec) -> dict[str, Any]:
 
 def reply_definitions() -> dict[str, Any]:
     """Schemas of the status message, the acknowledgement and the rejection notice."""
-    definitions = {
-        model.__name__: model.model_json_schema(ref_template=DEFS_REF + "{model}")
-        for model in REPLY_MODELS
-    }
+    definitions: dict[str, Any] = {}
+    for model in REPLY_MODELS:
+        schema = model.model_json_schema(ref_template=DEFS_REF + "{model}")
+        definitions.update(schema.pop("$defs", {}))  # nested models become definitions too
+        definitions[model.__name__] = schema
     status = definitions["DeviceStatus"]
     status["x-scaip"] = {value: {"status": code} for value, code in STATUS_SCAIP.items()}
     status["examples"] = [example_status("medicine_dispenser", "online")]

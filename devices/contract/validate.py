@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Final
 
 from devices.contract.codec import (
     DEFAULT_LIMITS,
     Accepted,
+    Fault,
     Limits,
     Rejected,
     StatusAccepted,
@@ -58,10 +59,13 @@ class ItemVerdict:
     path: str = ""
     expected: str = ""
     got: str = ""
+    more: tuple[Fault, ...] = ()
+    """The item's other faults, after the one in ``path``."""
 
     def as_json(self) -> dict[str, Any]:
-        """The verdict as a JSON-ready dict (``verdict`` is ``accepted`` or ``rejected``)."""
-        return {
+        """The verdict as a JSON-ready dict (``verdict`` is ``accepted`` or ``rejected``;
+        ``more`` lists further faults of the same message, when there are any)."""
+        document: dict[str, Any] = {
             "item": self.item,
             "topic": self.topic,
             "verdict": "accepted" if self.accepted else "rejected",
@@ -70,6 +74,9 @@ class ItemVerdict:
             "expected": self.expected,
             "got": self.got,
         }
+        if self.more:
+            document["more"] = [asdict(fault) for fault in self.more]
+        return document
 
 
 # --- reading files --------------------------------------------------------------------------
@@ -184,7 +191,8 @@ def judge_item(
 def rejected(label: str, verdict: Rejected) -> ItemVerdict:
     """An item verdict from a decoder's rejection."""
     return ItemVerdict(
-        label, verdict.topic, False, verdict.reason, verdict.path, verdict.expected, verdict.got
+        label, verdict.topic, False, verdict.reason, verdict.path, verdict.expected, verdict.got,
+        verdict.more,
     )
 
 

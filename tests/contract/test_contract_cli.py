@@ -187,3 +187,31 @@ def test_table_shows_each_verdict_and_a_summary(tmp_path: Path) -> None:
     for text in ("two.json[0]", "accepted", "two.json[1]", "rejected", "unknown_event", "event"):
         assert text in result.stdout
     assert "2 message(s): 1 accepted, 1 rejected." in result.stdout
+
+
+def test_validate_reports_every_fault_of_a_message(tmp_path: Path) -> None:
+    broken = BATTERY | {"battery_pct": "12", "seq": -1, "ts": "2026-01-05T08:13Z", "extra": 1}
+    code, document = verdicts(write(tmp_path, "m.json", json.dumps(broken)), "--no-clock")
+    assert code == 1
+    (verdict,) = document["verdicts"]
+    paths = {verdict["path"], *(fault["path"] for fault in verdict["more"])}
+    assert paths == {"battery_pct", "seq", "ts", "extra"}
+    assert all(fault["expected"] and fault["got"] for fault in verdict["more"])
+    table = runner.invoke(app, ["validate", write(tmp_path, "m2.json", json.dumps(broken)),
+                                "--no-clock"], env={"COLUMNS": "250"})
+    assert all(path in table.stdout for path in ("battery_pct", "seq", "ts", "extra"))
+
+
+def test_a_message_with_one_fault_has_no_more() -> None:
+    from devices.contract.codec import Rejected, decode_message, encode_rejection
+    from devices.contract.replies import RejectionNotice
+
+    topic = "vt/v1/demo/safety_alarm/sa-0001/events"
+    one = decode_message(topic, json.dumps(BATTERY | {"seq": -1}).encode())
+    assert isinstance(one, Rejected) and one.more == ()
+    assert "more" not in encode_rejection(one).decode()
+    many = decode_message(topic, json.dumps(BATTERY | {"seq": -1, "battery_pct": 101}).encode())
+    assert isinstance(many, Rejected) and len(many.faults) == 2
+    notice = RejectionNotice.model_validate_json(encode_rejection(many))
+    assert notice.more is not None and notice.more[0].path in {"seq", "battery_pct"}
+    assert "(and 1 more)" in many.describe()

@@ -117,6 +117,8 @@ def verdict_table(verdicts: Sequence[ItemVerdict]) -> Table:
             Text(verdict.expected),
             Text(verdict.got),
         )
+        for fault in verdict.more:
+            table.add_row("", "", "", "", Text(fault.path), Text(fault.expected), Text(fault.got))
     return table
 
 
