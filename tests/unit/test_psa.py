@@ -230,6 +230,12 @@ def test_compare_writes_the_psa_into_metrics_json(tmp_path: Path) -> None:
     assert len(line["draws"]) == 8 and line["distribution"]["n"] == 8
     assert line["ranking"][0]["path"] == "benefit.costs.hourly_cost"
     assert line["ranking"][0]["total"] > 0.9  # every freed hour is cash here
+    assert psa["outcome"]["key"] == "npv.net.cash"
+    assert {k: psa[k] for k in ("distribution", "ranking", "draws")} == psa["npv"]["net.cash"]
+    report = CliRunner().invoke(app, ["report", str(out), "--lang", "nb", "--format", "html"])
+    assert report.exit_code == 0, report.output
+    assert 'data-ref="[&quot;psa&quot;, &quot;ranking&quot;' in (
+        out / "benefit-report.nb.html").read_text()
 
 
 def test_draws_are_evaluated_like_the_replications_without_the_quality_figures() -> None:
@@ -239,9 +245,3 @@ def test_draws_are_evaluated_like_the_replications_without_the_quality_figures()
     lean = replication_benefit(scenario, log, 3, 1, with_quality=False)
     assert all(v == full[k] or (math.isnan(v) and math.isnan(full[k])) for k, v in lean.items())
     assert year_inputs(2026, lean) == year_inputs(2026, full) and len(lean) < len(full)
-    assert psa["outcome"]["key"] == "npv.net.cash"
-    assert {k: psa[k] for k in ("distribution", "ranking", "draws")} == psa["npv"]["net.cash"]
-    report = CliRunner().invoke(app, ["report", str(out), "--lang", "nb", "--format", "html"])
-    assert report.exit_code == 0, report.output
-    assert 'data-ref="[&quot;psa&quot;, &quot;ranking&quot;' in (
-        out / "benefit-report.nb.html").read_text()
