@@ -15,6 +15,7 @@ import vtsim.cli.sizing_commands as sizing_commands
 from sim.analysis.attainment import answer_attainment, hourly_answer_attainment
 from sim.model.metrics import share_within
 from sim.run.replication import run_replication
+from sim.scenario.benefit import Costs
 from sim.scenario.loading import load_scenario
 from tests.conftest import SCENARIOS
 from vtsim.cli.main import app
@@ -99,3 +100,6 @@ def test_size_refuses_existing_output_before_searching(tmp_path: Path,
     forced = CliRunner().invoke(app, size_args(out, "--force"))
     assert forced.exit_code == 0, forced.output
     assert (out / "sizing.csv").read_text().startswith("year,level,name")
+    doc = json.loads((out / "sizing.json").read_text())
+    assert doc["rota_factor"] == Costs().rota_factor  # no benefit section: the default
+    assert doc["rota_factor_source"] == "default of benefit.costs.rota_factor"

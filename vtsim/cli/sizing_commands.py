@@ -52,9 +52,6 @@ from vtsim import __version__
 from vtsim.cli.command_support import EXIT_BAD_INPUT, fail, fail_scenario
 
 EXIT_INTERRUPTED = 130
-DEFAULT_ROTA_FACTOR = 1.14
-"""Until the scenario states one: paid hours per hour on duty (sick leave, courses, handover
-on top of the holidays already left out of hours_per_arsverk; an assumption, 1 / (1 - 0.12))."""
 DaskOption = Annotated[
     str | None,
     typer.Option("--dask", metavar="ADDRESS|local",
@@ -274,8 +271,7 @@ def staff_terms(scenario: Scenario, rota_factor: float | None) -> StaffTerms:
         return StaffTerms(benefit.hours_per_arsverk, rota_factor, "--rota-factor")
     source = ("the scenario's benefit.costs.rota_factor" if scenario.benefit is not None
               else "default of benefit.costs.rota_factor")
-    factor = float(getattr(benefit.costs, "rota_factor", DEFAULT_ROTA_FACTOR))
-    return StaffTerms(benefit.hours_per_arsverk, factor, source)
+    return StaffTerms(benefit.hours_per_arsverk, benefit.costs.rota_factor, source)
 
 
 def parse_settings(items: list[str]) -> dict[str, object]:
