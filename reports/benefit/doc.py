@@ -55,6 +55,13 @@ the figures are made is explained in [benefit.md](benefit.md).
                     "evidence": [{"key": "quality.missed_doses.caught.per_week",
                                   "mean": 33.5, "ci_half_width": 1.3, "unit": "1/week"}]}]
   },
+  "staffing": {"target": "answer 97.5% within 1min", "share": 0.975, "within_s": 60.0,
+               "confidence": 0.95,
+               "years": {"2026": {"source": "scenario",
+                                  "shifts": {"day": 4, "evening": 3, "night": 3},
+                                  "attainment": {"day": {"mean": 0.994, "low": 0.991, "n": 20,
+                                                         "met": true}},
+                                  "met": true}}},
   "metrics": {
     "2026": {
       "visits.saved.per_week": {"mean": 1945.2, "ci_half_width": 8.1, "n": 20, "unit": "1/week",
@@ -72,6 +79,16 @@ the figures are made is explained in [benefit.md](benefit.md).
 - Rates: counts over the measurement window, divided by `window.days`, times 7 (per week) or
   365 (per year).
 - `sensitivity.{n}.{side}` exist in the first year only.
+
+## The centre's staffing (`staffing`)
+
+The answer target the costs are sized for and, for every year, the operators per shift used,
+where they come from (`given` by `--staffing`, recorded in the `scenario`, from the `cache` of
+an earlier search, found by the sizing `search`, or `as written` in the scenario's shifts) and,
+per shift, the mean share answered within the target's time, the lower end of its confidence
+interval, the replications it is defined in and whether it is `met` (lower end ≥ the target
+share; a shift with nothing to answer counts as met). `met` of the year: every shift meets it.
+The per-replication shares are the figures `staffing.attainment.{shift}`.
 
 ## The economic appraisal (`economics`)
 

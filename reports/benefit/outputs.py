@@ -20,6 +20,7 @@ from sim.benefit.appraisal import Appraisal, appraise
 from sim.benefit.comparison import Comparison
 from sim.benefit.economics import LINES, NET_LINES
 from sim.benefit.gains import BENEFIT_METRICS, require_benefit
+from sim.benefit.staffing import answer_target, judge_year, shifts_of
 from sim.scenario.benefit import Benefit
 from sim.scenario.schema import Scenario
 
@@ -75,6 +76,7 @@ def benefit_document(comparison: Comparison, scenario: Scenario, source: Path, s
         ],
         "assumptions": assumptions(scenario),
         "economics": economics_document(appraisal, benefit, metrics, confidence),
+        "staffing": staffing_document(comparison, confidence),
         **({"psa": comparison.psa} if comparison.psa is not None else {}),
         "metrics": {
             str(year): {key: figure_document(f) for key, f in figures.items()}
@@ -127,6 +129,27 @@ def economics_document(appraisal: Appraisal, benefit: Benefit,
         ],
         "non_priced": non_priced(benefit, metrics),
     }
+
+
+def staffing_document(comparison: Comparison, confidence: float) -> dict[str, Any]:
+    """The ``staffing`` section: the answer target, and for every year the operators per shift,
+    where they come from and whether each shift meets the target (lower confidence bound)."""
+    first = comparison.scenarios[comparison.years[0]]
+    target = answer_target(first)
+    years = {}
+    for year in comparison.years:
+        scenario = comparison.scenarios[year]
+        judged = judge_year(scenario, comparison.per_year[year], confidence)
+        years[str(year)] = {
+            "source": comparison.staffing_sources.get(year, "as written"),
+            "shifts": shifts_of(scenario),
+            "attainment": {j.shift: {"mean": _number_or_none(j.mean),
+                                     "low": _number_or_none(j.low), "n": j.n,
+                                     "met": j.met(target.share)} for j in judged},
+            "met": all(j.met(target.share) for j in judged),
+        }
+    return {"target": target.describe(), "share": target.share, "within_s": target.within_s,
+            "confidence": confidence, "years": years}
 
 
 def _figure(key: str, values: list[float], confidence: float, unit: str = "NOK") -> Figure:

@@ -9,9 +9,9 @@ the figures do not depend on the number of worker processes.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sim.benefit.economics import YearInputs
@@ -25,6 +25,7 @@ from sim.benefit.gains import (
     scenario_for_year,
 )
 from sim.benefit.psa import PsaRow, evaluate_rows, plan_psa, summarise_psa
+from sim.benefit.staffing import Staffing, with_staffing
 from sim.errors import Problem, ScenarioError
 from sim.run.replication import run_replication
 from sim.run.runner import default_workers
@@ -55,6 +56,8 @@ class Comparison:
     scenarios: dict[int, Scenario]
     psa: dict[str, Any] | None = None
     """The probabilistic sensitivity analysis (:func:`sim.benefit.psa.summarise_psa`)."""
+    staffing_sources: dict[int, str] = field(default_factory=dict)
+    """Where each year's operators per shift come from (:mod:`sim.benefit.staffing`)."""
 
 
 def parse_years(text: str | None, scenario: Scenario) -> tuple[int, ...]:
@@ -109,10 +112,14 @@ def run_comparison(
     workers: int | None = None,
     on_done: Callable[[], None] | None = None,
     psa_samples: int = 0,
+    staffing: Mapping[int, Staffing] | None = None,
 ) -> Comparison:
     """Both arms for every year and replication; sensitivity variants in the first year; with
-    ``psa_samples`` (a Saltelli base size, 0 for none) the probabilistic sensitivity analysis."""
-    scenarios = {year: scenario_for_year(scenario, year) for year in years}
+    ``psa_samples`` (a Saltelli base size, 0 for none) the probabilistic sensitivity analysis;
+    each year at its ``staffing`` (the scenario's shifts where none is given)."""
+    staffing = staffing or {}
+    scenarios = {year: with_staffing(scenario_for_year(scenario, year), staffing[year].shifts)
+                 if year in staffing else scenario_for_year(scenario, year) for year in years}
     for year_scenario in scenarios.values():
         check_benefit(year_scenario, file)
     variants = sensitivity_variants(scenarios[years[0]], file)
@@ -129,7 +136,9 @@ def run_comparison(
         drawn = {year: {row: figures for i in range(replications)
                         for row, figures in results[(year, i)][1].items()} for year in years}
         psa = summarise_psa(plan, scenarios[years[0]], drawn, tuple(years), file)
-    return Comparison(tuple(years), per_year, scenarios, psa)
+    sources: dict[int, str] = {year: staffing[year].source if year in staffing
+                               else "as written" for year in years}
+    return Comparison(tuple(years), per_year, scenarios, psa, sources)
 
 
 TaskResult = tuple[dict[str, float], dict[int, YearInputs]]

@@ -38,6 +38,7 @@ from sim.benefit.calibration import (
     plan_arsverk,
 )
 from sim.benefit.planned_visits import draw_planned_visits, users_of
+from sim.benefit.staffing import attainment_figures
 from sim.errors import Problem, ScenarioError
 from sim.model.fleet import Fleet, build_fleet
 from sim.model.metrics import DAY, MetricSpec, replication_metrics
@@ -153,6 +154,9 @@ BENEFIT_METRICS: tuple[MetricSpec, ...] = (
     MetricSpec("load.hour_{hh}", "operators",
                "Mean operators busy (assessing or documenting) in each hour of the day."),
     MetricSpec("staffing.hour_{hh}", "operators", "Operators on duty at the start of the hour."),
+    MetricSpec("staffing.attainment.{shift}", "share",
+               "Share of the alarms received in the shift answered within the time of the "
+               "answer target (benefit.economics.target); `staffing` in metrics.json judges it."),
     MetricSpec("sensitivity.{n}.{side}", "NOK/yr",
                "`nok.net_with_capacity.per_year` with assumption n (benefit.sensitivity, from 0) "
                "at its low or high value, the rest unchanged (first year only)."),
@@ -294,6 +298,7 @@ def replication_benefit(scenario: Scenario, log: RunLog, seed: int, index: int,
         out.update(quality_figures(scenario, log, incidents, visits, base, days))
         out.update(answer_histogram(incidents))
         out.update(hourly_load(scenario, log, window))
+    out.update(attainment_figures(scenario, log))
     return out
 
 

@@ -192,6 +192,10 @@ class Economics(_Section):
         "answer 98.5% within 60s", description="Answer target the centre's staffing must meet "
         "in every year; costs use that staffing.",
     )
+    staffing: dict[int, dict[Name, Annotated[int, Field(ge=0)]]] = Field(
+        default_factory=dict, description="Operators per shift by year that meet the target "
+        "(recorded results of vtsim size); vtsim compare sizes the years not listed.",
+    )
 
 
 class Sensitivity(_Section):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import time
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,9 +21,11 @@ from reports.benefit.outputs import benefit_document, write_replications_csv
 from reports.benefit.pdf import write_pdf
 from reports.benefit.xlsx import write_xlsx
 from reports.i18n import format_nok, format_number
-from reports.outputs import write_metrics, write_resolved_scenario
+from reports.outputs import file_digest, write_metrics, write_resolved_scenario
 from reports.summary import print_warnings
 from sim.analysis.global_sensitivity import check_base_size
+from sim.analysis.sizing import size_year
+from sim.analysis.targets import TargetError, parse_target
 from sim.benefit.calibration import (
     calibration_warnings,
     expected_share_line,
@@ -31,7 +34,9 @@ from sim.benefit.calibration import (
 from sim.benefit.comparison import Comparison, parse_years, run_comparison
 from sim.benefit.gains import BenefitError, benefit_problems
 from sim.benefit.psa import DEFAULT_BASE_SIZE
+from sim.benefit.staffing import Staffing, StaffingCache, answer_target, choose_staffing
 from sim.errors import Problem, ScenarioError
+from sim.run.backends import local_backend
 from sim.scenario.schema import Scenario
 from vtsim import __version__
 from vtsim.cli.command_support import (
@@ -44,6 +49,7 @@ from vtsim.cli.command_support import (
 )
 
 FOLLOW_UP_FILE = "follow-up.json"
+STAFFING_CACHE = "staffing-cache.json"
 
 
 class Lang(StrEnum):
@@ -78,6 +84,15 @@ def compare(
         "--psa-samples", min=0,
         help="Base sample size of the probabilistic sensitivity analysis (a power of two; "
              "N x (assumptions + 2) draws); 0 for none.")] = DEFAULT_BASE_SIZE,
+    target: Annotated[str | None, typer.Option(
+        help='Answer target the centre must meet in every year, e.g. "answer 98.5% within '
+             '60s" (default: the scenario\'s benefit.economics.target).')] = None,
+    staffing: Annotated[list[str] | None, typer.Option(
+        "--staffing", help="Operators per shift: day=4,evening=3,night=3 for every year, "
+                           "2027:day=5,evening=3,night=3 for one (repeatable), or `scenario` "
+                           "for the shifts as written. Default: benefit.economics.staffing, "
+                           "else the sizing search (slow; cached in OUT/staffing-cache.json)."
+    )] = None,
 ) -> None:
     """Compare home care without and with the technology: saved visits, hours, årsverk, NOK."""
 
@@ -88,13 +103,18 @@ def compare(
         except ValueError as exc:
             raise fail(console, f"--psa-samples: {exc}; 0 leaves the analysis out",
                        EXIT_BAD_INPUT) from None
-    scenario = load_or_exit(console, scenario_file, parse_overrides(set_ or []))
+    overrides = parse_overrides(set_ or [])
+    if target is not None:
+        overrides["benefit.economics.target"] = checked_target(console, target)
+    scenario = load_or_exit(console, scenario_file, overrides)
     seed = scenario.seed if seed is None else seed
     count = replications or scenario.replications
     out = out or Path("results") / f"{scenario_file.stem}-gain"
     started = time.perf_counter()
+    chosen = staffing_or_exit(console, scenario, scenario_file, overrides, years, staffing or [],
+                              StaffingSearch(seed, count, workers), out)
     comparison = compare_or_exit(console, scenario, str(scenario_file), seed, count, years,
-                                 workers, psa_samples)
+                                 workers, psa_samples, chosen)
     wall = time.perf_counter() - started
     out.mkdir(parents=True, exist_ok=True)
     document = benefit_document(comparison, scenario, scenario_file, seed, __version__)
@@ -103,6 +123,7 @@ def compare(
     write_resolved_scenario(out / "scenario.resolved.yaml", scenario, scenario_file, seed, count,
                             __version__)
     write_compare_info(out / "run.json", scenario_file, seed, count, comparison.years, wall)
+    print_staffing(console, document)
     print_gains(console, document)
     if "psa" in document:
         print_psa(console, document["psa"])
@@ -150,8 +171,69 @@ def judge_simulated_baseline(console: Console, comparison: Comparison, document:
         raise fail_scenario(console, BenefitError(problems))
 
 
+def checked_target(console: Console, text: str) -> str:
+    """An answer target from ``--target``, or an error saying how to write one."""
+    try:
+        parsed = parse_target(text)
+    except TargetError as exc:
+        raise fail(console, f"--target: {exc}", EXIT_BAD_INPUT) from None
+    if parsed.kind != "answer":
+        raise fail(console, "--target: the staffing follows an answer target, e.g. "
+                            '"answer 98.5% within 60s"', EXIT_BAD_INPUT)
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class StaffingSearch:
+    """How the sizing search runs when a year's staffing is neither given nor recorded."""
+
+    seed: int
+    replications: int
+    workers: int | None
+    confidence: float = 0.95
+
+
+def staffing_or_exit(console: Console, scenario: Scenario, file: Path,
+                     overrides: dict[str, Any], years: str | None, specs: list[str],
+                     how: StaffingSearch, out: Path) -> dict[int, Staffing]:
+    """Each year's operators per shift (given, recorded, cached or searched)."""
+    target = answer_target(scenario)
+    replications = max(2, how.replications)
+    identity = {"scenario_sha256": file_digest(file), "overrides": repr(sorted(
+        overrides.items())), "target": target.describe(), "seed": how.seed,
+        "replications": replications, "confidence": how.confidence}
+    cache = StaffingCache(out / STAFFING_CACHE, identity)
+
+    def search(year: int) -> dict[str, int]:
+        console.print(f"{year}: sizing the centre for {target.describe()} ({replications} "
+                      "replications per staffing tried; give --staffing or record "
+                      "benefit.economics.staffing to skip this)", highlight=False)
+        with local_backend(how.workers) as backend:
+            sizing = size_year(file, overrides, year, [target], how.seed, replications,
+                               backend, how.confidence)
+        return {s.name: sizing.staffing.get(s.name, s.operators)
+                for s in scenario.centre.shifts}
+
+    try:
+        return choose_staffing(scenario, parse_years(years, scenario), specs, cache, search)
+    except ScenarioError as exc:
+        raise fail_scenario(console, exc) from None
+
+
+def print_staffing(console: Console, document: dict[str, Any]) -> None:
+    """Each year's operators per shift, where they come from, and whether the target is met."""
+    staffing = document["staffing"]
+    for year, row in staffing["years"].items():
+        shifts = ", ".join(f"{name} {n}" for name, n in row["shifts"].items())
+        met = "met" if row["met"] else "NOT met in " + ", ".join(
+            name for name, a in row["attainment"].items() if not a["met"])
+        console.print(f"{year}: operators {shifts} ({row['source']}); {staffing['target']}: "
+                      f"{met}", highlight=False)
+
+
 def compare_or_exit(console: Console, scenario: Scenario, file: str, seed: int, count: int,
-                    years: str | None, workers: int | None, psa_samples: int) -> Comparison:
+                    years: str | None, workers: int | None, psa_samples: int,
+                    staffing: dict[int, Staffing]) -> Comparison:
     """Run the comparison behind a progress bar; problems are printed with exit code 2."""
     try:
         plan = parse_years(years, scenario)
@@ -161,7 +243,7 @@ def compare_or_exit(console: Console, scenario: Scenario, file: str, seed: int, 
             task = progress.add_task(f"{scenario.name}: both arms", total=count * len(plan))
             return run_comparison(scenario, file, seed, count, plan, workers,
                                   on_done=lambda: progress.advance(task),
-                                  psa_samples=psa_samples)
+                                  psa_samples=psa_samples, staffing=staffing)
     except ScenarioError as exc:
         raise fail_scenario(console, exc) from None
 
