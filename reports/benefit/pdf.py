@@ -7,6 +7,7 @@ files, so Norwegian letters and symbols print without any system font.
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ from reports.i18n import text
 
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 FONT = "DejaVu"
+CHART_WIDTH = 0.9
+"""Share of the text width a chart takes."""
 WIDE = 6
 """Tables with more columns than this print in a smaller font."""
 
@@ -72,7 +75,7 @@ def write_page_one(pdf: FPDF, document: dict[str, Any], lang: str,
         heading(pdf, section.heading, 11)
         pdf.set_font(FONT, "", 9.5)
         for paragraph in section.paragraphs:
-            pdf.multi_cell(0, 4.6, paragraph, new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(0, 4.6, paragraph, new_x="LMARGIN", new_y="NEXT", align="L")
             pdf.ln(1.2)
 
 
@@ -81,10 +84,13 @@ def write_image(pdf: FPDF, image: tuple[str, bytes] | None) -> None:
     if image is None:
         return
     title, png = image
-    if pdf.will_page_break(70):
+    width = pdf.epw * CHART_WIDTH
+    pixels_wide, pixels_high = struct.unpack(">II", png[16:24])
+    height = width * pixels_high / pixels_wide
+    if pdf.will_page_break(height + 8):
         pdf.add_page()
     heading(pdf, title, 10)
-    pdf.image(png, w=pdf.epw * 0.9)
+    pdf.image(png, w=width)
     pdf.ln(4)
 
 
