@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from typer.testing import CliRunner
 
 from reports.benefit.assumptions import assumption_rows, assumption_unit
@@ -20,12 +21,13 @@ from reports.benefit.doc import render_benefit_doc
 from reports.benefit.outputs import benefit_unit
 from reports.benefit.summary import page_one
 from reports.benefit.tables import PLUS_MINUS, build_tables, resolve
+from reports.benefit.workbook_model import NET_LINES, NPV_FIRST_ROW, SHEETS
 from reports.benefit.xlsx import excel_number
 from reports.i18n import format_number, format_value, text
 from tests.conftest import ROOT, SCENARIOS
 from vtsim.cli.main import app
 
-CHARTS = ("answer_time", "hourly_load", "visits_by_device", "tornado", "ranking")
+CHARTS = ("cash_flows", "answer_time", "hourly_load", "visits_by_device", "tornado", "ranking")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
@@ -335,3 +337,28 @@ def test_page_one_says_what_was_compared_the_result_and_its_limits(compared: Pat
     assert document["scenario"]["name"] in said
     page = (compared / f"benefit-report.{lang}.html").read_text(encoding="utf-8")
     assert page.index('id="page-one"') < page.index('id="table-summary"')
+
+
+def test_the_spreadsheet_recomputed_independently_equals_metrics_json(compared: Path) -> None:
+    """The workbook's live formulas, computed by the `formulas` package (not by Excel, not by
+    vtsim), give every cash-flow line and the net present values of metrics.json."""
+    engine = pytest.importorskip("formulas", reason="the test extra installs formulas")
+    document = metrics(compared)
+    path = compared / "benefit-report.nb.xlsx"
+    solution = engine.ExcelModel().loads(str(path)).finish().calculate()
+    cells = {key.split("]", 1)[-1].replace("'", "").upper(): value.value[0][0]
+             for key, value in solution.items() if hasattr(value, "value")}
+    economics = document["economics"]
+    sheets = [name.upper() for name in SHEETS["nb"]]
+    for index, line in enumerate(NET_LINES):
+        found = float(cells[f"{sheets[3]}!B{NPV_FIRST_ROW + index}"])
+        expected = economics["npv"][line]["mean"]
+        assert found == pytest.approx(expected, rel=1e-9, abs=1e-3), line
+    book = load_workbook(path)
+    flow = book[SHEETS["nb"][2]]
+    rows = {flow.cell(row=r, column=1).value: r for r in range(1, flow.max_row + 1)}
+    for line, values in economics["cash_flows"]["lines"].items():
+        row = rows[text("nb", f"cf_{line}")]
+        for t, value in enumerate(values):
+            got = float(cells[f"{sheets[2]}!{get_column_letter(2 + t)}{row}"])
+            assert got == pytest.approx(value, rel=1e-9, abs=1e-5), (line, t)
