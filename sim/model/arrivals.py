@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from sim.engine.timers import TimerCallback, at_delay
+from sim.engine import Engine, TimerCallback
 from sim.model.fleet import DeviceGroup, Fleet, FleetDevice
 from sim.model.randomness import Streams
 from sim.scenario.loading import BUILTIN_PROFILES
@@ -86,7 +86,7 @@ class EventSource:
 
     def __init__(
         self,
-        env: simpy.Environment,
+        env: Engine,
         streams: Streams,
         group: DeviceGroup,
         device_type: str,
@@ -227,7 +227,7 @@ class PoissonArrivals:
             self._draw_block()
         t = self._times[self._index]
         if t < self._horizon:
-            at_delay(self._env, t - self._env.now, self._fire)
+            self._env.at_delay(t - self._env.now, self._fire)
 
     def _arrive(self, _timer: simpy.Event) -> None:
         index = self._index
@@ -239,11 +239,11 @@ class PoissonArrivals:
         t = self._times[index]
         if t < self._horizon:
             env = self._env
-            at_delay(env, t - env._now, self._fire)
+            env.at_delay(t - env.now, self._fire)
 
 
 def configured_sources(
-    env: simpy.Environment, scenario: Scenario, streams: Streams, fleet: Fleet,
+    env: Engine, scenario: Scenario, streams: Streams, fleet: Fleet,
     keep: Callable[[str, str], bool] | None = None,
 ) -> Iterator[tuple[str, str, EventSource]]:
     """``(device_type, event, source)`` for every generated event of the fleet's devices.

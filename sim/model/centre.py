@@ -14,17 +14,15 @@ import math
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
-import simpy
 
 from devices.contract.messages import Envelope
 from devices.contract.reception import CORRELATED, INCIDENT, REJECTED, Reception
-from sim.engine.timers import at_delay
+from sim.engine import Engine
 from sim.model.fleet import Fleet, FleetDevice
 from sim.model.randomness import Streams
-from sim.model.records import IncidentRecord, RunLog
+from sim.model.records import RunLog
 from sim.model.shifts import ShiftPool, Worker
 from sim.scenario.distributions import Sampler
 from sim.scenario.schema import OUTCOMES, EventConfig, Scenario
@@ -81,17 +79,24 @@ class Incident:
         self.outcome = ""
         self.policy: IncidentPolicy | None = None
 
-    def record(self, replication: int, state: str) -> IncidentRecord:
-        """The frozen record of this incident as it stands."""
-        return IncidentRecord._make(self.row(replication, state))
 
-    def row(self, replication: int, state: str) -> tuple[Any, ...]:
-        """The fields of :meth:`record`, as a plain tuple (what the run log stores)."""
-        return (
-            replication, self.ident, self.device_id, self.device_type, self.event, self.profile,
-            self.zone, self.priority, self.messages, self.t_received, self.t_answered,
-            self.t_handled, self.t_closed, self.operator, self.shift, self.outcome, state,
-        )
+def incident_adder(log: RunLog, replication: int) -> Callable[[Incident, str], None]:
+    """Records an incident as it stands, in a given state (an :class:`IncidentRecord`)."""
+    return log.incidents.adder(("incident", "state"), {"replication": replication},
+                               source="incident", incident_id="incident.ident",
+                               user_profile="incident.profile")
+
+
+def message_adder(log: RunLog, replication: int,
+                  place: str) -> Callable[[Envelope, Incident, float], None]:
+    """Records a message that opened an incident or joined one, with no remark (a
+    :class:`MessageRecord` with place ``incident`` or ``correlated`` and no reason)."""
+    return log.messages.adder(
+        ("message", "incident", "t_received"),
+        {"replication": replication, "place": place, "reason": ""},
+        message_id="message.message_id", device_id="incident.device_id",
+        device_type="message.device_type", event="message.event",
+        incident_id="incident.ident")
 
 
 Dispatch = Callable[[Incident], None]
@@ -106,7 +111,7 @@ class ResponseCentre:
 
     def __init__(
         self,
-        env: simpy.Environment,
+        env: Engine,
         scenario: Scenario,
         streams: Streams,
         fleet: Fleet,
@@ -130,8 +135,10 @@ class ResponseCentre:
         self._policies: dict[tuple[str, str], IncidentPolicy] = {}
         self._open = self.reception.incidents
         self._active: dict[int, Incident] = {}
-        self._add_message = log.messages.append
-        self._add_incident = log.incidents.append
+        self._add_message = log.messages.add
+        self._add_joined = {place: message_adder(log, replication, place)
+                            for place in (INCIDENT, CORRELATED)}
+        self._add_incident = incident_adder(log, replication)
         self._next_incident = 1
         self._placed = fleet.by_id
         self.on_waiting: Callable[[str, str], None] = _nobody_told
@@ -140,11 +147,11 @@ class ResponseCentre:
     # motta ------------------------------------------------------------------------------
     def receive(self, topic: str, payload: bytes) -> None:
         """Take one message off the transport: validate, deduplicate, correlate, prioritise."""
-        now = self.env._now  # the clock, without the property call
+        now = self.env.now
         place, reason, verdict, incident = self.reception.judge(topic, payload, now,
                                                                 self.start_epoch + now)
         if place == REJECTED:
-            self._add_message((self.replication, "", "", "", "", now, place, -1, reason))
+            self._note(t_received=now, place=place, reason=reason)
             return
         message = verdict.message  # type: ignore[union-attr]
         event, device_type = message.event, message.device_type
@@ -154,8 +161,22 @@ class ResponseCentre:
                                       device_id, placed)
         elif place == CORRELATED:
             incident.messages += 1  # type: ignore[union-attr]
-        self._add_message((self.replication, message.message_id, device_id, device_type, event,
-                           now, place, -1 if incident is None else incident.ident, reason))
+        if incident is None or reason:
+            self._note(t_received=now, place=place, message_id=message.message_id,
+                       device_id=device_id, device_type=device_type, event=event,
+                       incident_id=-1 if incident is None else incident.ident, reason=reason)
+        else:
+            self._add_joined[place](message, incident, now)
+
+    def _note(self, *, t_received: float, place: str, message_id: str = "",
+              device_id: str = "", device_type: str = "", event: str = "",
+              incident_id: int = -1, reason: str = "") -> None:
+        """Record where a message ended (a :class:`MessageRecord`): the general case, for
+        messages that opened or joined no incident or carry a reason."""
+        self._add_message(replication=self.replication, message_id=message_id,
+                          device_id=device_id, device_type=device_type, event=event,
+                          t_received=t_received, place=place, incident_id=incident_id,
+                          reason=reason)
 
     def _fleet_device(self, device_id: str) -> tuple[str, FleetDevice | None]:
         """The device of the fleet with this id (None if unknown) and the fleet's own copy of
@@ -193,7 +214,7 @@ class ResponseCentre:
         The outcome is decided when the assessment ends; a home visit is dispatched then.
         """
         policy = incident.policy or self.policy(incident.device_type, incident.event)
-        now = self.env._now
+        now = self.env.now
         handling = policy.handling()
         incident.t_answered = now
         incident.t_handled = now + handling
@@ -203,29 +224,29 @@ class ResponseCentre:
         incident.outcome = outcome = outcomes[0] if len(outcomes) == 1 else policy.draw_outcome()
         if outcome == "home_visit":
             if handling > 0:
-                at_delay(self.env, handling, lambda _timer: self.dispatch(incident))
+                self.env.at_delay(handling, lambda _timer: self.dispatch(incident))
             else:
                 self.dispatch(incident)
         return handling + policy.wrapup()
 
     def close(self, incident: Incident) -> None:
         """Document the incident: it becomes a record."""
-        incident.t_closed = self.env._now
+        incident.t_closed = self.env.now
         del self._active[incident.ident]
         self._open.closed(incident.topic, incident.event, incident)  # it takes no more messages
-        self._add_incident(incident.row(self.replication, "closed"))
+        self._add_incident(incident, "closed")
 
     def record_unfinished(self) -> None:
         """At the horizon: record incidents still waiting or in progress, as they stand now."""
         now = self.env.now
         for incident in self._active.values():
             if math.isnan(incident.t_answered):
-                self.log.incidents.append(incident.row(self.replication, "waiting"))
+                self._add_incident(incident, "waiting")
                 continue
             if incident.t_handled > now:
                 incident.t_handled = NAN
                 incident.outcome = ""
-            self.log.incidents.append(incident.row(self.replication, "in_progress"))
+            self._add_incident(incident, "in_progress")
         self._active.clear()
 
     def policy(self, device_type: str, event: str) -> IncidentPolicy:

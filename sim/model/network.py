@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import simpy
-
 from devices.transport.base import Transport
-from sim.engine.timers import Due, TimerCallback, call_after, queue_timer
+from sim.engine import Due, Engine, TimerCallback, new_timer
 from sim.model.randomness import Streams
 from sim.scenario.distributions import Constant
 from sim.scenario.schema import Transport as TransportConfig
@@ -22,7 +20,7 @@ class Network:
 
     def __init__(
         self,
-        env: simpy.Environment,
+        env: Engine,
         transport: Transport,
         config: TransportConfig,
         streams: Streams,
@@ -43,7 +41,7 @@ class Network:
         malformed, duplicate = self._malformed, self._duplicate
         if malformed and self._faults() < malformed:
             payload = self.corrupt(payload)
-            call_after(self._env, self._config.resend_after, resend)
+            self._env.call_after(self._config.resend_after, resend)
         if self._latency is None:
             self._transport.publish(topic, payload, qos=1)
         else:
@@ -59,11 +57,11 @@ class Network:
         if self._latency is None:
             self._transport.publish(topic, payload, qos=1)
         else:
-            delivery: Delivery = _new_timer(Delivery)
+            delivery: Delivery = new_timer(Delivery)
             delivery.callbacks = self._on_arrival
             delivery.topic = topic
             delivery.payload = payload
-            queue_timer(self._env, self._latency(), delivery)
+            self._env.queue_timer(self._latency(), delivery)
 
     def _arrive(self, delivery: Delivery) -> None:
         """A message reaches the broker after its latency and is published."""
@@ -78,5 +76,3 @@ class Delivery(Due):
     topic: str
     payload: bytes
 
-
-_new_timer = object.__new__

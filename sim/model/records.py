@@ -2,8 +2,11 @@
 
 A run appends millions of records, so each table stores them by column rather than as one
 object per record: times as packed floats, labels (device kinds, places, shifts, …) as small
-integer codes into a vocabulary, message ids as packed UTF-8. Processes append plain tuples in
-field order; a table gathers a few thousand of them and then packs them into its columns. Read
+integer codes into a vocabulary, message ids as packed UTF-8. Processes add records by field
+name, never by position: ``table.add(t_received=..., place=..., ...)`` (keywords only), or on a
+hot path a fast adder whose fields were named when it was made (``table.adder(...)``). Either
+keeps a plain tuple in field order; a table gathers a few hundred of them and then packs them
+into its columns. Read
 back, a table is a sequence of the named-tuple records below, and metrics read whole columns
 as numpy arrays.
 """
@@ -11,9 +14,10 @@ as numpy arrays.
 from __future__ import annotations
 
 import itertools
+import re
 import struct
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Generic, Literal, NamedTuple, TypeAlias, TypeVar, overload
 
 import numpy as np
@@ -105,8 +109,82 @@ that repeat, such as kinds, places, shifts, device ids), or packed UTF-8 (unique
 
 R = TypeVar("R", bound=tuple[Any, ...])
 
+AddRecord: TypeAlias = Callable[..., None]
+"""Adds one record to a table, every field given by name: ``add(replication=0, ...)``."""
+
+
+def keyword_adder(record: type[tuple[Any, ...]], keep: Callable[[tuple[Any, ...]], None]
+                  ) -> AddRecord:
+    """A function that takes every field of ``record`` by name (keywords only, none left out,
+    none unknown: a mistake raises :class:`TypeError` at the call) and passes ``keep`` the
+    values as one plain tuple in field order.
+
+    Generated from the record's field names (as :func:`collections.namedtuple` generates its
+    constructor), so that a record is never built by position, and it costs one call: the
+    cheapest way to keep a record by name.
+    """
+    fields: tuple[str, ...] = record._fields  # type: ignore[attr-defined]
+    if not all(name.isidentifier() and not name.startswith("_") for name in fields):
+        raise ValueError(f"{record.__name__} has fields that are not plain names: {fields}")
+    names = ", ".join(fields)
+    source = f"def add_{record.__name__}(*, {names}):\n    keep(({names},))\n"
+    namespace: dict[str, Any] = {"keep": keep, "__name__": f"records.{record.__name__}"}
+    exec(source, namespace)  # the names are the record's own identifiers, checked above
+    add: AddRecord = namespace[f"add_{record.__name__}"]
+    add.__doc__ = f"Add one {record.__name__}; every field by name: {names}."
+    return add
+
 CODE_TYPES = (("B", 2**8), ("H", 2**16), ("I", 2**32), ("Q", 2**64))
 """Typecodes for vocabulary codes, narrowest first, with how many values each can index."""
+
+
+NAMED_VALUE = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
+"""What a fast adder may put in a field: a parameter or constant, or an attribute path of a
+parameter (``incident.ident``, ``visit.incident.zone``)."""
+
+
+def fast_adder(record: type[tuple[Any, ...]], keep: Callable[[tuple[Any, ...]], None],
+               parameters: Sequence[str], constants: dict[str, Any] | None = None,
+               source: str | None = None, **fields: str) -> Callable[..., None]:
+    """A function of ``parameters`` (positional, for a hot path) that keeps one record whose
+    every field is given by name, never by position.
+
+    Each field of ``record`` is named once: in ``fields`` (``incident_id="incident.ident"``),
+    in ``constants`` (fixed for the adder's life, such as the replication), as a parameter of
+    the same name, or, failing those, as the same-named attribute of the parameter ``source``
+    (``source="incident"`` puts ``incident.zone`` in ``zone``). An unknown or an unnamed field
+    raises :class:`ValueError` when the adder is made, a missing attribute
+    :class:`AttributeError` at its first call. The generated code keeps a plain tuple in field
+    order, as cheap as writing the tuple by hand.
+    """
+    names: tuple[str, ...] = record._fields  # type: ignore[attr-defined]
+    constants = constants or {}
+    known = set(parameters) | set(constants)
+    if not all(p.isidentifier() for p in (*parameters, *constants)):
+        raise ValueError(f"parameters and constants must be plain names: {parameters}")
+    unknown = (set(fields) | set(constants)).difference(names)
+    if unknown:
+        raise ValueError(f"{record.__name__} has no field {sorted(unknown)}; its fields are "
+                         f"{names}")
+    values = []
+    for name in names:
+        value = fields.get(name) or (name if name in known else None)
+        if value is None and source is not None:
+            value = f"{source}.{name}"
+        if value is None:
+            raise ValueError(f"{record.__name__}.{name} is not given to the adder")
+        if not NAMED_VALUE.fullmatch(value) or value.split(".")[0] not in known:
+            raise ValueError(f"{record.__name__}.{name} = {value!r}: not a parameter, a "
+                             f"constant or an attribute of one")
+        values.append(value)
+    function = f"add_{record.__name__}"
+    source_code = (f"def {function}({', '.join(parameters)}):\n"
+                   f"    keep(({', '.join(values)},))\n")
+    namespace: dict[str, Any] = {"keep": keep, **constants}
+    exec(source_code, namespace)  # dotted names only, checked above
+    add: Callable[..., None] = namespace[function]
+    add.__doc__ = f"Add one {record.__name__} from {', '.join(parameters)}."
+    return add
 
 
 def append_packed(data: array[Any], values: Sequence[Any]) -> None:
@@ -298,13 +376,13 @@ COLUMN_CLASSES: dict[ColumnKind, type[FloatColumn] | type[LabelColumn] | type[Te
 class RecordTable(Generic[R]):
     """Records of one type, stored by column; reads back as a sequence of records.
 
-    :meth:`append` takes a record or a plain tuple in field order. Appended rows wait in a list
-    and are packed into the columns by :meth:`pack`: on every read, and whenever the owner of
-    a long run calls it (a replication packs a table once a few hundred records wait). So an
-    append is only a list append.
+    :attr:`add` takes every field by name (see :func:`keyword_adder`). Added rows wait in a
+    list and are packed into the columns by :meth:`pack`: on every read, and whenever the owner
+    of a long run calls it (a replication packs a table once a few hundred records wait). So
+    adding a record is one call and a list append.
     """
 
-    __slots__ = ("_columns", "_pending", "_record", "append")
+    __slots__ = ("_columns", "_pending", "_record", "add")
 
     def __init__(self, record: type[R], kinds: dict[str, ColumnKind]) -> None:
         fields: tuple[str, ...] = record._fields  # type: ignore[attr-defined]
@@ -315,17 +393,19 @@ class RecordTable(Generic[R]):
             name: COLUMN_CLASSES[kind]() for name, kind in kinds.items()
         }
         self._pending: list[tuple[Any, ...]] = []
-        self.append = self._pending.append
-        """Add one record (or a tuple of its fields in order)."""
+        self.add: AddRecord = keyword_adder(record, self._pending.append)
+        """Add one record, every field by name: ``add(replication=0, incident_id=1, ...)``."""
+
+    def adder(self, parameters: Sequence[str], constants: dict[str, Any] | None = None,
+              source: str | None = None, **fields: str) -> Callable[..., None]:
+        """A fast adder for a hot path, every field named once (see :func:`fast_adder`)."""
+        return fast_adder(self._record, self._pending.append, parameters, constants, source,
+                          **fields)
 
     @property
     def fields(self) -> tuple[str, ...]:
         """Field names, in order."""
         return tuple(self._columns)
-
-    def extend(self, rows: Iterable[tuple[Any, ...]]) -> None:
-        """Add records in order."""
-        self._pending.extend(rows)
 
     def pack(self, at_least: int = 1) -> None:
         """Move the waiting rows into the columns, if there are at least ``at_least``."""
@@ -417,7 +497,7 @@ class RecordTable(Generic[R]):
         self._record = state["record"]
         self._columns = state["columns"]
         self._pending = []
-        self.append = self._pending.append
+        self.add = keyword_adder(self._record, self._pending.append)
 
 
 MESSAGE_COLUMNS: dict[str, ColumnKind] = {

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import simpy
-
-from sim.engine.timers import at_time
+from sim.engine import Engine
 from sim.model.fleet import FleetDevice
 from sim.model.network import Network
 from sim.model.randomness import Streams
@@ -26,7 +24,7 @@ def _never() -> None:
 class Sender:
     """Encodes each event as its device's message and sends it over the network."""
 
-    def __init__(self, env: simpy.Environment, scenario: Scenario, streams: Streams,
+    def __init__(self, env: Engine, scenario: Scenario, streams: Streams,
                  network: Network, awaiting_answer: AwaitingAnswer, start_epoch: float) -> None:
         self.env = env
         self.network = network
@@ -87,14 +85,14 @@ class Sender:
 
     def message_time(self) -> float:
         """The ``ts`` of a message sent now, in epoch seconds: the scenario clock."""
-        return self.start_epoch + self.env._now
+        return self.start_epoch + self.env.now
 
     def _schedule_repeat(self, placed: FleetDevice, event: str, repeat: Repeat,
                          number: int) -> None:
         """Press again after a delay if still unanswered, up to ``repeat.max`` times."""
         device = placed.device
         after = self._repeat_samplers[(device.device_type, event)][0]
-        now = self.env._now  # the clock, without the property call
+        now = self.env.now
         check = (now + after(), placed, event, repeat, number)
         if not self._told_of_waiting or self.awaiting_answer(device.device_id, event):
             self._set_check(check)
@@ -109,7 +107,7 @@ class Sender:
 
     def _set_check(self, check: RepeatCheck) -> None:
         due, placed, event, repeat, number = check
-        at_time(self.env, due, lambda _timer: self._maybe_repeat(placed, event, repeat, number))
+        self.env.at_time(due, lambda _timer: self._maybe_repeat(placed, event, repeat, number))
 
     def _maybe_repeat(self, placed: FleetDevice, event: str, repeat: Repeat,
                       number: int) -> None:

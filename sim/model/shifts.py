@@ -17,7 +17,7 @@ from typing import Any
 
 import simpy
 
-from sim.engine.timers import TimerCallback, at_delay, at_delay_first
+from sim.engine import Engine, TimerCallback
 from sim.scenario.schema import Shift
 
 DAY = 86400.0
@@ -91,7 +91,7 @@ class ShiftPool:
     next one from the queue, goes idle, or leaves if the shift is over.
     """
 
-    def __init__(self, env: simpy.Environment, name: str, start: Start, finish: Finish) -> None:
+    def __init__(self, env: Engine, name: str, start: Start, finish: Finish) -> None:
         self._env = env
         self._name = name
         self._start = start
@@ -120,7 +120,7 @@ class ShiftPool:
             while upcoming and upcoming[0].start <= now:
                 self._start_shift(upcoming.popleft())
             if upcoming:
-                at_delay_first(self._env, upcoming[0].start - now, start_due)
+                self._env.at_delay_first(upcoming[0].start - now, start_due)
 
         start_due()
 
@@ -143,7 +143,7 @@ class ShiftPool:
             for worker in crew:
                 self._release(worker)
 
-        at_delay(self._env, instance.end - self._env.now, end_shift)
+        self._env.at_delay(instance.end - self._env.now, end_shift)
 
     def _hire(self, shift: str) -> Worker:
         self._hired += 1
@@ -170,7 +170,7 @@ class ShiftPool:
             busy = self._start(worker, task)
             if busy > 0:
                 worker.task = task
-                at_delay(self._env, busy, worker.done)
+                self._env.at_delay(busy, worker.done)
                 return
             self._finish(task)
             if worker.leaving or not self._queue:

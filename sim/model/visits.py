@@ -8,13 +8,12 @@ arriving at the home.
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Callable
 
-import simpy
-
+from sim.engine import Engine
 from sim.model.centre import Incident
 from sim.model.randomness import Streams
-from sim.model.records import RunLog, VisitRecord
+from sim.model.records import RunLog
 from sim.model.shifts import ShiftInstance, ShiftPool, Worker, shift_instances
 from sim.scenario.distributions import Sampler
 from sim.scenario.schema import Scenario
@@ -38,19 +37,6 @@ class Visit:
         self.worker = ""
         self.shift = ""
 
-    def record(self, replication: int, state: str) -> VisitRecord:
-        """The frozen record of this visit as it stands."""
-        return VisitRecord._make(self.row(replication, state))
-
-    def row(self, replication: int, state: str) -> tuple[Any, ...]:
-        """The fields of :meth:`record`, as a plain tuple (what the run log stores)."""
-        incident = self.incident
-        return (
-            replication, incident.ident, incident.zone, incident.priority, incident.t_received,
-            self.t_requested, self.t_assigned, self.t_arrived, self.t_departed, self.t_returned,
-            self.worker, self.shift, state,
-        )
-
     def forget_after(self, now: float) -> None:
         """Blank the planned times that have not come yet (for a visit cut off by the horizon).
 
@@ -71,10 +57,18 @@ class Visit:
         return "on_site" if math.isnan(self.t_departed) else "returning"
 
 
+def visit_adder(log: RunLog, replication: int) -> Callable[[Visit, str], None]:
+    """Records a visit as it stands, in a given state (a :class:`VisitRecord`)."""
+    return log.visits.adder(
+        ("visit", "state"), {"replication": replication}, source="visit",
+        incident_id="visit.incident.ident", zone="visit.incident.zone",
+        priority="visit.incident.priority", t_alarm="visit.incident.t_received")
+
+
 class FieldService:
     """The field staff of every zone, on the centre's shifts."""
 
-    def __init__(self, env: simpy.Environment, scenario: Scenario, streams: Streams,
+    def __init__(self, env: Engine, scenario: Scenario, streams: Streams,
                  log: RunLog, replication: int) -> None:
         self.env = env
         self.log = log
@@ -83,6 +77,7 @@ class FieldService:
         self._travel: dict[str, Sampler] = {}
         self._on_site = streams.sampler("visits/on_site", scenario.visits.on_site)
         self._active: set[Visit] = set()
+        self._add_visit = visit_adder(log, replication)
         for zone in scenario.zones:
             pool = ShiftPool(env, f"field-{zone.name}", self.visit, self.finish)
             self._pools[zone.name] = pool
@@ -114,14 +109,14 @@ class FieldService:
         """The worker is back: the visit becomes a record."""
         visit.t_returned = self.env.now
         self._active.discard(visit)
-        self.log.visits.append(visit.row(self.replication, "done"))
+        self._add_visit(visit, "done")
 
     def record_unfinished(self) -> None:
         """At the horizon: record visits still waiting or under way, as they stand now."""
         now = self.env.now
         for visit in sorted(self._active, key=lambda v: (v.t_requested, v.incident.ident)):
             visit.forget_after(now)
-            self.log.visits.append(visit.row(self.replication, visit.state()))
+            self._add_visit(visit, visit.state())
         self._active.clear()
 
 

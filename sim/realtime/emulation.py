@@ -1,7 +1,7 @@
 """Emulation: the scenario's device fleet in real time, publishing through any ``publish`` callable.
 
 The same fleet (device ids, message ids, sequence numbers, payload encoding) and event sources
-as a simulated run, on a :class:`simpy.rt.RealtimeEnvironment` at ``speed`` times real time.
+as a simulated run, on a :class:`sim.engine.RealtimeEngine` at ``speed`` times real time.
 No centre is simulated: the centre is whatever listens on the broker. Every generated event
 is sent (telemetry too, whatever the scenario's ``telemetry`` setting), and ``ts`` is the
 wall clock at sending, so that a live centre's clock check accepts it at any speed.
@@ -22,11 +22,9 @@ from dataclasses import dataclass, field
 from typing import Final
 
 import orjson
-import simpy
-import simpy.rt
 
 from devices.contract.catalog import event_spec
-from sim.engine.timers import call_after
+from sim.engine import Engine, RealtimeEngine
 from sim.model.arrivals import configured_sources
 from sim.model.fleet import DeviceGroup, Fleet, FleetDevice, build_fleet
 from sim.model.randomness import Streams
@@ -205,7 +203,7 @@ class EmulatedSender:
     and repeat delays come from the same random sources as in a simulated run.
     """
 
-    def __init__(self, env: simpy.Environment, scenario: Scenario, streams: Streams,
+    def __init__(self, env: Engine, scenario: Scenario, streams: Streams,
                  publish: Publish, answers: AnswerBook, clock: WallClock = time.time) -> None:
         self.env = env
         self.publish = publish
@@ -258,7 +256,7 @@ class EmulatedSender:
                          number: int) -> None:
         """Press again after the scenario's delay if still unanswered, up to ``repeat.max``."""
         delay = self._delays[(placed.device.device_type, event)]()
-        call_after(self.env, delay, lambda: self._maybe_repeat(placed, event, repeat, number))
+        self.env.call_after(delay, lambda: self._maybe_repeat(placed, event, repeat, number))
 
     def _maybe_repeat(self, placed: FleetDevice, event: str, repeat: Repeat,
                       number: int) -> None:
@@ -280,7 +278,7 @@ class EmulatedSender:
 class Emulation:
     """A fleet emulated in real time: its environment, devices, sender and the centre's replies."""
 
-    env: simpy.rt.RealtimeEnvironment
+    env: RealtimeEngine
     scenario: Scenario
     fleet: Fleet
     sender: EmulatedSender
@@ -296,12 +294,12 @@ class Emulation:
         """Call ``action`` every ``wall_s`` seconds of real time (in simulated time, scaled)."""
         def tick() -> None:
             action()
-            call_after(self.env, wall_s * self.speed, tick)
-        call_after(self.env, wall_s * self.speed, tick)
+            self.env.call_after(wall_s * self.speed, tick)
+        self.env.call_after(wall_s * self.speed, tick)
 
     def run(self, until: float) -> None:
         """Run until simulated time ``until`` (``KeyboardInterrupt`` stops it early)."""
-        self.env.run(until=until)
+        self.env.run_until(until)
 
 
 def build_emulation(scenario: Scenario, seed: int, publish: Publish, *, speed: float,
@@ -311,7 +309,7 @@ def build_emulation(scenario: Scenario, seed: int, publish: Publish, *, speed: f
     ``run_id``, every message id carries it (see ``Device.name_messages_by_run``)."""
     if speed <= 0:
         raise ValueError(f"speed must be positive, got {speed}")
-    env = simpy.rt.RealtimeEnvironment(factor=1.0 / speed, strict=False)
+    env = RealtimeEngine(factor=1.0 / speed, strict=False)
     streams = Streams(seed, 0)
     fleet = select_devices(build_fleet(scenario, streams), devices)
     if run_id is not None:
@@ -324,7 +322,7 @@ def build_emulation(scenario: Scenario, seed: int, publish: Publish, *, speed: f
     return Emulation(env, scenario, fleet, sender, answers, speed)
 
 
-def start_every_source(env: simpy.Environment, scenario: Scenario, streams: Streams,
+def start_every_source(env: Engine, scenario: Scenario, streams: Streams,
                        fleet: Fleet, sender: EmulatedSender) -> None:
     """Start every event source of the emulated devices: alarms, information and telemetry."""
     for _device_type, _event, source in configured_sources(env, scenario, streams, fleet):

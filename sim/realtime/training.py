@@ -3,8 +3,8 @@
 The fleet is the scenario's stochastic background plus its scripted events, simulated with SimPy
 and published as real device messages on a transport. It is paced by a :class:`ScenarioClock`:
 real time times a speed, which can be paused, resumed and changed while the session runs. The
-stepping is done here (``advance``) rather than by ``simpy.rt.RealtimeEnvironment``, whose
-factor cannot change mid-run and which cannot pause.
+stepping is done by a :class:`sim.engine.PausableEngine` up to that clock, rather than by a
+realtime environment, whose factor cannot change mid-run and which cannot pause.
 
 Before the session starts, the scenario runs at full speed with publishing held back, so that
 scheduled sources and device sequence numbers are where they would be at the session start.
@@ -16,11 +16,9 @@ import math
 import time
 from collections.abc import Callable
 
-import simpy
-
 from devices.contract.catalog import event_spec
 from devices.transport.base import Handler, Transport
-from sim.engine.timers import call_after
+from sim.engine import Engine, PausableEngine
 from sim.errors import VtsimError
 from sim.model.arrivals import configured_sources
 from sim.model.clock import start_epoch
@@ -141,7 +139,7 @@ class LiveSender(Sender):
     the centre's scenario clock when the message arrives.
     """
 
-    def __init__(self, env: simpy.Environment, scenario: Scenario, streams: Streams,
+    def __init__(self, env: Engine, scenario: Scenario, streams: Streams,
                  network: Network, awaiting_answer: AwaitingAnswer, start_epoch: float,
                  wall: Callable[[], float]) -> None:
         super().__init__(env, scenario, streams, network, awaiting_answer, start_epoch)
@@ -161,7 +159,7 @@ class TrainingFleet:
         self.scenario = scenario
         self.training = training_of(scenario)
         self.seed = scenario.seed if seed is None else seed
-        self.env = simpy.Environment()
+        self.env = PausableEngine()
         self.epoch = start_epoch(scenario.start)
         streams = Streams(self.seed, 0)
         self.fleet: Fleet = build_fleet(scenario, streams)
@@ -186,12 +184,7 @@ class TrainingFleet:
 
     def advance(self, until: float) -> int:
         """Process every event up to scenario time ``until`` (never past the end); return count."""
-        until = min(until, self.end)
-        steps = 0
-        while self.env.peek() <= until:
-            self.env.step()
-            steps += 1
-        return steps
+        return self.env.advance(min(until, self.end))
 
     def next_event(self) -> float:
         """Scenario time of the next event (infinite when nothing is left before the end)."""
@@ -214,7 +207,7 @@ class TrainingFleet:
     def _schedule_script(self) -> None:
         for at, _index, scripted in self.training.timeline():
             placed = self.fleet.by_id[scripted.device]
-            call_after(self.env, at, self._scripted(placed.device.device_id, scripted.event))
+            self.env.call_after(at, self._scripted(placed.device.device_id, scripted.event))
 
     def _scripted(self, device_id: str, event: str) -> Callable[[], None]:
         def emit() -> None:

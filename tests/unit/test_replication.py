@@ -6,8 +6,8 @@ import gc
 
 import pytest
 
-import sim.run.replication
-from sim.run.replication import RUN_GC_THRESHOLD, run_replication
+from sim.engine import RUN_GC_THRESHOLD, Engine
+from sim.run.replication import run_replication
 from sim.scenario.loading import load_scenario
 from tests.conftest import SCENARIOS
 
@@ -15,13 +15,13 @@ from tests.conftest import SCENARIOS
 def test_the_collector_is_quieter_during_a_run_and_restored_after(
         monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[tuple[tuple[int, int, int], int]] = []
-    run_until = sim.run.replication.run_until
+    run_until = Engine.run_until
 
-    def noting_run_until(env: object, until: float) -> None:
+    def noting_run_until(env: Engine, until: float) -> None:
         seen.append((gc.get_threshold(), gc.get_freeze_count()))
-        run_until(env, until)  # type: ignore[arg-type]
+        run_until(env, until)
 
-    monkeypatch.setattr(sim.run.replication, "run_until", noting_run_until)
+    monkeypatch.setattr(Engine, "run_until", noting_run_until)
     scenario = load_scenario(SCENARIOS / "lier-2026.yaml", {"horizon": "1d", "warmup": "1h"})
     before = gc.get_threshold()
     log = run_replication(scenario, seed=1, replication=0)
