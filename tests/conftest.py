@@ -8,12 +8,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import settings
 
 if TYPE_CHECKING:
     from devices.transport.mqtt import BrokerAddress
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
+
+# Property tests judge behaviour, not speed: on a busy two-core machine one example may take
+# longer than Hypothesis's default 200 ms deadline. Speed is measured in benchmarks/.
+settings.register_profile("vtsim", deadline=None)
+settings.load_profile("vtsim")
 
 
 @pytest.fixture

@@ -9,8 +9,9 @@ invalid input is diagnosed step by step.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any, Final, Literal, TypeAlias
@@ -22,7 +23,9 @@ from pydantic_core import ErrorDetails
 from devices.contract.catalog import DEVICE_TYPES
 from devices.contract.messages import (
     MESSAGE_ADAPTER,
+    MESSAGE_ID_PATTERN,
     SCHEMA_VERSION,
+    SEQ_LIMIT,
     DeviceMessage,
     Envelope,
 )
@@ -111,6 +114,10 @@ class Rejected:
     expected: str
     got: str
     more: tuple[Fault, ...] = ()
+    message_id: str | None = None
+    """The refused message's own ``message_id``, when it has a usable one."""
+    seq: int | None = None
+    """The refused message's own ``seq``, when it has a usable one."""
 
     @property
     def faults(self) -> tuple[Fault, ...]:
@@ -243,8 +250,19 @@ def encode_rejection(rejected: Rejected) -> bytes:
             "expected": rejected.expected,
             "got": rejected.got,
             **more_faults(rejected),
+            **message_ids(rejected),
         }
     )
+
+
+def message_ids(rejected: Rejected) -> dict[str, str | int]:
+    """``message_id`` and ``seq`` of the refused message, those it has."""
+    ids: dict[str, str | int] = {}
+    if rejected.message_id is not None:
+        ids["message_id"] = rejected.message_id
+    if rejected.seq is not None:
+        ids["seq"] = rejected.seq
+    return ids
 
 
 def more_faults(rejected: Rejected) -> dict[str, list[dict[str, str]]]:
@@ -280,7 +298,7 @@ def decode_message(
     try:
         message = validate_json(payload)
     except ValidationError as error:
-        return diagnose_safely(topic, payload, error, limits)
+        return identified(diagnose_safely(topic, payload, error, limits), payload)
     # Fast path: the usual message, on its own topic and within the clock limits.
     own_levels = f"/{message.device_type}/{message.device_id}/{EVENTS}"
     root = topic[: len(topic) - len(own_levels)]
@@ -292,7 +310,36 @@ def decode_message(
         ts_s = message.ts.timestamp()
         if now_epoch_s - limits.max_past_s <= ts_s <= now_epoch_s + limits.max_future_s:
             return accepted(topic, message)
-    return check_delivery(topic, message, now_epoch_s, limits)
+    verdict = check_delivery(topic, message, now_epoch_s, limits)
+    if isinstance(verdict, Rejected):
+        return replace(verdict, message_id=message.message_id, seq=message.seq)
+    return verdict
+
+
+def identified(rejected: Rejected, payload: bytes) -> Rejected:
+    """``rejected`` with the message's own ``message_id`` and ``seq``, where the payload has
+    usable ones, so that the device can tell which of its messages was refused."""
+    message_id, seq = ids_in(payload)
+    if message_id is None and seq is None:
+        return rejected
+    return replace(rejected, message_id=message_id, seq=seq)
+
+
+def ids_in(payload: bytes) -> tuple[str | None, int | None]:
+    """The ``message_id`` and ``seq`` of a payload that may break the contract in any way:
+    each only if it is of the contract's type and within its bounds."""
+    try:
+        document = orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        return None, None
+    if not isinstance(document, dict):
+        return None, None
+    message_id, seq = document.get("message_id"), document.get("seq")
+    usable_id = isinstance(message_id, str) and 0 < len(message_id) <= 128 and (
+        re.fullmatch(MESSAGE_ID_PATTERN, message_id) is not None
+    )
+    usable_seq = type(seq) is int and 0 <= seq < SEQ_LIMIT
+    return (message_id if usable_id else None), (seq if usable_seq else None)
 
 
 validate_json: Final = MESSAGE_ADAPTER.validator.validate_json

@@ -107,6 +107,14 @@ class RejectionNotice(BaseModel):
     )
     expected: str = Field(description="What the contract expects there.")
     got: str = Field(description="What came, shortened to at most 80 printable characters.")
+    message_id: str | None = Field(
+        None,
+        description="The refused message's own 'message_id', when it has a usable one (absent "
+        "when the payload has none, e.g. not JSON).",
+    )
+    seq: int | None = Field(
+        None, ge=0, lt=SEQ_LIMIT, description="The refused message's own 'seq', when usable."
+    )
     more: list[FaultNotice] | None = Field(
         None,
         description="The message's other faults, after the one in 'path' (a schema rejection "

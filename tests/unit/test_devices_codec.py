@@ -580,7 +580,10 @@ def test_rejection_encodes_for_the_centre_topic() -> None:
         "path": "battery_pct",
         "expected": verdict.expected,
         "got": "150",
+        "message_id": verdict.message_id,
+        "seq": verdict.seq,
     }
+    assert verdict.message_id and verdict.seq is not None
 
 
 # --- properties -----------------------------------------------------------------------------

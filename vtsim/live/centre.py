@@ -34,6 +34,8 @@ from devices.contract.codec import (
     encode_acknowledgement,
     encode_rejection,
     format_ts,
+    identified,
+    message_ids,
     preview,
 )
 from devices.contract.errors import DeviceContractError
@@ -346,9 +348,9 @@ class LiveCentre:
             return Answer(topic, "bad_topic", None, None, None,
                           f"not a topic of tenant {self.tenant!r}; not answered", None)
         if self._buckets is not None and not self._buckets.take(sender_key(topic)):
-            return self._reject(topic, None, Rejected(
+            return self._reject(topic, None, identified(Rejected(
                 topic, "schema", "", self._buckets.limit.describe(),
-                f"{len(payload)} bytes while throttled"), reason=RATE_LIMITED)
+                f"{len(payload)} bytes while throttled"), payload), reason=RATE_LIMITED)
         now = self._clock()
         place, reason, verdict, joined = self.reception.judge(topic, payload, now, now)
         if isinstance(verdict, Rejected):
@@ -483,8 +485,11 @@ class LiveCentre:
         self, topic: str, message: DeviceMessage | None, rejected: Rejected,
         reason: str | None = None,
     ) -> Answer:
-        """Publish a rejection (reason, path, expected, got) where the device can read it."""
+        """Publish a rejection (reason, path, expected, got, and the refused message's own
+        message_id and seq) where the device can read it."""
         tenant, device_id = answer_address(topic, message)
+        if message is not None and rejected.message_id is None:
+            rejected = replace(rejected, message_id=message.message_id, seq=message.seq)
         verdict = reason or rejected.reason
         body = encode_rejection(rejected) if reason is None else encode_centre_rejection(
             rejected, verdict)
@@ -493,8 +498,8 @@ class LiveCentre:
             answered_on = rejection_topic(tenant, device_id)
             self._publish(answered_on, body)
         detail = f"at '{rejected.path}': expected {rejected.expected}, got {rejected.got}"
-        return Answer(topic, verdict, tenant, device_id,
-                      None if message is None else message.message_id, detail, answered_on)
+        return Answer(topic, verdict, tenant, device_id, rejected.message_id, detail,
+                      answered_on)
 
     def _publish(self, topic: str, body: bytes) -> None:
         """Publish an answer; a failure is counted, never raised (the centre keeps going)."""
@@ -702,4 +707,5 @@ def encode_centre_rejection(rejected: Rejected, reason: str) -> bytes:
         "path": rejected.path,
         "expected": rejected.expected,
         "got": rejected.got,
+        **message_ids(rejected),
     })
