@@ -50,6 +50,11 @@ the figures are made is explained in [benefit.md](benefit.md).
     "break_even": [{"name": "hourly_cost", "unit": "NOK/h", "value": 413.0,
                     "line": "net.with_capacity", "break_even": 272.0, "reachable": true,
                     "description": "..."}],
+    "sensitivity": [{"n": 1, "path": "benefit.key_handling.minutes_per_shift", "base": 25.0,
+                     "low": 10.0, "high": 40.0,
+                     "npv": {"net.cash": {"low": -9.9e7, "high": -9.7e7}, "...": {}},
+                     "break_even": {"net.cash": null, "net.with_capacity": 61.2},
+                     "within_range": {"net.cash": false, "net.with_capacity": false}}],
     "non_priced": [{"name": "safety", "score": 2, "signs": "++", "affects": "users",
                     "labels": {"nb": "..."}, "reasons": {"nb": "..."},
                     "evidence": [{"key": "quality.missed_doses.caught.per_week",
@@ -111,6 +116,12 @@ simulated year repeat its figures.
 - `break_even`: for each assumption below and for `net.cash` and `net.with_capacity`, the value
   at which the net present value is zero, all else unchanged (`null`: it does not depend on
   it); `reachable` is false when that value lies outside what the assumption can take.
+- `sensitivity`: for each item of `benefit.sensitivity`, its scenario value (`base`), the
+  net present values (`net.cash`, `net.with_capacity`) with the item at its `low` and `high`
+  value, and its break-even: where the straight line between those two crosses zero (exact
+  where the net present value is linear in the assumption, as for prices and key-handling
+  minutes), `within_range` when that lies between low and high. The variants are simulated in
+  the first year; every later year is moved by the difference they make there.
 - `non_priced`: effects not priced, assessed with DFØ's plus/minus method (`score` −4…+4,
   `signs` `----`…`++++`), with the first year's measured figures named in `evidence` beside
   them. They are never turned into money.

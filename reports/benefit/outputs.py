@@ -16,8 +16,8 @@ from typing import Any
 
 from reports.outputs import figure_document, file_digest
 from sim.analysis.aggregate import Figure, aggregate, confidence_interval, key_pattern
-from sim.benefit.appraisal import Appraisal, appraise
-from sim.benefit.comparison import Comparison
+from sim.benefit.appraisal import Appraisal, appraise, sensitivity_npvs
+from sim.benefit.comparison import Comparison, sensitivity_variants
 from sim.benefit.economics import LINES, NET_LINES
 from sim.benefit.gains import BENEFIT_METRICS, require_benefit
 from sim.benefit.staffing import answer_target, judge_year, shifts_of
@@ -75,7 +75,8 @@ def benefit_document(comparison: Comparison, scenario: Scenario, source: Path, s
             for n, s in enumerate(benefit.sensitivity)
         ],
         "assumptions": assumptions(scenario),
-        "economics": economics_document(appraisal, benefit, metrics, confidence),
+        "economics": {**economics_document(appraisal, benefit, metrics, confidence),
+                      "sensitivity": sensitivity_document(comparison, str(source))},
         "staffing": staffing_document(comparison, confidence),
         **({"psa": comparison.psa} if comparison.psa is not None else {}),
         "metrics": {
@@ -129,6 +130,23 @@ def economics_document(appraisal: Appraisal, benefit: Benefit,
         ],
         "non_priced": non_priced(benefit, metrics),
     }
+
+
+def sensitivity_document(comparison: Comparison, file: str) -> list[dict[str, Any]]:
+    """Each sensitivity item's net present values at its low and high value and its break-even
+    (linear between them); see docs/benefit-metrics.md."""
+    first = comparison.scenarios[comparison.years[0]]
+    variants = {v.key: v.scenario for v in sensitivity_variants(first, file)}
+    return [
+        {"n": item.n, "path": item.path, "base": item.base, "low": item.low, "high": item.high,
+         "npv": {line: {"low": _round(low), "high": _round(high)}
+                 for line, (low, high) in item.npv.items()},
+         "break_even": {line: None if v is None else _round(v)
+                        for line, v in item.break_even.items()},
+         "within_range": dict(item.within_range)}
+        for item in sensitivity_npvs(first, variants, comparison.per_year,
+                                     comparison.variant_inputs)
+    ]
 
 
 def staffing_document(comparison: Comparison, confidence: float) -> dict[str, Any]:

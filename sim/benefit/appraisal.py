@@ -127,3 +127,93 @@ def break_evens(a: Assumptions, simulated: Sequence[YearInputs]) -> tuple[BreakE
             out.append(BreakEven(lever.name, lever.unit, lever.value(a, simulated), line,
                                  value, reachable(lever, value), lever.description))
     return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class SensitivityNpv:
+    """One sensitivity assumption at its low and high value: the net present values and where,
+    interpolated linearly between them, the net present value is zero."""
+
+    n: int
+    path: str
+    base: float | None
+    low: float
+    high: float
+    npv: dict[str, tuple[float, float]]
+    break_even: dict[str, float | None]
+    within_range: dict[str, bool]
+
+
+def shifted(inputs: YearInputs, base: YearInputs, variant: YearInputs) -> YearInputs:
+    """A year's inputs moved by the difference a variant makes in the first year."""
+    kinds = set(inputs.hours_saved) | set(variant.hours_saved) | set(base.hours_saved)
+    devices = set(inputs.devices) | set(variant.devices) | set(base.devices)
+    return YearInputs(
+        inputs.year,
+        {k: inputs.hours_saved.get(k, 0.0) + variant.hours_saved.get(k, 0.0)
+         - base.hours_saved.get(k, 0.0) for k in kinds},
+        {k: inputs.devices.get(k, 0.0) + variant.devices.get(k, 0.0) - base.devices.get(k, 0.0)
+         for k in devices},
+        inputs.operator_hours + variant.operator_hours - base.operator_hours,
+    )
+
+
+def variant_npv(variant: Scenario, per_year: Mapping[int, Sequence[Mapping[str, float]]],
+                inputs: Sequence[Mapping[str, float]], line: str) -> float:
+    """Mean net present value of one variant: its own assumptions, every simulated year moved
+    by the difference the variant makes in the first year, replication by replication."""
+    years = sorted(per_year)
+    a = assumptions_of(require_benefit(variant), years[0])
+    values = []
+    for i, figures in enumerate(inputs):
+        base = year_inputs(years[0], per_year[years[0]][i])
+        moved = year_inputs(years[0], figures)
+        simulated = [shifted(year_inputs(y, per_year[y][i]), base, moved) for y in years]
+        values.append(net_present_value(cash_flows(a, simulated).line(line), a.discount_rate))
+    return sum(values) / len(values)
+
+
+def zero_between(low: float, high: float, npv_low: float, npv_high: float) -> float | None:
+    """Where the straight line through (low, npv_low) and (high, npv_high) crosses zero."""
+    if npv_high == npv_low:
+        return None
+    return low - npv_low * (high - low) / (npv_high - npv_low)
+
+
+def sensitivity_npvs(scenario: Scenario, variants: Mapping[str, Scenario],
+                     per_year: Mapping[int, Sequence[Mapping[str, float]]],
+                     variant_inputs: Mapping[str, Sequence[Mapping[str, float]]]
+                     ) -> list[SensitivityNpv]:
+    """The net present values of every sensitivity item at its low and high value, and its
+    break-even by linear interpolation (exact where the value is linear in the assumption)."""
+    out = []
+    data = scenario.model_dump(mode="json", by_alias=True)
+    for n, item in enumerate(require_benefit(scenario).sensitivity):
+        keys = (f"sensitivity.{n}.low", f"sensitivity.{n}.high")
+        if not all(k in variants and k in variant_inputs for k in keys):
+            continue
+        npv, zero, within = {}, {}, {}
+        for line in ("net.cash", "net.with_capacity"):
+            low, high = (variant_npv(variants[k], per_year, variant_inputs[k], line)
+                         for k in keys)
+            npv[line] = (low, high)
+            zero[line] = zero_between(item.low, item.high, low, high)
+            found = zero[line]
+            within[line] = found is not None and min(item.low, item.high) <= found <= max(
+                item.low, item.high)
+        out.append(SensitivityNpv(n, item.path, number_at(data, item.path), item.low,
+                                  item.high, npv, zero, within))
+    return out
+
+
+def number_at(data: Mapping[str, object], dotted: str) -> float | None:
+    """The number at a dotted path of a dumped scenario (``None`` if there is none)."""
+    node: object = data
+    for key in dotted.split("."):
+        if isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        elif isinstance(node, dict) and key in node:
+            node = node[key]
+        else:
+            return None
+    return float(node) if isinstance(node, int | float) and not isinstance(node, bool) else None

@@ -16,6 +16,8 @@ from typing import Any
 
 from sim.benefit.economics import YearInputs
 from sim.benefit.gains import (
+    INPUT,
+    VARIANT,
     BenefitError,
     Variant,
     base_year,
@@ -58,6 +60,8 @@ class Comparison:
     """The probabilistic sensitivity analysis (:func:`sim.benefit.psa.summarise_psa`)."""
     staffing_sources: dict[int, str] = field(default_factory=dict)
     """Where each year's operators per shift come from (:mod:`sim.benefit.staffing`)."""
+    variant_inputs: dict[str, list[dict[str, float]]] = field(default_factory=dict)
+    """Each sensitivity variant's inputs to the appraisal, per replication of the first year."""
 
 
 def parse_years(text: str | None, scenario: Scenario) -> tuple[int, ...]:
@@ -130,6 +134,7 @@ def run_comparison(
              for year in years for i in range(replications)]
     results = run_tasks(tasks, seed, workers or default_workers(len(tasks)), on_done)
     per_year = {year: [results[(year, i)][0] for i in range(replications)] for year in years}
+    variant_inputs = split_variant_inputs(per_year[years[0]])
     add_plan_figures(per_year, tuple(years))
     psa = None
     if plan:
@@ -138,7 +143,18 @@ def run_comparison(
         psa = summarise_psa(plan, scenarios[years[0]], drawn, tuple(years), file)
     sources: dict[int, str] = {year: staffing[year].source if year in staffing
                                else "as written" for year in years}
-    return Comparison(tuple(years), per_year, scenarios, psa, sources)
+    return Comparison(tuple(years), per_year, scenarios, psa, sources, variant_inputs)
+
+
+def split_variant_inputs(replications: list[dict[str, float]]) -> dict[str, list[dict[str, float]]]:
+    """Take the variants' appraisal inputs out of the replications' figures: variant key ->
+    per replication the inputs under their own keys."""
+    out: dict[str, list[dict[str, float]]] = {}
+    for i, figures in enumerate(replications):
+        for key in [k for k in figures if k.startswith(VARIANT)]:
+            name, _, rest = key.removeprefix(VARIANT).partition(INPUT)
+            out.setdefault(name, [{} for _ in replications])[i][rest] = figures.pop(key)
+    return out
 
 
 TaskResult = tuple[dict[str, float], dict[int, YearInputs]]

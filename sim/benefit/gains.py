@@ -261,7 +261,20 @@ def compare_replication(scenario: Scenario, seed: int, index: int,
         varied = log if same_model else run_replication(variant.scenario, seed, index)
         figures = replication_benefit(variant.scenario, varied, seed, index)
         out[variant.key] = figures["nok.net_with_capacity.per_year"]
+        out.update({f"{VARIANT}{variant.key}{INPUT}{key}": figures[key] for key in input_keys()})
     return out
+
+
+VARIANT = "variant."
+"""Prefix of a variant's inputs to the economic appraisal (kept out of metrics.json)."""
+INPUT = ".input."
+"""Between a variant's key and the name of one of its inputs."""
+
+
+def input_keys() -> tuple[str, ...]:
+    """The figures the economic appraisal reads (:func:`sim.benefit.appraisal.year_inputs`)."""
+    return (*(f"hours.{SAVED}.by_device.{kind}.per_year" for kind in (*DEVICE_TYPES, OTHER)),
+            *(f"devices.{kind}" for kind in DEVICE_TYPES), "staff.centre.on_duty_hours.per_year")
 
 
 def _without_benefit(scenario: Scenario) -> Scenario:

@@ -8,6 +8,9 @@ from dataclasses import replace
 
 import pytest
 
+from reports.benefit.outputs import aggregate_benefit, sensitivity_document
+from sim.benefit.appraisal import appraise
+from sim.benefit.comparison import run_comparison
 from sim.benefit.economics import (
     LEVERS,
     Assumptions,
@@ -21,6 +24,7 @@ from sim.benefit.economics import (
     net_present_value,
     payback_years,
 )
+from tests.unit.test_benefit_arithmetic import dispenser_scenario
 
 # The case: 2026 and 2027 (period 2 years), kalkulasjonsrente 4 %, skattekostnad 20 %.
 # Home-care hour 400 NOK; operator hour 500 NOK, rota factor 1.25, this municipality pays half
@@ -162,3 +166,24 @@ def test_years_after_the_last_simulated_year_repeat_it() -> None:
     assert table.line("capacity.hours")[1:] == (1000.0, 1000.0, 1000.0)
     assert table.line("capacity.hours")[0] == 700.0  # 1,200 h, of which 500 cash
     assert not math.isnan(sum(table.line("net.cash")))
+
+
+def test_a_sensitivity_items_break_even_agrees_with_the_lever_of_the_same_assumption() -> None:
+    # Two routes to "how large must the hourly cost be for NPV = 0": the tornado's low and high
+    # runs, interpolated (exact here: the NPV is linear in the hourly cost), and the break-even
+    # lever of the cost-benefit arithmetic on the mean figures.
+    scenario = dispenser_scenario(
+        economics={"cash_share": {"medicine_dispenser": 0.3}, "period_years": 3},
+        sensitivity=[{"path": "benefit.costs.hourly_cost", "low": 200, "high": 900}])
+    comparison = run_comparison(scenario, "tiny", seed=2, replications=2, years=(2026, 2027),
+                                workers=1)
+    assert "variant.sensitivity.0.low.input.devices.e_lock" not in comparison.per_year[2026][0]
+    means = {y: {k: f.mean for k, f in aggregate_benefit(comparison.per_year[y]).items()}
+             for y in comparison.years}
+    levers = {(b.name, b.line): b.break_even
+              for b in appraise(scenario, comparison.per_year, means).break_even}
+    [item] = sensitivity_document(comparison, "tiny")
+    assert item["base"] == 400.0 and item["path"] == "benefit.costs.hourly_cost"
+    for line in ("net.cash", "net.with_capacity"):
+        assert item["break_even"][line] == pytest.approx(levers[("hourly_cost", line)],
+                                                         rel=1e-6)
