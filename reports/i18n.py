@@ -97,7 +97,8 @@ TEXT: dict[str, dict[str, str]] = {
         "lever_gain_scale": "Andel av den simulerte gevinsten som realiseres",
         "lever_operator_hourly_cost": "Timekostnad for operatør",
         "lever_one_off": "Engangskostnader i alt",
-        "now": "Nå", "break_even": "Nullpunkt",
+        "now": "Nå", "break_even": "Nullpunkt", "possible": "Mulig verdi",
+        "yes": "Ja", "no": "Nei",
         "break_even_note": "Nullpunktet er verdien som gir netto nåverdi lik null når alt annet "
                            "er uendret; «–» betyr at ingen verdi gir null.",
         "effect": "Virkning", "affects": "Berører", "assessment": "Vurdering",
@@ -259,7 +260,8 @@ TEXT: dict[str, dict[str, str]] = {
         "lever_gain_scale": "Share of the simulated gain realised",
         "lever_operator_hourly_cost": "Operator hourly cost",
         "lever_one_off": "One-off costs in total",
-        "now": "Now", "break_even": "Break-even",
+        "now": "Now", "break_even": "Break-even", "possible": "Possible value",
+        "yes": "Yes", "no": "No",
         "break_even_note": "The break-even is the value giving a net present value of zero, "
                            "all else unchanged; \u201c–\u201d means no value gives zero.",
         "effect": "Effect", "affects": "Affects", "assessment": "Assessment",

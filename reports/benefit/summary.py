@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reports.benefit.tables import (
+    PLUS_MINUS,
     Cell,
     Report,
     Table,
@@ -18,7 +19,7 @@ from reports.benefit.tables import (
     outcome_phrase,
     table_by_id,
 )
-from reports.i18n import format_share, format_year
+from reports.i18n import format_million_nok, format_share, format_year
 
 EXCLUDED: dict[str, tuple[str, ...]] = {
     "nb": (
@@ -109,23 +110,33 @@ def row_cells(table: Table, ref_key: str) -> tuple[Cell, ...] | None:
     return None
 
 
-def value_with_ci(row: tuple[Cell, ...] | None) -> str:
-    """``56 214 599 kr (± 3 595 386 kr)``."""
+def value_with_ci(row: tuple[Cell, ...] | None, lang: str = "nb") -> str:
+    """``56 214 599 kr (± 3 595 386 kr)``; kroner in millions for prose:
+    ``56,2 mill. kr (± 3,6 mill. kr)``."""
     if row is None:
         return "–"
-    return f"{row[1].text} ({row[2].text})" if len(row) > 2 else row[1].text
+    shown = [prose(cell, lang) for cell in row[1:3]]
+    return f"{shown[0]} ({PLUS_MINUS}{shown[1]})" if len(shown) > 1 else shown[0]
+
+
+def prose(cell: Cell, lang: str) -> str:
+    """A figure cell's number as page one writes it: the table's text, but kroner above a
+    million in millions (the same number, rounded)."""
+    if cell.unit in ("NOK", "NOK/yr") and cell.value is not None and abs(cell.value) >= 1e6:
+        return format_million_nok(cell.value, lang)
+    return cell.text.removeprefix(PLUS_MINUS)
 
 
 def result(r: Report, tables: list[Table]) -> tuple[str, ...]:
     """The net present values, the freed time, and the answer quality, with uncertainty."""
     summary = table_by_id(tables, "summary")
-    cash = value_with_ci(row_cells(summary, "net.cash"))
-    capacity = value_with_ci(row_cells(summary, "net.with_capacity"))
-    hours = value_with_ci(row_cells(summary, "hours.saved.per_year"))
-    gross = value_with_ci(row_cells(summary, "arsverk.saved"))
-    net = value_with_ci(row_cells(summary, "arsverk.freed_net"))
-    answered = value_with_ci(row_cells(summary, "quality.answer.within_1min"))
-    budget = value_with_ci(row_cells(summary, "nok.net.per_year"))
+    cash = value_with_ci(row_cells(summary, "net.cash"), r.lang)
+    capacity = value_with_ci(row_cells(summary, "net.with_capacity"), r.lang)
+    hours = value_with_ci(row_cells(summary, "hours.saved.per_year"), r.lang)
+    gross = value_with_ci(row_cells(summary, "arsverk.saved"), r.lang)
+    net = value_with_ci(row_cells(summary, "arsverk.freed_net"), r.lang)
+    answered = value_with_ci(row_cells(summary, "quality.answer.within_1min"), r.lang)
+    budget = value_with_ci(row_cells(summary, "nok.net.per_year"), r.lang)
     lines = []
     if r.lang == "nb":
         if r.economics:
@@ -165,7 +176,7 @@ def spread(r: Report, tables: list[Table]) -> list[str]:
     found = [t for t in tables if t.ident == "uncertainty"]
     if not found:
         return []
-    cells = {row[1].ref[-1]: row[1].text for row in found[0].rows}
+    cells = {row[1].ref[-1]: prose(row[1], r.lang) for row in found[0].rows}
     outcome = outcome_phrase(r)
     if r.lang == "nb":
         return [f"Når alle usikre forutsetninger trekkes samtidig med simuleringens egen "
@@ -181,7 +192,7 @@ def spread(r: Report, tables: list[Table]) -> list[str]:
 def depends(r: Report, tables: list[Table]) -> tuple[str, ...]:
     """The assumptions that move the result most (one at a time), and the break-even values."""
     lines = ranked(r, tables)
-    swings = largest_swings(tables)
+    swings = largest_swings(tables, r.lang)
     if swings:
         items = [f"{name} ({low} – {high})" for name, low, high in swings]
         lead = ("Disse forutsetningene flytter den årlige nettovirkningen mest (resultat ved lav "
@@ -209,7 +220,7 @@ def ranked(r: Report, tables: list[Table], count: int = 3) -> list[str]:
     return [lead + "; ".join(items) + "."]
 
 
-def largest_swings(tables: list[Table], count: int = 3) -> list[tuple[str, str, str]]:
+def largest_swings(tables: list[Table], lang: str, count: int = 3) -> list[tuple[str, str, str]]:
     """The ``count`` assumptions of the sensitivity table with the widest swing."""
     found = [t for t in tables if t.ident == "sensitivity"]
     if not found:
@@ -220,7 +231,7 @@ def largest_swings(tables: list[Table], count: int = 3) -> list[tuple[str, str, 
         return abs((row[4].value or 0.0) - (row[3].value or 0.0))
 
     ranked = sorted(rows, key=swing, reverse=True)[:count]
-    return [(row[0].text, row[3].text, row[4].text) for row in ranked]
+    return [(row[0].text, prose(row[3], lang), prose(row[4], lang)) for row in ranked]
 
 
 def break_even_lines(r: Report, tables: list[Table]) -> list[str]:
@@ -230,8 +241,8 @@ def break_even_lines(r: Report, tables: list[Table]) -> list[str]:
         return []
     parts = [f"{row[0].text} {row[3].text} ({r.t('now').lower()} {row[2].text})"
              for row in found[0].rows
-             if row[3].value is not None and row[3].value >= 0 and "net.cash" in
-             r.doc["economics"]["break_even"][row[3].ref[2]]["line"]]
+             if row[4].text == r.t("yes") and row[3].value is not None
+             and r.doc["economics"]["break_even"][row[3].ref[2]]["line"] == "net.cash"]
     if not parts:
         return []
     lead = ("Kontantresultatet blir null (nullpunkt) ved: " if r.lang == "nb" else

@@ -231,17 +231,20 @@ def cash_flow_table(r: Report) -> Table:
 
 
 def break_even_table(r: Report) -> Table:
-    """How large each lever must be for the net present value to be zero."""
+    """How large each lever must be for the net present value to be zero, and whether that
+    value is possible at all (a share above 100 %, a negative price are not)."""
     rows = []
     for i, item in enumerate(r.economics.get("break_even", [])):
         unit = item["unit"]
         place: Ref = ("economics", "break_even", i)
+        possible = item.get("reachable", item["break_even"] is not None)
         rows.append((plain(r.t(f"lever_{item['name']}")), plain(r.t(f"npv_{item['line']}")),
                      number_cell((*place, "value"), item["value"], unit, r.lang),
-                     number_cell((*place, "break_even"), item["break_even"], unit, r.lang)))
+                     number_cell((*place, "break_even"), item["break_even"], unit, r.lang),
+                     plain(r.t("yes") if possible else r.t("no"))))
     return Table("break_even", r.t("t_break_even"),
-                 (r.t("parameter"), r.t("npv_of"), r.t("now"), r.t("break_even")), tuple(rows),
-                 r.t("break_even_note"))
+                 (r.t("parameter"), r.t("npv_of"), r.t("now"), r.t("break_even"),
+                  r.t("possible")), tuple(rows), r.t("break_even_note"))
 
 
 def non_priced_table(r: Report) -> Table:
