@@ -121,9 +121,11 @@ def test_outcome_distribution_reads_percentiles_and_the_negative_share() -> None
     assert spread.p_negative == 0.10
 
 
-def test_psa_percentiles_match_an_npv_linear_in_one_uniform_price() -> None:
+@pytest.mark.parametrize("shape", ["uniform", "pert"])
+def test_psa_percentiles_match_an_npv_linear_in_one_price(shape: str) -> None:
     # Deterministic hours (constant travel and visit times, no missed doses): the NPV with
-    # freed capacity is linear in the hourly cost, NPV(c) = a + b c, and c ~ U(low, high).
+    # freed capacity is linear in the hourly cost, NPV(c) = a + b c, so its percentiles are
+    # those of c mapped through the line, and P(NPV < 0) = P(c < zero).
     scenario = dispenser_scenario()
     simulated = [year_inputs(2026, compare_replication(scenario, seed=5, index=0))]
     assumptions = assumptions_of(require_benefit(scenario), 2026)
@@ -134,20 +136,24 @@ def test_psa_percentiles_match_an_npv_linear_in_one_uniform_price() -> None:
     slope = npv(1.0) - npv(0.0)
     zero = -npv(0.0) / slope  # the hourly cost at which the NPV is zero
     assert slope > 0 and zero > 0
-    low, high = zero / 2, 5 * zero / 2  # so P(NPV < 0) = (zero - low) / (high - low) = 1/4
+    low, high = zero / 2, 5 * zero / 2  # the zero at a quarter of the range
     varied = dispenser_scenario(sensitivity=[
         {"path": "benefit.costs.hourly_cost", "low": low, "high": high, "mode": zero,
-         "distribution": "uniform"}])
+         "distribution": shape}])
+    # uniform: P(c < zero) = 1/4; PERT with its mode at zero: beta(2, 4) below 1/4
+    p_zero = 0.25 if shape == "uniform" else float(stats.beta.cdf(0.25, 2, 4))
+    price = stats.uniform(low, high - low) if shape == "uniform" else stats.beta(
+        2, 4, loc=low, scale=high - low)
     psa = psa_of(varied, base_size=64)
     line = psa["npv"]["net.with_capacity"]
     spread = line["distribution"]
     assert spread["n"] == 128
     tolerance = slope * (high - low) * 0.02
     for p in (10, 50, 90):
-        exact = npv(low + p / 100 * (high - low))
+        exact = npv(float(price.ppf(p / 100)))
         assert spread[f"p{p}"] == pytest.approx(exact, abs=tolerance), p
-    assert spread["p_negative"] == pytest.approx(0.25, abs=0.02)
-    assert spread["mean"] == pytest.approx(npv((low + high) / 2), abs=tolerance)
+    assert spread["p_negative"] == pytest.approx(p_zero, abs=0.025)
+    assert spread["mean"] == pytest.approx(npv(float(price.mean())), abs=tolerance)
     top = line["ranking"][0]
     assert top["path"] == "benefit.costs.hourly_cost" and top["total"] > 0.99
     noise = next(r for r in line["ranking"] if r["path"] == REPLICATION)
