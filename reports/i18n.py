@@ -97,6 +97,12 @@ TEXT: dict[str, dict[str, str]] = {
         "lever_gain_scale": "Andel av den simulerte gevinsten som realiseres",
         "lever_operator_hourly_cost": "Timekostnad for operatør",
         "lever_one_off": "Engangskostnader i alt",
+        "t_sensitivity_npv": "Følsomhet i netto nåverdi av kontantvirkningene",
+        "npv_low": "Netto nåverdi ved lav", "npv_high": "Netto nåverdi ved høy",
+        "within_range": "Nullpunkt mellom lav og høy",
+        "sensitivity_npv_note": "Én forutsetning endret om gangen over hele analyseperioden. "
+                                "Nullpunktet er verdien som gir netto nåverdi null, funnet "
+                                "lineært mellom lav og høy.",
         "now": "Nå", "break_even": "Nullpunkt", "possible": "Mulig verdi",
         "yes": "Ja", "no": "Nei",
         "break_even_note": "Nullpunktet er verdien som gir netto nåverdi lik null når alt annet "
@@ -260,6 +266,12 @@ TEXT: dict[str, dict[str, str]] = {
         "lever_gain_scale": "Share of the simulated gain realised",
         "lever_operator_hourly_cost": "Operator hourly cost",
         "lever_one_off": "One-off costs in total",
+        "t_sensitivity_npv": "Sensitivity of the net present value of the cash effects",
+        "npv_low": "NPV at low", "npv_high": "NPV at high",
+        "within_range": "Break-even between low and high",
+        "sensitivity_npv_note": "One assumption changed at a time over the whole analysis "
+                                "period. The break-even is the value giving a net present value "
+                                "of zero, found linearly between low and high.",
         "now": "Now", "break_even": "Break-even", "possible": "Possible value",
         "yes": "Yes", "no": "No",
         "break_even_note": "The break-even is the value giving a net present value of zero, "

@@ -143,6 +143,8 @@ def build_tables(document: dict[str, Any], lang: str) -> list[Table]:
     tables.extend([quality_table(r), answer_time_table(r), years_table(r)])
     if document["sensitivity"]:
         tables.append(sensitivity_table(r))
+    if r.economics.get("sensitivity"):
+        tables.append(sensitivity_npv_table(r))
     if document.get("psa"):
         tables.extend([uncertainty_table(r), ranking_table(r)])
     if "follow_up" in document:
@@ -440,6 +442,32 @@ def sensitivity_table(r: Report) -> Table:
     return Table("sensitivity", f"{r.t('t_sensitivity')} {r.year}",
                  (r.t("parameter"), r.t("low"), r.t("high"), r.t("net_low"), r.t("net_high")),
                  tuple(rows), r.t("sensitivity_note"))
+
+
+def sensitivity_npv_table(r: Report, line: str = "net.cash") -> Table:
+    """The cash net present value with each assumption at its low and high value, and the
+    value of the assumption at which it is zero (linear between low and high)."""
+    names = {item["n"]: item["labels"].get(r.lang) for item in r.doc["sensitivity"]}
+    rows = []
+    for i, item in enumerate(r.economics["sensitivity"]):
+        place: Ref = ("economics", "sensitivity", i)
+        unit = assumption_unit(item["path"])
+        inside = item.get("within_range", {}).get(line)
+        rows.append((plain(names.get(item["n"]) or r.t("parameter")),
+                     number_cell((*place, "npv", line, "low"), item["npv"][line]["low"], "NOK",
+                                 r.lang),
+                     number_cell((*place, "npv", line, "high"), item["npv"][line]["high"],
+                                 "NOK", r.lang),
+                     number_cell((*place, "break_even", line), item["break_even"].get(line),
+                                 UNIT_OF_ASSUMPTION.get(unit, unit), r.lang),
+                     plain(r.t("yes") if inside else r.t("no"))))
+    return Table("sensitivity_npv", r.t("t_sensitivity_npv"),
+                 (r.t("parameter"), r.t("npv_low"), r.t("npv_high"), r.t("break_even"),
+                  r.t("within_range")), tuple(rows), r.t("sensitivity_npv_note"))
+
+
+UNIT_OF_ASSUMPTION = {"per_day": "", "persons": "", "years": "", "factor": "factor"}
+"""Assumption units that figure cells write as plain numbers."""
 
 
 def shown_input(value: float, unit: str, lang: str) -> str:
