@@ -20,7 +20,7 @@ numbers), in the worker process that simulated that replication. See docs/benefi
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,29 +125,41 @@ def number_at(data: Any, dotted: str) -> float | None:
 
 def psa_inputs(scenario: Scenario, file: str
                ) -> tuple[tuple[PsaInput, ...], tuple[tuple[int, str], ...]]:
-    """The sensitivity items drawn in the PSA, and those left out (path outside ``benefit.``)."""
+    """The sensitivity items drawn in the PSA, and those left out (path outside ``benefit.``);
+    :class:`BenefitError` listing every item that cannot be drawn."""
+    problems = list(sensitivity_problems(scenario, file))
+    if problems:
+        raise BenefitError(problems)
     data = scenario.model_dump(mode="json", by_alias=True)
     inputs, left_out = [], []
     for n, item in enumerate(require_benefit(scenario).sensitivity):
-        if not item.path.startswith(BENEFIT_PREFIX):
+        current = number_at(data, item.path)
+        if not item.path.startswith(BENEFIT_PREFIX) or current is None:
             left_out.append((n, item.path))
             continue
-        current = number_at(data, item.path)
-        if current is None:
-            raise BenefitError([Problem(file, f"benefit.sensitivity.{n}.path",
-                                        "must name a number in the scenario", repr(item.path))])
         mode = current if item.mode is None else item.mode
-        try:
-            distribution = UncertainInput(item.path, item.low, item.high, mode,
-                                          item.distribution)
-        except ValueError as exc:
-            field_name = "mode" if item.mode is not None else "low"
-            raise BenefitError([Problem(file, f"benefit.sensitivity.{n}.{field_name}",
-                                        f"{exc} (the mode defaults to the scenario's value)",
-                                        repr(mode))]) from None
+        distribution = UncertainInput(item.path, item.low, item.high, mode, item.distribution)
         labels = {str(lang): text for lang, text in item.labels.items()}
         inputs.append(PsaInput(n, distribution, isinstance(current, int), labels))
     return tuple(inputs), tuple(left_out)
+
+
+def sensitivity_problems(scenario: Scenario, file: str) -> Iterator[Problem]:
+    """Items under ``benefit.`` that name no number, or whose most likely value (by default
+    the scenario's) lies outside their range (``vtsim check`` reports them too)."""
+    data = scenario.model_dump(mode="json", by_alias=True)
+    for n, item in enumerate(require_benefit(scenario).sensitivity):
+        if not item.path.startswith(BENEFIT_PREFIX):
+            continue
+        current = number_at(data, item.path)
+        if current is None:
+            yield Problem(file, f"benefit.sensitivity.{n}.path",
+                          "must name a number in the scenario", repr(item.path))
+        elif item.mode is None and not item.low <= current <= item.high:
+            yield Problem(file, f"benefit.sensitivity.{n}.low",
+                          f"the scenario's value {current:g} at {item.path} (the most likely "
+                          f"value unless `mode` is given) lies outside low {item.low:g} and "
+                          f"high {item.high:g}", f"{item.low:g}..{item.high:g}")
 
 
 def plan_psa(scenario: Scenario, file: str, replications: int, base_size: int,

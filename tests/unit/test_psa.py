@@ -213,8 +213,13 @@ def test_bad_ranges_are_named() -> None:
                                          "high": 5, "mode": 9}])
     outside = dispenser_scenario(sensitivity=[{"path": "benefit.costs.hourly_cost", "low": 100,
                                                "high": 200}])  # the scenario's 400 is outside
-    with pytest.raises(BenefitError, match=r"benefit.sensitivity.0.low"):
+    with pytest.raises(BenefitError, match=r"benefit.sensitivity.0.low.*value 400 at "
+                                           r"benefit.costs.hourly_cost"):
         psa_inputs(outside, "tiny")
+    nowhere = dispenser_scenario(sensitivity=[{"path": "benefit.costs.hourly_costs", "low": 1,
+                                               "high": 2}])
+    with pytest.raises(BenefitError, match=r"benefit.sensitivity.0.path.*must name a number"):
+        psa_inputs(nowhere, "tiny")
 
 
 def test_compare_writes_the_psa_into_metrics_json(tmp_path: Path) -> None:
@@ -251,3 +256,13 @@ def test_draws_are_evaluated_like_the_replications_without_the_quality_figures()
     lean = replication_benefit(scenario, log, 3, 1, with_quality=False)
     assert all(v == full[k] or (math.isnan(v) and math.isnan(full[k])) for k, v in lean.items())
     assert year_inputs(2026, lean) == year_inputs(2026, full) and len(lean) < len(full)
+
+
+def test_check_reports_a_range_the_scenarios_value_lies_outside(tmp_path: Path) -> None:
+    scenario = dispenser_scenario(sensitivity=[
+        {"path": "benefit.costs.hourly_cost", "low": 100, "high": 200}])
+    source = tmp_path / "outside.yaml"
+    source.write_text(yaml.safe_dump(scenario.model_dump(mode="json", by_alias=True)))
+    result = CliRunner().invoke(app, ["check", str(source)])
+    assert result.exit_code == 2
+    assert "benefit.sensitivity.0.low" in result.output and "400" in result.output

@@ -33,7 +33,7 @@ from sim.benefit.calibration import (
 )
 from sim.benefit.comparison import Comparison, parse_years, run_comparison
 from sim.benefit.gains import BenefitError, benefit_problems
-from sim.benefit.psa import DEFAULT_BASE_SIZE
+from sim.benefit.psa import DEFAULT_BASE_SIZE, sensitivity_problems
 from sim.benefit.staffing import Staffing, StaffingCache, answer_target, choose_staffing
 from sim.errors import Problem, ScenarioError
 from sim.run.backends import local_backend
@@ -137,7 +137,8 @@ def check_baseline_or_exit(console: Console, scenario: Scenario, file: str) -> N
     """The benefit section's problems (exit code 2) and the baseline's calibration warnings."""
     if scenario.benefit is None:
         return
-    problems = list(benefit_problems(scenario, file))
+    problems = list(benefit_problems(scenario, file)) + list(
+        sensitivity_problems(scenario, file))
     if problems:
         raise fail_scenario(console, BenefitError(problems))
     print_warnings(console, calibration_warnings(scenario))
