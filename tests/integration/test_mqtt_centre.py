@@ -135,7 +135,8 @@ def test_a_centre_for_one_tenant_answers_no_other_tenant() -> None:
 def test_a_topic_without_a_usable_device_id_is_answered_on_the_tenant_rejected_topic() -> None:
     bus, _, published, answers = in_process_centre()
     bus.publish("vt/v1/lier/safety_alarm/bad id!/events", alarm(1))
-    assert [a.verdict for a in answers] == ["bad_topic"]  # an unusable device level breaks the topic scheme
+    # an unusable device level breaks the topic scheme
+    assert [a.verdict for a in answers] == ["bad_topic"]
     assert [t for t, _ in published] == ["vt/v1/lier/centre/rejected"]
 
 
