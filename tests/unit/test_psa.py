@@ -23,7 +23,7 @@ from sim.analysis.global_sensitivity import (
     sobol_indices,
 )
 from sim.analysis.uncertain_inputs import UncertainInput
-from sim.benefit.appraisal import assumptions_of, year_inputs
+from sim.benefit.appraisal import appraise, assumptions_of, year_inputs
 from sim.benefit.comparison import run_comparison
 from sim.benefit.economics import npv_of
 from sim.benefit.gains import (
@@ -266,3 +266,25 @@ def test_check_reports_a_range_the_scenarios_value_lies_outside(tmp_path: Path) 
     result = CliRunner().invoke(app, ["check", str(source)])
     assert result.exit_code == 2
     assert "benefit.sensitivity.0.low" in result.output and "400" in result.output
+
+
+def test_with_fixed_assumptions_every_draw_is_one_replications_npv() -> None:
+    # A range of zero width: the draws differ only by the replication they take, so each one
+    # is the net present value the appraisal gives that replication, over two plan years.
+    scenario = dispenser_scenario(missed=0.3, visit_share=0.5, users=30,
+                                  economics={"cash_share_default": 0.5}, sensitivity=[
+        {"path": "benefit.costs.licences_per_year", "low": 0, "high": 0}])
+    scenario = scenario.model_copy(update={"growth": scenario.growth.model_copy(
+        update={"rate": 0.2, "base_year": 2026})})
+    comparison = run_comparison(scenario, "tiny", seed=4, replications=3, years=(2026, 2027),
+                                workers=1, psa_samples=8)
+    assert comparison.psa is not None
+    means = {y: {k: float(np.mean([f[k] for f in comparison.per_year[y]]))
+                 for k in comparison.per_year[y][0]} for y in comparison.years}
+    appraisal = appraise(scenario, comparison.per_year, means)
+    for line in ("net.cash", "net.with_capacity"):
+        per_replication = appraisal.npv[line]
+        assert len(set(per_replication)) == 3  # the replications differ
+        draws = comparison.psa["npv"][line]["draws"]
+        assert all(min(abs(d - v) for v in per_replication) < 1e-6 for d in draws)
+        assert len({round(d, 3) for d in draws}) > 1
