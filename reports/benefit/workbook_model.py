@@ -249,7 +249,17 @@ def write_model(book: Workbook, document: dict[str, Any], lang: str) -> Places:
     write_simulation(book.create_sheet(names[1]), model, lang, places)
     write_cash_flows(book.create_sheet(names[2]), model, names, words, lang, places)
     write_npv(book.create_sheet(names[3]), document, model, names, words, places)
+    for name in names:
+        print_landscape_to_width(book[name])
     return places
+
+
+def print_landscape_to_width(sheet: Worksheet) -> None:
+    """Print (and export to PDF) in landscape, every column on one page width."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def heading(sheet: Worksheet, row: int, text: str, size: int = 11) -> None:
