@@ -235,13 +235,15 @@ def largest_swings(tables: list[Table], lang: str, count: int = 3) -> list[tuple
 
 
 def break_even_lines(r: Report, tables: list[Table]) -> list[str]:
-    """Break-even values of the cash net present value that exist."""
+    """Break-even values of the cash net present value that are possible (a share between
+    0 and 100 %)."""
     found = [t for t in tables if t.ident == "break_even"]
     if not found:
         return []
     parts = [f"{row[0].text} {row[3].text} ({r.t('now').lower()} {row[2].text})"
              for row in found[0].rows
              if row[4].text == r.t("yes") and row[3].value is not None
+             and not (row[3].unit == "share" and not 0.0 <= row[3].value <= 1.0)
              and r.doc["economics"]["break_even"][row[3].ref[2]]["line"] == "net.cash"]
     if not parts:
         return []
