@@ -206,11 +206,22 @@ def benefit_problems(scenario: Scenario, file: str) -> Iterator[Problem]:
             yield Problem(file, path, f"unknown device kind; known: {', '.join(DEVICE_TYPES)}",
                           repr(kind))
     yield from evidence_problems(benefit, file)
+    yield from staffing_problems(scenario, benefit, file)
     days = (scenario.horizon - scenario.warmup) / DAY
     if days != int(days):
         yield Problem(file, "horizon", "horizon less warmup must be whole days for planned "
                       "visits", f"{days:g} days")
     yield from calibration_problems(scenario, file)
+
+
+def staffing_problems(scenario: Scenario, benefit: Benefit, file: str) -> Iterator[Problem]:
+    """Recorded staffing must give operators for exactly the scenario's shifts."""
+    names = [s.name for s in scenario.centre.shifts]
+    for year, shifts in benefit.economics.staffing.items():
+        if sorted(shifts) != sorted(names):
+            yield Problem(file, f"benefit.economics.staffing.{year}",
+                          f"give operators for the shifts {', '.join(names)}",
+                          ", ".join(shifts))
 
 
 def evidence_problems(benefit: Benefit, file: str) -> Iterator[Problem]:

@@ -12,7 +12,7 @@ import yaml
 from typer.testing import CliRunner
 
 from sim.benefit.comparison import run_comparison
-from sim.benefit.gains import compare_replication
+from sim.benefit.gains import BenefitError, check_benefit, compare_replication
 from sim.benefit.staffing import (
     Staffing,
     StaffingCache,
@@ -126,3 +126,9 @@ def test_compare_sizes_the_centre_once_then_reuses_the_result(tmp_path: Path) ->
     assert "NOT met" in given.output
     bad = runner.invoke(app, [*args, "--target", "visit 90% within 45min"])
     assert bad.exit_code == 2 and "answer target" in bad.output
+
+
+def test_recorded_staffing_must_name_the_scenarios_shifts() -> None:
+    with pytest.raises(BenefitError, match=r"benefit\.economics\.staffing\.2027.*shifts all"):
+        check_benefit(flooded(staffing={2027: {"day": 3}}), "tiny")
+    check_benefit(flooded(staffing={2027: {"all": 3}}), "tiny")
