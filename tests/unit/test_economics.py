@@ -187,3 +187,21 @@ def test_a_sensitivity_items_break_even_agrees_with_the_lever_of_the_same_assump
     for line in ("net.cash", "net.with_capacity"):
         assert item["break_even"][line] == pytest.approx(levers[("hourly_cost", line)],
                                                          rel=1e-6)
+
+
+def test_identities_of_the_arithmetic() -> None:
+    flows = (-100.0, 30.0, 40.0, 50.0)
+    assert net_present_value(flows, 0.0) == sum(flows)
+    npv = net_present_value(flows, 0.04)
+    assert annualised_value(npv, 0.04, 4) * sum(1.04 ** -t for t in range(4)) == pytest.approx(npv)
+    assert payback_years(flows, 0.0) == 4 and payback_years((-1.0, -1.0), 0.04) is None
+    # Everything freed is cash: nothing is left as capacity, and a budget that saves money has
+    # a negative skattekostnad (less tax to raise).
+    all_cash = replace(CASE, cash_share_default=1.0, cash_share={}, ramp_up={},
+                       operator_hourly_cost=0.0, devices={}, one_off=(), licences_per_year=0.0)
+    table = cash_flows(all_cash, SIMULATED)
+    assert table.line("capacity.hours") == (0.0, 0.0)
+    assert table.line("net.with_capacity") == table.line("net.cash")
+    assert all(t < 0 for t in table.line("tax_cost"))
+    assert table.line("net.cash") == pytest.approx(tuple(1.2 * b for b in table.line(
+        "budget.net")))
