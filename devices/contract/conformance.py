@@ -238,7 +238,8 @@ def add_event(seen: Sorted, observation: Observation) -> None:
     else:
         message = schema_valid(verdict, observation)
     if message is not None:
-        repeat = seen.memory.check_in(observation.topic, message, observation.received_at)
+        repeat = seen.memory.check_in(observation.topic, message.message_id, message.event,
+                                      message.seq, message.ts, observation.received_at)
         seen.valid.append(EventMessage(observation, message, verdict, repeat))
 
 

@@ -20,12 +20,14 @@ differs: its clock, its storage and who assesses the incidents. The rules, in or
 6. **Answer**: an acknowledgement, or a rejection with the reason (:func:`answer_reason`).
 
 The simulated centre calls :meth:`Reception.judge` for every message of a run, so the rules
-work on plain values (strings, tuples, floats) and create no object per message beyond a few
-tuples.
+work on plain values (strings, tuples, floats): a message's fields are read once, from its
+``__dict__`` (a pydantic model's attribute access costs several times a dictionary lookup), and
+no object is made per message beyond a few tuples.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Final, Generic, Protocol, TypeAlias, TypeVar
@@ -39,7 +41,6 @@ from devices.contract.codec import (
     TenantRoots,
     decode_message,
 )
-from devices.contract.messages import DeviceMessage
 
 __all__ = [
     "CORRELATED",
@@ -108,11 +109,11 @@ def same_content(remembered: Remembered, event: str, seq: int, ts: datetime) -> 
             and (remembered[3] == ts or ts_ms(remembered[3]) == ts_ms(ts)))
 
 
-def repeat_of(remembered: Iterable[Remembered], message: DeviceMessage, now: float) -> str:
-    """:data:`NEW`, :data:`DUPLICATE` or :data:`ID_CONFLICT`: a message judged against what is
-    remembered of its ``message_id`` (from the same device). Messages received more than
-    :data:`DEDUP_WINDOW_S` before ``now`` are forgotten."""
-    event, seq, ts = message.event, message.seq, message.ts
+def repeat_of(remembered: Iterable[Remembered], event: str, seq: int, ts: datetime,
+              now: float) -> str:
+    """:data:`NEW`, :data:`DUPLICATE` or :data:`ID_CONFLICT`: a message (its ``event``, ``seq``
+    and ``ts``) judged against what is remembered of its ``message_id`` from the same device.
+    Messages received more than :data:`DEDUP_WINDOW_S` before ``now`` are forgotten."""
     known = False
     for entry in remembered:
         if now - entry[0] > DEDUP_WINDOW_S:
@@ -126,8 +127,9 @@ def repeat_of(remembered: Iterable[Remembered], message: DeviceMessage, now: flo
 class Memory(Protocol):
     """Where a centre remembers the messages it received (in memory, or its store)."""
 
-    def check_in(self, topic: str, message: DeviceMessage, now: float) -> str:
-        """Judge ``message`` (from the device of ``topic``) by :func:`repeat_of`, and remember
+    def check_in(self, topic: str, message_id: str, event: str, seq: int, ts: datetime,
+                 now: float) -> str:
+        """Judge a message (from the device of ``topic``) by :func:`repeat_of`, and remember
         it unless it is a duplicate; the judgement."""
         ...
 
@@ -149,31 +151,31 @@ class MessageMemory:
         self._previous: dict[tuple[str, str], Remembered] = {}
         self._conflicts: dict[tuple[str, str], list[Remembered]] = {}
         """Further contents seen under a known id (rare): a copy of any of them is a duplicate."""
-        self._turn_at: float | None = None
+        self._turn_at = -math.inf
 
     def __len__(self) -> int:
         """How many message ids are held (forgotten ones may still be among them)."""
         return len(self._current) + len(self._previous)
 
-    def check_in(self, topic: str, message: DeviceMessage, now: float) -> str:
-        """Judge ``message`` by :func:`repeat_of` and remember it unless it is a duplicate."""
-        turn_at = self._turn_at
-        if turn_at is None or now >= turn_at:
+    def check_in(self, topic: str, message_id: str, event: str, seq: int, ts: datetime,
+                 now: float) -> str:
+        """Judge a message by :func:`repeat_of` and remember it unless it is a duplicate."""
+        if now >= self._turn_at:
             self._turn(now)
-        key = (topic, message.message_id)
+        key = (topic, message_id)
         first = self._current.get(key) or self._previous.get(key)
         if (first is None or now - first[0] > DEDUP_WINDOW_S) and (
                 not self._conflicts or key not in self._conflicts):
-            self._current[key] = (now, message.event, message.seq, message.ts)
+            self._current[key] = (now, event, seq, ts)
             return NEW
-        return self._check_again(key, first, message, now)
+        return self._check_again(key, first, (now, event, seq, ts))
 
     def _check_again(self, key: tuple[str, str], first: Remembered | None,
-                     message: DeviceMessage, now: float) -> str:
+                     entry: Remembered) -> str:
         """A message whose id is held: a duplicate, a conflict, or new once all is forgotten."""
         others = self._conflicts.get(key, [])
-        judged = repeat_of(others if first is None else (first, *others), message, now)
-        entry = (now, message.event, message.seq, message.ts)
+        now, event, seq, ts = entry
+        judged = repeat_of(others if first is None else (first, *others), event, seq, ts, now)
         if judged == NEW:
             self._conflicts.pop(key, None)
             self._current[key] = entry
@@ -183,7 +185,7 @@ class MessageMemory:
 
     def _turn(self, now: float) -> None:
         """Start a new generation; the one before the last is forgotten."""
-        if self._turn_at is not None:
+        if self._turn_at > -math.inf:
             self._previous, self._current = self._current, {}
             self._conflicts = {
                 key: kept for key, entries in self._conflicts.items()
@@ -245,7 +247,8 @@ class OpenIncidents(Generic[Incident]):
 
     def forget_before(self, moment: float) -> None:
         """Drop incidents opened before ``moment`` (they can no longer be joined)."""
-        self._open = {key: entry for key, entry in self._open.items() if entry[1] >= moment}
+        for key in [key for key, entry in self._open.items() if entry[1] < moment]:
+            del self._open[key]  # in place: a reception holds this very dictionary
 
 
 # --- prioritise and answer ------------------------------------------------------------------
@@ -285,7 +288,8 @@ class Reception(Generic[Incident]):
     ``(device_type, event)``.
     """
 
-    __slots__ = ("_raises", "incidents", "limits", "memory", "priorities", "roots")
+    __slots__ = ("_check_in", "_open", "_raises", "incidents", "limits", "memory", "priorities",
+                 "roots")
 
     def __init__(
         self,
@@ -302,6 +306,8 @@ class Reception(Generic[Incident]):
         self.incidents: OpenIncidents[Incident] = OpenIncidents(correlation_window)
         self.priorities = dict(priorities or {})
         self._raises = incident_kinds()
+        self._check_in = self.memory.check_in
+        self._open = self.incidents._open
 
     def judge(self, topic: str, payload: bytes, now: float,
               epoch_s: float | None) -> Judgement[Incident]:
@@ -311,18 +317,19 @@ class Reception(Generic[Incident]):
                                  roots=self.roots)
         if isinstance(verdict, Rejected):
             return REJECTED, verdict.reason, verdict, None
-        message = verdict.message
-        repeat = self.memory.check_in(topic, message, now)
+        fields = verdict.message.__dict__
+        event = fields["event"]
+        repeat = self._check_in(topic, fields["message_id"], event, fields["seq"], fields["ts"],
+                                now)
         if repeat == DUPLICATE:
             return DUPLICATE, "", verdict, None
         reason = "" if repeat == NEW else ID_CONFLICT
-        event = message.event
-        if not self._raises[message.device_type][event]:
+        if not self._raises[fields["device_type"]][event]:
             return INFO, reason, verdict, None
-        incident = self.incidents.joinable(topic, event, now)
-        if incident is None:
+        entry = self._open.get((topic, event))  # OpenIncidents.joinable, written out
+        if entry is None or now - entry[1] > self.incidents.window:
             return INCIDENT, reason, verdict, None
-        return CORRELATED, reason, verdict, incident
+        return CORRELATED, reason, verdict, entry[0]
 
     def priority(self, device_type: str, event: str) -> int:
         """The priority of an alarm of this kind (:func:`priority_of`)."""

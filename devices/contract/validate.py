@@ -146,7 +146,8 @@ class MessageIds:
 
     def check(self, verdict: ItemVerdict, label: str, message: DeviceMessage) -> ItemVerdict:
         """The verdict on an accepted message after the duplicate rule."""
-        repeat = self.memory.check_in(verdict.topic, message, 0.0)
+        repeat = self.memory.check_in(verdict.topic, message.message_id, message.event,
+                                      message.seq, message.ts, 0.0)
         first = self.first.setdefault((verdict.topic, message.message_id), label)
         if repeat == NEW:
             return verdict

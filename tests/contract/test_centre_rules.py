@@ -309,24 +309,25 @@ def decode_ts(ts: str) -> float:
 # --- the rules themselves -------------------------------------------------------------------
 
 
-def decoded(payload: bytes, topic: str = topic_of(A)) -> Any:
-    verdict = decode_message(topic, payload)
-    return verdict.message  # type: ignore[union-attr]
+def decoded(payload: bytes, topic: str = topic_of(A)) -> tuple[str, str, int, Any]:
+    """What the memory is told of a message: its id, event, seq and ts."""
+    message = decode_message(topic, payload).message  # type: ignore[union-attr]
+    return message.message_id, message.event, message.seq, message.ts
 
 
 def test_message_ids_are_remembered_for_the_window_and_memory_stays_bounded() -> None:
     memory = MessageMemory()
     first = decoded(message(A, "button_need", 1, 0))
     topic = topic_of(A)
-    assert memory.check_in(topic, first, 0.0) == NEW
-    assert memory.check_in(topic, first, DEDUP_WINDOW_S) == DUPLICATE  # still remembered
-    assert memory.check_in(topic_of(B), first, 1.0) == NEW  # ids are each device's own
+    assert memory.check_in(topic, *first, 0.0) == NEW
+    assert memory.check_in(topic, *first, DEDUP_WINDOW_S) == DUPLICATE  # still remembered
+    assert memory.check_in(topic_of(B), *first, 1.0) == NEW  # ids are each device's own
     for number in range(1, 50):  # a message an hour for many windows: old ids are dropped
         moment = number * DEDUP_WINDOW_S / 8
-        assert memory.check_in(topic, decoded(message(A, "heartbeat", 100 + number, 0)),
+        assert memory.check_in(topic, *decoded(message(A, "heartbeat", 100 + number, 0)),
                                moment) == NEW
     assert len(memory) <= 17
-    assert memory.check_in(topic, first, 50 * DEDUP_WINDOW_S) == NEW  # forgotten: new again
+    assert memory.check_in(topic, *first, 50 * DEDUP_WINDOW_S) == NEW  # forgotten: new again
 
 
 def test_a_conflicting_content_is_remembered_beside_the_first() -> None:
@@ -334,22 +335,22 @@ def test_a_conflicting_content_is_remembered_beside_the_first() -> None:
     topic = topic_of(A)
     press, fall = (decoded(message(A, event, 1, 0, message_id="m"))
                    for event in ("button_need", "fall_detected"))
-    assert [memory.check_in(topic, m, t) for m, t in
+    assert [memory.check_in(topic, *m, t) for m, t in
             ((press, 0.0), (fall, 1.0), (fall, 2.0), (press, 3.0))] == [
         NEW, ID_CONFLICT, DUPLICATE, DUPLICATE]
     later = decoded(message(A, "button_need", 1, 5.0, message_id="m"))  # another ts
-    assert memory.check_in(topic, later, 4.0) == ID_CONFLICT
+    assert memory.check_in(topic, *later, 4.0) == ID_CONFLICT
     # The first copy is forgotten before the conflict is: a copy of the conflict is still one.
-    assert memory.check_in(topic, fall, DEDUP_WINDOW_S + 0.5) == DUPLICATE
-    assert memory.check_in(topic, press, DEDUP_WINDOW_S + 0.7) == ID_CONFLICT
+    assert memory.check_in(topic, *fall, DEDUP_WINDOW_S + 0.5) == DUPLICATE
+    assert memory.check_in(topic, *press, DEDUP_WINDOW_S + 0.7) == ID_CONFLICT
 
 
 def test_the_same_instant_in_another_notation_is_the_same_content() -> None:
     memory = MessageMemory()
     utc = decoded(message(A, "button_need", 1, 0))
     oslo = decoded(message(A, "button_need", 1, 0, ts="2026-01-05T09:00:00.000+01:00"))
-    assert memory.check_in(topic_of(A), utc, 0.0) == NEW
-    assert memory.check_in(topic_of(A), oslo, 1.0) == DUPLICATE
+    assert memory.check_in(topic_of(A), *utc, 0.0) == NEW
+    assert memory.check_in(topic_of(A), *oslo, 1.0) == DUPLICATE
 
 
 def test_an_incident_takes_repeats_within_the_window_until_it_closes() -> None:

@@ -39,7 +39,6 @@ from typing import Any, Final, Protocol
 from urllib.parse import unquote, urlsplit
 
 from devices.contract.errors import DeviceContractError
-from devices.contract.messages import DeviceMessage
 from devices.contract.reception import DEDUP_WINDOW_S, MessageMemory, Remembered, repeat_of
 
 DEFAULT_DB: Final = "sqlite:///vtsim-centre.db"
@@ -168,8 +167,9 @@ class CentreStore(Protocol):
         """Device states and open incidents (of ``tenant``, or all), as stored."""
         ...
 
-    def check_in(self, topic: str, message: DeviceMessage, now: float) -> str:
-        """``new``, ``duplicate`` or ``id_conflict``: ``message`` judged against the stored
+    def check_in(self, topic: str, message_id: str, event: str, seq: int, ts: datetime,
+                 now: float) -> str:
+        """``new``, ``duplicate`` or ``id_conflict``: a message judged against the stored
         messages of its device with its ``message_id`` (see :mod:`devices.contract.reception`).
         """
         ...
@@ -441,14 +441,15 @@ class SqlCentreStore:
             incidents = [IncidentChange(*row) for row in cursor.fetchall()]
         return ResumedState(devices, incidents, self.counts())
 
-    def check_in(self, topic: str, message: DeviceMessage, now: float) -> str:
-        """``message`` judged against the stored messages of its device with its id."""
-        tenant = topic.split("/")[2]
+    def check_in(self, topic: str, message_id: str, event: str, seq: int, ts: datetime,
+                 now: float) -> str:
+        """A message judged against the stored messages of its device with its id."""
+        levels = topic.split("/")  # an accepted message's own topic: vt/v1/tenant/kind/id/...
         with self._transaction() as cursor:
-            cursor.execute(self._sql(RECALL_MESSAGE), (tenant, message.device_id,
-                                                       message.message_id, now - DEDUP_WINDOW_S))
+            cursor.execute(self._sql(RECALL_MESSAGE),
+                           (levels[2], levels[4], message_id, now - DEDUP_WINDOW_S))
             remembered = [remembered_row(*row) for row in cursor.fetchall()]
-        return repeat_of(remembered, message, now)
+        return repeat_of(remembered, event, seq, ts, now)
 
     def store_accepted(
         self, message: StoredMessage, device: DeviceRow, incidents: Sequence[IncidentChange]
@@ -539,9 +540,10 @@ class MemoryStore:
             [i for i in self._incidents.values() if i.state == OPEN and tenant in (None, i.tenant)],
             self.counts())
 
-    def check_in(self, topic: str, message: DeviceMessage, now: float) -> str:
-        """``message`` judged against the messages held in memory (and remembered)."""
-        return self._memory.check_in(topic, message, now)
+    def check_in(self, topic: str, message_id: str, event: str, seq: int, ts: datetime,
+                 now: float) -> str:
+        """A message judged against the messages held in memory (and remembered)."""
+        return self._memory.check_in(topic, message_id, event, seq, ts, now)
 
     def store_accepted(
         self, message: StoredMessage, device: DeviceRow, incidents: Sequence[IncidentChange]
