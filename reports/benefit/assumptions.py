@@ -267,8 +267,11 @@ def show_distribution(value: dict[str, Any], unit: str, lang: str) -> str:
     return f"{average} {show_number(float(mean) * scale, '', lang)} ({', '.join(details)})"
 
 
-def source_text(source: str, lang: str) -> str:
-    """The source column: the public document, or "Antakelse" and the reason given."""
+def source_text(source: str | dict[str, str], lang: str) -> str:
+    """The source column: the public document, or "Antakelse" and the reason given; a source
+    written in each language is shown in the report's (else in the other)."""
+    if isinstance(source, dict):
+        source = source.get(lang) or next(iter(source.values()), ASSUMPTION)
     word = "Antakelse" if lang == "nb" else "Assumption"
     if source == ASSUMPTION:
         return word
@@ -291,7 +294,7 @@ def assumption_rows(document: dict[str, Any], lang: str) -> list[AssumptionRow]:
             value, bool) else None
         rows.append(AssumptionRow(path, assumption_name(path, lang, names),
                                   show_value(value, unit, lang), unit_text(unit, lang),
-                                  source_text(str(item["source"]), lang), number))
+                                  source_text(item["source"], lang), number))
     return rows
 
 

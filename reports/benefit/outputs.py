@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -231,14 +231,16 @@ def flatten(data: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
         yield prefix, data
 
 
-def source_of(sources: dict[str, str], path: str) -> str:
-    """The source given for the path or its nearest parent, else ``assumption``."""
+def source_of(sources: Mapping[str, str | Mapping[Any, str]], path: str
+              ) -> str | dict[str, str]:
+    """The source given for the path or its nearest parent (text, or text by language), else
+    ``assumption``."""
     relative = path.removeprefix("benefit.")
     parts = relative.split(".")
     for end in range(len(parts), 0, -1):
         found = sources.get(".".join(parts[:end]))
         if found:
-            return found
+            return found if isinstance(found, str) else dict(found)
     return ASSUMPTION
 
 

@@ -261,8 +261,10 @@ class Benefit(_Section):
         None, description="The municipality's whole home service, to reconcile the baseline "
         "with.",
     )
-    sources: dict[str, str] = Field(
-        default_factory=dict, description="Source of each assumption: dotted path -> text.",
+    sources: dict[str, str | dict[Language, str]] = Field(
+        default_factory=dict, description="Source of each assumption: dotted path -> text, or "
+        "-> {nb: ..., en: ...} for the report in each language. A public document by title, "
+        "publisher and year, or `antakelse:` and the reason.",
     )
 
     @model_validator(mode="after")

@@ -13,7 +13,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 
-from reports.benefit.assumptions import assumption_rows, meaning_of
+from reports.benefit.assumptions import assumption_rows, meaning_of, source_text
 from reports.benefit.outputs import assumptions
 from reports.benefit.workbook_model import NET_LINES, NPV_FIRST_ROW, SHEETS, Places, write_model
 from sim.scenario.loading import load_scenario
@@ -183,3 +183,16 @@ def test_every_shipped_assumption_has_a_name_and_unit_in_words(lang: str) -> Non
         assert not re.search(r"[a-z_]\.[a-z_]", row.name), row.name
         assert row.value not in ("True", "False") and "=" not in row.value, row
         assert "_" not in row.value, row
+
+
+def test_sources_are_shown_in_the_report_language() -> None:
+    """A source written per language is shown in the report's; Lier's Bokmål report has no
+    English reasons in its source column."""
+    assert source_text({"nb": "antakelse: fast", "en": "antakelse: fixed"}, "en") == (
+        "Assumption: fixed")
+    assert source_text({"en": "DFØ (2023)"}, "nb") == "DFØ (2023)"
+    document = {"assumptions": assumptions(load_scenario(SCENARIOS / "lier-2026.yaml")),
+                "purposes": {}, "profiles": {}}
+    english = re.compile(r"\b(the|visits|employee|travel|shift|hours|assumption|users?)\b")
+    for row in assumption_rows(document, "nb"):
+        assert not english.search(row.source), row
