@@ -41,7 +41,7 @@ from devices.contract.reception import (
     priority_of,
 )
 from devices.transport.base import InProcessTransport
-from devices.transport.mqtt import BrokerAddress
+from devices.transport.mqtt import BrokerAddress, MqttTransport, ReceivedMessage
 from sim.model.centre import ResponseCentre
 from sim.model.fleet import build_fleet
 from sim.model.randomness import Streams
@@ -403,6 +403,10 @@ def test_mosquitto_pub_with_a_reused_message_id_still_raises_the_alarm(
 ) -> None:
     _centre, db, tenant = centre_on_mosquitto
     topic = f"vt/v1/{tenant}/{KIND}/{A}/events"
+    answers: list[ReceivedMessage] = []
+    observer = MqttTransport(mosquitto_broker, f"observer-{tenant}")
+    observer.subscribe_messages(f"vt/v1/{tenant}/centre/+/{A}", answers.append)
+    observer.connect()
     now = time.time() - EPOCH  # case time of the wall clock
     heartbeat = message(A, "heartbeat", 41, now, message_id=f"{A}-reused")
     alarm = message(A, "fall_detected", 42, now + 1, message_id=f"{A}-reused")
@@ -414,9 +418,11 @@ def test_mosquitto_pub_with_a_reused_message_id_still_raises_the_alarm(
     def places() -> list[tuple[object, ...]]:
         return stored_rows(db, "SELECT event, place, reason FROM messages ORDER BY id")
 
-    wait_for(lambda: db.exists() and len(places()) == 2
-             and len(stored_rows(db, "SELECT * FROM rejections")) == 1, 20.0,
-             "the centre to store both messages and the duplicate")
+    wait_for(lambda: observer.drain(timeout=0.05) >= 0 and len(answers) == 3, 20.0,
+             "the centre's three answers")
+    observer.close()
+    assert [(m.topic.split("/")[4], orjson.loads(m.payload).get("reason")) for m in answers] == [
+        ("ack", None), ("rejected", ID_CONFLICT), ("rejected", DUPLICATE)]
     assert places() == [("heartbeat", INFO, ""), ("fall_detected", INCIDENT, ID_CONFLICT)]
     assert stored_rows(db, "SELECT kind, message_id, priority, state FROM incidents") == [
         ("fall_detected", f"{A}-reused", 1, "open")]
