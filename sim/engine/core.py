@@ -50,9 +50,12 @@ class Engine(simpy.Environment):
         ``Timeout(env, delay)`` would be (same time, priority and insertion order). Keep
         ``callback`` (e.g. a bound method) in an attribute to avoid making a new one per call.
         """
+        if delay < 0:
+            raise ValueError(f"a timer cannot be set {-delay} s in the past")
         timer: Due = new_timer(Due)
         timer.callbacks = [callback]
-        self.queue_timer(delay, timer)
+        # as queue_timer, written out: one call fewer on the model's commonest path
+        heappush(self._queue, (self.now + delay, NORMAL, next(self._eid), timer))  # type: ignore[misc]
 
     def queue_timer(self, delay: float, timer: Due) -> None:
         """Put a timer made by the caller (a :class:`Due`, or a subclass carrying data, with
