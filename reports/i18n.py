@@ -105,6 +105,9 @@ TEXT: dict[str, dict[str, str]] = {
                                 "lineært mellom lav og høy.",
         "now": "Nå", "break_even": "Nullpunkt", "possible": "Mulig verdi",
         "yes": "Ja", "no": "Nei",
+        "staffing_operators": "Operatører på vakt ({shifts})",
+        "shift_day": "dag", "shift_evening": "kveld", "shift_night": "natt",
+        "staffing_met": "Svarmålet nådd i alle vakter ({share} innen {within})",
         "break_even_note": "Nullpunktet er verdien som gir netto nåverdi lik null når alt annet "
                            "er uendret; «–» betyr at ingen verdi gir null.",
         "effect": "Virkning", "affects": "Berører", "assessment": "Vurdering",
@@ -274,6 +277,9 @@ TEXT: dict[str, dict[str, str]] = {
                                 "of zero, found linearly between low and high.",
         "now": "Now", "break_even": "Break-even", "possible": "Possible value",
         "yes": "Yes", "no": "No",
+        "staffing_operators": "Operators on duty ({shifts})",
+        "shift_day": "day", "shift_evening": "evening", "shift_night": "night",
+        "staffing_met": "Answer target met in every shift ({share} within {within})",
         "break_even_note": "The break-even is the value giving a net present value of zero, "
                            "all else unchanged; \u201c–\u201d means no value gives zero.",
         "effect": "Effect", "affects": "Affects", "assessment": "Assessment",

@@ -423,8 +423,24 @@ def years_table(r: Report) -> Table:
              ("operator_arsverk", "staff.centre.operator_arsverk"),
              ("with_tech_arsverk", "staff.home_care.with_technology_arsverk")]
     rows = tuple((plain(r.t(phrase)), *(r.mean(key, y) for y in r.years))
-                 for phrase, key in items if r.has(key))
+                 for phrase, key in items if r.has(key)) + staffing_rows(r)
     return Table("years", r.t("t_years"), (r.t("indicator"), *r.years), rows, r.t("years_note"))
+
+
+def staffing_rows(r: Report) -> tuple[tuple[Cell, ...], ...]:
+    """Operators per shift in each year, and whether every shift meets the answer target."""
+    staffing = r.doc.get("staffing")
+    if not staffing or not all(y in staffing["years"] for y in r.years):
+        return ()
+    years = [staffing["years"][y] for y in r.years]
+    names = " / ".join(label(r.lang, f"shift_{name}").removeprefix("shift_")
+                       for name in years[0]["shifts"])
+    target = {"share": format_value(staffing["share"], "share", r.lang),
+              "within": format_seconds(staffing["within_s"], r.lang)}
+    return ((plain(r.t("staffing_operators", shifts=names)),
+             *(plain(" / ".join(str(n) for n in y["shifts"].values())) for y in years)),
+            (plain(r.t("staffing_met", **target)),
+             *(plain(r.t("yes" if y["met"] else "no")) for y in years)))
 
 
 def sensitivity_table(r: Report) -> Table:
