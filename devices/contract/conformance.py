@@ -26,6 +26,7 @@ from devices.contract.codec import (
     decode_message,
     decode_status,
     format_ts,
+    preview,
 )
 from devices.contract.messages import MESSAGE_ADAPTER, DeviceMessage
 from devices.contract.reception import DUPLICATE, ID_CONFLICT, MessageMemory
@@ -42,6 +43,7 @@ REQUIREMENTS: Final = {
     "heartbeat": "The periodic message keeps its interval",
     "retained_status": "A retained 'online' status is there on subscribe",
     "last_will": "The last will says 'offline' when the session ends",
+    "events_not_retained": "Events are published without the retain flag",
     "clock_skew": "ts is within the contract's limits of the receive time",
 }
 """Requirement keys (stable, used in the JSON report) and their titles, in report order."""
@@ -199,7 +201,8 @@ def evaluate(
         check_message_ids(seen),
         check_heartbeat(seen, expectations, started_at, ended_at),
         check_retained_status(seen),
-        check_last_will(seen),
+        check_last_will(seen, expectations, ended_at),
+        check_events_not_retained(seen),
         check_clock_skew(seen, expectations.limits),
     )
     return ConformanceReport(
@@ -484,17 +487,20 @@ def check_retained_status(seen: Sorted) -> Finding:
                    "'online' with retain=true on the status topic at every connect")
 
 
-def check_last_will(seen: Sorted) -> Finding:
-    """An ``offline`` status arrived when the device's session ended (or was retained)."""
+def check_last_will(seen: Sorted, expectations: Expectations, ended_at: float) -> Finding:
+    """An ``offline`` status arrived when the device's session ended (or was retained).
+
+    Without one, a device that fell silent for longer than its periodic message allows ended
+    its session without a will: that fails. A device without a periodic message that merely
+    sent nothing more is not judged.
+    """
     bad = bad_status_payloads(seen)
     if bad:
         return Finding("last_will", "fail", f"{len(bad)} status message(s) rejected",
                        limit_evidence(bad))
     offline = [o for o, state in states(seen) if state == "offline"]
     if not offline:
-        return not_observed("last_will", "the device stayed connected; to test the will, cut "
-                            "its power or network (no clean disconnect) while watching: the "
-                            "broker publishes the will within 1.5 keep-alive periods")
+        return judge_silence(seen, expectations, ended_at)
     first = offline[0]
     how = "retained on subscribe" if first.retain else "published live"
     last_event = max((o.received_at for o in seen.events if o.received_at <= first.received_at),
@@ -504,6 +510,41 @@ def check_last_will(seen: Sorted) -> Finding:
     return Finding("last_will", "pass", f"'offline' {how} at {format_ts(first.received_at)}"
                    f"{after}", ("the wire does not tell a will from a clean 'offline' publish; "
                                 "test by cutting the device's power or network",))
+
+
+def judge_silence(seen: Sorted, expectations: Expectations, ended_at: float) -> Finding:
+    """No ``offline`` status came: a device gone silent past its interval has no will."""
+    bounds = expectations.interval_bounds()
+    last = max((o.received_at for o in seen.events), default=None)
+    if bounds is not None and last is not None and ended_at - last > 1.5 * bounds[1]:
+        return Finding(
+            "last_will", "fail",
+            f"silent for {ended_at - last:.0f} s since {format_ts(last)} (its periodic message "
+            f"is due every {expectations.heartbeat_interval_s:g} s) and no 'offline' status "
+            "came: register a last will, 'offline' retained on the status topic, at connect",
+        )
+    return not_observed("last_will", "the device stayed connected; to test the will, cut "
+                        "its power or network (no clean disconnect) while watching: the "
+                        "broker publishes the will within 1.5 keep-alive periods")
+
+
+def check_events_not_retained(seen: Sorted) -> Finding:
+    """No events message is kept by the broker as retained: each would be delivered again to
+    every new subscriber (the centre after each restart) as if sent once more."""
+    if not seen.events:
+        return not_observed("events_not_retained", "no events message received")
+    retained = [o for o in seen.events if o.retain]
+    if retained:
+        topic = retained[0].topic
+        return Finding(
+            "events_not_retained", "fail",
+            f"{len(retained)} events message(s) retained on {topic}: publish events with "
+            f"retain=false, and clear it with an empty retained message on {topic}",
+            limit_evidence([f"{stamp(o)}: {preview(o.payload.decode('utf-8', 'replace'))}"
+                            for o in retained]),
+        )
+    return Finding("events_not_retained", "pass", "no retained events message on subscribe "
+                   "(a live message does not show its retain flag)")
 
 
 def bad_status_payloads(seen: Sorted) -> list[str]:

@@ -418,3 +418,33 @@ def test_the_json_report_has_stable_keys_and_lists_the_failures() -> None:
     assert set(document["requirements"][0]) == {"key", "title", "verdict", "summary", "evidence"}
     assert document["watch"]["duration_s"] == 3 * HOUR
     json.dumps(document)
+
+
+def test_a_device_that_falls_silent_without_a_will_fails_the_last_will() -> None:
+    alarm = Alarm()
+    alarm.status("online", T0 + 0.01, retain=True)
+    alarm.event("heartbeat", T0 + 600)
+    alarm.event("heartbeat", T0 + 600 + HOUR)  # then it crashes; no will is published
+    verdict, summary, _ = finding(judge(alarm, end=T0 + 6 * HOUR), "last_will")
+    assert verdict == "fail"
+    assert "no 'offline' status came" in summary and "register a last will" in summary
+
+
+def test_a_device_still_sending_stays_undecided_on_the_will() -> None:
+    alarm = Alarm()
+    alarm.status("online", T0 + 0.01, retain=True)
+    for hour in range(3):
+        alarm.event("heartbeat", T0 + 600 + hour * HOUR)
+    verdict, summary, _ = finding(judge(alarm, end=T0 + 3 * HOUR), "last_will")
+    assert verdict == "not_observed" and "stayed connected" in summary
+
+
+def test_a_retained_events_message_fails_with_how_to_clear_it() -> None:
+    alarm = Alarm()
+    alarm.well_behaved()
+    payload = alarm.device.make_message("button_need", T0 - HOUR, {})
+    alarm.seen.append(Observation(alarm.device.topic(), payload, 1, True, T0 + 0.02))
+    verdict, summary, evidence = finding(judge(alarm), "events_not_retained")
+    assert verdict == "fail"
+    assert "retain=false" in summary and "empty retained message" in summary
+    assert evidence and "sa-0007-00000004" in evidence[0]
