@@ -3,10 +3,14 @@ flows. Every expected number below is worked out in the comments, not by the cod
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
+import yaml
+from typer.testing import CliRunner
 
 from reports.benefit.outputs import aggregate_benefit, sensitivity_document
 from sim.benefit.appraisal import appraise
@@ -25,6 +29,7 @@ from sim.benefit.economics import (
     payback_years,
 )
 from tests.unit.test_benefit_arithmetic import dispenser_scenario
+from vtsim.cli.main import app
 
 # The case: 2026 and 2027 (period 2 years), kalkulasjonsrente 4 %, skattekostnad 20 %.
 # Home-care hour 400 NOK; operator hour 500 NOK, rota factor 1.25, this municipality pays half
@@ -205,3 +210,41 @@ def test_identities_of_the_arithmetic() -> None:
     assert all(t < 0 for t in table.line("tax_cost"))
     assert table.line("net.cash") == pytest.approx(tuple(1.2 * b for b in table.line(
         "budget.net")))
+
+
+def test_vtsim_compare_gives_the_hand_computed_npv_of_a_tiny_scenario(tmp_path: Path) -> None:
+    # Ten dispenser users, two medication visits a day each (10 min in the home + one 10-min
+    # leg of travel), never a missed dose: 20 visits × 20 min = 400 min a day freed, 2,433.33 h
+    # a year. Half is cash (cash_share 0.5) at 400 NOK an hour: 486,666.67 NOK a year; the
+    # other 1,216.67 h are capacity, also 486,666.67 NOK. Rent 10 × 900 × 12 = 108,000 a year;
+    # installation 10 × 1,000 in 2026, with 3 of its 5 years left at the end of 2027: 6,000
+    # back in 2027. The operator costs nothing here; no licences, no one-off costs.
+    # 2026: budget 486,666.67 − 118,000 = 368,666.67; × 1.2 (skattekostnad) = 442,400.
+    # 2027: budget 486,666.67 − 102,000 = 384,666.67; × 1.2 = 461,600.
+    # NPV cash = 442,400 + 461,600 / 1.04 = 886,246.153846…
+    # NPV with capacity = NPV cash + 486,666.67 × (1 + 1 / 1.04) = 1,840,861.538461…
+    # Annualised cash = NPV × 1.04 / 2.04 = (442,400 × 1.04 + 461,600) / 2.04 = 451,811.764705…
+    # Break-even hourly cost h (cash): 1,216.67 h × 2.04 = 118,000 × 1.04 + 102,000
+    #   → h = 224,720 / 2,482 = 90.539887…
+    scenario = dispenser_scenario(economics={"cash_share": {"medicine_dispenser": 0.5},
+                                             "period_years": 2})
+    file = tmp_path / "tiny.yaml"
+    file.write_text(yaml.safe_dump(scenario.model_dump(mode="json", by_alias=True,
+                                                       exclude_none=True)), encoding="utf-8")
+    out = tmp_path / "gain"
+    result = CliRunner().invoke(app, ["compare", str(file), "--years", "2026-2027",
+                                      "--replications", "2", "--staffing", "scenario",
+                                      "--psa-samples", "0", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    economics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))["economics"]
+    npv = economics["npv"]
+    assert npv["net.cash"]["per_replication"] == pytest.approx([886_246.153_846] * 2, abs=1e-3)
+    assert npv["net.with_capacity"]["mean"] == pytest.approx(1_840_861.538_462, abs=1e-3)
+    assert npv["budget.net"]["mean"] == pytest.approx(368_666.666_667 + 384_666.666_667 / 1.04,
+                                                      abs=1e-3)
+    assert economics["annualised"]["net.cash"]["mean"] == pytest.approx(451_811.764_706,
+                                                                        abs=1e-3)
+    assert economics["payback_years"]["net.cash"] == 1
+    [hourly] = [b for b in economics["break_even"]
+                if b["name"] == "hourly_cost" and b["line"] == "net.cash"]
+    assert hourly["break_even"] == pytest.approx(224_720 / 2_482, abs=1e-6)
