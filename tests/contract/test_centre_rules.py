@@ -427,3 +427,25 @@ def test_mosquitto_pub_with_a_reused_message_id_still_raises_the_alarm(
     assert stored_rows(db, "SELECT kind, message_id, priority, state FROM incidents") == [
         ("fall_detected", f"{A}-reused", 1, "open")]
     assert stored_rows(db, "SELECT reason FROM rejections") == [(DUPLICATE,)]
+
+
+def test_vtsim_centre_takes_the_correlation_window_it_is_given(
+    mosquitto_broker: BrokerAddress, tenant: str, tmp_path: Path,
+) -> None:
+    db = tmp_path / "centre.db"
+    centre = CentreProcess(mosquitto_broker, tenant, db, tmp_path / "centre.log",
+                           "--correlation-window", "0")
+    try:
+        topic = f"vt/v1/{tenant}/{KIND}/{A}/events"
+        now = time.time() - EPOCH
+        for seq in (1, 2):  # the same alarm twice: with no window, each is an incident
+            subprocess.run(["mosquitto_pub", "-h", mosquitto_broker.host, "-p",
+                            str(mosquitto_broker.port), "-q", "1", "-t", topic, "-m",
+                            message(A, "button_need", seq, now + seq).decode()],
+                           check=True, timeout=10)
+        wait_for(lambda: db.exists() and len(stored_rows(db, "SELECT * FROM messages")) == 2,
+                 20.0, "both alarms stored")
+        assert stored_rows(db, "SELECT place FROM messages ORDER BY id") == [
+            (INCIDENT,), (INCIDENT,)]
+    finally:
+        centre.stop()

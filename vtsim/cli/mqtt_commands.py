@@ -83,6 +83,9 @@ def centre(
     silence_slack: Annotated[float, typer.Option(
         min=0.0, help="Seconds beyond twice a device's heartbeat interval before it is "
         "reported silent.")] = 30.0,
+    correlation_window: Annotated[float | None, typer.Option(
+        min=0.0, help="Seconds after an alarm's first message within which repeats of it join "
+        "its incident; default 600, as centre.correlation_window in a scenario.")] = None,
     cafile: CaFileOption = None,
     certfile: CertFileOption = None,
     keyfile: KeyFileOption = None,
@@ -110,7 +113,9 @@ def centre(
             session_expiry_s=session_expiry,
             rate_limit=RateLimit(rate_limit, burst) if rate_limit > 0 else None,
             limits=Limits(max_bytes=max_bytes, max_depth=max_depth),
-            health_interval_s=health_interval, silence_slack_s=silence_slack)
+            health_interval_s=health_interval, silence_slack_s=silence_slack,
+            **({} if correlation_window is None
+               else {"correlation_window_s": correlation_window}))
     except (DeviceContractError, ValueError) as error:
         raise fail(console, str(error), EXIT_BAD_INPUT) from None
     try:

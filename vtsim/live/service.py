@@ -26,6 +26,7 @@ import orjson
 
 from devices.contract.codec import DEFAULT_LIMITS, Limits
 from devices.contract.rate_limit import RateLimit
+from devices.contract.reception import DEFAULT_CORRELATION_WINDOW_S
 from devices.transport.mqtt import BrokerAddress, MqttError, MqttTransport
 from vtsim.live.centre import Answer, CentreSnapshot, LiveCentre
 from vtsim.live.health import ALL_TENANTS, health_report, health_topic, stopped_report
@@ -53,6 +54,7 @@ class CentreOptions:
     limits: Limits = DEFAULT_LIMITS
     health_interval_s: float = HEALTH_INTERVAL_S
     silence_slack_s: float = 30.0
+    correlation_window_s: float = DEFAULT_CORRELATION_WINDOW_S
 
     @property
     def centre_id(self) -> str:
@@ -117,7 +119,8 @@ def run_centre(options: CentreOptions, display: CentreDisplay,
     try:
         centre = LiveCentre(transport, tenant=options.tenant, store=store,
                             limits=options.limits, rate_limit=options.rate_limit,
-                            silence_slack_s=options.silence_slack_s, on_answer=display.answered)
+                            silence_slack_s=options.silence_slack_s, on_answer=display.answered,
+                            correlation_window_s=options.correlation_window_s)
         centre.start()
         with stopping(stop) as stop_event:
             transport.connect()
