@@ -205,8 +205,8 @@ def duplicate(verdict: ItemVerdict, message_id: str, first: str) -> ItemVerdict:
         False,
         DUPLICATE,
         "message_id",
-        f"a message not sent before (this is a copy of {first}; the centre does not handle "
-        "it again)",
+        f"a message not sent before (this copies an earlier message; its id was first used in "
+        f"{first}; the centre does not handle it again)",
         preview(message_id),
     )
 

@@ -116,6 +116,22 @@ def test_a_repeated_message_id_is_a_duplicate(tmp_path: Path) -> None:
     assert "dup.json[0]" in second["expected"]
 
 
+def test_a_reused_id_with_other_content_is_an_id_conflict_and_its_copy_a_duplicate(
+    tmp_path: Path,
+) -> None:
+    fall = {**BATTERY, "event": "fall_detected", "seq": BATTERY["seq"] + 1, "confidence": 0.9}
+    del fall["battery_pct"]
+    path = write(tmp_path, "ids.jsonl", "\n".join(json.dumps(m) for m in (BATTERY, fall, fall,
+                                                                          BATTERY)))
+    code, document = verdicts(path, "--no-clock")
+    assert code == 1
+    assert [v["reason"] for v in document["verdicts"]] == [
+        "", "id_conflict", "duplicate", "duplicate"]
+    conflict = document["verdicts"][1]
+    assert conflict["path"] == "message_id" and "ids.jsonl:1" in conflict["expected"]
+    assert "handles this message" in conflict["expected"]
+
+
 def test_duplicates_are_found_across_files(tmp_path: Path) -> None:
     first = write(tmp_path, "a.json", json.dumps(BATTERY))
     second = write(tmp_path, "b.json", json.dumps(BATTERY))
