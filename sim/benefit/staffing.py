@@ -63,10 +63,38 @@ def parse_staffing(specs: Sequence[str], scenario: Scenario
         return True, {}
     out: dict[int | None, dict[str, int]] = {}
     for spec in specs:
+        if spec.strip().endswith(".json"):
+            out.update(read_sizing(Path(spec.strip()), answer_target(scenario), names))
+            continue
         match = _SPEC.match(spec)
         shifts = _shift_counts(spec, match["shifts"] if match else "", names)
         out[int(match["year"]) if match and match["year"] else None] = shifts
     return False, out
+
+
+def read_sizing(path: Path, target: Target,
+                names: Sequence[str]) -> dict[int | None, dict[str, int]]:
+    """The operators per shift of each year of a ``vtsim size --out`` result (sizing.json),
+    which must have been sized for the comparison's answer target."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        sized = {(t["kind"], float(t["share"]), float(t["within_s"])) for t in data["targets"]}
+        years = {int(y["year"]): {str(s["shift"]): int(s["operators"]) for s in y["shifts"]}
+                 for y in data["years"]}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ScenarioError([Problem("--staffing", "", f"cannot read the sizing result ({exc}); "
+                                     "give the sizing.json of `vtsim size --out`", str(path))
+                             ]) from None
+    if (target.kind, target.share, target.within_s) not in sized:
+        raise ScenarioError([Problem("--staffing", "", f"{path} was not sized for "
+                                     f"{target.describe()}; run vtsim size with that --target",
+                                     str(path))])
+    for year, shifts in years.items():
+        if sorted(shifts) != sorted(names):
+            raise ScenarioError([Problem("--staffing", "", f"{path}, {year}: the shifts "
+                                         f"{', '.join(shifts)} are not the scenario's "
+                                         f"({', '.join(names)})", str(path))])
+    return dict(years.items())
 
 
 def _shift_counts(spec: str, text: str, names: Sequence[str]) -> dict[str, int]:

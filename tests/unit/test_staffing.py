@@ -132,3 +132,26 @@ def test_recorded_staffing_must_name_the_scenarios_shifts() -> None:
     with pytest.raises(BenefitError, match=r"benefit\.economics\.staffing\.2027.*shifts all"):
         check_benefit(flooded(staffing={2027: {"day": 3}}), "tiny")
     check_benefit(flooded(staffing={2027: {"all": 3}}), "tiny")
+
+
+def sizing_file(path: Path, target: dict[str, object], operators: int) -> Path:
+    """A sizing.json as `vtsim size --out` writes it (the fields compare reads)."""
+    path.write_text(json.dumps({
+        "schema": "vtsim.sizing/1", "targets": [target],
+        "years": [{"year": 2026, "shifts": [{"shift": "all", "operators": operators}]},
+                  {"year": 2027, "shifts": [{"shift": "all", "operators": operators + 1}]}],
+    }), encoding="utf-8")
+    return path
+
+
+def test_the_result_of_vtsim_size_is_read_for_the_same_target(tmp_path: Path) -> None:
+    scenario = flooded()
+    target = {"target": "answer 90% within 1min", "kind": "answer", "share": 0.9,
+              "within_s": 60.0}
+    good = sizing_file(tmp_path / "sizing.json", target, 4)
+    assert parse_staffing([str(good)], scenario) == (False, {2026: {"all": 4}, 2027: {"all": 5}})
+    other = sizing_file(tmp_path / "other.json", {**target, "share": 0.985}, 4)
+    with pytest.raises(ScenarioError, match="not sized for answer 90% within 1min"):
+        parse_staffing([str(other)], scenario)
+    with pytest.raises(ScenarioError, match="cannot read the sizing result"):
+        parse_staffing([str(tmp_path / "missing.json")], scenario)

@@ -89,9 +89,10 @@ def compare(
              '60s" (default: the scenario\'s benefit.economics.target).')] = None,
     staffing: Annotated[list[str] | None, typer.Option(
         "--staffing", help="Operators per shift: day=4,evening=3,night=3 for every year, "
-                           "2027:day=5,evening=3,night=3 for one (repeatable), or `scenario` "
-                           "for the shifts as written. Default: benefit.economics.staffing, "
-                           "else the sizing search (slow; cached in OUT/staffing-cache.json)."
+                           "2027:day=5,evening=3,night=3 for one (repeatable), the "
+                           "sizing.json of `vtsim size --out`, or `scenario` for the shifts "
+                           "as written. Default: benefit.economics.staffing, else the sizing "
+                           "search (slow; cached in OUT/staffing-cache.json)."
     )] = None,
 ) -> None:
     """Compare home care without and with the technology: saved visits, hours, årsverk, NOK."""
