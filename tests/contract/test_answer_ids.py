@@ -66,3 +66,19 @@ def test_live_duplicates_and_rate_limited_answers_carry_the_ids() -> None:
         ("duplicate", "sa-0001-00000000", 0),
         ("rate_limited", "sa-0001-00000001", 1),
     ]
+
+
+def test_messages_the_centre_throttled_itself_are_not_possible_loss() -> None:
+    now = time.time()
+    bus = InProcessTransport()
+    clock = [now]
+    centre = LiveCentre(bus, clock=lambda: clock[0], rate_limit=RateLimit(rate_per_s=1, burst=3))
+    centre.start()
+    for seq in range(20):  # a flood: the first three are handled, the rest throttled
+        bus.publish(TOPIC, orjson.dumps(alarm(seq, now)))
+    time.sleep(1.2)  # the bucket refills (it runs on the monotonic clock)
+    bus.publish(TOPIC, orjson.dumps(alarm(20, now)))
+    snapshot = centre.snapshot()
+    assert snapshot.totals["rate_limited"] == 17 and snapshot.totals["accepted"] == 4
+    assert snapshot.gaps == 0
+    assert snapshot.open_of_kind("possible_loss") == 0

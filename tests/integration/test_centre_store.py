@@ -263,6 +263,8 @@ def test_the_health_report_counts_what_is_stored_silent_and_lost() -> None:
                                 "open_incidents": 3}
     assert report["devices"] == {"tracked": 1, "silent": 1, "offline": 0}
     assert (report["possible_loss"], report["possible_loss_incidents"]) == (3, 1)
+    assert report["possible_loss_devices"] == 1
+    assert "max_queued_messages" in str(report["advice"]) and "vtsim.conf" in str(report["advice"])
     assert health_topic(None) == "vt/v1/_all/centre/health"
     assert health_topic("lier") == "vt/v1/lier/centre/health"
     console = Console(record=True, width=160)

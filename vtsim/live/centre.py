@@ -348,9 +348,7 @@ class LiveCentre:
             return Answer(topic, "bad_topic", None, None, None,
                           f"not a topic of tenant {self.tenant!r}; not answered", None)
         if self._buckets is not None and not self._buckets.take(sender_key(topic)):
-            return self._reject(topic, None, identified(Rejected(
-                topic, "schema", "", self._buckets.limit.describe(),
-                f"{len(payload)} bytes while throttled"), payload), reason=RATE_LIMITED)
+            return self._throttle(topic, payload)
         now = self._clock()
         place, reason, verdict, joined = self.reception.judge(topic, payload, now, now)
         if isinstance(verdict, Rejected):
@@ -388,6 +386,21 @@ class LiveCentre:
                 place=place, incident_id=incident_id)
         return replace(self._acknowledge(tenant, topic, message), place=place,
                        incident_id=incident_id)
+
+    def _throttle(self, topic: str, payload: bytes) -> Answer:
+        """Answer ``rate_limited`` without handling the message. Its ``seq`` counts as seen: a
+        number the centre refused itself is not a gap (possible loss) in the device's
+        sequence; the device resends the message later."""
+        assert self._buckets is not None
+        rejected = identified(Rejected(
+            topic, "schema", "", self._buckets.limit.describe(),
+            f"{len(payload)} bytes while throttled"), payload)
+        tenant, device_id = answer_address(topic, None)
+        if rejected.seq is not None and tenant is not None and device_id is not None:
+            device = self._device(tenant, device_type_of(topic), device_id)
+            if device is not None:
+                device.record_sequence(rejected.seq)
+        return self._reject(topic, None, rejected, reason=RATE_LIMITED)
 
     def _reject_duplicate(self, topic: str, message: DeviceMessage) -> Answer:
         """Answer a copy of a message already handled: it is not handled again."""

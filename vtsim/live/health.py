@@ -45,9 +45,23 @@ def health_report(snapshot: CentreSnapshot, stats: MqttStats, connected: bool, u
                     "silent": snapshot.open_of_kind(DEVICE_SILENT),
                     "offline": snapshot.open_of_kind(DEVICE_OFFLINE)},
         "possible_loss": snapshot.gaps,
+        "possible_loss_devices": sum(1 for device in snapshot.devices if device.gaps),
         "possible_loss_incidents": snapshot.open_of_kind(POSSIBLE_LOSS),
+        **loss_advice(snapshot),
         "rate_limited": snapshot.totals.get(RATE_LIMITED, 0),
     }
+
+
+LOSS_ADVICE: Final = (
+    "sequence gaps: messages were lost between devices and the centre. The usual cause is a "
+    "broker that drops QoS 1 messages queued for a slower centre (Mosquitto's default "
+    "max_queued_messages 1000): use docs/mosquitto/vtsim.conf (docs/deployment.md)"
+)
+
+
+def loss_advice(snapshot: CentreSnapshot) -> dict[str, str]:
+    """``{"advice": ...}`` naming the likely cause and fix once any device shows a gap."""
+    return {"advice": LOSS_ADVICE} if snapshot.gaps else {}
 
 
 def stopped_report() -> bytes:
