@@ -172,6 +172,10 @@ class ReceivedMessage:
     """The MQTT packet id (QoS 1/2), needed to acknowledge it with ``manual_ack``."""
     connection: int = 0
     """Which connection brought it (1 = the first); an ack on a later one would be wrong."""
+    response_topic: str | None = None
+    """MQTT 5: where the sender asks for the answer (its Response Topic), if it named one."""
+    correlation_data: bytes | None = None
+    """MQTT 5: the sender's Correlation Data, to be returned with the answer."""
 
 
 MessageHandler = Callable[[ReceivedMessage], None]
@@ -439,8 +443,12 @@ class MqttTransport:
 
     # --- publishing -------------------------------------------------------------------------
 
-    def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False) -> None:
+    def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False,
+                correlation_data: bytes | None = None) -> None:
         """Hand ``payload`` to the broker; wait while ``max_in_flight`` messages are unacknowledged.
+
+        ``correlation_data`` goes with the message as its MQTT 5 Correlation Data (an answer
+        to a request that carried it); it is left out on MQTT 3.1.1, which has no properties.
 
         Raises :class:`PublishFailed` when the transport is closed, when the in-flight window
         stays full for ``publish_timeout_s``, or when paho refuses the message; a QoS 0 message
@@ -453,7 +461,7 @@ class MqttTransport:
         if qos > 0:
             self._await_window(topic)
         for _ in range(MID_RETRIES):
-            rc, mid = self._send(topic, payload, qos, retain)
+            rc, mid = self._send(topic, payload, qos, retain, correlation_data)
             if rc != MQTTErrorCode.MQTT_ERR_QUEUE_SIZE:
                 break
         self._record_publish(topic, rc, mid, qos)
@@ -473,10 +481,16 @@ class MqttTransport:
                     f"(connected: {self._connected}); the broker is away or too slow"
                 )
 
-    def _send(self, topic: str, payload: bytes, qos: int, retain: bool) -> tuple[int, int]:
+    def _send(self, topic: str, payload: bytes, qos: int, retain: bool,
+              correlation_data: bytes | None = None) -> tuple[int, int]:
         """paho's publish; its return code and message id."""
+        properties = None
+        if correlation_data is not None and self.protocol == 5:
+            properties = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+            properties.CorrelationData = correlation_data
         try:
-            info = self._client.publish(topic, payload, qos=qos, retain=retain)
+            info = self._client.publish(topic, payload, qos=qos, retain=retain,
+                                        properties=properties)
         except ValueError as error:
             raise InvalidTopic(f"cannot publish on {topic!r}: {error}") from None
         return info.rc, info.mid
@@ -738,8 +752,22 @@ class MqttTransport:
                 received_at=time.time(),
                 mid=message.mid,
                 connection=connection,
+                response_topic=response_topic_of(message),
+                correlation_data=correlation_data_of(message),
             )
         )
+
+
+def response_topic_of(message: MQTTMessage) -> str | None:
+    """The MQTT 5 Response Topic of a delivered message (None without one, and in 3.1.1)."""
+    topic = getattr(message.properties, "ResponseTopic", None)
+    return topic if isinstance(topic, str) and topic else None
+
+
+def correlation_data_of(message: MQTTMessage) -> bytes | None:
+    """The MQTT 5 Correlation Data of a delivered message (None without)."""
+    data = getattr(message.properties, "CorrelationData", None)
+    return bytes(data) if isinstance(data, bytes | bytearray) else None
 
 
 def message_topic(message: MQTTMessage) -> str:

@@ -283,6 +283,8 @@ class LiveCentre:
         self._messages = 0
         self._lag_s = 0.0
         self._arrived_at: float | None = None
+        self._reply_to: tuple[str, bytes | None] | None = None
+        """MQTT 5 request/response: where the message in hand asked for its answer."""
         """When the transport received the message being judged (None: just now)."""
         self._stored = NOTHING_STORED
         self._resume()
@@ -319,10 +321,12 @@ class LiveCentre:
         def handle(message: Any) -> None:
             self._lag_s = max(self._clock() - message.received_at, 0.0)
             self._arrived_at = message.received_at
+            self._reply_to = reply_address(message)
             try:
                 receive(message.topic, message.payload)
             finally:
                 self._arrived_at = None
+                self._reply_to = None
             transport.ack(message)  # only reached once the message is stored
         return handle
 
@@ -479,7 +483,7 @@ class LiveCentre:
         """Publish the acknowledgement of an accepted message."""
         body = encode_acknowledgement(message, format_ts(self._clock()))
         answered_on = ack_topic(tenant, message.device_id)
-        self._publish(answered_on, body)
+        self._answer(answered_on, body)
         return Answer(topic, ACCEPTED, tenant, message.device_id, message.message_id,
                       f"{message.device_type}.{message.event} seq {message.seq}", answered_on)
 
@@ -509,10 +513,24 @@ class LiveCentre:
         answered_on = None
         if tenant is not None:
             answered_on = rejection_topic(tenant, device_id)
-            self._publish(answered_on, body)
+            self._answer(answered_on, body)
         detail = f"at '{rejected.path}': expected {rejected.expected}, got {rejected.got}"
         return Answer(topic, verdict, tenant, device_id, rejected.message_id, detail,
                       answered_on)
+
+    def _answer(self, topic: str, body: bytes) -> None:
+        """Publish an answer on its centre topic and, for an MQTT 5 request that named a
+        response topic of its own device (:func:`reply_address`), there too with the request's
+        correlation data."""
+        self._publish(topic, body)
+        if self._reply_to is None:
+            return
+        response_topic, correlation = self._reply_to
+        try:
+            self.transport.publish(response_topic, body, qos=ANSWER_QOS,
+                                   correlation_data=correlation)  # type: ignore[call-arg]
+        except (DeviceContractError, OSError):
+            self._answer_failures += 1
 
     def _publish(self, topic: str, body: bytes) -> None:
         """Publish an answer; a failure is counted, never raised (the centre keeps going)."""
@@ -679,6 +697,26 @@ def topic_tenant(topic: str) -> str | None:
     """The tenant level of a ``vt/v1/{tenant}/...`` topic, or None."""
     levels = topic.split("/", 3)
     return levels[2] if len(levels) > 3 and levels[0] == "vt" and levels[1] == "v1" else None
+
+
+def reply_address(message: Any) -> tuple[str, bytes | None] | None:
+    """The MQTT 5 response topic a delivered message asked for, with its correlation data.
+
+    Only a topic under the sender's own reply namespace is used,
+    ``vt/v1/{tenant}/centre/reply/{device_id}`` or below, the levels taken from the topic the
+    message came on: a device cannot make the centre publish on another device's topics (or on
+    an events topic, which the centre would receive again).
+    """
+    response_topic = getattr(message, "response_topic", None)
+    if not isinstance(response_topic, str):
+        return None
+    levels = message.topic.split("/")
+    if len(levels) != 6 or "+" in response_topic or "#" in response_topic:
+        return None
+    own = f"{PREFIX}/{levels[2]}/{CENTRE}/reply/{levels[4]}"
+    if response_topic != own and not response_topic.startswith(own + "/"):
+        return None
+    return response_topic, getattr(message, "correlation_data", None)
 
 
 def answer_address(topic: str, message: DeviceMessage | None) -> tuple[str | None, str | None]:
