@@ -116,7 +116,9 @@ BENEFIT_METRICS: tuple[MetricSpec, ...] = (
     MetricSpec("nok.net_with_capacity.per_year", "NOK/yr",
                "`nok.net.per_year` plus the value of the freed capacity (clearly not cash)."),
     MetricSpec("nok.cumulative", "NOK",
-               "Net gains less one-off costs from the first year of the plan to this one."),
+               "Net budget effect per year (`nok.net.per_year`) less the one-off costs falling "
+               "in the year, summed from the first year of the plan to this one, undiscounted "
+               "(the economics section discounts)."),
     MetricSpec("staff.centre.on_duty_hours.per_year", "h/yr",
                "Operator hours on duty in the centre per year (operators × shift hours)."),
     MetricSpec("staff.centre.operator_arsverk", "årsverk",
