@@ -142,7 +142,7 @@ MEANINGS: tuple[Meaning, ...] = (
        "Answer target of the response centre", "target"),
     _m("benefit.economics.staffing.{year}.{shift}", "Operatører på vakt {year}: {shift}",
        "Operators on duty {year}: {shift}", "persons"),
-    _m("devices.models.{device}.events.{event}.probability",
+    _m("devices.{device}.events.{event}.probability",
        "Sannsynlighet for hendelsen: {event} ({device})",
        "Probability of the event: {event} ({device})", "share"),
     _m("growth.base_year", "Basisår for brukertallene", "Base year of the user counts", "year"),
