@@ -78,7 +78,8 @@ def test_each_summary_is_the_first_paragraph_of_the_command_docstring(entry: Com
 
 @pytest.mark.parametrize("entry", COMMANDS, ids=lambda entry: entry.name)
 def test_each_command_help_shows_all_its_options(entry: CommandEntry) -> None:
-    result = CliRunner().invoke(app, [entry.name, "--help"])
+    # wide enough that no option name is cut short in its panel
+    result = CliRunner().invoke(app, [entry.name, "--help"], env={"COLUMNS": "300"})
     assert result.exit_code == 0, result.output
     options = [opt for param in loaded_command(entry).params for opt in param.opts
                if opt.startswith("--")]
