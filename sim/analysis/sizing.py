@@ -46,7 +46,8 @@ from sim.scenario.schema import Scenario
 
 DEFAULT_GROWTH = 0.065
 """Users per year when a scenario sets no growth: people aged 80+ roughly double from ~2019 to
-~2030 (FACTS.md, seed 001:304-308), 2 ** (1 / 11) - 1 = 6.5 % a year."""
+~2030 (Lier kommune, helse-, omsorgs- og velferdsplan fram mot 2026, 2018),
+2 ** (1 / 11) - 1 = 6.5 % a year."""
 FEWEST_OPERATORS = 2
 """Never fewer than two on duty: one is not professionally sound (Helsedirektoratet IS-2552)."""
 FEWEST_FIELD_STAFF = 1
@@ -141,7 +142,8 @@ def growth_of(scenario: Scenario) -> tuple[float, str]:
     """The growth rate used, and where it comes from."""
     if "growth" in scenario.model_fields_set:
         return scenario.growth.rate, "the scenario's growth section"
-    return DEFAULT_GROWTH, "default: people aged 80+ roughly double by ~2030 (FACTS.md)"
+    return DEFAULT_GROWTH, ("default: people aged 80+ roughly double by ~2030 (Lier kommune, "
+                            "helse-, omsorgs- og velferdsplan, 2018)")
 
 
 def shift_dimensions(scenario: Scenario, targets: Sequence[Target]) -> list[Dimension]:
