@@ -561,7 +561,7 @@ def fault_of(details: ErrorDetails, tag: tuple[str, ...]) -> Fault:
         loc = loc[len(tag) :]
     missing = details["type"] == "missing"
     got = "nothing (field missing)" if missing else preview_json(details["input"])
-    return Fault(preview_path(".".join(str(part) for part in loc)), expected_of(details), got)
+    return Fault(preview_path(".".join(str(part) for part in loc)), details["msg"], got)
 
 
 # --- showing what came ----------------------------------------------------------------------
@@ -744,12 +744,6 @@ def diagnose_status(topic: str, payload: bytes, error: ValidationError, limits: 
             present(document, "device_type"),
         )
     return schema_rejection(topic, error)
-
-
-def expected_of(error: ErrorDetails) -> str:
-    """What a field should have been: pydantic's message, without the ``Value error, `` that
-    it puts before the contract's own checks (:mod:`devices.contract.wire_types`)."""
-    return error["msg"].removeprefix("Value error, ")
 
 
 def parse_object(topic: str, payload: bytes, limits: Limits) -> dict[str, Any] | Rejected:

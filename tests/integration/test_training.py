@@ -296,3 +296,13 @@ def test_the_fleet_stamps_its_messages_with_the_wall_clock() -> None:
     fleet.fast_forward()
     fleet.advance(fleet.end)
     assert stamps and set(stamps) == {format_ts(wall)}
+
+
+def test_the_console_listens_on_loopback_unless_told_otherwise() -> None:
+    from vtsim.training.console import ConsoleServer, ConsoleState
+
+    server = ConsoleServer(ConsoleState("trening"), lambda topic, payload: None, port=0)
+    try:
+        assert server.host == "127.0.0.1"
+    finally:
+        server.httpd.server_close()

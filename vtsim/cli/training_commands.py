@@ -101,7 +101,10 @@ def train(
     speed: Annotated[float, typer.Option(min=0.001, max=10000,
                                          help="Scenario seconds per real second.")] = 1.0,
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port of the console.")] = 8080,
-    host: Annotated[str, typer.Option(help="Address the console listens on.")] = "0.0.0.0",
+    host: Annotated[str, typer.Option(help="Address the console listens on (0.0.0.0 for "
+                                           "every interface, e.g. for trainees on other "
+                                           "machines; the console has no login yet).")]
+    = "127.0.0.1",
     seats: Annotated[int | None, typer.Option(min=1, help="Operator seats (default: the "
                                                            "scenario's).")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
@@ -155,7 +158,7 @@ def run_session(console: Console, session: TrainingSession, server: ConsoleServe
     scenario = session.scenario
     console.print(f"[bold]{scenario.name}[/]: session {session.session_id}, "
                   f"{session.centre.seats} seat(s), speed {session.clock.speed:g}×")
-    console.print(f"Console: http://localhost:{server.port}/  (tenant {scenario.tenant})")
+    console.print(f"Console: http://{server.host}:{server.port}/  (tenant {scenario.tenant})")
     if sys.stdin.isatty():
         console.print(KEYS_HELP)
         threading.Thread(target=read_keys, args=(session,), daemon=True).start()

@@ -100,7 +100,7 @@ class ConsoleState:
 class ConsoleServer:
     """Serves the console page and its API on ``host:port`` in background threads."""
 
-    def __init__(self, state: ConsoleState, enqueue: Enqueue, host: str = "0.0.0.0",
+    def __init__(self, state: ConsoleState, enqueue: Enqueue, host: str = "127.0.0.1",
                  port: int = 8080) -> None:
         self.state = state
         self.enqueue = enqueue
@@ -110,6 +110,11 @@ class ConsoleServer:
         self.stopping = threading.Event()
         self._thread = threading.Thread(target=self.httpd.serve_forever, name="console",
                                         daemon=True)
+
+    @property
+    def host(self) -> str:
+        """The address actually listened on."""
+        return str(self.httpd.server_address[0])
 
     @property
     def port(self) -> int:
