@@ -137,61 +137,69 @@ class Memory(Protocol):
 class MessageMemory:
     """The messages received within :data:`DEDUP_WINDOW_S`, in bounded memory.
 
-    Keys are ``(events topic, message_id)``: ids are the device's own. Entries live in two
-    generations of one window each: the older generation is dropped when a window has passed
-    since the last turn, so nothing is forgotten before its window ends and nothing is kept
-    much beyond two windows. Times are the receiver's own (simulated or epoch seconds).
+    Ids are the device's own: they are held per events topic, ``message_id`` → what is
+    remembered of the first message under it. Every :data:`DEDUP_WINDOW_S` the memory is swept
+    of messages received more than a window ago, so nothing is forgotten before its window ends
+    and nothing is kept beyond two windows. Times are the receiver's own (simulated or epoch
+    seconds).
     """
 
-    __slots__ = ("_conflicts", "_current", "_previous", "_turn_at")
+    __slots__ = ("_conflicts", "_ids", "_sweep_at")
 
     def __init__(self) -> None:
         """An empty memory."""
-        self._current: dict[tuple[str, str], Remembered] = {}
-        self._previous: dict[tuple[str, str], Remembered] = {}
+        self._ids: dict[str, dict[str, Remembered]] = {}
         self._conflicts: dict[tuple[str, str], list[Remembered]] = {}
         """Further contents seen under a known id (rare): a copy of any of them is a duplicate."""
-        self._turn_at = -math.inf
+        self._sweep_at = -math.inf
 
     def __len__(self) -> int:
         """How many message ids are held (forgotten ones may still be among them)."""
-        return len(self._current) + len(self._previous)
+        return sum(len(ids) for ids in self._ids.values())
 
     def check_in(self, topic: str, message_id: str, event: str, seq: int, ts: datetime,
                  now: float) -> str:
         """Judge a message by :func:`repeat_of` and remember it unless it is a duplicate."""
-        if now >= self._turn_at:
-            self._turn(now)
-        key = (topic, message_id)
-        first = self._current.get(key) or self._previous.get(key)
-        if (first is None or now - first[0] > DEDUP_WINDOW_S) and (
-                not self._conflicts or key not in self._conflicts):
-            self._current[key] = (now, event, seq, ts)
+        if now >= self._sweep_at:
+            self._sweep(now)
+        ids = self._ids.get(topic)
+        if ids is None:
+            ids = self._ids[topic] = {}
+        if message_id not in ids and not self._conflicts:  # the usual case: a new id
+            ids[message_id] = (now, event, seq, ts)
             return NEW
-        return self._check_again(key, first, (now, event, seq, ts))
+        return self._check_again(ids, topic, message_id, ids.get(message_id),
+                                 (now, event, seq, ts))
 
-    def _check_again(self, key: tuple[str, str], first: Remembered | None,
-                     entry: Remembered) -> str:
+    def _check_again(self, ids: dict[str, Remembered], topic: str, message_id: str,
+                     first: Remembered | None, entry: Remembered) -> str:
         """A message whose id is held: a duplicate, a conflict, or new once all is forgotten."""
+        key = (topic, message_id)
         others = self._conflicts.get(key, [])
         now, event, seq, ts = entry
+        if first is not None and now - first[0] > DEDUP_WINDOW_S:
+            first = None  # forgotten, though not yet swept
         judged = repeat_of(others if first is None else (first, *others), event, seq, ts, now)
         if judged == NEW:
             self._conflicts.pop(key, None)
-            self._current[key] = entry
+            ids[message_id] = entry
         elif judged == ID_CONFLICT:
             self._conflicts[key] = [*others, entry]
         return judged
 
-    def _turn(self, now: float) -> None:
-        """Start a new generation; the one before the last is forgotten."""
-        if self._turn_at > -math.inf:
-            self._previous, self._current = self._current, {}
+    def _sweep(self, now: float) -> None:
+        """Forget the messages received more than a window before ``now``; the next sweep is
+        due a window from now."""
+        if self._sweep_at > -math.inf:
+            kept = {topic: {message_id: entry for message_id, entry in ids.items()
+                            if now - entry[0] <= DEDUP_WINDOW_S}
+                    for topic, ids in self._ids.items()}
+            self._ids = {topic: ids for topic, ids in kept.items() if ids}
             self._conflicts = {
-                key: kept for key, entries in self._conflicts.items()
-                if (kept := [e for e in entries if now - e[0] <= DEDUP_WINDOW_S])
+                key: kept_entries for key, entries in self._conflicts.items()
+                if (kept_entries := [e for e in entries if now - e[0] <= DEDUP_WINDOW_S])
             }
-        self._turn_at = now + DEDUP_WINDOW_S
+        self._sweep_at = now + DEDUP_WINDOW_S
 
 
 # --- correlate ------------------------------------------------------------------------------
@@ -216,6 +224,11 @@ class OpenIncidents(Generic[Incident]):
     def __len__(self) -> int:
         """How many incidents are held."""
         return len(self._open)
+
+    def table(self) -> dict[tuple[str, str], tuple[Incident, float]]:
+        """The open incidents themselves, ``(topic, event)`` → ``(incident, start)``: for a hot
+        path that writes :meth:`joinable` and :meth:`opened` out (the simulated centre)."""
+        return self._open
 
     def joinable(self, topic: str, event: str, now: float) -> Incident | None:
         """The open incident of this device and event that a repeat at ``now`` joins, if any."""
@@ -307,7 +320,7 @@ class Reception(Generic[Incident]):
         self.priorities = dict(priorities or {})
         self._raises = incident_kinds()
         self._check_in = self.memory.check_in
-        self._open = self.incidents._open
+        self._open = self.incidents.table()
 
     def judge(self, topic: str, payload: bytes, now: float,
               epoch_s: float | None) -> Judgement[Incident]:

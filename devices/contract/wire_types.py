@@ -15,7 +15,8 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, Final
 
-from pydantic import BeforeValidator, GetCoreSchemaHandler, GetPydanticSchema, WithJsonSchema
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler, GetPydanticSchema, WithJsonSchema
+from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 from pydantic_core import core_schema as cs
 
@@ -74,15 +75,38 @@ def timestamp_core_schema(_source: Any, _handler: GetCoreSchemaHandler) -> CoreS
     return cs.json_or_python_schema(json_schema=from_json, python_schema=from_python)
 
 
-def integral_number(value: object) -> object:
-    """A JSON number with an integral value (``87.0``, ``1e1``) as an ``int``; else unchanged.
+AS_INTEGER: Final = "(integer)"
+AS_WHOLE_NUMBER: Final = "(whole number)"
+"""The two ways a JSON integer is read (:func:`integer_core_schema`), as they appear in a
+validation error's location; :func:`devices.contract.codec.schema_rejection` reports one."""
 
-    JSON Schema counts such numbers as integers; strings and booleans stay what they are and
-    fail the strict integer check that follows.
-    """
-    if type(value) is float and value.is_integer():
-        return int(value)
-    return value
+
+def whole_number(value: float) -> int:
+    """A JSON number with an integral value (``87.0``, ``1e1``) as an ``int``; ``ValueError``
+    for a fraction."""
+    if not value.is_integer():
+        raise ValueError("a whole number")
+    return int(value)
+
+
+def integer_core_schema(source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+    """Validation of a JSON integer, as JSON Schema's ``integer``: an integer (checked in
+    Rust, with the field's bounds), or else a number with an integral value, turned into an
+    ``int`` and checked with the same bounds. Strings and booleans fail both."""
+    whole = handler(source)
+    from_number = cs.chain_schema(
+        [cs.float_schema(strict=True), cs.no_info_plain_validator_function(whole_number), whole]
+    )
+    return cs.union_schema(
+        [(whole, AS_INTEGER), (from_number, AS_WHOLE_NUMBER)], mode="left_to_right"
+    )
+
+
+def integer_json_schema(schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+    """The published form of :func:`integer_core_schema`: the plain ``integer`` with its
+    bounds (which JSON Schema already counts ``87.0`` under)."""
+    integer, _way = schema["choices"][0]
+    return handler(integer)
 
 
 Rfc3339Timestamp = Annotated[
@@ -92,5 +116,6 @@ Rfc3339Timestamp = Annotated[
 ]
 """An RFC 3339 ``date-time`` on the wire, an aware ``datetime`` in Python."""
 
-JsonInteger = Annotated[int, BeforeValidator(integral_number)]
-"""A JSON integer: any number with an integral value, as JSON Schema's ``integer``."""
+JsonInteger = Annotated[int, GetPydanticSchema(integer_core_schema, integer_json_schema)]
+"""A JSON integer: any number with an integral value, as JSON Schema's ``integer``. The usual
+integer is checked without a call into Python."""

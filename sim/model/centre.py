@@ -60,7 +60,8 @@ class Incident:
     )
 
     def __init__(self, ident: int, device_type: str, event: str, device_id: str, profile: str,
-                 zone: str, priority: int, now: float, topic: str = "") -> None:
+                 zone: str, priority: int, now: float, topic: str = "",
+                 policy: IncidentPolicy | None = None) -> None:
         self.ident = ident
         self.topic = topic
         self.device_id = device_id
@@ -77,7 +78,7 @@ class Incident:
         self.operator = ""
         self.shift = ""
         self.outcome = ""
-        self.policy: IncidentPolicy | None = None
+        self.policy = policy
 
 
 def incident_adder(log: RunLog, replication: int) -> Callable[[Incident, str], None]:
@@ -134,6 +135,7 @@ class ResponseCentre:
         self.operators = ShiftPool(env, "op", self.assess, self.close)
         self._policies: dict[tuple[str, str], IncidentPolicy] = {}
         self._open = self.reception.incidents
+        self._opened = self._open.table()
         self._active: dict[int, Incident] = {}
         self._add_message = log.messages.add
         self._add_joined = {place: message_adder(log, replication, place)
@@ -156,10 +158,12 @@ class ResponseCentre:
         message = verdict.message  # type: ignore[union-attr]
         fields = message.__dict__  # one lookup, then plain dictionary reads: cheaper
         event, device_type = fields["event"], fields["device_type"]
-        device_id, placed = self._fleet_device(fields["device_id"])
+        placed = self._placed.get(fields["device_id"])  # _fleet_device, written out
+        device_id = fields["device_id"] if placed is None else placed.device.device_id
         if place == INCIDENT:
-            incident = self._open_new(topic, device_type, event, self.policy(device_type, event),
-                                      now, device_id, placed)
+            policy = (self._policies.get((device_type, event))
+                      or self.policy(device_type, event))
+            incident = self._open_new(topic, device_type, event, policy, now, device_id, placed)
         elif place == CORRELATED:
             incident.messages += 1  # type: ignore[union-attr]
         if incident is None or reason:
@@ -190,10 +194,9 @@ class ResponseCentre:
                   now: float, device_id: str, placed: FleetDevice | None) -> Incident:
         profile, zone = (placed.profile, placed.zone) if placed else ("", "")
         incident = Incident(self._next_incident, device_type, event, device_id, profile, zone,
-                            policy.priority, now, topic)
-        incident.policy = policy
+                            policy.priority, now, topic, policy)
         self._next_incident += 1
-        self._open.opened(topic, event, incident, now)
+        self._opened[(topic, event)] = (incident, now)  # OpenIncidents.opened, written out
         self._active[incident.ident] = incident
         self.operators.submit(incident.priority, incident)
         if incident.t_answered != incident.t_answered:  # NaN: no operator free, it waits
@@ -234,7 +237,10 @@ class ResponseCentre:
         """Document the incident: it becomes a record."""
         incident.t_closed = self.env.now
         del self._active[incident.ident]
-        self._open.closed(incident.topic, incident.event, incident)  # it takes no more messages
+        key = (incident.topic, incident.event)  # OpenIncidents.closed, written out:
+        entry = self._opened.get(key)  # it takes no more messages
+        if entry is not None and entry[0] is incident:
+            del self._opened[key]
         self._add_incident(incident, "closed")
 
     def record_unfinished(self) -> None:
