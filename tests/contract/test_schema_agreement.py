@@ -277,3 +277,22 @@ def test_a_refused_timestamp_names_the_rule() -> None:
     assert not isinstance(verdict, Accepted)
     assert (verdict.reason, verdict.path) == ("schema", "ts")
     assert verdict.expected.startswith("an RFC 3339 date-time with seconds")
+
+
+@pytest.mark.parametrize(
+    ("seq", "expected"),
+    [
+        (5.5, "Input should be a valid integer"),
+        ("87", "Input should be a valid integer"),
+        (True, "Input should be a valid integer"),
+        (-1, "Input should be greater than or equal to 0"),
+        (-1.0, "Input should be greater than or equal to 0"),
+    ],
+)
+def test_a_refused_integer_is_one_fault_on_its_field(seq: object, expected: str) -> None:
+    message = example_message(DEVICE_TYPES["safety_alarm"].events["button_need"]) | {"seq": seq}
+    topic = f"{TENANT_ROOT}/safety_alarm/{message['device_id']}/events"
+    verdict = decode_message(topic, orjson.dumps(message))
+    assert not isinstance(verdict, Accepted)
+    assert (verdict.reason, verdict.path, verdict.expected) == ("schema", "seq", expected)
+    assert verdict.more == ()
