@@ -119,6 +119,8 @@ class Answer:
     answered_on: str | None
     place: str = ""
     incident_id: str | None = None
+    rejection: Rejected | None = None
+    """The rejection as published (reason, path, expected, got, more), when there was one."""
 
     @property
     def accepted(self) -> bool:
@@ -306,16 +308,22 @@ class LiveCentre:
 
     def start(self) -> None:
         """Subscribe to the events and status of the devices served."""
-        events, status = events_subscription(self.tenant), status_subscription(self.tenant)
+        self.listen(events_subscription(self.tenant), self.receive_event)
+        self.listen(status_subscription(self.tenant), self.receive_status)
+
+    def listen(self, pattern: str, receive: Callable[[str, bytes], object]) -> None:
+        """Deliver the messages on ``pattern`` to ``receive`` (on an acknowledging transport,
+        acknowledged to the broker once ``receive`` has returned: stored)."""
         transport = self.transport
         if isinstance(transport, AckingTransport) and transport.manual_ack:
-            transport.subscribe_messages(events, self._acking(transport, self.receive_event))
-            transport.subscribe_messages(status, self._acking(transport, self.receive_status))
+            transport.subscribe_messages(pattern, self._acking(transport, receive))
             return
-        transport.subscribe(events, self.receive_event)
-        transport.subscribe(status, self.receive_status)
 
-    def _acking(self, transport: AckingTransport, receive: Callable[[str, bytes], None]
+        def deliver(topic: str, payload: bytes) -> None:
+            receive(topic, payload)
+        transport.subscribe(pattern, deliver)
+
+    def _acking(self, transport: AckingTransport, receive: Callable[[str, bytes], object]
                 ) -> Callable[[Any], None]:
         """A handler that judges and stores a message, then acknowledges it to the broker."""
         def handle(message: Any) -> None:
@@ -332,7 +340,7 @@ class LiveCentre:
 
     # --- events -----------------------------------------------------------------------------
 
-    def receive_event(self, topic: str, payload: bytes) -> None:
+    def receive_event(self, topic: str, payload: bytes) -> Answer:
         """Validate, store and answer one device message; raises only if the store fails."""
         self._messages += 1
         try:
@@ -345,6 +353,25 @@ class LiveCentre:
                                       preview(f"centre error: {bug!r}"))
             )
         self._record(answer)
+        return answer
+
+    def refuse(self, topic: str, tenant: str | None, reason: str, detail: str,
+               answered_on: str | None, body: bytes) -> Answer:
+        """Store, answer (``body`` on ``answered_on``) and count a message refused before it
+        could be judged as a device message (a SCAIP payload that cannot be translated)."""
+        self._messages += 1
+        self.store.store_rejection(StoredRejection(topic, tenant, None, None, reason, detail,
+                                                   self._clock()))
+        if answered_on is not None:
+            self._publish(answered_on, body)
+        answer = Answer(topic, reason, tenant, None, None, detail, answered_on)
+        self._record(answer)
+        return answer
+
+    def last_seq(self, tenant: str, device_id: str) -> int | None:
+        """The highest ``seq`` received from a device (None: never heard of)."""
+        device = self._devices.get((tenant, device_id))
+        return None if device is None else device.last_seq
 
     def _judge(self, topic: str, payload: bytes) -> Answer:
         """The centre's verdict on one message, stored, then answered on the centre topics."""
@@ -516,7 +543,7 @@ class LiveCentre:
             self._answer(answered_on, body)
         detail = f"at '{rejected.path}': expected {rejected.expected}, got {rejected.got}"
         return Answer(topic, verdict, tenant, device_id, rejected.message_id, detail,
-                      answered_on)
+                      answered_on, rejection=rejected)
 
     def _answer(self, topic: str, body: bytes) -> None:
         """Publish an answer on its centre topic and, for an MQTT 5 request that named a
@@ -531,6 +558,10 @@ class LiveCentre:
                                    correlation_data=correlation)  # type: ignore[call-arg]
         except (DeviceContractError, OSError):
             self._answer_failures += 1
+
+    def publish_answer(self, topic: str, body: bytes) -> None:
+        """Publish an answer of another channel (SCAIP) as the centre publishes its own."""
+        self._publish(topic, body)
 
     def _publish(self, topic: str, body: bytes) -> None:
         """Publish an answer; a failure is counted, never raised (the centre keeps going)."""

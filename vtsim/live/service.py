@@ -30,6 +30,7 @@ from devices.contract.reception import DEFAULT_CORRELATION_WINDOW_S
 from devices.transport.mqtt import BrokerAddress, MqttError, MqttTransport
 from vtsim.live.centre import Answer, CentreSnapshot, LiveCentre
 from vtsim.live.health import ALL_TENANTS, health_report, health_topic, stopped_report
+from vtsim.live.scaip_channel import ScaipChannel
 from vtsim.live.store import DEFAULT_DB, IncidentChange, open_store
 
 DRAIN_WAIT_S: Final = 0.05
@@ -122,6 +123,7 @@ def run_centre(options: CentreOptions, display: CentreDisplay,
                             silence_slack_s=options.silence_slack_s, on_answer=display.answered,
                             correlation_window_s=options.correlation_window_s)
         centre.start()
+        ScaipChannel(centre).start()
         with stopping(stop) as stop_event:
             transport.connect()
             display.started(options, transport.protocol, store.url)

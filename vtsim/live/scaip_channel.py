@@ -1,0 +1,109 @@
+"""The live centre's ``scaip`` channel: SCAIP alarm messages in, SCAIP responses out.
+
+A SCAIP receiver or device publishes an ``mrq`` XML document on
+``vt/v1/{tenant}/scaip/{controller}`` (``controller`` is the request's ``cid``). The channel
+reads and translates it (:mod:`devices.contract.scaip`) and hands the contract message to
+:meth:`vtsim.live.centre.LiveCentre.receive_event`: the same rules, store, incidents and
+answers as a JSON message on the device's own ``events`` topic (its acknowledgement or
+rejection also appears on the device's ``centre/ack`` or ``centre/rejected`` topic). The
+SCAIP sender's answer is one JSON document on ``vt/v1/{tenant}/centre/scaip/{controller}``: the
+``mrs`` (``ref``, ``snu``, ``ste``) and the contract verdict, every fault named in both
+vocabularies. A payload that cannot be translated is stored as a rejection, counted and
+answered there too; nothing the sender does makes the channel raise.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Final
+
+from devices.contract.codec import DEFAULT_LIMITS, Limits, preview
+from devices.contract.scaip import (
+    SCAIP_CHANNEL,
+    ScaipFault,
+    ScaipMemory,
+    device_id_of,
+    read_mrq,
+    rejection_faults,
+    scaip_reply,
+    scaip_reply_topic,
+    scaip_topic_levels,
+    translate,
+)
+from devices.contract.topics import PREFIX, require_level
+from vtsim.live.centre import Answer, LiveCentre
+
+__all__ = ["ScaipChannel", "scaip_subscription"]
+
+ACCEPTED: Final = "accepted"
+
+
+def scaip_subscription(tenant: str | None) -> str:
+    """Topic filter for the SCAIP payloads of one tenant (or of all)."""
+    level = "+" if tenant is None else require_level(tenant, "tenant")
+    return f"{PREFIX}/{level}/{SCAIP_CHANNEL}/+"
+
+
+class ScaipChannel:
+    """Translates the SCAIP payloads of a broker for a :class:`LiveCentre` and answers them.
+
+    ``clock`` is the receiver time given to each message as its ``ts`` (the centre's clock by
+    default); a resend (same ``ref`` and content within 10 min) gets the same ``ts`` and
+    ``seq`` and is judged a ``duplicate``.
+    """
+
+    def __init__(self, centre: LiveCentre, *, clock: Callable[[], float] = time.time,
+                 limits: Limits = DEFAULT_LIMITS) -> None:
+        """A channel for ``centre``; it listens after :meth:`start`."""
+        self.centre = centre
+        self._clock = clock
+        self._limits = limits
+        self._resends = ScaipMemory()
+        self.last_reply: bytes | None = None
+        """The latest answer published (for tests and the display)."""
+
+    def start(self) -> None:
+        """Subscribe to the SCAIP payloads of the centre's tenant (or of all tenants)."""
+        self.centre.listen(scaip_subscription(self.centre.tenant), self.receive)
+
+    def receive(self, topic: str, payload: bytes) -> Answer | None:
+        """Translate, judge and answer one SCAIP payload; raises only if the store fails."""
+        levels = scaip_topic_levels(topic)
+        if levels is None:
+            return None  # not a SCAIP topic: the subscription never delivers one
+        tenant, controller = levels
+        reply_on = scaip_reply_topic(tenant, controller)
+        request = read_mrq(payload, self._limits)
+        if isinstance(request, tuple):
+            return self._refuse(topic, tenant, reply_on, None, request)
+        now = self._clock()
+        device_id = device_id_of(request)
+        last = self.centre.last_seq(tenant, device_id)
+        ts, seq = self._resends.stamp(tenant, request, now, 0 if last is None else last + 1)
+        translation = translate(request, tenant, ts, seq, topic)
+        if translation.payload is None:
+            return self._refuse(topic, tenant, reply_on, request.ref, translation.faults)
+        answer = self.centre.receive_event(translation.topic, translation.payload)
+        verdict = ACCEPTED if answer.accepted else answer.verdict
+        faults = rejection_faults(answer.rejection, verdict)
+        self._reply(reply_on, scaip_reply(
+            request.ref, verdict, faults, topic=translation.topic, device_id=answer.device_id,
+            message_id=answer.message_id, place=answer.place or None,
+            incident_id=answer.incident_id))
+        return answer
+
+    def _refuse(self, topic: str, tenant: str, reply_on: str, ref: str | None,
+                faults: tuple[ScaipFault, ...]) -> Answer:
+        """Store, count and answer a payload that could not become a contract message."""
+        first = faults[0]
+        detail = (f"SCAIP {first.reason} at <{first.element or 'mrq'}>: expected "
+                  f"{first.expected}, got {first.got}")
+        body = scaip_reply(ref, first.reason, faults, topic=topic)
+        self.last_reply = body
+        return self.centre.refuse(topic, tenant, first.reason, preview(detail), reply_on, body)
+
+    def _reply(self, topic: str, body: bytes) -> None:
+        """Publish the answer to a translated payload (a failure is counted by the centre)."""
+        self.last_reply = body
+        self.centre.publish_answer(topic, body)
