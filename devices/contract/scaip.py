@@ -216,9 +216,18 @@ def element_of(path: str) -> str:
 
 
 def contract_faults(rejected: Rejected) -> tuple[ScaipFault, ...]:
-    """A contract rejection of a translated message, each fault with its SCAIP element."""
+    """A contract rejection of a translated message, each fault with its SCAIP element (a
+    missing event field says how to give it in ``ite``)."""
     return tuple(ScaipFault("contract", element_of(each.path), rejected.reason, each.path,
-                            each.expected, each.got) for each in rejected.faults)
+                            advice(each.path, each.expected, each.got), each.got)
+                 for each in rejected.faults)
+
+
+def advice(path: str, expected: str, got: str) -> str:
+    """``expected`` of a contract fault, with the ``ite`` way to give a field SCAIP lacks."""
+    if not element_of(path).startswith("ite") or not got.startswith("nothing"):
+        return expected
+    return f"{expected}: SCAIP has no element for it; add {path}=<value> to <ite>"
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -523,7 +532,7 @@ def unmapped(dty: str, stc: str | None, mty: str | None) -> ScaipFault:
                      "RE", "unknown_event")
     if mty == "PI":
         return fault("unmapped_code", "dty", "a heartbeat (mty PI) of dty 0002 (local unit and "
-                     "controller)", f"{dty} ({kind})", "unknown_event")
+                     "controller)", f"{dty} ({kind})", "unknown_event", "event")
     if stc is None:
         return fault("missing_element", "stc", "a status code (stc) for mty ME or IN",
                      "nothing", "unknown_event")

@@ -17,10 +17,12 @@ from rich.text import Text
 
 from devices.contract.contract_doc import render_contract_doc
 from devices.contract.errors import InvalidTopic
+from devices.contract.scaip_verdicts import ScaipVerdict, judge_scaip
 from devices.contract.schema import asyncapi_document, message_json_schema
 from devices.contract.topics import require_level
 from devices.contract.validate import (
     DEFAULT_TENANT,
+    Item,
     ItemVerdict,
     judge_items,
     read_items,
@@ -157,14 +159,73 @@ def validate(
         bool, typer.Option("--no-clock", help="Skip the checks of ts against a clock.")
     ] = False,
     json_: Annotated[bool, typer.Option("--json", help="Print verdicts as JSON.")] = False,
+    scaip: Annotated[
+        bool,
+        typer.Option("--scaip", help="The files are SCAIP alarm messages (one XML mrq each), "
+                     "judged as the centre's scaip channel would (docs/vendors.md#scaip)."),
+    ] = False,
 ) -> None:
     """Judge device messages against the contract, as the centre would; exit 1 if any fails."""
     console = Console(stderr=False)
     check_files(console, files)
     check_tenant(tenant)
     clock = receiver_clock(now, no_clock)
+    if scaip:
+        if topic is not None:
+            raise typer.BadParameter("a SCAIP message's topic follows from its cid; give "
+                                     "--topic or --scaip, not both", param_hint="--topic")
+        validate_scaip(console, files, tenant, clock, json_)
+        return
     items = [item for path in files for item in read_items(path)]
     verdicts = judge_items(items, topic=topic, tenant=tenant, now_epoch_s=clock)
     print_verdicts(console, verdicts, json_)
     if any(not verdict.accepted for verdict in verdicts):
         raise typer.Exit(EXIT_REJECTED)
+
+
+# --- SCAIP -----------------------------------------------------------------------------------
+
+
+def validate_scaip(console: Console, files: Sequence[Path], tenant: str, clock: float | None,
+                   as_json: bool) -> None:
+    """Judge SCAIP files (one ``mrq`` each); exit 1 if any fails."""
+    items = [Item(path.name, path.read_bytes()) for path in files]
+    verdicts = judge_scaip(items, tenant=tenant, now_epoch_s=clock)
+    print_scaip_verdicts(console, verdicts, as_json)
+    if any(not verdict.accepted for verdict in verdicts):
+        raise typer.Exit(EXIT_REJECTED)
+
+
+def scaip_table(verdicts: Sequence[ScaipVerdict]) -> Table:
+    """One row per fault: the SCAIP element and code, and the contract's reason and path."""
+    table = Table(title="SCAIP verdicts (SCAIP element, contract field path)")
+    for column in ("item", "event", "verdict", "snu", "SCAIP element", "contract reason",
+                   "field path", "expected", "got"):
+        table.add_column(column, overflow="fold")
+    for verdict in verdicts:
+        mark = Text("accepted", "green") if verdict.accepted else Text(verdict.verdict,
+                                                                       "bold red")
+        head = [Text(verdict.item), Text(verdict.event), mark, Text(str(verdict.snu))]
+        if not verdict.faults:
+            table.add_row(*head, "", "", "", "", "")
+        for index, fault in enumerate(verdict.faults):
+            row = head if index == 0 else [Text(""), Text(""), Text(""), Text("")]
+            table.add_row(*row, Text(fault.element), Text(fault.contract_reason),
+                          Text(fault.path), Text(fault.expected), Text(fault.got))
+    return table
+
+
+def print_scaip_verdicts(console: Console, verdicts: Sequence[ScaipVerdict],
+                         as_json: bool) -> None:
+    """The SCAIP verdicts as a table and a summary line, or as one JSON document."""
+    accepted = sum(1 for verdict in verdicts if verdict.accepted)
+    counts = {"items": len(verdicts), "accepted": accepted,
+              "rejected": len(verdicts) - accepted}
+    if as_json:
+        typer.echo(json.dumps({"summary": counts,
+                               "verdicts": [verdict.as_json() for verdict in verdicts]},
+                              indent=2, ensure_ascii=False))
+        return
+    console.print(scaip_table(verdicts))
+    console.print(f"{counts['items']} SCAIP message(s): {counts['accepted']} accepted, "
+                  f"{counts['rejected']} rejected.")
