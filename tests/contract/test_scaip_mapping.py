@@ -4,6 +4,7 @@ code tables, hostile XML, unknown codes, resends, the ``mrs`` answer and ``valid
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from devices.contract.scaip import (
 )
 from devices.contract.scaip_verdicts import ScaipVerdict, judge_scaip
 from devices.contract.validate import Item
+from tests.conftest import ROOT
 from vtsim.cli.main import app
 
 NOW = 1_767_600_000.0  # 2026-01-05T08:00:00Z
@@ -346,3 +348,14 @@ def test_validate_scaip_refuses_a_topic(tmp_path: Path) -> None:
     path.write_bytes(PLAIN)
     result = runner.invoke(app, ["validate", "--scaip", str(path), "--topic", "vt/v1/x"])
     assert result.exit_code == 2
+
+
+def test_the_vendor_docs_list_exactly_the_mapping() -> None:
+    text = (ROOT / "docs" / "vendors.md").read_text(encoding="utf-8")
+    section = text.split("\n## SCAIP\n", 1)[1]
+    rows = re.findall(r"^\| `(\d{4})` \([^)]*\) \| (?:`mty` (PI)|`(\d{4})` \([^)]*\)) \| (.*) \|$",
+                      section, flags=re.MULTILINE)
+    documented = {(dty, pi or stc): tuple(re.findall(r"`([a-z_]+\.[a-z_]+)`", events))
+                  for dty, pi, stc, events in rows}
+    assert documented == {key: tuple(event_id(spec) for spec in specs)
+                          for key, specs in MAPPING.items()}
