@@ -30,6 +30,7 @@ from devices.contract.reception import DEFAULT_CORRELATION_WINDOW_S
 from devices.transport.mqtt import BrokerAddress, MqttError, MqttTransport
 from vtsim.live.centre import Answer, CentreSnapshot, LiveCentre
 from vtsim.live.health import ALL_TENANTS, health_report, health_topic, stopped_report
+from vtsim.live.loss_log import LossLog
 from vtsim.live.scaip_channel import ScaipChannel
 from vtsim.live.store import DEFAULT_DB, IncidentChange, open_store
 
@@ -189,6 +190,7 @@ class ServiceLoop:
         self._last_health: float | None = None
         self._last_refresh = time.monotonic()
         self._report: dict[str, object] | None = None
+        self._loss_log = LossLog()
 
     def run(self, stop: threading.Event) -> None:
         """Serve until ``stop`` is set."""
@@ -224,3 +226,4 @@ class ServiceLoop:
         if raised:
             self._display.incidents_raised(raised)
         self._report = publish_health(self._transport, self._centre, self._options)
+        self._loss_log.note(self._report, time.monotonic())
