@@ -118,18 +118,20 @@ def test_the_rate_limit_answers_busy() -> None:
 
 @pytest.mark.skipif(shutil.which("mosquitto_pub") is None,
                     reason="mosquitto_pub (Debian's mosquitto-clients) is missing")
-def test_a_scaip_alarm_sent_with_mosquitto_pub_becomes_an_incident(
-    mosquitto_broker: BrokerAddress, tenant: str, tmp_path: Path
+@pytest.mark.parametrize("broker", ["mosquitto_broker", "amqtt_broker"])
+def test_a_scaip_alarm_sent_with_mosquitto_pub_becomes_an_incident_on_either_broker(
+    broker: str, tenant: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    centre = CentreProcess(mosquitto_broker, tenant, tmp_path / "c.db", tmp_path / "c.log")
+    address: BrokerAddress = request.getfixturevalue(broker)
+    centre = CentreProcess(address, tenant, tmp_path / "c.db", tmp_path / "c.log")
     heard: list[ReceivedMessage] = []
-    observer = MqttTransport(mosquitto_broker, f"observer-{tenant}")
+    observer = MqttTransport(address, f"observer-{tenant}")
     observer.subscribe_messages(f"vt/v1/{tenant}/centre/scaip/#", heard.append)
     observer.connect()
     try:
         for payload in (FALL, LAUGHS):
-            subprocess.run(["mosquitto_pub", "-h", mosquitto_broker.host, "-p",
-                            str(mosquitto_broker.port), "-q", "1", "-t",
+            subprocess.run(["mosquitto_pub", "-h", address.host, "-p",
+                            str(address.port), "-q", "1", "-t",
                             f"vt/v1/{tenant}/scaip/4711", "-s"], input=payload, check=True,
                            timeout=10)
         wait_for(lambda: observer.drain(timeout=0.05) >= 0 and len(heard) >= 2, 20.0,
