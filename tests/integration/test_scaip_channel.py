@@ -144,3 +144,14 @@ def test_a_scaip_alarm_sent_with_mosquitto_pub_becomes_an_incident_on_either_bro
     assert answers[0]["place"] == "incident"
     stored = stored_rows(tmp_path / "c.db", "SELECT kind, device_id, state FROM incidents")
     assert stored == [("fall_detected", "4711-2", "open")]
+
+
+@pytest.mark.parametrize("did", ["a/b", "x+y", "#", "ø"])
+def test_a_device_id_that_cannot_be_a_topic_level_is_refused_with_its_elements(did: str) -> None:
+    bus, centre, published, answers = channel_on()
+    bus.publish(TOPIC, f"<mrq><ref>D1</ref><cid>4711</cid><dty>3</dty><did>{did}</did>"
+                       "<stc>10</stc></mrq>".encode())
+    (reply,) = replies(published)
+    assert reply["snu"] == 3 and reply["verdict"] in ("bad_topic", "schema")
+    assert reply["faults"][0]["scaip_element"] == "cid/did"
+    assert len(answers) == 1 and centre.snapshot().messages == 1
