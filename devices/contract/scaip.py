@@ -681,6 +681,60 @@ def rejection_faults(rejected: Rejected | None, reason: str) -> tuple[ScaipFault
     return contract_faults(rejected)
 
 
+def fault_schema() -> dict[str, Any]:
+    """JSON Schema of one fault in an answer (:meth:`ScaipFault.as_json`)."""
+    text = {"type": "string"}
+    return {
+        "type": "object",
+        "properties": {
+            "scaip_reason": {"type": "string", "enum": list(SCAIP_REASONS),
+                             "description": "Why, in SCAIP terms ('contract': the translated "
+                             "message broke the contract)."},
+            "scaip_element": {**text, "description": "The mrq element ('' for the payload "
+                              "as a whole), e.g. 'stc' or 'ite battery_pct='."},
+            "contract_reason": {**text, "description": "The contract's reason code, where "
+                                "the fault has one."},
+            "path": {**text, "description": "The contract's field path, where it has one."},
+            "expected": text,
+            "got": {**text, "maxLength": 80},
+        },
+        "required": ["scaip_reason", "scaip_element", "contract_reason", "path", "expected",
+                     "got"],
+        "additionalProperties": False,
+    }
+
+
+def answer_schema() -> dict[str, Any]:
+    """JSON Schema of the centre's answer to a SCAIP payload (:func:`scaip_reply`)."""
+    text = {"type": "string"}
+    return {
+        "type": "object",
+        "properties": {
+            "mrs": {**text, "description": "The SCAIP message response, an XML document: "
+                    "<mrs> with <ref>, <snu> and <ste> (at most 128 characters)."},
+            "ref": {"type": ["string", "null"], "description": "The request's reference; "
+                    "null when the payload could not be read."},
+            "snu": {"type": "integer", "enum": sorted(SNU_NAMES),
+                    "description": "SCAIP status number: 0 ok (also duplicate and "
+                    "id_conflict), 1 too long, 2 invalid format, 3 wrong data content, 6 busy, "
+                    "7 mandatory tag missing."},
+            "snu_text": {"type": "string", "enum": [SNU_NAMES[n] for n in sorted(SNU_NAMES)]},
+            "verdict": {**text, "description": "'accepted', or the first fault's reason."},
+            "topic": {**text, "description": "The translated message's events topic (or the "
+                      "SCAIP topic, when it could not be translated)."},
+            "device_id": text,
+            "message_id": text,
+            "place": {"type": "string", "enum": ["incident", "correlated", "duplicate",
+                                                 "rejected", "info"],
+                      "description": "Where the translated message ended."},
+            "incident_id": {**text, "description": "The incident it opened or joined."},
+            "faults": {"type": "array", "items": fault_schema()},
+        },
+        "required": ["mrs", "ref", "snu", "snu_text", "verdict", "faults"],
+        "additionalProperties": False,
+    }
+
+
 # --- writing mrq (examples, tests) -----------------------------------------------------------
 
 

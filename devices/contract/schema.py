@@ -35,6 +35,7 @@ from devices.contract.examples import (
 )
 from devices.contract.messages import MESSAGE_ADAPTER, MESSAGE_MODELS, SCHEMA_VERSION, model_name
 from devices.contract.replies import REASON_DESCRIPTIONS, Acknowledgement, RejectionNotice
+from devices.contract.scaip import answer_schema
 from devices.contract.status import STATUS_SCAIP, DeviceStatus
 
 JSON_SCHEMA_DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
@@ -49,6 +50,8 @@ EVENTS_ADDRESS: Final = "vt/v1/{tenant}/{device_type}/{device_id}/events"
 STATUS_ADDRESS: Final = "vt/v1/{tenant}/{device_type}/{device_id}/status"
 ACK_ADDRESS: Final = "vt/v1/{tenant}/centre/ack/{device_id}"
 REJECTED_ADDRESS: Final = "vt/v1/{tenant}/centre/rejected/{device_id}"
+SCAIP_ADDRESS: Final = "vt/v1/{tenant}/scaip/{controller}"
+SCAIP_ANSWER_ADDRESS: Final = "vt/v1/{tenant}/centre/scaip/{controller}"
 
 REPLY_MODELS: Final[tuple[type[BaseModel], ...]] = (DeviceStatus, Acknowledgement, RejectionNotice)
 
@@ -258,7 +261,7 @@ def message_examples() -> list[dict[str, Any]]:
 
 
 def component_messages() -> dict[str, Any]:
-    """The four messages of the contract, each referencing its payload schema."""
+    """The messages of the contract, each with its payload schema."""
     binding = {"mqtt": {"bindingVersion": MQTT_BINDING_VERSION}}
     return {
         "DeviceMessage": {
@@ -296,6 +299,23 @@ def component_messages() -> dict[str, Any]:
             "summary": "The centre refused a device message, with the reason.",
             "contentType": "application/json",
             "payload": {"$ref": f"{COMPONENTS_REF}RejectionNotice"},
+            "bindings": binding,
+        },
+        "ScaipRequest": {
+            "name": "ScaipRequest",
+            "title": "SCAIP message request",
+            "summary": "A SCAIP alarm message (mrq), UTF-8 XML without a DTD "
+            "(docs/vendors.md#scaip).",
+            "contentType": "application/xml",
+            "payload": {"type": "string", "maxLength": DEFAULT_LIMITS.max_bytes},
+            "bindings": binding,
+        },
+        "ScaipAnswer": {
+            "name": "ScaipAnswer",
+            "title": "SCAIP answer",
+            "summary": "The mrs and the contract verdict for one SCAIP payload.",
+            "contentType": "application/json",
+            "payload": answer_schema(),
             "bindings": binding,
         },
     }
@@ -345,6 +365,26 @@ def channels() -> dict[str, Any]:
             "The centre's rejection of every refused message of one device, with the reason.",
             centre=True,
         ),
+        "scaipRequests": scaip_channel(
+            SCAIP_ADDRESS, "ScaipRequest",
+            "SCAIP alarm messages (XML mrq) of one controller, translated to the contract and "
+            "judged like events; the centre answers each on centreScaip."),
+        "centreScaip": scaip_channel(
+            SCAIP_ANSWER_ADDRESS, "ScaipAnswer",
+            "The centre's answer to every SCAIP payload of one controller: the mrs and the "
+            "contract verdict."),
+    }
+
+
+def scaip_channel(address: str, message: str, description: str) -> dict[str, Any]:
+    """A channel of SCAIP payloads or answers, by controller."""
+    return {
+        "address": address,
+        "description": description,
+        "parameters": {"tenant": tenant_parameter(), "controller": {
+            "description": "The SCAIP controller id (cid) of the request: 1..16 digits.",
+            "examples": ["4711"]}},
+        "messages": {message: {"$ref": f"#/components/messages/{message}"}},
     }
 
 
@@ -382,6 +422,12 @@ def operations() -> dict[str, Any]:
         ),
         "receiveRejection": operation(
             "receive", "centreRejected", "RejectionNotice", "Receive the centre's rejections."
+        ),
+        "sendScaip": operation(
+            "send", "scaipRequests", "ScaipRequest", "Publish a SCAIP mrq (QoS 1)."
+        ),
+        "receiveScaipAnswer": operation(
+            "receive", "centreScaip", "ScaipAnswer", "Receive the centre's SCAIP answers."
         ),
     }
 

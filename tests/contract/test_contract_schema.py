@@ -164,7 +164,9 @@ def test_the_official_schema_catches_a_broken_document(path: tuple[str, ...]) ->
 def test_asyncapi_channels_operations_and_qos() -> None:
     document = asyncapi()
     addresses = {channel["address"] for channel in document["channels"].values()}
-    assert addresses == {EVENTS_ADDRESS, STATUS_ADDRESS, ACK_ADDRESS, REJECTED_ADDRESS}
+    assert addresses == {EVENTS_ADDRESS, STATUS_ADDRESS, ACK_ADDRESS, REJECTED_ADDRESS,
+                         "vt/v1/{tenant}/scaip/{controller}",
+                         "vt/v1/{tenant}/centre/scaip/{controller}"}
     operations = document["operations"]
     assert {op["action"] for op in operations.values()} == {"send", "receive"}
     assert all(op["bindings"]["mqtt"]["qos"] == 1 for op in operations.values())

@@ -155,3 +155,24 @@ def test_a_device_id_that_cannot_be_a_topic_level_is_refused_with_its_elements(d
     assert reply["snu"] == 3 and reply["verdict"] in ("bad_topic", "schema")
     assert reply["faults"][0]["scaip_element"] == "cid/did"
     assert len(answers) == 1 and centre.snapshot().messages == 1
+
+
+def test_every_answer_follows_the_published_answer_schema() -> None:
+    import jsonschema
+
+    from devices.contract.scaip import answer_schema
+
+    bus, _, published, _ = channel_on(rate_limit=RateLimit(rate_per_s=0.001, burst=2))
+    for payload in (FALL, FALL, BUTTON, BUTTON.replace(b"B1", b"B2"),
+                    BUTTON.replace(b"B1", b"B3"), LAUGHS, b"", b"<mrs/>",
+                    b"<mrq><ref>Z</ref><cid>4711</cid><dty>2</dty><stc>16</stc></mrq>",
+                    b"<mrq><ref>Y</ref><cid>4711</cid><dty>23</dty><stc>9</stc></mrq>"):
+        bus.publish(TOPIC, payload)
+    answers = replies(published)
+    assert len(answers) == 10
+    assert {a["verdict"] for a in answers} >= {"accepted", "duplicate", "rate_limited",
+                                               "forbidden_xml", "not_xml", "not_mrq",
+                                               "unmapped_code"}
+    validator = jsonschema.Draft7Validator(answer_schema())
+    for answer in answers:
+        validator.validate(answer)
