@@ -11,6 +11,8 @@ from typing import Any
 import orjson
 import pytest
 from defusedxml.ElementTree import fromstring
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from devices.contract.catalog import DEVICE_TYPES, EventSpec
@@ -359,3 +361,23 @@ def test_the_vendor_docs_list_exactly_the_mapping() -> None:
                   for dty, pi, stc, events in rows}
     assert documented == {key: tuple(event_id(spec) for spec in specs)
                           for key, specs in MAPPING.items()}
+
+
+ELEMENT_NAMES = ["ref", "cid", "did", "dty", "stc", "mty", "ite", "lco", "lge", "geo", "x"]
+
+
+@st.composite
+def xmlish(draw: st.DrawFn) -> bytes:
+    """An mrq-like document of random elements and texts (often broken)."""
+    parts = draw(st.lists(st.tuples(st.sampled_from(ELEMENT_NAMES),
+                                    st.text(max_size=20)), max_size=12))
+    body = "".join(f"<{name}>{text}</{name}>" for name, text in parts)
+    return f"<mrq>{body}</mrq>".encode("utf-8", "surrogatepass")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.binary(max_size=200), xmlish()))
+def test_any_payload_gets_a_verdict_and_never_an_exception(payload: bytes) -> None:
+    (verdict,) = judge(payload)
+    assert verdict.verdict == "accepted" or verdict.faults
+    assert verdict.snu in (0, 1, 2, 3, 6, 7)
