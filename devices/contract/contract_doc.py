@@ -348,7 +348,10 @@ def scaip_section() -> str:
     return (
         f"## SCAIP codes\n\nEach event names the matching codes of {SCAIP_STANDARD} where one "
         f"exists, so that the contract speaks the language of social-alarm vendors. "
-        f"{SCAIP_SOURCE}\n\n| event | device type (dty) | status (stc) | message type (mty) |\n"
+        f"{SCAIP_SOURCE} SCAIP equipment can send its own alarm messages (XML `mrq`) to the "
+        "live centre on `vt/v1/{tenant}/scaip/{controller}` or check them with `vtsim validate "
+        "--scaip`: they are translated by these codes ([vendors.md](vendors.md#scaip))."
+        "\n\n| event | device type (dty) | status (stc) | message type (mty) |\n"
         "|---|---|---|---|\n" + "\n".join(rows) + "\n"
     )
 
