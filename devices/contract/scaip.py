@@ -85,11 +85,12 @@ SNU_OK: Final = 0
 SNU_TOO_LONG: Final = 1
 SNU_INVALID_FORMAT: Final = 2
 SNU_WRONG_CONTENT: Final = 3
+SNU_NOT_TREATED: Final = 5
 SNU_BUSY: Final = 6
 SNU_TAG_MISSING: Final = 7
 SNU_NAMES: Final[Mapping[int, str]] = MappingProxyType({
     SNU_OK: "ok", SNU_TOO_LONG: "message too long", SNU_INVALID_FORMAT: "invalid format",
-    SNU_WRONG_CONTENT: "wrong data content", SNU_BUSY: "busy",
+    SNU_WRONG_CONTENT: "wrong data content", SNU_NOT_TREATED: "not treated", SNU_BUSY: "busy",
     SNU_TAG_MISSING: "mandatory tag missing",
 })
 
@@ -110,6 +111,7 @@ SCAIP_REASONS: Final[Mapping[str, int]] = MappingProxyType({
     "bad_topic": SNU_WRONG_CONTENT,
     "contract": SNU_WRONG_CONTENT,
     "rate_limited": SNU_BUSY,
+    "centre_error": SNU_NOT_TREATED,
 })
 """Why a SCAIP payload was refused, and the ``snu`` it is answered with; ``contract`` means the
 translated message broke the contract (the contract reason says how)."""
@@ -716,8 +718,8 @@ def answer_schema() -> dict[str, Any]:
                     "null when the payload could not be read."},
             "snu": {"type": "integer", "enum": sorted(SNU_NAMES),
                     "description": "SCAIP status number: 0 ok (also duplicate and "
-                    "id_conflict), 1 too long, 2 invalid format, 3 wrong data content, 6 busy, "
-                    "7 mandatory tag missing."},
+                    "id_conflict), 1 too long, 2 invalid format, 3 wrong data content, 5 not "
+                    "treated (a fault of the centre), 6 busy, 7 mandatory tag missing."},
             "snu_text": {"type": "string", "enum": [SNU_NAMES[n] for n in sorted(SNU_NAMES)]},
             "verdict": {**text, "description": "'accepted', or the first fault's reason."},
             "topic": {**text, "description": "The translated message's events topic (or the "

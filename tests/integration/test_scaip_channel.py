@@ -176,3 +176,22 @@ def test_every_answer_follows_the_published_answer_schema() -> None:
     validator = jsonschema.Draft7Validator(answer_schema())
     for answer in answers:
         validator.validate(answer)
+
+
+def test_a_fault_of_the_centre_is_answered_not_treated_and_the_channel_goes_on(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import vtsim.live.scaip_channel as channel
+
+    bus, _, published, answers = channel_on()
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(channel, "translate", broken)
+    bus.publish(TOPIC, FALL)
+    monkeypatch.undo()
+    bus.publish(TOPIC, FALL)
+    assert [(r["verdict"], r["snu"]) for r in replies(published)] == [
+        ("centre_error", 5), ("accepted", 0)]
+    assert "boom" in replies(published)[0]["faults"][0]["got"]
+    assert [a.verdict for a in answers] == ["centre_error", "accepted"]

@@ -33,6 +33,7 @@ from devices.contract.scaip import (
 )
 from devices.contract.topics import PREFIX, require_level
 from vtsim.live.centre import Answer, LiveCentre
+from vtsim.live.store import CentreStoreError
 
 __all__ = ["ScaipChannel", "scaip_subscription"]
 
@@ -74,6 +75,17 @@ class ScaipChannel:
             return None  # not a SCAIP topic: the subscription never delivers one
         tenant, controller = levels
         reply_on = scaip_reply_topic(tenant, controller)
+        try:
+            return self._handle(topic, payload, tenant, reply_on)
+        except CentreStoreError:
+            raise  # nothing stored, nothing answered: the broker will deliver it again
+        except Exception as bug:  # a live centre keeps running; the bug is counted and shown
+            return self._refuse(topic, tenant, reply_on, None, (ScaipFault(
+                "centre_error", "", "", "", "a payload the centre can handle",
+                preview(f"centre error: {bug!r}")),))
+
+    def _handle(self, topic: str, payload: bytes, tenant: str, reply_on: str) -> Answer:
+        """Read, translate, judge and answer a payload on a SCAIP topic."""
         request = read_mrq(payload, self._limits)
         if isinstance(request, tuple):
             return self._refuse(topic, tenant, reply_on, None, request)
