@@ -21,9 +21,9 @@ from devices.contract.scaip import (
     ScaipMemory,
     contract_faults,
     read_mrq,
-    reply_snu,
     translate,
 )
+from devices.contract.scaip_answers import reply_snu
 from devices.contract.validate import Item
 
 ACCEPTED = "accepted"

@@ -35,7 +35,7 @@ from devices.contract.examples import (
 )
 from devices.contract.messages import MESSAGE_ADAPTER, MESSAGE_MODELS, SCHEMA_VERSION, model_name
 from devices.contract.replies import REASON_DESCRIPTIONS, Acknowledgement, RejectionNotice
-from devices.contract.scaip import answer_schema
+from devices.contract.scaip_answers import answer_schema
 from devices.contract.status import STATUS_SCAIP, DeviceStatus
 
 JSON_SCHEMA_DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"

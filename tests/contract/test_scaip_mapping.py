@@ -24,11 +24,10 @@ from devices.contract.scaip import (
     ScaipRequest,
     code_key,
     mrq_document,
-    mrs_document,
     read_mrq,
-    scaip_reply,
     translate,
 )
+from devices.contract.scaip_answers import mrs_document, scaip_reply
 from devices.contract.scaip_verdicts import ScaipVerdict, judge_scaip
 from devices.contract.validate import Item
 from tests.conftest import ROOT

@@ -160,7 +160,7 @@ def test_a_device_id_that_cannot_be_a_topic_level_is_refused_with_its_elements(d
 def test_every_answer_follows_the_published_answer_schema() -> None:
     import jsonschema
 
-    from devices.contract.scaip import answer_schema
+    from devices.contract.scaip_answers import answer_schema
 
     bus, _, published, _ = channel_on(rate_limit=RateLimit(rate_per_s=0.001, burst=2))
     for payload in (FALL, FALL, BUTTON, BUTTON.replace(b"B1", b"B2"),

@@ -25,12 +25,11 @@ from devices.contract.scaip import (
     ScaipMemory,
     device_id_of,
     read_mrq,
-    rejection_faults,
-    scaip_reply,
     scaip_reply_topic,
     scaip_topic_levels,
     translate,
 )
+from devices.contract.scaip_answers import rejection_faults, scaip_reply
 from devices.contract.topics import PREFIX, require_level
 from vtsim.live.centre import Answer, LiveCentre
 from vtsim.live.store import CentreStoreError
