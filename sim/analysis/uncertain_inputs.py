@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy import stats
 
 Shape = Literal["uniform", "triangular", "pert"]
 SHAPES: tuple[Shape, ...] = ("uniform", "triangular", "pert")
@@ -57,6 +56,8 @@ class UncertainInput:
 
     def quantile(self, unit: np.ndarray) -> np.ndarray:
         """Values at the probabilities ``unit`` (in [0, 1]): the inverse CDF."""
+        from scipy import stats  # loaded when first drawn: checking a scenario needs none of it
+
         u = np.asarray(unit, dtype=float)
         if self.width == 0:
             return np.full(u.shape, self.low)

@@ -27,13 +27,11 @@ from sim.analysis.global_sensitivity import check_base_size
 from sim.analysis.sizing import size_year
 from sim.analysis.targets import TargetError, parse_target
 from sim.benefit.calibration import (
-    calibration_warnings,
-    expected_share_line,
     simulated_findings,
 )
 from sim.benefit.comparison import Comparison, parse_years, run_comparison
-from sim.benefit.gains import BenefitError, benefit_problems
-from sim.benefit.psa import DEFAULT_BASE_SIZE, sensitivity_problems
+from sim.benefit.gains import BenefitError
+from sim.benefit.psa import DEFAULT_BASE_SIZE
 from sim.benefit.staffing import Staffing, StaffingCache, answer_target, choose_staffing
 from sim.errors import Problem, ScenarioError
 from sim.run.backends import local_backend
@@ -132,20 +130,6 @@ def compare(
                   f"({count} replications x {len(comparison.years)} year(s) in {wall:.1f} s). "
                   f"Next: vtsim report {out} --lang nb --format html")
     judge_simulated_baseline(console, comparison, document, str(scenario_file))
-
-
-def check_baseline_or_exit(console: Console, scenario: Scenario, file: str) -> None:
-    """The benefit section's problems (exit code 2) and the baseline's calibration warnings."""
-    if scenario.benefit is None:
-        return
-    problems = list(benefit_problems(scenario, file)) + list(
-        sensitivity_problems(scenario, file))
-    if problems:
-        raise fail_scenario(console, BenefitError(problems))
-    print_warnings(console, calibration_warnings(scenario))
-    line = expected_share_line(scenario)
-    if line:
-        console.print(line, highlight=False, soft_wrap=True)
 
 
 def judge_simulated_baseline(console: Console, comparison: Comparison, document: dict[str, Any],

@@ -121,7 +121,7 @@ def check(
 ) -> None:
     """Validate a scenario file: every problem with its field path, staffing warnings, and the
     benefit baseline against the municipality's home-care totals."""
-    from vtsim.cli.benefit_commands import check_baseline_or_exit
+    from vtsim.cli.benefit_checks import check_baseline_or_exit
 
     console = Console()
     scenario = load_or_exit(console, scenario_file, parse_overrides(set_ or []))
