@@ -5,7 +5,7 @@ Every problem is reported at once, each naming the file, the field path and the 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from devices.contract.catalog import DEVICE_TYPES, EventSpec
 from sim.errors import Problem, ScenarioError
+from sim.scenario.library import ProfileUse, apply_device_profiles
 from sim.scenario.overrides import is_fleet_alias, set_fleet_users
 from sim.scenario.schema import EventConfig, Scenario
 from sim.scenario.script import check_training
@@ -28,16 +29,30 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
 
     ``overrides`` maps dotted field paths (``"centre.shifts.0.operators"``, or by name
     ``"centre.shifts.night.operators"``) to new values; ``fleet.<device kind>.users`` resizes the
-    user groups carrying that device (:mod:`sim.scenario.overrides`).
+    user groups carrying that device (:mod:`sim.scenario.overrides`). Shipped device profiles
+    are resolved first (:mod:`sim.scenario.library`), so overrides act on the values used.
     """
+    return load_scenario_noting(path, overrides)[0]
+
+
+def load_scenario_noting(
+    path: str | Path, overrides: dict[str, Any] | None = None,
+) -> tuple[Scenario, list[ProfileUse]]:
+    """:func:`load_scenario`, and which shipped device profiles the scenario uses."""
     name = str(path)
     data = read_yaml(Path(path))
+    uses = apply_device_profiles(data, name)
     for dotted, value in (overrides or {}).items():
         if is_fleet_alias(dotted):
             set_fleet_users(data, dotted, value, name)
         else:
             set_path(data, dotted, value, name)
-    return validate_scenario(data, name)
+    uses += apply_device_profiles(data, name, only_missing=True)
+    scenario = validate_scenario(data, name)
+    problems = list(check_centre_receives(scenario, name))
+    if problems:
+        raise ScenarioError(problems)
+    return scenario, uses
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
@@ -242,6 +257,35 @@ def _check_zones(scenario: Scenario, file: str) -> Iterator[Problem]:
         if shift_names.count(name) > 1:
             yield Problem(file, f"centre.shifts.{i}.name", "shift names must be unique",
                           repr(name))
+
+
+def check_centre_receives(scenario: Scenario, file: str) -> Iterator[Problem]:
+    """A scenario in which no device ever opens an incident measures and sizes nothing."""
+    if scenario.training is not None and scenario.training.script:
+        return
+    if any(_opens_incidents(scenario, user.devices, user.multiplier_for)
+           for user in scenario.users if user.count > 0):
+        return
+    yield Problem(
+        file, "users",
+        "the centre would receive no alarm: no user group with a positive count carries a "
+        "device with an event that opens an incident (rate_per_day, or at with probability, "
+        "above 0); give the groups counts and devices, or use the shipped device profiles "
+        "(docs/device-profiles.md)", "",
+    )
+
+
+def _opens_incidents(scenario: Scenario, kinds: tuple[str, ...],
+                     multiplier: Callable[[str], float]) -> bool:
+    for kind in kinds:
+        config = scenario.devices.get(kind)
+        if config is None or kind not in DEVICE_TYPES or multiplier(kind) <= 0:
+            continue
+        specs = DEVICE_TYPES[kind].events
+        if any(event in specs and specs[event].incident and cfg.generated and not cfg.interval
+               for event, cfg in config.events.items()):
+            return True
+    return False
 
 
 def staffing_warnings(scenario: Scenario) -> list[str]:

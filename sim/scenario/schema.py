@@ -184,6 +184,9 @@ def _check_sums_to_one(probabilities: Iterable[float]) -> None:
 class DeviceConfig(_Model):
     """Settings of one device kind: its events."""
 
+    based_on: Name | None = Field(
+        None, description="Shipped device profile these settings start from (docs/device-profiles.md)."
+    )
     events: dict[str, EventConfig] = Field(default_factory=dict)
 
 

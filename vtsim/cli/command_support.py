@@ -54,10 +54,18 @@ def parse_overrides(items: list[str]) -> dict[str, Any]:
 
 def load_or_exit(console: Console, path: Path, overrides: dict[str, Any]) -> Scenario:
     """The scenario, or every problem in it printed and exit code 2."""
-    from sim.scenario.loading import load_scenario
+    return load_noting_or_exit(console, path, overrides)[0]
+
+
+def load_noting_or_exit(console: Console, path: Path,
+                        overrides: dict[str, Any]) -> tuple[Scenario, list[str]]:
+    """The scenario and a line per shipped device profile it uses, or every problem in it
+    printed and exit code 2."""
+    from sim.scenario.loading import load_scenario_noting
 
     try:
-        return load_scenario(path, overrides)
+        scenario, uses = load_scenario_noting(path, overrides)
+        return scenario, [use.describe() for use in uses]
     except ScenarioError as exc:
         print_problems(console, exc)
         console.print(f"{len(exc.problems)} problem(s) in {path}; nothing was run.")

@@ -19,7 +19,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from reports.summary import print_warnings
 from sim.scenario.loading import staffing_warnings
 from vtsim import __version__
-from vtsim.cli.command_support import SetOption, load_or_exit, parse_overrides
+from vtsim.cli.command_support import (
+    SetOption,
+    load_noting_or_exit,
+    load_or_exit,
+    parse_overrides,
+)
 
 if TYPE_CHECKING:
     from sim.run.runner import ReplicationOutcome
@@ -124,7 +129,9 @@ def check(
     from vtsim.cli.benefit_checks import check_baseline_or_exit
 
     console = Console()
-    scenario = load_or_exit(console, scenario_file, parse_overrides(set_ or []))
+    scenario, notes = load_noting_or_exit(console, scenario_file, parse_overrides(set_ or []))
+    for note in notes:
+        console.print(f"note: {note}", highlight=False, soft_wrap=True)
     print_warnings(console, staffing_warnings(scenario))
     check_baseline_or_exit(console, scenario, str(scenario_file))
     console.print(f"{scenario_file}: OK ({scenario.name})")
