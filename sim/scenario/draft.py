@@ -1,0 +1,358 @@
+"""A new municipality's scenario as commented YAML, derived from :mod:`sim.scenario.municipality`.
+
+The text is written line by line rather than dumped, so that every number carries its source or
+the word *antakelse* with the reason, and every derivation is shown in the header, as in the
+shipped scenarios. The device settings are the shipped profiles (:mod:`sim.scenario.library`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from sim.scenario.municipality import (
+    AGE_BANDS,
+    FIELD_UTILISATION,
+    KIT_SHARE,
+    KINDS,
+    TARGET_UTILISATION,
+    DeviceCount,
+    Group,
+    Load,
+    Municipality,
+    device_counts,
+    expected_load,
+    field_staff_per_shift,
+    operators_per_shift,
+    user_groups,
+)
+
+PLANNED_VISITS = {
+    "home_care_lock": ("{care: 1.5}", "antakelse: ~3.5 h a week in the home (SSB, tabell 09933, "
+                       "IPLOS, 2019, at Lier's lower level), as lier-2026.yaml"),
+    "home_care_kit": ("{care: 1.5, medication: 1.0}",
+                      "antakelse: 40 % of visits are medication (Helsedirektoratet, IS-2557, "
+                      "2017: Bergen, -38 % visits with dispensers)"),
+    "dispenser_only": ("{medication: 1.5}",
+                       "antakelse: morning dose daily, evening on half the days"),
+    "dementia_home": ("{care: 2.0, night_check: 1.0}",
+                      "antakelse: ~5 h a week, one look-in a night"),
+    "care_housing_night": ("{night_round: 3.0}", "antakelse: three looks a night"),
+}
+"""Planned visits per user and day without the technology, per generated group (as Lier)."""
+
+
+def draft_scenario(town: Municipality, today: dt.date | None = None) -> str:
+    """The scenario for ``town``: complete, commented, and valid for ``vtsim check``."""
+    counts = device_counts(town)
+    groups = user_groups({k: c.count for k, c in counts.items()})
+    load = expected_load(groups)
+    parts = [
+        _header(town, counts, groups, load, today),
+        _run_settings(town),
+        _zones(town, load),
+        _users(groups),
+        _devices(groups),
+        _centre(load),
+        _rest(),
+        _benefit(town, groups),
+    ]
+    return "\n".join(parts)
+
+
+COMMENT_COLUMN = 35
+"""Comments start in this column where the code is short enough, as in the shipped scenarios."""
+
+
+def _lines(*lines: str) -> str:
+    return "\n".join(lines) + "\n"
+
+
+def _c(code: str, comment: str) -> str:
+    """``code`` with its comment, aligned."""
+    return f"{code:<{COMMENT_COLUMN - 1}} # {comment}"
+
+
+def _wrapped(first: str, text: str, indent: str) -> list[str]:
+    """A header entry: ``first`` then ``text`` wrapped at 99 columns as comment lines."""
+    import textwrap
+
+    return textwrap.wrap(f"{first}{text}", width=99, initial_indent="#   ",
+                         subsequent_indent=f"#   {indent}")
+
+
+def _header(town: Municipality, counts: dict[str, DeviceCount], groups: list[Group],
+            load: Load, today: dt.date | None) -> str:
+    made = f" on {today.isoformat()}" if today else ""
+    out = [
+        f"# {town.name}: a municipal response centre (responssenter), written by `vtsim init`{made}.",
+        "#",
+        "# Every number names its source or says \"antakelse\" (assumption) and why. The inputs are",
+        "# the municipality's own figures; replace any antakelse with better local knowledge and",
+        "# run `vtsim check` again. Reference of every field: docs/scenario.md; device settings:",
+        "# docs/device-profiles.md; the Norwegian guide: docs/nb/egen-kommune.md.",
+        "#",
+        "# Inputs (the municipality's own figures)",
+        "# ---------------------------------------",
+        f"#   inhabitants {town.year:<7}{town.inhabitants:>7,}",
+    ]
+    for band in AGE_BANDS:
+        out.append(f"#   aged {band:<14}{town.age_bands[band]:>7,}")
+    out += [
+        f"#   aged 67+           {town.aged_67_plus:>7,}",
+        f"#   home care          {town.home_care.recipients:>7,} recipients, "
+        f"{town.home_care.arsverk:g} årsverk",
+        "#",
+        "# Devices (how each count is derived)",
+        "# -----------------------------------",
+    ]
+    for kind in KINDS:
+        count = counts[kind]
+        out += _wrapped(f"{kind:<19}{count.count:>7,}  ", count.source, " " * 28)
+    out += [
+        "#",
+        "# User groups: the device kits of lier-2026.yaml (antakelse: the same kinds of users as in",
+        "# Lier): people with dementia at home get GPS, alarm, e-lock and night supervision; care",
+        "# housing residents an alarm and night supervision; "
+        f"{KIT_SHARE:.0%} of the dispensers",
+        "# go with an alarm and an e-lock (Lier: 60 of 80), the rest to dispenser-only users; the",
+        "# other e-locks with an alarm; the remaining alarms alone. Devices that do not fit a kit",
+        "# form groups of their own, so the groups' devices add up to the counts above.",
+        "#",
+        f"# Expected load (the shipped device profiles): ~{load.incidents_per_day:,.0f} incidents "
+        f"and ~{sum(load.visits):,.1f} home visits",
+        f"# a day; busiest hour ~{max(load.operator_hours):.1f} Erlang of operator work. "
+        f"{len(groups)} user groups.",
+    ]
+    return "\n".join(out) + "\n"
+
+
+def _run_settings(town: Municipality) -> str:
+    start = _first_monday(town.year)
+    description = (f"{town.name}: {town.inhabitants:,} inhabitants, {town.aged_67_plus:,} aged "
+                   f"67+, {len(town.zones)} zone(s), written by vtsim init.")
+    return _lines(
+        f"name: {_quoted(town.name)}",
+        f"description: {_quoted(description)}",
+        f"tenant: {town.tenant_name}",
+        f"start: {start.isoformat()}    # antakelse: the first Monday after New Year (winter load)",
+        "horizon: 28d         # antakelse: four whole weeks, every weekday equally often",
+        "warmup: 1d           # antakelse: the centre starts empty; queues fill within hours",
+        "replications: 10     # antakelse: enough for confidence intervals of a few per cent",
+        "seed: 7              # any fixed seed; results are reproducible with it",
+    )
+
+
+def _quoted(text: str) -> str:
+    """A YAML double-quoted string."""
+    import json
+
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _first_monday(year: int) -> dt.date:
+    day = dt.date(year, 1, 2)
+    return day + dt.timedelta(days=(7 - day.weekday()) % 7)
+
+
+def _zones(town: Municipality, load: Load) -> str:
+    out = [
+        "# --- zones (soner) ---------------------------------------------------------------------",
+        "# share and drive time: the municipality's own figures (input). travel_time: lognormal",
+        "#   around the typical drive (antakelse: sd 40 % of the mean, a few trips much longer, as",
+        "#   lier-2026.yaml). field_staff: home-care workers free for an alarm visit on top of",
+        "#   their round; antakelse: enough that the busiest hour's alarm visits (visits x (2 x",
+        f"#   drive + 25 min on site)) fill at most {FIELD_UTILISATION:.0%} of them, at least 1.",
+        "zones:",
+    ]
+    for zone in town.zones:
+        staff = field_staff_per_shift(load, zone.share, zone.drive_minutes)
+        sd = round(0.4 * zone.drive_minutes, 1)
+        out += [
+            f"  - name: {zone.name}",
+            _c(f"    share: {zone.share:g}", "input"),
+            f"    travel_time: {{kind: lognormal, mean: {zone.drive_minutes:g}, sd: {sd:g}, "
+            "unit: min}  # mean: input; sd: antakelse",
+            _c(f"    field_staff: {{day: {staff['day']}, evening: {staff['evening']}, "
+               f"night: {staff['night']}}}", "antakelse: see above"),
+        ]
+    return "\n".join(out) + "\n"
+
+
+def _users(groups: list[Group]) -> str:
+    out = [
+        "# --- users (brukergrupper); counts derived in the header -------------------------------",
+        "users:",
+    ]
+    for group in groups:
+        out += [
+            _c(f"  - name: {group.name}", group.note),
+            _c(f"    count: {group.count}", "derived in the header"),
+            f"    devices: [{', '.join(group.devices)}]",
+        ]
+        if group.multiplier:
+            shown = ", ".join(f"{k}: {v:g}" for k, v in group.multiplier.items())
+            out.append(f"    rate_multiplier: {{{shown}}}  # antakelse: as lier-2026.yaml "
+                       "(frailer users press more; people with dementia open doors at night)")
+    return "\n".join(out) + "\n"
+
+
+def _devices(groups: list[Group]) -> str:
+    used = [k for k in KINDS if any(k in g.devices for g in groups)]
+    out = [
+        "# --- devices ---------------------------------------------------------------------------",
+        "# vtsim's shipped device profile \"standard\" for every kind: rates, 24-hour profiles,",
+        "# operator times and outcomes, each with its source in",
+        "# sim/scenario/device_profiles/<kind>/standard.yaml (docs/device-profiles.md). Override",
+        "# any value here, e.g. medicine_dispenser: {based_on: standard, events: {dose_missed:",
+        "# {probability: 0.04}}}. `vtsim run` writes every value used to scenario.resolved.yaml.",
+        "devices:",
+    ]
+    out += [f"  {kind}: {{based_on: standard}}" for kind in used]
+    return "\n".join(out) + "\n"
+
+
+def _centre(load: Load) -> str:
+    operators = operators_per_shift(load)
+    return _lines(
+        "# --- response centre -------------------------------------------------------------------",
+        "# At least two operators on every shift: one person on duty is not professionally sound",
+        "# (Helsedirektoratet IS-2552, 2016). Shift times: antakelse, the usual day/evening/night",
+        "# turnus. Operators: antakelse, a starting point with the shift's busiest hour at most",
+        f"# {TARGET_UTILISATION:.0%} busy; `vtsim size` finds the fewest that meet a target.",
+        "centre:",
+        "  shifts:",
+        f"    - {{name: day, start: \"07:00\", end: \"15:00\", operators: {operators['day']}}}"
+        "       # see above",
+        f"    - {{name: evening, start: \"15:00\", end: \"23:00\", operators: "
+        f"{operators['evening']}}}   # see above",
+        f"    - {{name: night, start: \"23:00\", end: \"07:00\", operators: "
+        f"{operators['night']}}}     # see above",
+        "  min_operators: 2                 # Helsedirektoratet IS-2552 (2016)",
+        "  correlation_window: 10min        # antakelse: repeats within 10 min are the same alarm",
+        "  defaults:                        # for events without their own settings",
+        "    handling: {kind: lognormal, mean: 3, sd: 2, unit: min}     # antakelse: a typical call",
+        "    wrapup: {kind: lognormal, mean: 1.5, sd: 1, unit: min}     # antakelse: a typical note",
+        "    outcomes: {resolved_remotely: 1.0}                         # antakelse: no follow-up",
+    )
+
+
+def _rest() -> str:
+    return _lines(
+        "# --- message path, visits, targets -----------------------------------------------------",
+        "transport:",
+        "  latency: {kind: lognormal, mean: 1.5, sd: 1, unit: s}   # antakelse: mobile/IP, seconds",
+        "  duplicate_probability: 0.002     # antakelse: rare QoS 1 redelivery after a lost PUBACK",
+        "  malformed_probability: 0.0005    # antakelse: rare firmware or radio corruption",
+        "  resend_after: 30s                # antakelse: the device retries after 30 s",
+        "visits:",
+        "  on_site: {kind: lognormal, mean: 25, sd: 12, unit: min}   # antakelse: help up, check",
+        "targets:",
+        "  answer_within: [20s, 60s, 180s]  # TSA code of practice: 97.5 % in 60 s, 99 % in 180 s",
+        "  visit_within: [45min, 60min]     # MASCOT performance report: 90 % in 45, all in 60 min",
+        "telemetry: aggregate               # heartbeats, positions and checks are counted",
+    )
+
+
+def _benefit(town: Municipality, groups: list[Group]) -> str:
+    paid = town.home_care.arsverk * 1695
+    out = [
+        "# --- benefit realisation (gevinstrealisering): `vtsim compare` -------------------------",
+        "# The baseline arm is home care without the technology: every planned visit is made, every",
+        "# home is opened with a key, safety alarms are answered by home care directly, and people",
+        "# with dementia who wander off are searched for without a position. Reference:",
+        "# docs/benefit.md. Derived from the inputs (checked by `vtsim check`):",
+        f"#   paid hours {town.year}     {town.home_care.arsverk:g} årsverk x 1,695 h"
+        f"  ~ {paid:,.0f} h",
+        f"#   per recipient       {paid:,.0f} h / {town.home_care.recipients:,} recipients"
+        f" ~ {paid / town.home_care.recipients:,.0f} h a year",
+        "#   modelled users      the groups with planned visits below (the most visited users)",
+        "benefit:",
+        "  hours_per_arsverk: 1695          # antakelse: 37.5 h/week, ~1,695 h/yr, a common "
+        "planning figure",
+        "  # antakelse: a leg between two homes of a round is shorter than a trip from the base;",
+        "  # 0.85 makes travel ~60 % of the time in homes, as in Kristiansand's 2018 time study",
+        "  # (25 % travel, 41.8 % direct time; Sykepleien, 2019).",
+        "  round_leg_share: 0.85",
+        "  key_handling:",
+        "    minutes_per_shift: 25          # Difi, Bærum kommune: elektronisk nøkkelsystem (~25 min"
+        " per employee per shift)",
+        "    visit_hours_per_shift: 5       # 7.5 h x (41.8 % direct + 25 % travel), Kristiansand "
+        "2018 (Sykepleien, 2019)",
+        "    lock_rounds_share: 0.5         # antakelse: half the e-lock homes' visits in rounds "
+        "without keys",
+        "  purposes:",
+        "    medication:                    # medisinering: a visit only to hand out the doses",
+        "      on_site: {kind: lognormal, mean: 10, sd: 4, unit: min}   # antakelse: a short visit",
+        "      replaced_by: medicine_dispenser",
+        "      replaced_share: 1.0          # a stand-alone medication visit; escalations are "
+        "simulated",
+        "      labels: {nb: Medisinering, en: Medication}",
+        "    care:                          # stell og praktisk hjelp: stays in both arms",
+        "      on_site: {kind: lognormal, mean: 20, sd: 10, unit: min}  # antakelse: SSB, tabell "
+        "09933 (IPLOS, 2019), scaled",
+        "      labels: {nb: Stell og omsorg, en: Personal care}",
+        "    night_check:                   # nattlig tilsyn hjemme: a drive out at night",
+        "      on_site: {kind: lognormal, mean: 8, sd: 4, unit: min}    # antakelse: look in, check",
+        "      replaced_by: night_supervision",
+        "      replaced_share: 0.8          # antakelse: some night visits also give care and stay",
+        "      labels: {nb: Nattilsyn hjemme, en: Night check at home}",
+        "    night_round:                   # nattrunde i omsorgsbolig: no driving",
+        "      on_site: {kind: lognormal, mean: 5, sd: 2, unit: min}    # antakelse: open the door,"
+        " look in",
+        "      travel: false                # staff are in the building",
+        "      keys: false                  # antakelse: night staff carry the building's keys",
+        "      replaced_by: night_supervision",
+        "      labels: {nb: Nattrunde i omsorgsbolig, en: Night round in care housing}",
+        "  planned_visits:                  # separate visits per user per day in the baseline",
+    ]
+    names = {g.name for g in groups}
+    planned = [(name, visits) for name, visits in PLANNED_VISITS.items() if name in names]
+    for name, (visits, source) in planned:
+        out += [f"    # {source}", f"    {name}: {visits}"]
+    if not planned:
+        out[-1] += " (none: no group with home-care visits)"
+        out.append("    {}")
+    out += [
+        "  home_care_totals:                # the whole home service (input)",
+        f"    year: {town.year}",
+        _c(f"    recipients: {town.home_care.recipients}", "input"),
+        _c(f"    arsverk: {town.home_care.arsverk:g}", "input"),
+        "  searches:                        # missing persons without GPS (leteaksjon)",
+        "    share: 0.6                     # antakelse: most wanderings are noticed and searched",
+        "    staff: 2                       # antakelse: two staff search together",
+        "    duration: {kind: lognormal, mean: 90, sd: 60, unit: min}   # antakelse: no position",
+        "  direct_alarms:                   # without a centre home care answers the alarms",
+        "    devices: [safety_alarm]",
+        "    extra_visit_share: 0.15        # antakelse: without a centre's assessment, more visits",
+        "  costs:",
+        "    hourly_cost: 413               # antakelse: 700,000 NOK per årsverk / 1,695 h, Lier's "
+        "figure (Lier Arbeiderparti, Handlingsprogram 2017-2020)",
+        "    operator_hourly_cost: 413      # antakelse: operators are health workers on the same "
+        "pay",
+        "    centre_share: 1.0              # antakelse: the municipality runs its own centre",
+        "    licences_per_year: 300000      # antakelse: response-centre software, as "
+        "lier-2026.yaml",
+        "    centre_setup: 500000           # antakelse: rooms, equipment, training",
+        "    rota_factor: 1.14              # antakelse: sick leave ~10 % and courses ~2 %: "
+        "1 / (1 - 0.12)",
+        "    devices:                       # antakelse: rent and installation as lier-2026.yaml; "
+        "5-year life",
+        "      e_lock: {rent_per_month: 150, installation: 3000, lifetime_years: 5}",
+        "      medicine_dispenser: {rent_per_month: 900, installation: 1000, lifetime_years: 5}",
+        "      gps_tracker: {rent_per_month: 300, installation: 300, lifetime_years: 5}",
+        "      night_supervision: {rent_per_month: 600, installation: 2000, lifetime_years: 5}",
+        "  economics:                       # cost-benefit method: docs/benefit.md",
+        "    period_years: 10               # antakelse: two generations of devices (5-year life)",
+        _c(f"    price_year: {town.year}", f"every amount in {town.year} kroner"),
+        "    discount_rate: 0.04            # kalkulasjonsrente, R-109/2021 (Finansdepartementet, "
+        "2021)",
+        "    tax_cost: 0.20                 # skattekostnad, R-109/2021 (Finansdepartementet, 2021)",
+        "    target: answer 97.5% within 60s  # TSA code of practice: 97.5 % within 60 s",
+        "    cash_share_default: 0.0        # antakelse: freed time meets growth in need",
+        "",
+        "growth:                            # demography for --years",
+        _c(f"  base_year: {town.year}", "the counts above"),
+        _c(f"  rate: {town.growth_rate:g}", "input" if "growth_rate" in town.model_fields_set
+           else "antakelse: ~3 % a year as the 80+ group grows; use the municipality's "
+           "projection"),
+    ]
+    return "\n".join(out) + "\n"
