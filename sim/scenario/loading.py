@@ -39,8 +39,25 @@ def load_scenario_noting(
     path: str | Path, overrides: dict[str, Any] | None = None,
 ) -> tuple[Scenario, list[ProfileUse]]:
     """:func:`load_scenario`, and which shipped device profiles the scenario uses."""
-    name = str(path)
-    data = read_yaml(Path(path))
+    return resolve_scenario(read_yaml(Path(path)), str(path), overrides)
+
+
+def scenario_from_text(text: str, name: str) -> tuple[Scenario, list[ProfileUse]]:
+    """A scenario given as YAML text (e.g. one about to be written), checked as a file is."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ScenarioError([yaml_problem(name, exc)]) from None
+    if not isinstance(data, dict):
+        raise ScenarioError([Problem(name, "", "a scenario must be a YAML mapping", "")])
+    return resolve_scenario(data, name)
+
+
+def resolve_scenario(
+    data: dict[str, Any], name: str, overrides: dict[str, Any] | None = None,
+) -> tuple[Scenario, list[ProfileUse]]:
+    """A parsed scenario with its device profiles and overrides applied, validated and
+    cross-checked; and which shipped profiles it uses."""
     uses = apply_device_profiles(data, name)
     for dotted, value in (overrides or {}).items():
         if is_fleet_alias(dotted):

@@ -119,14 +119,19 @@ class Municipality(_Input):
             _check_kind(kind)
         return value
 
+    @field_validator("zones")
+    @classmethod
+    def _zones_add_up(cls, value: tuple[ZoneInput, ...]) -> tuple[ZoneInput, ...]:
+        total = sum(z.share for z in value)
+        if abs(total - 1.0) > 0.005:
+            raise ValueError(f"the zones' shares must sum to 1 (they sum to {total:g})")
+        names = [z.name for z in value]
+        if len(set(names)) != len(names):
+            raise ValueError("zone names must be unique")
+        return value
+
     @model_validator(mode="after")
     def _check_totals(self) -> Municipality:
-        total = sum(z.share for z in self.zones)
-        if abs(total - 1.0) > 0.005:
-            raise ValueError(f"zones: the shares must sum to 1 (they sum to {total:g})")
-        names = [z.name for z in self.zones]
-        if len(set(names)) != len(names):
-            raise ValueError("zones: zone names must be unique")
         if sum(self.age_bands.values()) > self.inhabitants:
             raise ValueError("age_bands: more inhabitants aged 67+ than inhabitants in all")
         return self

@@ -40,6 +40,9 @@ class CommandEntry:
 
 
 COMMANDS: Final = (
+    CommandEntry("init", "vtsim.cli.init_commands", "init",
+                 "Write a new municipality's scenario from its population, zones, home care "
+                 "and devices."),
     CommandEntry("run", "vtsim.cli.run_commands", "run",
                  "Run a scenario's replications and write metrics, event log and resolved "
                  "scenario."),

@@ -1,0 +1,248 @@
+"""``vtsim init``: a new municipality's scenario from what its project lead knows.
+
+The inputs come from a small YAML file (``--from``), from options, and, when the terminal is
+interactive, from prompts for whatever is still missing. The scenario is drafted by
+:mod:`sim.scenario.draft`, checked exactly as ``vtsim check`` checks a file, and written only
+when it passes.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.prompt import Confirm, FloatPrompt, IntPrompt, Prompt
+from rich.table import Table
+
+from reports.summary import print_warnings
+from sim.errors import Problem, ScenarioError
+from vtsim.cli.command_support import EXIT_BAD_INPUT, fail, fail_scenario
+
+INPUT_KEYS = ("name", "tenant", "year", "inhabitants", "age_bands", "zones", "home_care",
+              "devices", "adoption", "growth_rate")
+"""Keys of an input file (docs/nb/egen-kommune.md shows one)."""
+
+
+def init(
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Scenario file to write (default: <tenant>-<year>.yaml).")] = None,
+    from_file: Annotated[Path | None, typer.Option(
+        "--from", help="Input YAML: name, inhabitants, age_bands, zones, home_care, devices "
+        "or adoption (docs/nb/egen-kommune.md).")] = None,
+    name: Annotated[str | None, typer.Option(help="Municipality and year, e.g. 'Bærum 2026'.")
+                    ] = None,
+    year: Annotated[int | None, typer.Option(help="Year the figures describe (default 2026).")
+                    ] = None,
+    inhabitants: Annotated[int | None, typer.Option(help="Inhabitants in all.")] = None,
+    age_band: Annotated[list[str] | None, typer.Option(
+        "--age-band", help="Inhabitants of an age band: 67-79=N, 80-89=N, 90+=N (repeat).")
+    ] = None,
+    zone: Annotated[list[str] | None, typer.Option(
+        "--zone", help="A zone: NAME=SHARE,DRIVE_MINUTES, e.g. sentrum=0.4,10 (repeat).")
+    ] = None,
+    recipients: Annotated[int | None, typer.Option(
+        help="Recipients of home services (mottakere av hjemmetjenester).")] = None,
+    arsverk: Annotated[float | None, typer.Option(help="Årsverk of the home service.")] = None,
+    device: Annotated[list[str] | None, typer.Option(
+        "--device", help="Planned number of a device kind: KIND=N, e.g. safety_alarm=2400 "
+        "(repeat; kinds not given are derived from reference rates).")] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace the output file if it exists.")] = False,
+    interactive: Annotated[bool | None, typer.Option(
+        "--interactive/--no-input", help="Ask for missing inputs (default: when the terminal "
+        "is interactive).")] = None,
+) -> None:
+    """Write a new municipality's scenario from its population, zones, home care and devices."""
+    console = Console()
+    given = read_inputs(console, from_file)
+    given.update(option_inputs(name=name, year=year, inhabitants=inhabitants,
+                               age_band=age_band or [], zone=zone or [], recipients=recipients,
+                               arsverk=arsverk, device=device or []))
+    if interactive if interactive is not None else sys.stdin.isatty():
+        given = ask_missing(console, given)
+    town = municipality_or_exit(console, given, str(from_file or "input"))
+    target = out or Path(f"{town.tenant_name}-{town.year}.yaml")
+    if target.exists() and not force:
+        raise fail(console, f"{target} exists; give --force to replace it, or another --out",
+                   EXIT_BAD_INPUT)
+    text = checked_draft(console, town, str(target))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    console.print(f"Wrote {target}. Next: vtsim check {target}; vtsim run {target} --out "
+                  f"results/{town.tenant_name}", highlight=False, soft_wrap=True)
+
+
+def read_inputs(console: Console, path: Path | None) -> dict[str, Any]:
+    """The input file's mapping (empty without ``--from``)."""
+    if path is None:
+        return {}
+    from sim.scenario.loading import read_yaml
+
+    try:
+        data = read_yaml(path)
+    except ScenarioError as exc:
+        raise fail_scenario(console, exc) from None
+    unknown = [key for key in data if key not in INPUT_KEYS]
+    if unknown:
+        raise fail_scenario(console, ScenarioError([Problem(
+            str(path), key, f"unknown input; known: {', '.join(INPUT_KEYS)}", "")
+            for key in unknown]))
+    return data
+
+
+def option_inputs(*, name: str | None, year: int | None, inhabitants: int | None,
+                  age_band: list[str], zone: list[str], recipients: int | None,
+                  arsverk: float | None, device: list[str]) -> dict[str, Any]:
+    """The inputs given as options (they win over the file's)."""
+    given: dict[str, Any] = {}
+    for key, value in (("name", name), ("year", year), ("inhabitants", inhabitants)):
+        if value is not None:
+            given[key] = value
+    if age_band:
+        given["age_bands"] = dict(_pair(item, "--age-band") for item in age_band)
+    if zone:
+        given["zones"] = [_zone(item) for item in zone]
+    if recipients is not None or arsverk is not None:
+        given["home_care"] = {k: v for k, v in (("recipients", recipients),
+                                                ("arsverk", arsverk)) if v is not None}
+    if device:
+        given["devices"] = dict(_pair(item, "--device") for item in device)
+    return given
+
+
+def _pair(item: str, option: str) -> tuple[str, Any]:
+    key, sep, value = item.partition("=")
+    if not sep or not key.strip():
+        raise typer.BadParameter(f"expected KEY=N, got {item!r}", param_hint=option)
+    return key.strip(), _number(value, option)
+
+
+def _number(text: str, option: str) -> int | float:
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            return float(text.replace(",", "."))
+        except ValueError:
+            raise typer.BadParameter(f"expected a number, got {text!r}", param_hint=option
+                                     ) from None
+
+
+def _zone(item: str) -> dict[str, Any]:
+    name, sep, rest = item.partition("=")
+    parts = rest.split(",") if sep else []
+    if len(parts) != 2 or not name.strip():
+        raise typer.BadParameter(f"expected NAME=SHARE,DRIVE_MINUTES, got {item!r}",
+                                 param_hint="--zone")
+    return {"name": name.strip(), "share": _number(parts[0], "--zone"),
+            "drive_minutes": _number(parts[1], "--zone")}
+
+
+def ask_missing(console: Console, given: dict[str, Any]) -> dict[str, Any]:
+    """Prompt for every input that is still missing (rich prompts)."""
+    from sim.scenario.municipality import ADOPTION, AGE_BANDS, KINDS
+
+    data = dict(given)
+    console.print("[bold]New scenario[/] (Ctrl-C to stop; docs/nb/egen-kommune.md explains "
+                  "every input)")
+    if "name" not in data:
+        data["name"] = Prompt.ask("Municipality and year, e.g. 'Bærum 2026'")
+    if "year" not in data:
+        data["year"] = IntPrompt.ask("Year the figures describe", default=2026)
+    if "inhabitants" not in data:
+        data["inhabitants"] = IntPrompt.ask("Inhabitants (innbyggere) in all")
+    if "age_bands" not in data:
+        data["age_bands"] = {band: IntPrompt.ask(f"Inhabitants aged {band}")
+                             for band in AGE_BANDS}
+    if "zones" not in data:
+        data["zones"] = ask_zones()
+    home_care = dict(data.get("home_care") or {})
+    if "recipients" not in home_care:
+        home_care["recipients"] = IntPrompt.ask(
+            "Recipients of home services (mottakere av hjemmetjenester)")
+    if "arsverk" not in home_care:
+        home_care["arsverk"] = FloatPrompt.ask("Årsverk of the home service")
+    data["home_care"] = home_care
+    if "devices" not in data and "adoption" not in data:
+        show_reference_rates(console, ADOPTION)
+        if Confirm.ask("Do you know the planned number of each device?", default=False):
+            data["devices"] = {kind: IntPrompt.ask(f"Planned {kind}") for kind in KINDS}
+    return data
+
+
+def ask_zones() -> list[dict[str, Any]]:
+    """Zones one by one: name, share of the population, typical drive."""
+    count = IntPrompt.ask("How many zones (soner) with their own home-care base", default=1)
+    zones = []
+    for n in range(max(count, 1)):
+        name = Prompt.ask(f"Zone {n + 1}: name (lower case, e.g. sentrum)")
+        share = FloatPrompt.ask(f"Zone {n + 1}: share of the population (0-1)",
+                                default=round(1.0 / max(count, 1), 3))
+        drive = FloatPrompt.ask(f"Zone {n + 1}: typical drive from the base, minutes")
+        zones.append({"name": name, "share": share, "drive_minutes": drive})
+    return zones
+
+
+def show_reference_rates(console: Console, adoption: Any) -> None:
+    """The reference rates used for device counts that are not given."""
+    table = Table(title="Reference users per 100 inhabitants (used when counts are not given)")
+    table.add_column("device")
+    for band in ("67-79", "80-89", "90+"):
+        table.add_column(band, justify="right")
+    for kind, rate in adoption.items():
+        table.add_row(kind, *(f"{rate.per_100[b]:g}" for b in ("67-79", "80-89", "90+")))
+    table.add_row("e_lock", "20 % of home-care recipients + GPS wearers", "", "")
+    table.add_row("medicine_dispenser", "10 % of home-care recipients", "", "")
+    console.print(table)
+
+
+def municipality_or_exit(console: Console, given: dict[str, Any], file: str) -> Any:
+    """The validated inputs, or every problem with its field path and exit code 2."""
+    from pydantic import ValidationError
+
+    from sim.scenario.loading import pydantic_problem
+    from sim.scenario.municipality import Municipality
+
+    try:
+        return Municipality.model_validate(given)
+    except ValidationError as exc:
+        problems = [pydantic_problem(file, err) for err in exc.errors()]
+        for problem in problems:
+            if problem.message.startswith("unknown field"):
+                problem = Problem(problem.file, problem.path,
+                                  "unknown input (check the spelling; see "
+                                  "docs/nb/egen-kommune.md)", problem.value)
+            console.print(f"[red]error:[/] {problem.describe()}", highlight=False,
+                          soft_wrap=True)
+        console.print(f"{len(problems)} problem(s) in the inputs; nothing was written.")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def checked_draft(console: Console, town: Any, file: str) -> str:
+    """The drafted scenario, checked as ``vtsim check`` would; exit code 2 if it fails."""
+    from sim.benefit.calibration import calibration_warnings, expected_share_line
+    from sim.benefit.gains import benefit_problems
+    from sim.scenario.draft import draft_scenario
+    from sim.scenario.loading import scenario_from_text, staffing_warnings
+
+    text: str = draft_scenario(town)
+    try:
+        scenario, _ = scenario_from_text(text, file)
+    except ScenarioError as exc:
+        raise fail_scenario(console, exc) from None
+    problems = list(benefit_problems(scenario, file))
+    if problems:
+        raise fail_scenario(console, ScenarioError(problems))
+    print_warnings(console, staffing_warnings(scenario) + calibration_warnings(scenario))
+    line = expected_share_line(scenario)
+    if line:
+        console.print(line, highlight=False, soft_wrap=True)
+    devices = sum(u.count * len(u.devices) for u in scenario.users)
+    console.print(f"{scenario.name}: {devices:,} devices in {len(scenario.users)} user groups, "
+                  f"{len(scenario.zones)} zone(s); operators per shift "
+                  + ", ".join(f"{s.name} {s.operators}" for s in scenario.centre.shifts),
+                  highlight=False, soft_wrap=True)
+    return text
