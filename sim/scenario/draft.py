@@ -131,7 +131,7 @@ def _run_settings(town: Municipality) -> str:
                    f"67+, {len(town.zones)} zone(s), written by vtsim init.")
     return _lines(
         f"name: {_quoted(town.name)}",
-        f"description: {_quoted(description)}",
+        f"description: {_quoted(description)}  # the inputs (header)",
         f"tenant: {town.tenant_name}",
         f"start: {start.isoformat()}    # antakelse: the first Monday after New Year (winter load)",
         "horizon: 28d         # antakelse: four whole weeks, every weekday equally often",
@@ -336,10 +336,10 @@ def _benefit(town: Municipality, groups: list[Group]) -> str:
         "1 / (1 - 0.12)",
         "    devices:                       # antakelse: rent and installation as lier-2026.yaml; "
         "5-year life",
-        "      e_lock: {rent_per_month: 150, installation: 3000, lifetime_years: 5}",
-        "      medicine_dispenser: {rent_per_month: 900, installation: 1000, lifetime_years: 5}",
-        "      gps_tracker: {rent_per_month: 300, installation: 300, lifetime_years: 5}",
-        "      night_supervision: {rent_per_month: 600, installation: 2000, lifetime_years: 5}",
+        "      e_lock: {rent_per_month: 150, installation: 3000, lifetime_years: 5}  # antakelse",
+        "      medicine_dispenser: {rent_per_month: 900, installation: 1000, lifetime_years: 5}  # antakelse",
+        "      gps_tracker: {rent_per_month: 300, installation: 300, lifetime_years: 5}  # antakelse",
+        "      night_supervision: {rent_per_month: 600, installation: 2000, lifetime_years: 5}  # antakelse",
         "  economics:                       # cost-benefit method: docs/benefit.md",
         "    period_years: 10               # antakelse: two generations of devices (5-year life)",
         _c(f"    price_year: {town.year}", f"every amount in {town.year} kroner"),

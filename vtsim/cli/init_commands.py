@@ -150,8 +150,8 @@ def ask_missing(console: Console, given: dict[str, Any]) -> dict[str, Any]:
                   "every input)")
     if "name" not in data:
         data["name"] = Prompt.ask("Municipality and year, e.g. 'Bærum 2026'")
-    if "year" not in data:
-        data["year"] = IntPrompt.ask("Year the figures describe", default=2026)
+        if "year" not in data:  # optional: asked only when starting from nothing
+            data["year"] = IntPrompt.ask("Year the figures describe", default=2026)
     if "inhabitants" not in data:
         data["inhabitants"] = IntPrompt.ask("Inhabitants (innbyggere) in all")
     if "age_bands" not in data:
