@@ -8,11 +8,12 @@ shipped scenarios. The device settings are the shipped profiles (:mod:`sim.scena
 from __future__ import annotations
 
 import datetime as dt
+
 from sim.scenario.municipality import (
     AGE_BANDS,
     FIELD_UTILISATION,
-    KIT_SHARE,
     KINDS,
+    KIT_SHARE,
     TARGET_UTILISATION,
     DeviceCount,
     Group,
@@ -83,9 +84,11 @@ def _header(town: Municipality, counts: dict[str, DeviceCount], groups: list[Gro
             load: Load, today: dt.date | None) -> str:
     made = f" on {today.isoformat()}" if today else ""
     out = [
-        f"# {town.name}: a municipal response centre (responssenter), written by `vtsim init`{made}.",
+        f"# {town.name}: a municipal response centre (responssenter), written by `vtsim "
+        f"init`{made}.",
         "#",
-        "# Every number names its source or says \"antakelse\" (assumption) and why. The inputs are",
+        "# Every number names its source or says \"antakelse\" (assumption) and why. The inputs "
+        "are",
         "# the municipality's own figures; replace any antakelse with better local knowledge and",
         "# run `vtsim check` again. Reference of every field: docs/scenario.md; device settings:",
         "# docs/device-profiles.md; the Norwegian guide: docs/nb/egen-kommune.md.",
@@ -109,7 +112,8 @@ def _header(town: Municipality, counts: dict[str, DeviceCount], groups: list[Gro
         out += _wrapped(f"{kind:<19}{count.count:>7,}  ", count.source, " " * 28)
     out += [
         "#",
-        "# User groups: the device kits of lier-2026.yaml (antakelse: the same kinds of users as in",
+        "# User groups: the device kits of lier-2026.yaml (antakelse: the same kinds of users as "
+        "in",
         "# Lier): people with dementia at home get GPS, alarm, e-lock and night supervision; care",
         "# housing residents an alarm and night supervision; "
         f"{KIT_SHARE:.0%} of the dispensers",
@@ -229,8 +233,10 @@ def _centre(load: Load) -> str:
         "  min_operators: 2                 # Helsedirektoratet IS-2552 (2016)",
         "  correlation_window: 10min        # antakelse: repeats within 10 min are the same alarm",
         "  defaults:                        # for events without their own settings",
-        "    handling: {kind: lognormal, mean: 3, sd: 2, unit: min}     # antakelse: a typical call",
-        "    wrapup: {kind: lognormal, mean: 1.5, sd: 1, unit: min}     # antakelse: a typical note",
+        "    handling: {kind: lognormal, mean: 3, sd: 2, unit: min}     # antakelse: a typical "
+        "call",
+        "    wrapup: {kind: lognormal, mean: 1.5, sd: 1, unit: min}     # antakelse: a typical "
+        "note",
         "    outcomes: {resolved_remotely: 1.0}                         # antakelse: no follow-up",
     )
 
@@ -256,7 +262,8 @@ def _benefit(town: Municipality, groups: list[Group]) -> str:
     paid = town.home_care.arsverk * 1695
     out = [
         "# --- benefit realisation (gevinstrealisering): `vtsim compare` -------------------------",
-        "# The baseline arm is home care without the technology: every planned visit is made, every",
+        "# The baseline arm is home care without the technology: every planned visit is made, "
+        "every",
         "# home is opened with a key, safety alarms are answered by home care directly, and people",
         "# with dementia who wander off are searched for without a position. Reference:",
         "# docs/benefit.md. Derived from the inputs (checked by `vtsim check`):",
@@ -273,7 +280,8 @@ def _benefit(town: Municipality, groups: list[Group]) -> str:
         "  # (25 % travel, 41.8 % direct time; Sykepleien, 2019).",
         "  round_leg_share: 0.85",
         "  key_handling:",
-        "    minutes_per_shift: 25          # Difi, Bærum kommune: elektronisk nøkkelsystem (~25 min"
+        "    minutes_per_shift: 25          # Difi, Bærum kommune: elektronisk nøkkelsystem (~25 "
+        "min"
         " per employee per shift)",
         "    visit_hours_per_shift: 5       # 7.5 h x (41.8 % direct + 25 % travel), Kristiansand "
         "2018 (Sykepleien, 2019)",
@@ -291,7 +299,8 @@ def _benefit(town: Municipality, groups: list[Group]) -> str:
         "09933 (IPLOS, 2019), scaled",
         "      labels: {nb: Stell og omsorg, en: Personal care}",
         "    night_check:                   # nattlig tilsyn hjemme: a drive out at night",
-        "      on_site: {kind: lognormal, mean: 8, sd: 4, unit: min}    # antakelse: look in, check",
+        "      on_site: {kind: lognormal, mean: 8, sd: 4, unit: min}    # antakelse: look in, "
+        "check",
         "      replaced_by: night_supervision",
         "      replaced_share: 0.8          # antakelse: some night visits also give care and stay",
         "      labels: {nb: Nattilsyn hjemme, en: Night check at home}",
@@ -322,7 +331,8 @@ def _benefit(town: Municipality, groups: list[Group]) -> str:
         "    duration: {kind: lognormal, mean: 90, sd: 60, unit: min}   # antakelse: no position",
         "  direct_alarms:                   # without a centre home care answers the alarms",
         "    devices: [safety_alarm]",
-        "    extra_visit_share: 0.15        # antakelse: without a centre's assessment, more visits",
+        "    extra_visit_share: 0.15        # antakelse: without a centre's assessment, more "
+        "visits",
         "  costs:",
         "    hourly_cost: 413               # antakelse: 700,000 NOK per årsverk / 1,695 h, Lier's "
         "figure (Lier Arbeiderparti, Handlingsprogram 2017-2020)",
@@ -337,15 +347,19 @@ def _benefit(town: Municipality, groups: list[Group]) -> str:
         "    devices:                       # antakelse: rent and installation as lier-2026.yaml; "
         "5-year life",
         "      e_lock: {rent_per_month: 150, installation: 3000, lifetime_years: 5}  # antakelse",
-        "      medicine_dispenser: {rent_per_month: 900, installation: 1000, lifetime_years: 5}  # antakelse",
-        "      gps_tracker: {rent_per_month: 300, installation: 300, lifetime_years: 5}  # antakelse",
-        "      night_supervision: {rent_per_month: 600, installation: 2000, lifetime_years: 5}  # antakelse",
+        "      medicine_dispenser: {rent_per_month: 900, installation: 1000, lifetime_years: 5}  "
+        "# antakelse",
+        "      gps_tracker: {rent_per_month: 300, installation: 300, lifetime_years: 5}  # "
+        "antakelse",
+        "      night_supervision: {rent_per_month: 600, installation: 2000, lifetime_years: 5}  "
+        "# antakelse",
         "  economics:                       # cost-benefit method: docs/benefit.md",
         "    period_years: 10               # antakelse: two generations of devices (5-year life)",
         _c(f"    price_year: {town.year}", f"every amount in {town.year} kroner"),
         "    discount_rate: 0.04            # kalkulasjonsrente, R-109/2021 (Finansdepartementet, "
         "2021)",
-        "    tax_cost: 0.20                 # skattekostnad, R-109/2021 (Finansdepartementet, 2021)",
+        "    tax_cost: 0.20                 # skattekostnad, R-109/2021 (Finansdepartementet, "
+        "2021)",
         "    target: answer 97.5% within 60s  # TSA code of practice: 97.5 % within 60 s",
         "    cash_share_default: 0.0        # antakelse: freed time meets growth in need",
         "",

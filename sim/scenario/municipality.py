@@ -31,6 +31,10 @@ Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 Count = Annotated[int, Field(ge=0)]
 
 
+NORWEGIAN_LETTERS = str.maketrans({"æ": "ae", "ø": "o", "å": "aa"})
+"""Æ, ø and å in ASCII, for a tenant name."""
+
+
 def _band_key(value: str) -> str:
     """``67–79`` (en dash), ``67 - 79`` and ``90 +`` as the canonical band names."""
     return value.replace("–", "-").replace("—", "-").replace(" ", "")
@@ -141,7 +145,7 @@ class Municipality(_Input):
         """The tenant: given, or the name's first word in lower case ASCII."""
         if self.tenant:
             return self.tenant
-        plain = self.name.lower().translate(str.maketrans({"æ": "ae", "ø": "o", "å": "aa"}))
+        plain = self.name.lower().translate(NORWEGIAN_LETTERS)
         word = "".join(c if c.isalnum() else " " for c in plain).split()
         candidate = (word[0] if word else "kommune")[:40]
         return candidate if candidate[0].isalpha() else f"k{candidate}"[:40]

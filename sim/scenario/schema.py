@@ -185,7 +185,8 @@ class DeviceConfig(_Model):
     """Settings of one device kind: its events."""
 
     based_on: Name | None = Field(
-        None, description="Shipped device profile these settings start from (docs/device-profiles.md)."
+        None,
+        description="Shipped device profile these settings start from (docs/device-profiles.md).",
     )
     events: dict[str, EventConfig] = Field(default_factory=dict)
 

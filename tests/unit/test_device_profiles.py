@@ -95,7 +95,8 @@ def _numbers_without_source(text: str) -> list[str]:
 def test_every_number_in_a_shipped_profile_names_a_source_or_an_antakelse() -> None:
     root = resources.files("sim.scenario").joinpath("device_profiles")
     files = [root.joinpath("daily.yaml")] + [
-        root.joinpath(kind, f"{name}.yaml") for kind in DEVICE_TYPES for name in profile_names(kind)]
+        root.joinpath(kind, f"{name}.yaml")
+        for kind in DEVICE_TYPES for name in profile_names(kind)]
     for file in files:
         text = file.read_text(encoding="utf-8")
         assert _numbers_without_source(text) == [], file
