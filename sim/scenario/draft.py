@@ -8,6 +8,8 @@ shipped scenarios. The device settings are the shipped profiles (:mod:`sim.scena
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from sim.scenario.municipality import (
     AGE_BANDS,
@@ -41,8 +43,21 @@ PLANNED_VISITS = {
 """Planned visits per user and day without the technology, per generated group (as Lier)."""
 
 
-def draft_scenario(town: Municipality, today: dt.date | None = None) -> str:
-    """The scenario for ``town``: complete, commented, and valid for ``vtsim check``."""
+@dataclass(frozen=True, slots=True)
+class Staffing:
+    """Operators per shift (day, evening, night) and the comment that says where they come
+    from."""
+
+    operators: Mapping[str, int]
+    source: tuple[str, ...]
+
+
+def draft_scenario(town: Municipality, today: dt.date | None = None,
+                   staffing: Staffing | None = None) -> str:
+    """The scenario for ``town``: complete, commented, and valid for ``vtsim check``.
+
+    ``staffing`` gives the operators per shift (``vtsim init`` passes an Erlang C estimate);
+    without it the busiest hour of each shift is kept at most 70 % busy."""
     counts = device_counts(town)
     groups = user_groups({k: c.count for k, c in counts.items()})
     load = expected_load(groups)
@@ -52,7 +67,7 @@ def draft_scenario(town: Municipality, today: dt.date | None = None) -> str:
         _zones(town, load),
         _users(groups),
         _devices(groups),
-        _centre(load),
+        _centre(staffing or utilisation_staffing(load)),
         _rest(),
         _benefit(town, groups),
     ]
@@ -214,14 +229,24 @@ def _devices(groups: list[Group]) -> str:
     return "\n".join(out) + "\n"
 
 
-def _centre(load: Load) -> str:
-    operators = operators_per_shift(load)
+def utilisation_staffing(load: Load) -> Staffing:
+    """Operators with each shift's busiest hour at most :data:`TARGET_UTILISATION` busy."""
+    return Staffing(operators_per_shift(load), (
+        f"Operators: antakelse, a starting point with the shift's busiest hour at most "
+        f"{TARGET_UTILISATION:.0%}",
+        "# busy; `vtsim size` finds the fewest that meet a target by simulation.",
+    ))
+
+
+def _centre(staffing: Staffing) -> str:
+    operators = staffing.operators
+    first, *rest = staffing.source
     return _lines(
         "# --- response centre -------------------------------------------------------------------",
         "# At least two operators on every shift: one person on duty is not professionally sound",
         "# (Helsedirektoratet IS-2552, 2016). Shift times: antakelse, the usual day/evening/night",
-        "# turnus. Operators: antakelse, a starting point with the shift's busiest hour at most",
-        f"# {TARGET_UTILISATION:.0%} busy; `vtsim size` finds the fewest that meet a target.",
+        f"# turnus. {first}",
+        *rest,
         "centre:",
         "  shifts:",
         f"    - {{name: day, start: \"07:00\", end: \"15:00\", operators: {operators['day']}}}"

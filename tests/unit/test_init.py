@@ -14,6 +14,7 @@ import yaml
 from rich.prompt import Confirm, FloatPrompt, IntPrompt, Prompt
 from typer.testing import CliRunner
 
+from sim.analysis.erlang import hours_of, incident_loads, service_level
 from sim.scenario.draft import draft_scenario
 from sim.scenario.loading import load_scenario
 from sim.scenario.municipality import (
@@ -76,6 +77,18 @@ def test_init_from_a_file_writes_a_scenario_that_passes_check_and_runs(tmp_path:
     assert scenario.tenant == "storby" and len(scenario.zones) == 5
     alarms = sum(u.count for u in scenario.users if "safety_alarm" in u.devices)
     assert alarms == device_counts(Municipality.model_validate(LARGE))["safety_alarm"].count
+    # operators: the fewest that Erlang C says meet 97.5 % within 60 s in every hour, at least 2
+    loads = incident_loads(scenario)
+    for shift in scenario.centre.shifts:
+        hours = [loads[h] for h in hours_of(shift)]
+
+        def meets(servers: int, hours: list[Any] = hours) -> bool:
+            return all(servers > h.erlang and service_level(
+                servers, h.erlang, h.mean_service_s, 60.0) >= 0.975 for h in hours)
+
+        assert meets(shift.operators), shift.name
+        assert shift.operators == 2 or not meets(shift.operators - 1), shift.name
+    assert max(s.operators for s in scenario.centre.shifts) > 2  # a large centre
 
 
 @pytest.mark.parametrize(("town", "most_seconds"), [(LARGE, 120.0), (SMALL, 60.0)])

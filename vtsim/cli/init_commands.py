@@ -221,6 +221,26 @@ def municipality_or_exit(console: Console, given: dict[str, Any], file: str) -> 
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
+ERLANG_TARGET = (60.0, 0.975)
+"""TSA code of practice: 97.5 % of alarms answered within 60 s."""
+
+
+def erlang_staffing(scenario: Any) -> Any:
+    """Operators per shift from Erlang C per hour for :data:`ERLANG_TARGET`, at least 2."""
+    from sim.analysis.erlang import hours_of, incident_loads, servers_per_hour
+    from sim.scenario.draft import Staffing
+
+    per_hour = servers_per_hour(incident_loads(scenario), *ERLANG_TARGET)
+    operators = {shift.name: max(2, *(per_hour[h] for h in hours_of(shift)))
+                 for shift in scenario.centre.shifts}
+    return Staffing(operators, (
+        "Operators: Erlang C per hour of the day for 97.5 % answered",
+        "# within 60 s (TSA code of practice), the most any hour of the shift needs, at least 2.",
+        "# Bursts (dispensers alarming at the same minute) and repeats are not in Erlang C:",
+        "# `vtsim size` checks the staffing by simulation and finds the fewest that meet a target.",
+    ))
+
+
 def checked_draft(console: Console, town: Any, file: str) -> str:
     """The drafted scenario, checked as ``vtsim check`` would; exit code 2 if it fails."""
     from sim.benefit.calibration import calibration_warnings, expected_share_line
@@ -228,8 +248,9 @@ def checked_draft(console: Console, town: Any, file: str) -> str:
     from sim.scenario.draft import draft_scenario
     from sim.scenario.loading import scenario_from_text, staffing_warnings
 
-    text: str = draft_scenario(town)
     try:
+        first, _ = scenario_from_text(draft_scenario(town), file)
+        text: str = draft_scenario(town, staffing=erlang_staffing(first))
         scenario, _ = scenario_from_text(text, file)
     except ScenarioError as exc:
         raise fail_scenario(console, exc) from None
