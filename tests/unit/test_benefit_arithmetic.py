@@ -42,9 +42,12 @@ def dispenser_scenario(missed: float = 0.0, visit_share: float = 1.0, users: int
     return tiny(
         horizon="7d",
         users=[{"name": "disp", "count": users, "devices": ["medicine_dispenser"]}],
-        devices={"medicine_dispenser": {"events": {"dose_missed": {
-            "at": ["08:00", "20:00"], "probability": missed, "delay": "30min",
-            "outcomes": {k: v for k, v in outcomes.items() if v > 0}}}}},
+        devices={"medicine_dispenser": {"events": {
+            "dose_missed": {"at": ["08:00", "20:00"], "probability": missed, "delay": "30min",
+                            "outcomes": {k: v for k, v in outcomes.items() if v > 0}},
+            # too rare to happen; without any alarm at all the centre would receive nothing,
+            # which a scenario file may not say (docs/device-profiles.md)
+            "refill_due": {"rate_per_day": 1e-9}}}},
         benefit=section,
     )
 

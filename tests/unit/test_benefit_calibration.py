@@ -162,6 +162,9 @@ def test_totals_follow_the_municipal_projection_into_the_plan_years() -> None:
 def test_check_fails_with_the_field_and_compare_warns(tmp_path: Path) -> None:
     data = dict(BASE, horizon="7d", users=[{"name": "home", "count": 10,
                                             "devices": ["safety_alarm"]}])
+    # almost no alarms, so that the planned visits alone make the share (without settings the
+    # alarms would follow the shipped profile)
+    data["devices"] = {"safety_alarm": {"events": {"button_accidental": {"rate_per_day": 1e-6}}}}
     data["benefit"] = {
         "hours_per_arsverk": 1000,
         "purposes": {"care": {"on_site": {"kind": "constant", "value": 10, "unit": "min"}}},
