@@ -35,6 +35,18 @@ NORWEGIAN_LETTERS = str.maketrans({"æ": "ae", "ø": "o", "å": "aa"})
 """Æ, ø and å in ASCII, for a tenant name."""
 
 
+def plain_name(text: str, fallback: str) -> str:
+    """``text`` as a scenario name: lower-case ASCII letters, digits and ``_``, starting with a
+    letter (``Nord-Lier`` → ``nord_lier``, ``Bærum`` → ``baerum``); ``fallback`` if nothing is
+    left."""
+    plain = text.strip().lower().translate(NORWEGIAN_LETTERS)
+    words = "".join(c if c.isascii() and c.isalnum() else " " for c in plain).split()
+    name = "_".join(words)[:40]
+    if not name:
+        return fallback
+    return name if name[0].isalpha() else f"z{name}"[:40]
+
+
 def _band_key(value: str) -> str:
     """``67–79`` (en dash), ``67 - 79`` and ``90 +`` as the canonical band names."""
     return value.replace("–", "-").replace("—", "-").replace(" ", "")
@@ -145,10 +157,8 @@ class Municipality(_Input):
         """The tenant: given, or the name's first word in lower case ASCII."""
         if self.tenant:
             return self.tenant
-        plain = self.name.lower().translate(NORWEGIAN_LETTERS)
-        word = "".join(c if c.isalnum() else " " for c in plain).split()
-        candidate = (word[0] if word else "kommune")[:40]
-        return candidate if candidate[0].isalpha() else f"k{candidate}"[:40]
+        words = self.name.split()
+        return plain_name(words[0] if words else "", "kommune")
 
     @property
     def aged_67_plus(self) -> int:

@@ -234,10 +234,10 @@ def test_interactive_prompts_fill_in_what_is_missing(tmp_path: Path,
         "Inhabitants aged 80-89": 500,
         "Inhabitants aged 90+": 120,
         "How many zones": 2,
-        "Zone 1: name": "by",
+        "Zone 1: name": "Byen Sentrum",
         "Zone 1: share": 0.7,
         "Zone 1: typical drive": 9,
-        "Zone 2: name": "bygd",
+        "Zone 2: name": "Bygda/Nord-Øst",
         "Zone 2: share": 0.3,
         "Zone 2: typical drive": 25,
         "Recipients of home services": 320,
@@ -266,7 +266,7 @@ def test_interactive_prompts_fill_in_what_is_missing(tmp_path: Path,
     assert sorted(asked) == sorted(answers)
     scenario = load_scenario(out)
     assert scenario.name == "Fjordby 2027" and scenario.start.year == 2027
-    assert [z.name for z in scenario.zones] == ["by", "bygd"]
+    assert [z.name for z in scenario.zones] == ["byen_sentrum", "bygda_nord_ost"]
     assert sum(u.count for u in scenario.users if "gps_tracker" in u.devices) == 10
 
 

@@ -175,12 +175,16 @@ def ask_missing(console: Console, given: dict[str, Any]) -> dict[str, Any]:
 
 def ask_zones() -> list[dict[str, Any]]:
     """Zones one by one: name, share of the population, typical drive."""
-    count = IntPrompt.ask("How many zones (soner) with their own home-care base", default=1)
-    zones = []
-    for n in range(max(count, 1)):
-        name = Prompt.ask(f"Zone {n + 1}: name (lower case, e.g. sentrum)")
+    from sim.scenario.municipality import plain_name
+
+    count = max(IntPrompt.ask("How many zones (soner) with their own home-care base",
+                              default=1), 1)
+    zones: list[dict[str, Any]] = []
+    for n in range(count):
+        name = plain_name(Prompt.ask(f"Zone {n + 1}: name (e.g. sentrum)"), f"sone{n + 1}")
+        left = 1.0 - sum(z["share"] for z in zones)
         share = FloatPrompt.ask(f"Zone {n + 1}: share of the population (0-1)",
-                                default=round(1.0 / max(count, 1), 3))
+                                default=round(left if n == count - 1 else 1.0 / count, 3))
         drive = FloatPrompt.ask(f"Zone {n + 1}: typical drive from the base, minutes")
         zones.append({"name": name, "share": share, "drive_minutes": drive})
     return zones
@@ -194,8 +198,8 @@ def show_reference_rates(console: Console, adoption: Any) -> None:
         table.add_column(band, justify="right")
     for kind, rate in adoption.items():
         table.add_row(kind, *(f"{rate.per_100[b]:g}" for b in ("67-79", "80-89", "90+")))
-    table.add_row("e_lock", "20 % of home-care recipients + GPS wearers", "", "")
-    table.add_row("medicine_dispenser", "10 % of home-care recipients", "", "")
+    table.caption = ("e_lock: 20 % of home-care recipients + GPS wearers; medicine_dispenser: "
+                     "10 % of home-care recipients (docs/nb/egen-kommune.md has the sources)")
     console.print(table)
 
 
