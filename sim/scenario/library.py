@@ -139,7 +139,7 @@ def apply_device_profiles(data: dict[str, Any], file: str,
                 if use:
                     uses.append(use)
     for kind in _carried_kinds(data):
-        if kind not in devices:
+        if devices.get(kind) is None:  # absent, or a bare `kind:` with nothing under it
             devices[kind] = _resolved_entry(device_profile(kind, DEFAULT_PROFILE), {})
             uses.append(ProfileUse(kind, DEFAULT_PROFILE, implicit=True))
     if problems:

@@ -158,6 +158,9 @@ def test_kinds_without_settings_get_the_shipped_profile_and_say_so(tmp_path: Pat
     scenario, uses = load_scenario_noting(write(tmp_path, BARE))
     assert [(u.kind, u.implicit) for u in uses] == [("safety_alarm", True), ("e_lock", True)]
     assert scenario.devices["e_lock"].events["door_open_too_long"].rate_per_day == 0.02
+    # a bare `e_lock:` with nothing under it is no settings either
+    _, bare = load_scenario_noting(write(tmp_path, {**BARE, "devices": {"e_lock": None}}))
+    assert ("e_lock", True) in [(u.kind, u.implicit) for u in bare]
     # a kind added by --set gets its profile too
     _, more = load_scenario_noting(write(tmp_path, BARE),
                                    {"users.0.devices": ["safety_alarm", "gps_tracker"]})
