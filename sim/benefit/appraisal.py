@@ -27,6 +27,7 @@ from sim.benefit.economics import (
 )
 from sim.benefit.gains import hours_saved_by_device, require_benefit
 from sim.scenario.benefit import Benefit
+from sim.scenario.loading import number_at
 from sim.scenario.schema import Scenario
 
 CENTRE_SETUP = "centre_setup"
@@ -201,19 +202,7 @@ def sensitivity_npvs(scenario: Scenario, variants: Mapping[str, Scenario],
             found = zero[line]
             within[line] = found is not None and min(item.low, item.high) <= found <= max(
                 item.low, item.high)
-        out.append(SensitivityNpv(n, item.path, number_at(data, item.path), item.low,
-                                  item.high, npv, zero, within))
+        current = number_at(data, item.path)
+        value = None if current is None else float(current)
+        out.append(SensitivityNpv(n, item.path, value, item.low, item.high, npv, zero, within))
     return out
-
-
-def number_at(data: Mapping[str, object], dotted: str) -> float | None:
-    """The number at a dotted path of a dumped scenario (``None`` if there is none)."""
-    node: object = data
-    for key in dotted.split("."):
-        if isinstance(node, list) and key.isdigit() and int(key) < len(node):
-            node = node[int(key)]
-        elif isinstance(node, dict) and key in node:
-            node = node[key]
-        else:
-            return None
-    return float(node) if isinstance(node, int | float) and not isinstance(node, bool) else None

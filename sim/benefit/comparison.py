@@ -31,7 +31,7 @@ from sim.benefit.staffing import Staffing, with_staffing
 from sim.errors import Problem, ScenarioError
 from sim.run.replication import run_replication
 from sim.run.runner import default_workers
-from sim.scenario.loading import set_path, validate_scenario
+from sim.scenario.loading import number_at, set_path, validate_scenario
 from sim.scenario.schema import Scenario
 
 SIDES = ("low", "high")
@@ -93,16 +93,7 @@ def sensitivity_variants(scenario: Scenario, file: str) -> tuple[Variant, ...]:
 
 def check_number_at(data: dict[str, Any], dotted: str, file: str, n: int) -> None:
     """The path of a sensitivity item must lead to a number in the scenario."""
-    node: Any = data
-    for key in dotted.split("."):
-        if isinstance(node, list) and key.isdigit() and int(key) < len(node):
-            node = node[int(key)]
-        elif isinstance(node, dict) and key in node:
-            node = node[key]
-        else:
-            node = None
-            break
-    if isinstance(node, bool) or not isinstance(node, int | float):
+    if number_at(data, dotted) is None:
         raise ScenarioError([Problem(file, f"benefit.sensitivity.{n}.path",
                                      "must name a number in the scenario", repr(dotted))])
 

@@ -39,7 +39,7 @@ from sim.benefit.economics import NET_LINES, YearInputs, cash_flows, net_present
 from sim.benefit.gains import BenefitError, replication_benefit, require_benefit
 from sim.errors import Problem
 from sim.model.records import RunLog
-from sim.scenario.loading import set_path, validate_scenario
+from sim.scenario.loading import number_at, set_path, validate_scenario
 from sim.scenario.schema import Scenario
 
 REPLICATION = "replication"
@@ -103,24 +103,6 @@ class PsaPlan:
 def psa_seed(seed: int) -> int:
     """The design's seed, derived from the comparison's seed."""
     return int(np.random.SeedSequence([seed, PSA_STREAM]).generate_state(1)[0])
-
-
-def number_at(data: Any, dotted: str) -> float | None:
-    """The number at a dotted path of a dumped scenario (``None`` if it is not a number)."""
-    node = data
-    for key in dotted.split("."):
-        if isinstance(node, list) and key.isdigit() and int(key) < len(node):
-            node = node[int(key)]
-        elif isinstance(node, list):
-            node = next((item for item in node if isinstance(item, dict)
-                         and item.get("name") == key), None)
-        elif isinstance(node, dict) and key in node:
-            node = node[key]
-        else:
-            return None
-    if isinstance(node, bool) or not isinstance(node, int | float):
-        return None
-    return node
 
 
 def psa_inputs(scenario: Scenario, file: str

@@ -119,6 +119,25 @@ def set_path(data: dict[str, Any], dotted: str, value: Any, file: str) -> None:
         raise ScenarioError([Problem(file, dotted, "no such field to set", repr(value))]) from None
 
 
+def number_at(data: Any, dotted: str) -> int | float | None:
+    """The number at a dotted path of a dumped scenario, list items picked as in
+    :func:`set_path`; ``None`` if there is no number there."""
+    node = data
+    for key in dotted.split("."):
+        if isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        elif isinstance(node, list):
+            node = next((item for item in node if isinstance(item, dict)
+                         and item.get("name") == key), None)
+        elif isinstance(node, dict) and key in node:
+            node = node[key]
+        else:
+            return None
+    if isinstance(node, bool) or not isinstance(node, int | float):
+        return None
+    return node
+
+
 def list_index(items: list[Any], key: str) -> int:
     """Position of a list item given as a number or as the item's ``name``."""
     if key.lstrip("-").isdigit():
