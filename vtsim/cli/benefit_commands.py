@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -21,6 +22,7 @@ from reports.benefit.outputs import benefit_document, write_replications_csv
 from reports.benefit.pdf import write_pdf
 from reports.benefit.xlsx import write_xlsx
 from reports.i18n import format_nok, format_number
+from reports.output_folder import OutputError, check_file_target, check_folder_target
 from reports.outputs import file_digest, write_metrics, write_resolved_scenario
 from reports.summary import print_warnings
 from sim.analysis.global_sensitivity import check_base_size
@@ -40,10 +42,14 @@ from vtsim import __version__
 from vtsim.cli.command_support import (
     EXIT_BAD_INPUT,
     SetOption,
+    bounded_option,
     fail,
     fail_scenario,
     load_or_exit,
     parse_overrides,
+    replications_option,
+    seed_option,
+    workers_option,
 )
 
 FOLLOW_UP_FILE = "follow-up.json"
@@ -68,19 +74,20 @@ class Format(StrEnum):
 def compare(
     scenario_file: Annotated[Path, typer.Argument(help="Scenario YAML file with `benefit`.")],
     replications: Annotated[
-        int | None, typer.Option(min=1, help="Replications (default: the scenario's).")
+        int | None, replications_option("Replications (default: the scenario's).")
     ] = None,
-    out: Annotated[Path | None, typer.Option(help="Output folder (default results/<name>-gain).")
-                   ] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="Output folder (default results/<name>-gain); its files are replaced, its "
+             "staffing cache reused.")] = None,
     years: Annotated[str | None, typer.Option(help="Plan years, e.g. 2026-2030.")] = None,
-    seed: Annotated[int | None, typer.Option(help="Master seed (default: the scenario's).")] = None,
+    seed: Annotated[int | None, seed_option()] = None,
     workers: Annotated[
-        int | None, typer.Option(min=1, help="Parallel processes (default: one per core).")
+        int | None, workers_option("Parallel processes (default: one per core).")
     ] = None,
     set_: SetOption = None,
-    psa_samples: Annotated[int, typer.Option(
-        "--psa-samples", min=0,
-        help="Base sample size of the probabilistic sensitivity analysis (a power of two; "
+    psa_samples: Annotated[int, bounded_option(
+        "--psa-samples", 0, None,
+        "Base sample size of the probabilistic sensitivity analysis (a power of two; "
              "N x (assumptions + 2) draws); 0 for none.")] = DEFAULT_BASE_SIZE,
     target: Annotated[str | None, typer.Option(
         help='Answer target the centre must meet in every year, e.g. "answer 98.5% within '
@@ -109,6 +116,7 @@ def compare(
     seed = scenario.seed if seed is None else seed
     count = replications or scenario.replications
     out = out or Path("results") / f"{scenario_file.stem}-gain"
+    output_or_exit(console, lambda: check_folder_target(out, "--out", allow_existing=True))
     started = time.perf_counter()
     chosen = staffing_or_exit(console, scenario, scenario_file, overrides, years, staffing or [],
                               StaffingSearch(seed, count, workers), out)
@@ -130,6 +138,14 @@ def compare(
                   f"({count} replications x {len(comparison.years)} year(s) in {wall:.1f} s). "
                   f"Next: vtsim report {out} --lang nb --format html")
     judge_simulated_baseline(console, comparison, document, str(scenario_file))
+
+
+def output_or_exit(console: Console, check: Callable[[], None]) -> None:
+    """Run an output check; a location that cannot be written is an error (exit code 2)."""
+    try:
+        check()
+    except OutputError as exc:
+        raise fail(console, str(exc), EXIT_BAD_INPUT) from None
 
 
 def judge_simulated_baseline(console: Console, comparison: Comparison, document: dict[str, Any],
@@ -296,12 +312,13 @@ def report(
     """Write the benefit report (HTML, spreadsheet or PDF) from a comparison's metrics.json."""
     console = Console()
     document = read_document(console, directory)
+    target = output or directory / f"benefit-report.{lang.value}.{format_.value}"
+    output_or_exit(console, lambda: check_file_target(target, "--output"))
     if follow_up is not None:
         document["follow_up"] = follow_up_or_exit(console, document, follow_up)
         written = directory / FOLLOW_UP_FILE
         write_metrics(written, document["follow_up"])
         console.print(f"Wrote {written}")
-    target = output or directory / f"benefit-report.{lang.value}.{format_.value}"
     target.parent.mkdir(parents=True, exist_ok=True)
     if format_ is Format.html:
         target.write_text(render_html(document, lang.value), encoding="utf-8")

@@ -1,9 +1,13 @@
-"""What every ``vtsim`` command shares: exit codes, ``--set``, error lines, loading a scenario."""
+"""What every ``vtsim`` command shares: exit codes, ``--set``, error lines, loading a scenario,
+and the numeric options (seed, replications, workers) checked as the command line is read."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -15,10 +19,99 @@ if TYPE_CHECKING:
 
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
+MOST_WORKERS = 1024
+"""More processes than this is a typing error, not a plan (each one is a whole Python)."""
 SetOption = Annotated[
     list[str] | None,
     typer.Option("--set", help="Override a scenario field: PATH=VALUE (repeatable)."),
 ]
+Number = TypeVar("Number", int, float)
+
+
+@dataclass(frozen=True, slots=True)
+class Bounds:
+    """The values a numeric option accepts, and where the rule comes from."""
+
+    option: str
+    low: float | None = None
+    high: float | None = None
+    rule: str = ""
+
+    def problem(self, value: float) -> str | None:
+        """What is wrong with ``value``, or ``None``."""
+        if math.isnan(value) or (self.low is not None and value < self.low):
+            return self.expected()
+        if self.high is not None and value > self.high:
+            return self.expected()
+        return None
+
+    def expected(self) -> str:
+        """The accepted range in words."""
+        if self.low is not None and self.high is not None:
+            text = f"must be from {self.low:g} to {self.high:g}"
+        elif self.low is not None:
+            text = f"must be {self.low:g} or more"
+        else:
+            text = f"must be at most {self.high:g}"
+        return f"{text} ({self.rule})" if self.rule else text
+
+
+def scenario_field_bounds(field: str, option: str, low: float | None = None) -> Bounds:
+    """The bounds of a top-level scenario field (``seed``, ``replications``), so that an
+    option and the YAML field follow one rule; ``low`` raises the lower bound further."""
+    from annotated_types import Ge, Gt, Le, Lt
+
+    from sim.scenario.schema import Scenario
+
+    field_low: float | None = None
+    field_high: float | None = None
+    for rule in Scenario.model_fields[field].metadata:
+        if isinstance(rule, Ge | Gt):
+            field_low = float(rule.ge if isinstance(rule, Ge) else rule.gt)  # type: ignore[arg-type]
+        elif isinstance(rule, Le | Lt):
+            field_high = float(rule.le if isinstance(rule, Le) else rule.lt)  # type: ignore[arg-type]
+    if low is not None:
+        field_low = low if field_low is None else max(low, field_low)
+    return Bounds(option, field_low, field_high, f"as the scenario's {field} field")
+
+
+def checked(bounds: Callable[[], Bounds]) -> Callable[[Number | None], Number | None]:
+    """A typer callback checking a numeric option as the command line is read: out of range
+    prints one error line and exits with code 2 before anything runs."""
+    def check(value: Number | None) -> Number | None:
+        if value is None:
+            return value
+        rule = bounds()
+        problem = rule.problem(value)
+        if problem is not None:
+            raise fail(Console(), f"{rule.option} {value:g}: {problem}", EXIT_BAD_INPUT)
+        return value
+    return check
+
+
+def seed_option() -> Any:
+    """``--seed``: the scenario's seed rule (a whole number, 0 or more)."""
+    return typer.Option(help="Master seed (default: the scenario's).",
+                        callback=checked(lambda: scenario_field_bounds("seed", "--seed")))
+
+
+def replications_option(help_text: str, low: int = 1) -> Any:
+    """``--replications``: the scenario's rule (1 to 10,000), at least ``low``."""
+    return typer.Option(help=help_text, callback=checked(
+        lambda: scenario_field_bounds("replications", "--replications", low)))
+
+
+def workers_option(help_text: str) -> Any:
+    """``--workers``: 1 to :data:`MOST_WORKERS` processes."""
+    return typer.Option(help=help_text, callback=checked(
+        lambda: Bounds("--workers", 1, MOST_WORKERS)))
+
+
+def bounded_option(option: str, low: float | None, high: float | None, help_text: str,
+                   **extra: Any) -> Any:
+    """Any other numeric option with fixed bounds."""
+    return typer.Option(option, help=help_text, callback=checked(
+        lambda: Bounds(option, low, high)), **extra)
 
 
 def fail(console: Console, message: str, code: int = EXIT_FAILED) -> typer.Exit:

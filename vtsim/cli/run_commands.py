@@ -16,14 +16,20 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from reports.output_folder import OutputError, check_folder_target, fresh_folder
 from reports.summary import print_warnings
 from sim.scenario.loading import staffing_warnings
 from vtsim import __version__
 from vtsim.cli.command_support import (
+    EXIT_BAD_INPUT,
     SetOption,
+    fail,
     load_noting_or_exit,
     load_or_exit,
     parse_overrides,
+    replications_option,
+    seed_option,
+    workers_option,
 )
 
 if TYPE_CHECKING:
@@ -41,15 +47,19 @@ class LogFormat(StrEnum):
 
 def run(
     scenario_file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
-    seed: Annotated[int | None, typer.Option(help="Master seed (default: the scenario's).")] = None,
+    seed: Annotated[int | None, seed_option()] = None,
     replications: Annotated[
-        int | None, typer.Option(min=1, help="Replications (default: the scenario's).")
+        int | None, replications_option("Replications (default: the scenario's).")
     ] = None,
     out: Annotated[
-        Path | None, typer.Option(help="Output folder (default results/<name>).")
+        Path | None, typer.Option(help="Output folder (default results/<name>); must be new "
+                                       "or empty unless --force.")
     ] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace the results already in --out (only files vtsim writes).")
+    ] = False,
     workers: Annotated[
-        int | None, typer.Option(min=1, help="Parallel processes (default: one per core).")
+        int | None, workers_option("Parallel processes (default: one per core).")
     ] = None,
     log_format: Annotated[LogFormat, typer.Option(help="Event log format.")] = LogFormat.parquet,
     set_: SetOption = None,
@@ -69,6 +79,7 @@ def run(
     seed = scenario.seed if seed is None else seed
     count = replications or scenario.replications
     out = out or Path("results") / scenario_file.stem
+    output_or_exit(console, out, force)
     warnings = staffing_warnings(scenario)
     print_warnings(console, warnings)
     started = time.perf_counter()
@@ -77,18 +88,27 @@ def run(
     wall = time.perf_counter() - started
     figures = aggregate([o.metrics for o in outcomes])
     print_summary(console, scenario, figures, warnings)
-    out.mkdir(parents=True, exist_ok=True)
-    write_metrics(out / "metrics.json",
-                  metrics_document(scenario, scenario_file, seed, __version__, figures, warnings))
-    write_resolved_scenario(out / "scenario.resolved.yaml", scenario, scenario_file, seed, count,
-                            __version__)
-    if log_format is not LogFormat.none:
-        write_event_log(out / "events", [o.log for o in outcomes if o.log is not None],
-                        "csv" if log_format is LogFormat.csv else "parquet")
-    write_run_info(out / "run.json", scenario_file, seed, count, outcomes, wall)
+    with fresh_folder(out) as folder:
+        write_metrics(folder / "metrics.json",
+                      metrics_document(scenario, scenario_file, seed, __version__, figures,
+                                       warnings))
+        write_resolved_scenario(folder / "scenario.resolved.yaml", scenario, scenario_file, seed,
+                                count, __version__)
+        if log_format is not LogFormat.none:
+            write_event_log(folder / "events", [o.log for o in outcomes if o.log is not None],
+                            "csv" if log_format is LogFormat.csv else "parquet")
+        write_run_info(folder / "run.json", scenario_file, seed, count, outcomes, wall)
     console.print(f"Wrote {out}/metrics.json, scenario.resolved.yaml"
                   + ("" if log_format is LogFormat.none else f", events/*.{log_format.value}")
                   + f" ({count} replications in {wall:.1f} s).")
+
+
+def output_or_exit(console: Console, out: Path, force: bool) -> None:
+    """Exit with code 2 before anything runs if ``out`` cannot take the results."""
+    try:
+        check_folder_target(out, "--out", force)
+    except OutputError as exc:
+        raise fail(console, str(exc), EXIT_BAD_INPUT) from None
 
 
 def run_with_progress(console: Console, scenario: Scenario, seed: int, count: int,

@@ -22,6 +22,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from reports.output_folder import OutputError, check_folder_target, clear_folder
 from reports.sweep.charts import attainment_chart
 from reports.sweep.sizing_files import (
     OutputExists,
@@ -49,7 +50,15 @@ from sim.scenario.durations import format_duration
 from sim.scenario.loading import load_scenario
 from sim.scenario.schema import Scenario
 from vtsim import __version__
-from vtsim.cli.command_support import EXIT_BAD_INPUT, fail, fail_scenario
+from vtsim.cli.command_support import (
+    EXIT_BAD_INPUT,
+    bounded_option,
+    fail,
+    fail_scenario,
+    replications_option,
+    seed_option,
+    workers_option,
+)
 
 EXIT_INTERRUPTED = 130
 DaskOption = Annotated[
@@ -58,8 +67,8 @@ DaskOption = Annotated[
                  help="Run on a Dask cluster: scheduler address (tcp://host:8786) or 'local'."),
 ]
 WorkersOption = Annotated[
-    int | None, typer.Option(min=1, help="Local processes, or workers of --dask local "
-                                         "(default: one per core).")
+    int | None, workers_option("Local processes, or workers of --dask local (default: one per "
+                               "core).")
 ]
 
 
@@ -95,19 +104,28 @@ def sweep(
     set_: Annotated[list[str], typer.Option(
         "--set", help="Swept field: PATH=VALUES with a range 1..4, a list 800,1200,1600 or one "
                       "value (repeatable; the grid is every combination).")],
-    seed: Annotated[int | None, typer.Option(help="Master seed (default: the scenario's).")] = None,
-    replications: Annotated[int | None, typer.Option(
-        min=2, help="Replications per point (default: the scenario's).")] = None,
+    seed: Annotated[int | None, seed_option()] = None,
+    replications: Annotated[int | None, replications_option(
+        "Replications per point (default: the scenario's).", low=2)] = None,
     out: Annotated[Path | None, typer.Option(
-        help="Results folder (default results/<name>-sweep).")] = None,
+        help="Results folder (default results/<name>-sweep); must be new or empty unless "
+             "--resume or --force.")] = None,
     workers: WorkersOption = None,
     dask: DaskOption = None,
     resume: Annotated[bool, typer.Option(
         "--resume", help="Continue an interrupted sweep in --out.")] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace the results already in --out (only files vtsim writes).")
+    ] = False,
 ) -> None:
     """Run a scenario over a grid of field values; table, CSV/Parquet and attainment charts."""
     console = Console()
+    out = out or Path("results") / f"{scenario_file.stem}-sweep"
     try:
+        if resume and force:
+            raise SweepError("give --resume (continue the sweep in --out) or --force (replace "
+                             "it), not both")
+        check_folder_target(out, "--out", force, allow_existing=resume)
         base = load_scenario(scenario_file)
         points = grid([parse_axis(item) for item in set_])
         plan = SweepPlan(scenario_file, tuple(points), base.seed if seed is None else seed,
@@ -115,9 +133,10 @@ def sweep(
         scenarios = load_points(plan)
     except ScenarioError as exc:
         raise fail_scenario(console, exc) from None
-    except SweepError as exc:
+    except (SweepError, OutputError) as exc:
         raise fail_input(console, str(exc)) from None
-    out = out or Path("results") / f"{scenario_file.stem}-sweep"
+    if force:
+        clear_folder(out)
     console.print(f"{len(points)} points x {plan.replications} replications, seed {plan.seed}")
     finished = run_plan(console, plan, scenarios, out, dask, workers, resume)
     summaries = summarise(plan.points, finished)
@@ -211,12 +230,12 @@ def size(
     years: Annotated[str | None, typer.Option(
         help="Years to size for, e.g. 2026-2030; user counts grow with the scenario's growth "
              "(6.5 %/yr if it has none).")] = None,
-    seed: Annotated[int | None, typer.Option(help="Master seed (default: the scenario's).")] = None,
-    replications: Annotated[int | None, typer.Option(
-        min=2, help="Replications per staffing tried (default: the scenario's).")] = None,
-    confidence: Annotated[float, typer.Option(
-        min=0.5, max=0.999, help="Confidence of the lower bound that must reach each target.")]
-        = 0.95,
+    seed: Annotated[int | None, seed_option()] = None,
+    replications: Annotated[int | None, replications_option(
+        "Replications per staffing tried (default: the scenario's).", low=2)] = None,
+    confidence: Annotated[float, bounded_option(
+        "--confidence", 0.5, 0.999,
+        "Confidence of the lower bound that must reach each target.")] = 0.95,
     workers: WorkersOption = None,
     dask: DaskOption = None,
     set_: Annotated[list[str] | None, typer.Option(
@@ -225,9 +244,9 @@ def size(
         help="Also write sizing.json and sizing.csv into this folder.")] = None,
     force: Annotated[bool, typer.Option(
         "--force", help="Overwrite sizing.json and sizing.csv already in --out.")] = False,
-    rota_factor: Annotated[float | None, typer.Option(
-        min=1.0, max=3.0, help="Paid hours per hour on duty, for årsverk in --out (default: "
-                               "the scenario's benefit.costs.rota_factor).")] = None,
+    rota_factor: Annotated[float | None, bounded_option(
+        "--rota-factor", 1.0, 3.0, "Paid hours per hour on duty, for årsverk in --out (default: "
+                                   "the scenario's benefit.costs.rota_factor).")] = None,
 ) -> None:
     """Find the fewest operators per shift and field workers per zone meeting every target."""
     console = Console()
@@ -237,8 +256,9 @@ def size(
         base = parse_settings(set_ or [])
         scenario = load_scenario(scenario_file, base)
         if out is not None:
+            check_folder_target(out, "--out", allow_existing=True)
             check_writable(out, force)
-    except (TargetError, SweepError, OutputExists) as exc:
+    except (TargetError, SweepError, OutputExists, OutputError) as exc:
         raise fail_input(console, str(exc)) from None
     except ScenarioError as exc:
         raise fail_scenario(console, exc) from None
