@@ -1,4 +1,8 @@
-"""Words and number formats of the benefit report in Bokmål (``nb``) and English (``en``).
+"""Words and number formats in Bokmål (``nb``) and English (``en``): the benefit report, and
+the terminal summaries of ``run``, ``check``, ``size``, ``sweep`` and ``compare``.
+
+The language of the terminal is ``--lang``, or else the locale: ``LC_ALL``, ``LC_MESSAGES`` or
+``LANG`` (the first one set) starting with ``nb``, ``nn`` or ``no`` gives Bokmål.
 
 Norwegian numbers group thousands with a (non-breaking) space and use a decimal comma:
 ``1 234 567 kr``, ``12,5 %``. Formatting is babel's, with the ``nb_NO`` and ``en_GB`` locales.
@@ -7,6 +11,7 @@ Norwegian numbers group thousands with a (non-breaking) space and use a decimal 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Literal
 
 from babel.numbers import format_decimal
@@ -185,6 +190,80 @@ TEXT: dict[str, dict[str, str]] = {
                         "(førsteordens) og sammen med de andre (total). Høyest total indeks "
                         "øverst.",
         "c_ranking": "Hvilke forutsetninger betyr mest", "c_ranking_x": "Total Sobol-indeks",
+        # the terminal summaries of run, check, size, sweep and compare
+        "days_short": "døgn", "time_left": "igjen",
+        "r_alarms": "Alarmer etter teknologi og hendelse (per døgn)",
+        "r_device_event": "teknologi: hendelse", "r_per_day": "per døgn", "r_share": "andel",
+        "r_all_incidents": "alle alarmer",
+        "r_answer": "Svartid (melding mottatt → operatør svarer)",
+        "r_figure": "størrelse", "r_value": "verdi",
+        "r_mean": "gjennomsnitt", "r_median": "median", "r_p90": "90-persentil",
+        "r_p99": "99-persentil", "r_waited": "måtte vente", "r_within": "innen {t}",
+        "r_operators": "Operatører i responssenteret", "r_shift": "vakt",
+        "r_on_duty": "på vakt", "r_utilisation": "utnyttelse", "r_all": "alle",
+        "r_visits": "Hjemmebesøk på alarm (utrykning)",
+        "r_response_mean": "fremme, gjennomsnitt", "r_response_p90": "fremme, 90-persentil",
+        "r_wait_worker": "venter på ledig ansatt, snitt", "r_on_site": "fremme innen {t}",
+        "r_outcomes": "Utfall (per døgn)", "r_outcome": "utfall",
+        "o_resolved_remotely": "løst på avstand", "o_relatives_called": "pårørende varslet",
+        "o_home_visit": "hjemmebesøk", "o_technical_followup": "teknisk oppfølging",
+        "o_emergency_services": "nødetat varslet (AMK)",
+        "r_messages": "Meldinger (per døgn)", "r_where": "hvor",
+        "m_incident": "ny alarm", "m_correlated": "slått sammen med åpen alarm",
+        "m_duplicate": "duplikat", "m_rejected": "avvist (ugyldig)", "m_info": "informasjon",
+        "m_aggregated": "telemetri (bare telt)", "m_all": "alle meldinger",
+        "r_plusminus": "Tallene er gjennomsnitt ± halv bredde av 95 % konfidensintervall over "
+                       "{n} repetisjoner, hver målt fra døgn {first} til døgn {last} av den "
+                       "simulerte tiden (innsvingningen før er ikke med).",
+        "r_wrote": "Skrev {files} ({n} repetisjoner på {s} s).",
+        "r_check_ok": "{file}: i orden ({name})",
+        "r_warning": "advarsel", "r_error": "feil",
+        "sw_title": "Variasjoner: måloppnåelse og nøkkeltall (gjennomsnitt ± 95 % KI)",
+        "sw_answer_mean": "svartid snitt", "sw_busy": "operatører opptatt",
+        "sz_title": "{year}: {users} brukere, {incidents} alarmer per døgn ({points} "
+                    "bemanninger simulert)",
+        "sz_dimension": "vakt / sone", "sz_simulated": "simulert",
+        "sz_attainment": "måloppnåelse (snitt, nedre {c})", "sz_why": "hvorfor de er ulike",
+        "sz_operators": "operatører", "sz_field": "hjemmetjeneste",
+        "sz_not_met": "ikke nådd", "sz_no_events": "ingen hendelser",
+        "sz_intro": "Bemanner {name} ({file}) for: {targets}",
+        "sz_rule": "Et mål er nådd når nedre grense av {c} konfidensintervall for andelen, over "
+                   "{n} repetisjoner, når målet, i hver vakt (alarmer mottatt mens den er på "
+                   "vakt) og hver sone.",
+        "sz_two": "Aldri færre enn to operatører på vakt (Helsedirektoratet IS-2552).",
+        "sz_growth": "Antall brukere vokser {rate} per år ({source}).",
+        "sz_as_given": "som gitt",
+        "cmp_year": "{year}: sparte hjemmebesøk {visits} per uke, {hours} timer per år, "
+                    "frigjorte årsverk {gross} brutto, {net} netto etter responssenteret; "
+                    "budsjett {nok} per år",
+        "cmp_npv": "Netto nåverdi {first}–{last} med {rate} rente, {name}: {value}",
+        "cmp_npv_cash": "bare kontanter (hovedtall)",
+        "cmp_npv_capacity": "medregnet verdien av frigjort kapasitet (ikke kontanter)",
+        "cmp_plusminus": "± er halv bredde av 95 % konfidensintervall over {n} repetisjoner "
+                         "per år.",
+        "d_safety_alarm": "trygghetsalarm", "d_gps_tracker": "GPS",
+        "d_e_lock": "e-lås", "d_medicine_dispenser": "medisindispenser",
+        "d_night_supervision": "digitalt tilsyn",
+        "ev_safety_alarm.button_need": "trykk, trenger hjelp",
+        "ev_safety_alarm.button_accidental": "trykk ved et uhell",
+        "ev_safety_alarm.button_information": "trykk, vil spørre om noe",
+        "ev_safety_alarm.fall_detected": "fall oppdaget",
+        "ev_safety_alarm.heartbeat": "livstegn", "ev_safety_alarm.battery_low": "lavt batteri",
+        "ev_safety_alarm.connection_lost": "mistet forbindelsen",
+        "ev_gps_tracker.geofence_exit": "utenfor trygg sone", "ev_gps_tracker.sos": "SOS-knapp",
+        "ev_gps_tracker.position": "posisjon", "ev_gps_tracker.battery_low": "lavt batteri",
+        "ev_e_lock.unlocked_by_staff": "låst opp av ansatt",
+        "ev_e_lock.locked_by_staff": "låst av ansatt",
+        "ev_e_lock.door_open_too_long": "døren står åpen for lenge",
+        "ev_e_lock.jammed": "låsen sitter fast", "ev_e_lock.battery_low": "lavt batteri",
+        "ev_e_lock.night_door_opened": "døren åpnet om natten",
+        "ev_medicine_dispenser.dose_taken": "dose tatt",
+        "ev_medicine_dispenser.dose_missed": "glemt dose",
+        "ev_medicine_dispenser.reminder": "påminnelse",
+        "ev_medicine_dispenser.jammed": "dispenseren sitter fast",
+        "ev_medicine_dispenser.empty": "tom", "ev_medicine_dispenser.refill_due": "må fylles",
+        "ev_night_supervision.bed_exit_no_return": "ute av sengen, ikke tilbake",
+        "ev_night_supervision.fall": "fall", "ev_night_supervision.check_ok": "tilsyn i orden",
     },
     "en": {
         "title": "Benefit realisation: welfare technology and a response centre",
@@ -357,6 +436,79 @@ TEXT: dict[str, dict[str, str]] = {
                         "(first order) and together with the others (total). Highest total "
                         "index on top.",
         "c_ranking": "Which assumptions matter most", "c_ranking_x": "Total Sobol' index",
+        # the terminal summaries of run, check, size, sweep and compare
+        "days_short": "days", "time_left": "left",
+        "r_alarms": "Alarms by device and event (per day)",
+        "r_device_event": "device: event", "r_per_day": "per day", "r_share": "share",
+        "r_all_incidents": "all alarms",
+        "r_answer": "Answer time (message received → operator answers)",
+        "r_figure": "figure", "r_value": "value",
+        "r_mean": "mean", "r_median": "median", "r_p90": "90th percentile",
+        "r_p99": "99th percentile", "r_waited": "waited at all", "r_within": "within {t}",
+        "r_operators": "Operators in the response centre", "r_shift": "shift",
+        "r_on_duty": "on duty", "r_utilisation": "utilisation", "r_all": "all",
+        "r_visits": "Home visits for alarms",
+        "r_response_mean": "on site, mean", "r_response_p90": "on site, 90th pct",
+        "r_wait_worker": "waiting for a worker, mean", "r_on_site": "on site within {t}",
+        "r_outcomes": "Outcomes (per day)", "r_outcome": "outcome",
+        "o_resolved_remotely": "resolved remotely", "o_relatives_called": "relatives called",
+        "o_home_visit": "home visit", "o_technical_followup": "technical follow-up",
+        "o_emergency_services": "emergency services",
+        "r_messages": "Messages (per day)", "r_where": "where",
+        "m_incident": "new alarm", "m_correlated": "joined an open alarm",
+        "m_duplicate": "duplicate", "m_rejected": "rejected (invalid)", "m_info": "information",
+        "m_aggregated": "telemetry (counted only)", "m_all": "all messages",
+        "r_plusminus": "Figures are the mean ± the half-width of the 95 % confidence interval "
+                       "over {n} replications, each measured from day {first} to day {last} of "
+                       "simulated time (the warm-up before is left out).",
+        "r_wrote": "Wrote {files} ({n} replications in {s} s).",
+        "r_check_ok": "{file}: OK ({name})",
+        "r_warning": "warning", "r_error": "error",
+        "sw_title": "Sweep: target attainment and key figures (mean ± 95 % CI)",
+        "sw_answer_mean": "answer mean", "sw_busy": "operators busy",
+        "sz_title": "{year}: {users} users, {incidents} incidents a day ({points} staffings "
+                    "simulated)",
+        "sz_dimension": "shift / zone", "sz_simulated": "simulated",
+        "sz_attainment": "attainment (mean, {c} lower bound)", "sz_why": "why they differ",
+        "sz_operators": "operators", "sz_field": "field staff",
+        "sz_not_met": "not met", "sz_no_events": "no events",
+        "sz_intro": "Sizing {name} ({file}) for: {targets}",
+        "sz_rule": "A target is met when the lower end of the {c} confidence interval of its "
+                   "share, over {n} replications, reaches it, for every shift (incidents "
+                   "received while it is on duty) and every zone.",
+        "sz_two": "Never fewer than two operators on duty (Helsedirektoratet IS-2552).",
+        "sz_growth": "User counts grow {rate} a year ({source}).",
+        "sz_as_given": "as given",
+        "cmp_year": "{year}: visits saved {visits}/week, {hours} h/yr, årsverk freed {gross} "
+                    "gross, {net} net of the centre; budget {nok}/yr",
+        "cmp_npv": "NPV {first}-{last} at {rate}, {name}: {value}",
+        "cmp_npv_cash": "cash only (headline)",
+        "cmp_npv_capacity": "including the value of freed capacity (not cash)",
+        "cmp_plusminus": "± is the half-width of the 95 % confidence interval over {n} "
+                         "replications a year.",
+        "d_safety_alarm": "safety alarm", "d_gps_tracker": "GPS tracker",
+        "d_e_lock": "e-lock", "d_medicine_dispenser": "medicine dispenser",
+        "d_night_supervision": "night supervision",
+        "ev_safety_alarm.button_need": "button, needs help",
+        "ev_safety_alarm.button_accidental": "button pressed by mistake",
+        "ev_safety_alarm.button_information": "button, has a question",
+        "ev_safety_alarm.fall_detected": "fall detected",
+        "ev_safety_alarm.heartbeat": "heartbeat", "ev_safety_alarm.battery_low": "battery low",
+        "ev_safety_alarm.connection_lost": "connection lost",
+        "ev_gps_tracker.geofence_exit": "left the safe zone", "ev_gps_tracker.sos": "SOS button",
+        "ev_gps_tracker.position": "position", "ev_gps_tracker.battery_low": "battery low",
+        "ev_e_lock.unlocked_by_staff": "unlocked by staff",
+        "ev_e_lock.locked_by_staff": "locked by staff",
+        "ev_e_lock.door_open_too_long": "door open too long",
+        "ev_e_lock.jammed": "lock jammed", "ev_e_lock.battery_low": "battery low",
+        "ev_e_lock.night_door_opened": "door opened at night",
+        "ev_medicine_dispenser.dose_taken": "dose taken",
+        "ev_medicine_dispenser.dose_missed": "dose missed",
+        "ev_medicine_dispenser.reminder": "reminder",
+        "ev_medicine_dispenser.jammed": "dispenser jammed",
+        "ev_medicine_dispenser.empty": "empty", "ev_medicine_dispenser.refill_due": "refill due",
+        "ev_night_supervision.bed_exit_no_return": "out of bed, not back",
+        "ev_night_supervision.fall": "fall", "ev_night_supervision.check_ok": "check OK",
     },
 }
 
@@ -369,6 +521,30 @@ def text(lang: str, key: str, **values: str) -> str:
 def label(lang: str, key: str) -> str:
     """A phrase if the key is known, else the key itself (a scenario's own name)."""
     return TEXT[lang].get(key, key)
+
+
+NORWEGIAN_LOCALES = ("nb", "nn", "no")
+"""Locale names (``nb_NO.UTF-8``, ``nn_NO``, ``no_NO``) that get Bokmål on the terminal."""
+
+
+def lang_from_locale(environ: Mapping[str, str]) -> Lang:
+    """Bokmål when the locale (``LC_ALL``, else ``LC_MESSAGES``, else ``LANG``) is Norwegian,
+    else English."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name, "")
+        if value:
+            return "nb" if value.lower().startswith(NORWEGIAN_LOCALES) else "en"
+    return "en"
+
+
+def device_name(lang: str, kind: str) -> str:
+    """A device kind as a person says it (``trygghetsalarm``); unknown kinds as written."""
+    return TEXT[lang].get(f"d_{kind}", kind.replace("_", " "))
+
+
+def event_name(lang: str, kind: str, event: str) -> str:
+    """An event of a device kind as a person says it (``glemt dose``)."""
+    return TEXT[lang].get(f"ev_{kind}.{event}", event.replace("_", " "))
 
 
 def undefined(value: float | None) -> bool:

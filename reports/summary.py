@@ -1,4 +1,5 @@
-"""The terminal summary of a run: rich tables of the main figures with 95 % intervals."""
+"""The terminal summary of a run: rich tables of the main figures with 95 % intervals, in
+Bokmål or English (:mod:`reports.i18n`), readable at 80 columns."""
 
 from __future__ import annotations
 
@@ -8,39 +9,42 @@ from collections.abc import Iterable, Sequence
 from rich.console import Console
 from rich.table import Table
 
+from reports.i18n import TEXT, device_name, event_name, format_number, format_seconds, text
 from sim.analysis.aggregate import Figure
+from sim.scenario.durations import parse_duration
 from sim.scenario.schema import OUTCOMES, Scenario
 
 DAY = 86400.0
 
 
 def format_figure(figure: Figure | None, scale: float = 1.0, unit: str = "",
-                  digits: int = 1) -> str:
+                  digits: int = 1, lang: str = "en") -> str:
     """``mean ± half-width unit``, or ``–`` where the figure is undefined."""
     if figure is None or math.isnan(figure.mean):
         return "–"
-    text = f"{figure.mean * scale:,.{digits}f}"
+    text_ = format_number(figure.mean * scale, lang, digits)
     if not math.isnan(figure.ci_half_width):
-        text += f" ± {figure.ci_half_width * scale:,.{digits}f}"
-    return f"{text} {unit}".rstrip()
+        text_ += f" ± {format_number(figure.ci_half_width * scale, lang, digits)}"
+    return f"{text_}\u00a0{unit}" if unit else text_
 
 
-def format_share(figure: Figure | None) -> str:
+def format_share(figure: Figure | None, lang: str = "en") -> str:
     """A share as a percentage with its interval."""
-    return format_figure(figure, 100.0, "%", 1)
+    return format_figure(figure, 100.0, "%", 1, lang)
 
 
 def _table(title: str, columns: Sequence[str]) -> Table:
-    table = Table(title=title, title_justify="left", header_style="bold")
+    table = Table(title=title, title_justify="left", header_style="bold", min_width=len(title))
     for i, column in enumerate(columns):
         table.add_column(column, justify="left" if i == 0 else "right")
     return table
 
 
-def alarms_table(scenario: Scenario, figures: dict[str, Figure]) -> Table:
+def alarms_table(scenario: Scenario, figures: dict[str, Figure], lang: str = "en") -> Table:
     """Incidents by device kind and event, per day."""
     days = figures["window.days"].mean
-    table = _table("Alarms by device and kind (per day)", ["device / event", "per day", "share"])
+    table = _table(text(lang, "r_alarms"),
+                   [text(lang, k) for k in ("r_device_event", "r_per_day", "r_share")])
     total = figures["incidents.count"]
     for kind, device in scenario.devices.items():
         for event in device.events:
@@ -48,67 +52,86 @@ def alarms_table(scenario: Scenario, figures: dict[str, Figure]) -> Table:
             if figure is None or figure.mean == 0:
                 continue
             share = figure.mean / total.mean if total.mean else math.nan
-            table.add_row(f"{kind} / {event}", format_figure(figure, 1 / days, digits=2),
-                          f"{share:.1%}")
-    table.add_row("all incidents", format_figure(figures["incidents.per_day"], digits=2), "")
+            table.add_row(f"{device_name(lang, kind)}: {event_name(lang, kind, event)}",
+                          format_figure(figure, 1 / days, digits=2, lang=lang),
+                          f"{format_number(100 * share, lang, 1)}\u00a0%")
+    table.add_row(text(lang, "r_all_incidents"),
+                  format_figure(figures["incidents.per_day"], digits=2, lang=lang), "")
     return table
 
 
-def answer_table(figures: dict[str, Figure]) -> Table:
+def within_label(key: str, prefix: str, lang: str) -> str:
+    """``60 s`` from ``answer.within_60s``."""
+    written = key.removeprefix(prefix)
+    try:
+        return format_seconds(parse_duration(written), lang)
+    except ValueError:
+        return written
+
+
+def answer_table(figures: dict[str, Figure], lang: str = "en") -> Table:
     """Answer times and targets."""
-    table = _table("Answer time (message received → operator answers)", ["figure", "value"])
-    for key, label in (("answer.mean_s", "mean"), ("answer.p50_s", "median"),
-                       ("answer.p90_s", "90th percentile"), ("answer.p99_s", "99th percentile")):
-        table.add_row(label, format_figure(figures.get(key), unit="s"))
-    table.add_row("waited at all", format_share(figures.get("answer.p_wait")))
+    table = _table(text(lang, "r_answer"), [text(lang, "r_figure"), text(lang, "r_value")])
+    for key, label in (("answer.mean_s", "r_mean"), ("answer.p50_s", "r_median"),
+                       ("answer.p90_s", "r_p90"), ("answer.p99_s", "r_p99")):
+        table.add_row(text(lang, label), format_figure(figures.get(key), unit="s", lang=lang))
+    table.add_row(text(lang, "r_waited"), format_share(figures.get("answer.p_wait"), lang))
     for key in _keys(figures, "answer.within_"):
-        table.add_row(f"within {key.removeprefix('answer.within_')}", format_share(figures[key]))
+        table.add_row(text(lang, "r_within", t=within_label(key, "answer.within_", lang)),
+                      format_share(figures[key], lang))
     return table
 
 
-def staffing_table(scenario: Scenario, figures: dict[str, Figure]) -> Table:
+def staffing_table(scenario: Scenario, figures: dict[str, Figure], lang: str = "en") -> Table:
     """Operator utilisation per shift."""
-    table = _table("Operators", ["shift", "on duty", "utilisation"])
+    table = _table(text(lang, "r_operators"),
+                   [text(lang, k) for k in ("r_shift", "r_on_duty", "r_utilisation")])
     for shift in scenario.centre.shifts:
-        table.add_row(f"{shift.name} {shift.start}–{shift.end}", str(shift.operators),
-                      format_share(figures.get(f"operators.utilisation.{shift.name}")))
-    table.add_row("all", "", format_share(figures.get("operators.utilisation.all")))
+        name = TEXT[lang].get(f"shift_{shift.name}", shift.name)
+        table.add_row(f"{name} {shift.start}–{shift.end}", str(shift.operators),
+                      format_share(figures.get(f"operators.utilisation.{shift.name}"), lang))
+    table.add_row(text(lang, "r_all"), "",
+                  format_share(figures.get("operators.utilisation.all"), lang))
     return table
 
 
-def visits_table(figures: dict[str, Figure]) -> Table:
+def visits_table(figures: dict[str, Figure], lang: str = "en") -> Table:
     """Home visits dispatched and their response times."""
-    table = _table("Home visits dispatched", ["figure", "value"])
-    table.add_row("per day", format_figure(figures.get("visits.per_day"), digits=2))
-    table.add_row("response, mean", format_figure(figures.get("visits.response_mean_s"), 1 / 60,
-                                                  "min"))
-    table.add_row("response, 90th pct", format_figure(figures.get("visits.response_p90_s"),
-                                                      1 / 60, "min"))
-    table.add_row("waiting for a worker, mean",
-                  format_figure(figures.get("visits.wait_for_worker_mean_s"), 1 / 60, "min"))
+    table = _table(text(lang, "r_visits"), [text(lang, "r_figure"), text(lang, "r_value")])
+    table.add_row(text(lang, "r_per_day"),
+                  format_figure(figures.get("visits.per_day"), digits=2, lang=lang))
+    for key, label in (("visits.response_mean_s", "r_response_mean"),
+                       ("visits.response_p90_s", "r_response_p90"),
+                       ("visits.wait_for_worker_mean_s", "r_wait_worker")):
+        table.add_row(text(lang, label),
+                      format_figure(figures.get(key), 1 / 60, "min", lang=lang))
     for key in _keys(figures, "visits.within_"):
-        table.add_row(f"on site within {key.removeprefix('visits.within_')}",
-                      format_share(figures[key]))
+        table.add_row(text(lang, "r_on_site", t=within_label(key, "visits.within_", lang)),
+                      format_share(figures[key], lang))
     return table
 
 
-def outcomes_table(figures: dict[str, Figure]) -> Table:
+def outcomes_table(figures: dict[str, Figure], lang: str = "en") -> Table:
     """How incidents ended, per day."""
     days = figures["window.days"].mean
-    table = _table("Outcomes (per day)", ["outcome", "per day"])
+    table = _table(text(lang, "r_outcomes"), [text(lang, "r_outcome"), text(lang, "r_per_day")])
     for outcome in OUTCOMES:
-        table.add_row(outcome.replace("_", " "),
-                      format_figure(figures.get(f"outcomes.{outcome}"), 1 / days, digits=2))
+        table.add_row(text(lang, f"o_{outcome}"),
+                      format_figure(figures.get(f"outcomes.{outcome}"), 1 / days, digits=2,
+                                    lang=lang))
     return table
 
 
-def messages_table(figures: dict[str, Figure]) -> Table:
+def messages_table(figures: dict[str, Figure], lang: str = "en") -> Table:
     """Where messages ended, and the aggregated telemetry volume."""
     days = figures["window.days"].mean
-    table = _table("Messages (per day)", ["where", "per day"])
+    table = _table(text(lang, "r_messages"), [text(lang, "r_where"), text(lang, "r_per_day")])
     for place in ("incident", "correlated", "duplicate", "rejected", "info", "aggregated"):
-        table.add_row(place, format_figure(figures.get(f"messages.{place}"), 1 / days, digits=1))
-    table.add_row("all message volume", format_figure(figures.get("messages.per_day")))
+        table.add_row(text(lang, f"m_{place}"),
+                      format_figure(figures.get(f"messages.{place}"), 1 / days, digits=1,
+                                    lang=lang))
+    table.add_row(text(lang, "m_all"),
+                  format_figure(figures.get("messages.per_day"), lang=lang))
     return table
 
 
@@ -116,19 +139,30 @@ def _keys(figures: dict[str, Figure], prefix: str) -> Iterable[str]:
     return [key for key in figures if key.startswith(prefix)]
 
 
+def plus_minus_line(scenario: Scenario, replications: int, lang: str = "en") -> str:
+    """What "±" means, over how many replications and which window of simulated days."""
+    first = scenario.warmup / DAY
+    last = scenario.horizon / DAY
+    return text(lang, "r_plusminus", n=str(replications),
+                first=format_number(first, lang, 0 if first == int(first) else 1),
+                last=format_number(last, lang, 0 if last == int(last) else 1))
+
+
 def print_summary(console: Console, scenario: Scenario, figures: dict[str, Figure],
-                  warnings: Sequence[str]) -> None:
-    """Print every table, then the staffing warnings."""
-    console.print(alarms_table(scenario, figures))
-    console.print(answer_table(figures))
-    console.print(staffing_table(scenario, figures))
-    console.print(visits_table(figures))
-    console.print(outcomes_table(figures))
-    console.print(messages_table(figures))
-    print_warnings(console, warnings)
+                  warnings: Sequence[str], lang: str = "en") -> None:
+    """Print every table, what "±" means, then the staffing warnings."""
+    console.print(alarms_table(scenario, figures, lang))
+    console.print(answer_table(figures, lang))
+    console.print(staffing_table(scenario, figures, lang))
+    console.print(visits_table(figures, lang))
+    console.print(outcomes_table(figures, lang))
+    console.print(messages_table(figures, lang))
+    replications = figures["window.days"].n if "window.days" in figures else 0
+    console.print(plus_minus_line(scenario, replications, lang), highlight=False)
+    print_warnings(console, warnings, lang)
 
 
-def print_warnings(console: Console, warnings: Sequence[str]) -> None:
+def print_warnings(console: Console, warnings: Sequence[str], lang: str = "en") -> None:
     """One line per warning, never wrapped (so that it can be read by scripts too)."""
     for warning in warnings:
-        console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
+        console.print(f"[yellow]{text(lang, 'r_warning')}:[/] {warning}", soft_wrap=True)

@@ -41,6 +41,7 @@ from sim.scenario.schema import Scenario
 from vtsim import __version__
 from vtsim.cli.command_support import (
     EXIT_BAD_INPUT,
+    Lang,
     SetOption,
     bounded_option,
     fail,
@@ -54,13 +55,6 @@ from vtsim.cli.command_support import (
 
 FOLLOW_UP_FILE = "follow-up.json"
 STAFFING_CACHE = "staffing-cache.json"
-
-
-class Lang(StrEnum):
-    """Report languages."""
-
-    nb = "nb"
-    en = "en"
 
 
 class Format(StrEnum):

@@ -4,8 +4,10 @@ and the numeric options (seed, replications, workers) checked as the command lin
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -26,6 +28,25 @@ SetOption = Annotated[
     typer.Option("--set", help="Override a scenario field: PATH=VALUE (repeatable)."),
 ]
 Number = TypeVar("Number", int, float)
+
+
+class Lang(StrEnum):
+    """Languages of the summaries and reports."""
+
+    nb = "nb"
+    en = "en"
+
+
+LangOption = Annotated[Lang | None, typer.Option(
+    "--lang", help="Language of the summary: nb (Bokmål) or en (default: from the locale; "
+                   "LC_ALL or LANG nb/nn/no gives nb).")]
+
+
+def chosen_lang(lang: Lang | None) -> str:
+    """``--lang``, or the locale's language."""
+    from reports.i18n import lang_from_locale
+
+    return lang.value if lang is not None else lang_from_locale(os.environ)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ that ``vtsim check`` answers quickly.
 from __future__ import annotations
 
 import json
+import os
 import time
 from enum import StrEnum
 from pathlib import Path
@@ -14,15 +15,17 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from reports.i18n import format_number, text
 from reports.output_folder import OutputError, check_folder_target, fresh_folder
 from reports.summary import print_warnings
 from sim.scenario.loading import staffing_warnings
 from vtsim import __version__
 from vtsim.cli.command_support import (
     EXIT_BAD_INPUT,
+    LangOption,
     SetOption,
+    chosen_lang,
     fail,
     load_noting_or_exit,
     load_or_exit,
@@ -63,6 +66,7 @@ def run(
     ] = None,
     log_format: Annotated[LogFormat, typer.Option(help="Event log format.")] = LogFormat.parquet,
     set_: SetOption = None,
+    lang: LangOption = None,
 ) -> None:
     """Run a scenario's replications and write metrics, event log and resolved scenario."""
     from reports.outputs import (
@@ -75,19 +79,23 @@ def run(
     from sim.analysis.aggregate import aggregate
 
     console = Console()
+    language = chosen_lang(lang)
     scenario = load_or_exit(console, scenario_file, parse_overrides(set_ or []))
     seed = scenario.seed if seed is None else seed
     count = replications or scenario.replications
     out = out or Path("results") / scenario_file.stem
     output_or_exit(console, out, force)
+    keep_records = log_format is not LogFormat.none
     warnings = staffing_warnings(scenario)
-    print_warnings(console, warnings)
+    print_warnings(console, warnings, language)
+    warn_long_run(console, scenario, count, workers or os.cpu_count() or 1, keep_records,
+                  language)
     started = time.perf_counter()
-    outcomes = run_with_progress(console, scenario, seed, count, workers,
-                                 keep_records=log_format is not LogFormat.none)
+    outcomes = run_with_progress(console, scenario, seed, count, workers, keep_records,
+                                 language)
     wall = time.perf_counter() - started
     figures = aggregate([o.metrics for o in outcomes])
-    print_summary(console, scenario, figures, warnings)
+    print_summary(console, scenario, figures, warnings, language)
     with fresh_folder(out) as folder:
         write_metrics(folder / "metrics.json",
                       metrics_document(scenario, scenario_file, seed, __version__, figures,
@@ -98,9 +106,10 @@ def run(
             write_event_log(folder / "events", [o.log for o in outcomes if o.log is not None],
                             "csv" if log_format is LogFormat.csv else "parquet")
         write_run_info(folder / "run.json", scenario_file, seed, count, outcomes, wall)
-    console.print(f"Wrote {out}/metrics.json, scenario.resolved.yaml"
-                  + ("" if log_format is LogFormat.none else f", events/*.{log_format.value}")
-                  + f" ({count} replications in {wall:.1f} s).")
+    files = (f"{out}/metrics.json, scenario.resolved.yaml"
+             + ("" if log_format is LogFormat.none else f", events/*.{log_format.value}"))
+    console.print(text(language, "r_wrote", files=files, n=str(count),
+                       s=format_number(wall, language, 1)), highlight=False)
 
 
 def output_or_exit(console: Console, out: Path, force: bool) -> None:
@@ -111,18 +120,28 @@ def output_or_exit(console: Console, out: Path, force: bool) -> None:
         raise fail(console, str(exc), EXIT_BAD_INPUT) from None
 
 
+def warn_long_run(console: Console, scenario: Scenario, count: int, workers: int,
+                  keep_records: bool, lang: str) -> None:
+    """A warning with the expected memory and time when the horizon is long or the run
+    large."""
+    from sim.analysis.run_cost import estimate, long_run_warning
+
+    warning = long_run_warning(estimate(scenario, count, workers, keep_records))
+    if warning is not None:
+        print_warnings(console, [warning], lang)
+
+
 def run_with_progress(console: Console, scenario: Scenario, seed: int, count: int,
-                      workers: int | None, keep_records: bool) -> list[ReplicationOutcome]:
-    """Run the replications behind a progress bar."""
+                      workers: int | None, keep_records: bool,
+                      lang: str) -> list[ReplicationOutcome]:
+    """Run the replications behind a progress bar of simulated days and time left."""
+    from reports.progress import run_progress
     from sim.run.runner import default_workers, run_replications
 
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=False) as progress:
-        task = progress.add_task(f"{scenario.name}: replications", total=count)
+    with run_progress(console, scenario.name, scenario.horizon, count, lang) as bar:
         return run_replications(
             scenario, seed, count, workers or default_workers(count), keep_records,
-            on_done=lambda _outcome: progress.advance(task),
+            on_done=lambda outcome: bar.finish(outcome.index), on_progress=bar.advance,
         )
 
 
@@ -143,15 +162,20 @@ def write_run_info(path: Path, source: Path, seed: int, count: int,
 def check(
     scenario_file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
     set_: SetOption = None,
+    lang: LangOption = None,
 ) -> None:
     """Validate a scenario file: every problem with its field path, staffing warnings, and the
     benefit baseline against the municipality's home-care totals."""
     from vtsim.cli.benefit_checks import check_baseline_or_exit
 
     console = Console()
+    language = chosen_lang(lang)
     scenario, notes = load_noting_or_exit(console, scenario_file, parse_overrides(set_ or []))
     for note in notes:
         console.print(f"note: {note}", highlight=False, soft_wrap=True)
-    print_warnings(console, staffing_warnings(scenario))
+    print_warnings(console, staffing_warnings(scenario), language)
+    warn_long_run(console, scenario, scenario.replications, os.cpu_count() or 1, True,
+                  language)
     check_baseline_or_exit(console, scenario, str(scenario_file))
-    console.print(f"{scenario_file}: OK ({scenario.name})")
+    console.print(text(language, "r_check_ok", file=str(scenario_file), name=scenario.name),
+                  highlight=False)
