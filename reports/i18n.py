@@ -218,6 +218,11 @@ TEXT: dict[str, dict[str, str]] = {
         "r_wrote": "Skrev {files} ({n} repetisjoner på {s} s).",
         "r_check_ok": "{file}: i orden ({name})",
         "r_warning": "advarsel", "r_error": "feil",
+        "r_long_run": "simulert tid på {days} døgn: omtrent {events} simulerte meldinger i {n} "
+                      "repetisjon(er); regn med omtrent {gb} GB minne og {time} på {processes} "
+                      "prosess(er) (målt på en maskin som i docs/performance.md). Ett år "
+                      "(horizon: 365d) gir stabile årstall; --log-format none sparer det meste "
+                      "av minnet.",
         "sw_title": "Variasjoner: måloppnåelse og nøkkeltall (gjennomsnitt ± 95 % KI)",
         "sw_answer_mean": "svartid snitt", "sw_busy": "operatører opptatt",
         "sz_title": "{year}: {users} brukere, {incidents} alarmer per døgn ({points} "
@@ -464,6 +469,11 @@ TEXT: dict[str, dict[str, str]] = {
         "r_wrote": "Wrote {files} ({n} replications in {s} s).",
         "r_check_ok": "{file}: OK ({name})",
         "r_warning": "warning", "r_error": "error",
+        "r_long_run": "a horizon of {days} days: about {events} simulated messages in {n} "
+                      "replication(s); expect about {gb} GB of memory and {time} on "
+                      "{processes} process(es) (measured on a machine as in "
+                      "docs/performance.md). A year (horizon: 365d) gives stable yearly "
+                      "figures; --log-format none saves most of the memory.",
         "sw_title": "Sweep: target attainment and key figures (mean ± 95 % CI)",
         "sw_answer_mean": "answer mean", "sw_busy": "operators busy",
         "sz_title": "{year}: {users} users, {incidents} incidents a day ({points} staffings "

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from reports.i18n import TEXT, device_name, event_name, format_number, format_seconds, text
 from sim.analysis.aggregate import Figure
+from sim.analysis.run_cost import RunCost
 from sim.scenario.durations import parse_duration
 from sim.scenario.schema import OUTCOMES, Scenario
 
@@ -166,3 +167,27 @@ def print_warnings(console: Console, warnings: Sequence[str], lang: str = "en") 
     """One line per warning, never wrapped (so that it can be read by scripts too)."""
     for warning in warnings:
         console.print(f"[yellow]{text(lang, 'r_warning')}:[/] {warning}", soft_wrap=True)
+
+
+def long_run_line(cost: RunCost, lang: str = "en") -> str:
+    """The warning for a long horizon or a large run: expected messages, memory and time."""
+    return text(lang, "r_long_run", days=format_number(cost.days, lang, 0),
+                events=format_number(rounded(cost.events), lang, 0), n=str(cost.replications),
+                gb=format_number(cost.memory_bytes / 1e9, lang, 1),
+                time=format_wall(cost.wall_s, lang), processes=str(cost.parallel))
+
+
+def format_wall(seconds: float, lang: str) -> str:
+    """``40 s``, ``12 min``, ``3,5 t``."""
+    if seconds < 120:
+        return f"{format_number(seconds, lang, 0)}\u00a0s"
+    if seconds < 2 * 3600:
+        return f"{format_number(seconds / 60, lang, 0)}\u00a0min"
+    return f"{format_number(seconds / 3600, lang, 1)}\u00a0{'t' if lang == 'nb' else 'h'}"
+
+
+def rounded(value: float, digits: int = 2) -> float:
+    """``value`` to ``digits`` significant digits (an estimate shows no more)."""
+    if value <= 0 or math.isnan(value):
+        return value
+    return round(value, digits - 1 - math.floor(math.log10(value)))

@@ -104,24 +104,7 @@ def estimate(scenario: Scenario, replications: int, workers: int,
     return RunCost(per_day, days, replications, parallel, memory, wall)
 
 
-def long_run_warning(cost: RunCost) -> str | None:
-    """A warning when the horizon is long or the run large, with what to expect; else
-    ``None``."""
-    if (cost.days <= LONG_HORIZON_DAYS and cost.memory_bytes < LARGE_BYTES
-            and cost.wall_s < SLOW_SECONDS):
-        return None
-    return (f"horizon of {cost.days:,.0f} days: about {cost.events:,.0f} simulated messages in "
-            f"{cost.replications} replication(s); expect about "
-            f"{cost.memory_bytes / 1e9:,.1f} GB of memory and {describe_wall(cost.wall_s)} on "
-            f"{cost.parallel} process(es) (a machine like the one measured in "
-            "docs/performance.md). A year (horizon: 365d) gives stable yearly figures; "
-            "--log-format none saves most of the memory")
-
-
-def describe_wall(seconds: float) -> str:
-    """``40 s``, ``12 min``, ``3.5 h``."""
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 2 * 3600:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
+def is_long(cost: RunCost) -> bool:
+    """Whether a run deserves a warning: a horizon over a year, or much memory or time."""
+    return (cost.days > LONG_HORIZON_DAYS or cost.memory_bytes >= LARGE_BYTES
+            or cost.wall_s >= SLOW_SECONDS)

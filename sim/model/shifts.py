@@ -45,9 +45,10 @@ def shift_instances(shifts: Iterable[tuple[Shift, int]], horizon: float) -> list
         if count <= 0:
             continue
         merged: list[ShiftInstance] = []
+        offset, length = shift.start_s, shift.length_s  # each reads the clock text: once
         for day in range(-1, days + 1):
-            start = day * DAY + shift.start_s
-            end = start + shift.length_s
+            start = day * DAY + offset
+            end = start + length
             if end <= 0 or start >= horizon:
                 continue
             start = max(start, 0.0)

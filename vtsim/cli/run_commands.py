@@ -124,11 +124,12 @@ def warn_long_run(console: Console, scenario: Scenario, count: int, workers: int
                   keep_records: bool, lang: str) -> None:
     """A warning with the expected memory and time when the horizon is long or the run
     large."""
-    from sim.analysis.run_cost import estimate, long_run_warning
+    from reports.summary import long_run_line
+    from sim.analysis.run_cost import estimate, is_long
 
-    warning = long_run_warning(estimate(scenario, count, workers, keep_records))
-    if warning is not None:
-        print_warnings(console, [warning], lang)
+    cost = estimate(scenario, count, workers, keep_records)
+    if is_long(cost):
+        print_warnings(console, [long_run_line(cost, lang)], lang)
 
 
 def run_with_progress(console: Console, scenario: Scenario, seed: int, count: int,
