@@ -244,6 +244,15 @@ TEXT: dict[str, dict[str, str]] = {
         "cmp_npv": "Netto nåverdi {first}–{last} med {rate} rente, {name}: {value}",
         "cmp_npv_cash": "bare kontanter (hovedtall)",
         "cmp_npv_capacity": "medregnet verdien av frigjort kapasitet (ikke kontanter)",
+        "cmp_staffing": "{year}: operatører {shifts} ({source}); {target}: {met}",
+        "cmp_met": "nådd", "cmp_not_met": "IKKE nådd i {shifts}",
+        "cmp_psa": "Usikkerhet ({n} trekninger av {k} forutsetninger og simuleringen): netto "
+                   "nåverdi ({line}) P10 {p10}, P50 {p50}, P90 {p90}; sannsynlighet for "
+                   "negativ {neg}",
+        "cmp_psa_top": "Betyr mest (total Sobol-indeks): {top}",
+        "cmp_wrote": "Skrev {out}/metrics.json, data/replications.csv, scenario.resolved.yaml "
+                     "({n} repetisjoner x {years} år på {s} s). Neste: vtsim report {out} "
+                     "--lang nb --format html",
         "cmp_plusminus": "± er halv bredde av 95 % konfidensintervall over {n} repetisjoner "
                          "per år.",
         "d_safety_alarm": "trygghetsalarm", "d_gps_tracker": "GPS",
@@ -494,6 +503,14 @@ TEXT: dict[str, dict[str, str]] = {
         "cmp_npv": "NPV {first}-{last} at {rate}, {name}: {value}",
         "cmp_npv_cash": "cash only (headline)",
         "cmp_npv_capacity": "including the value of freed capacity (not cash)",
+        "cmp_staffing": "{year}: operators {shifts} ({source}); {target}: {met}",
+        "cmp_met": "met", "cmp_not_met": "NOT met in {shifts}",
+        "cmp_psa": "Uncertainty ({n} draws of {k} assumptions and the replication): net present "
+                   "value ({line}) P10 {p10}, P50 {p50}, P90 {p90}; P(negative) {neg}",
+        "cmp_psa_top": "Most influential (total Sobol' index): {top}",
+        "cmp_wrote": "Wrote {out}/metrics.json, data/replications.csv, scenario.resolved.yaml "
+                     "({n} replications x {years} year(s) in {s} s). Next: vtsim report {out} "
+                     "--lang en --format html",
         "cmp_plusminus": "± is the half-width of the 95 % confidence interval over {n} "
                          "replications a year.",
         "d_safety_alarm": "safety alarm", "d_gps_tracker": "GPS tracker",

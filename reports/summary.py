@@ -12,6 +12,7 @@ from rich.table import Table
 from reports.i18n import TEXT, device_name, event_name, format_number, format_seconds, text
 from sim.analysis.aggregate import Figure
 from sim.analysis.run_cost import RunCost
+from sim.analysis.targets import Target
 from sim.scenario.durations import parse_duration
 from sim.scenario.schema import OUTCOMES, Scenario
 
@@ -191,3 +192,13 @@ def rounded(value: float, digits: int = 2) -> float:
     if value <= 0 or math.isnan(value):
         return value
     return round(value, digits - 1 - math.floor(math.log10(value)))
+
+
+def target_text(target: Target, lang: str = "en") -> str:
+    """A target as a person writes it: ``svar 98,5 % innen 60 s`` or ``answer 98.5% within
+    60s`` (both read back by ``--target``)."""
+    if lang != "nb":
+        return target.describe()
+    kind = "svar" if target.kind == "answer" else "besøk"
+    share = format_number(100 * target.share, lang, 0 if (100 * target.share).is_integer() else 1)
+    return f"{kind} {share}\u00a0% innen {format_seconds(target.within_s, lang)}"

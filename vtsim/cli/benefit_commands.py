@@ -21,10 +21,10 @@ from reports.benefit.measured import MeasuredError, read_measured
 from reports.benefit.outputs import benefit_document, write_replications_csv
 from reports.benefit.pdf import write_pdf
 from reports.benefit.xlsx import write_xlsx
-from reports.i18n import format_nok, format_number
+from reports.i18n import TEXT, format_nok, format_number, format_share, text
 from reports.output_folder import OutputError, check_file_target, check_folder_target
 from reports.outputs import file_digest, write_metrics, write_resolved_scenario
-from reports.summary import print_warnings
+from reports.summary import print_warnings, target_text
 from sim.analysis.global_sensitivity import check_base_size
 from sim.analysis.sizing import size_year
 from sim.analysis.targets import TargetError, parse_target
@@ -42,8 +42,10 @@ from vtsim import __version__
 from vtsim.cli.command_support import (
     EXIT_BAD_INPUT,
     Lang,
+    LangOption,
     SetOption,
     bounded_option,
+    chosen_lang,
     fail,
     fail_scenario,
     load_or_exit,
@@ -93,10 +95,12 @@ def compare(
                            "as written. Default: benefit.economics.staffing, else the sizing "
                            "search (slow; cached in OUT/staffing-cache.json)."
     )] = None,
+    lang: LangOption = None,
 ) -> None:
     """Compare home care without and with the technology: saved visits, hours, årsverk, NOK."""
 
     console = Console()
+    language = chosen_lang(lang)
     if psa_samples:
         try:
             check_base_size(psa_samples)
@@ -124,13 +128,13 @@ def compare(
     write_resolved_scenario(out / "scenario.resolved.yaml", scenario, scenario_file, seed, count,
                             __version__)
     write_compare_info(out / "run.json", scenario_file, seed, count, comparison.years, wall)
-    print_staffing(console, document)
-    print_gains(console, document)
+    print_staffing(console, document, language)
+    print_gains(console, document, language)
     if "psa" in document:
-        print_psa(console, document["psa"])
-    console.print(f"Wrote {out}/metrics.json, data/replications.csv, scenario.resolved.yaml "
-                  f"({count} replications x {len(comparison.years)} year(s) in {wall:.1f} s). "
-                  f"Next: vtsim report {out} --lang nb --format html")
+        print_psa(console, document["psa"], language)
+    console.print(text(language, "cmp_wrote", out=str(out), n=str(count),
+                       years=str(len(comparison.years)), s=format_number(wall, language, 1)),
+                  highlight=False)
     judge_simulated_baseline(console, comparison, document, str(scenario_file))
 
 
@@ -176,7 +180,7 @@ def checked_target(console: Console, text: str) -> str:
     if parsed.kind != "answer":
         raise fail(console, "--target: the staffing follows an answer target, e.g. "
                             '"answer 98.5% within 60s"', EXIT_BAD_INPUT)
-    return text
+    return parsed.describe()
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,15 +220,21 @@ def staffing_or_exit(console: Console, scenario: Scenario, file: Path,
         raise fail_scenario(console, exc) from None
 
 
-def print_staffing(console: Console, document: dict[str, Any]) -> None:
+def print_staffing(console: Console, document: dict[str, Any], lang: str = "en") -> None:
     """Each year's operators per shift, where they come from, and whether the target is met."""
     staffing = document["staffing"]
+    try:
+        target = target_text(parse_target(staffing["target"]), lang)
+    except TargetError:
+        target = staffing["target"]
     for year, row in staffing["years"].items():
-        shifts = ", ".join(f"{name} {n}" for name, n in row["shifts"].items())
-        met = "met" if row["met"] else "NOT met in " + ", ".join(
-            name for name, a in row["attainment"].items() if not a["met"])
-        console.print(f"{year}: operators {shifts} ({row['source']}); {staffing['target']}: "
-                      f"{met}", highlight=False)
+        shifts = ", ".join(f"{TEXT[lang].get('shift_' + name, name)} {n}"
+                           for name, n in row["shifts"].items())
+        met = text(lang, "cmp_met") if row["met"] else text(lang, "cmp_not_met", shifts=", ".join(
+            TEXT[lang].get("shift_" + name, name)
+            for name, a in row["attainment"].items() if not a["met"]))
+        console.print(text(lang, "cmp_staffing", year=year, shifts=shifts, source=row["source"],
+                           target=target, met=met), highlight=False)
 
 
 def compare_or_exit(console: Console, scenario: Scenario, file: str, seed: int, count: int,
@@ -244,45 +254,49 @@ def compare_or_exit(console: Console, scenario: Scenario, file: str, seed: int, 
         raise fail_scenario(console, exc) from None
 
 
-def print_gains(console: Console, document: dict[str, Any]) -> None:
+def print_gains(console: Console, document: dict[str, Any], lang: str = "en") -> None:
     """The headline gains of each year, mean ± 95 % CI half-width."""
     for year, figures in document["metrics"].items():
         def show(key: str, decimals: int = 1, figs: dict[str, Any] = figures) -> str:
             f = figs[key]
-            return (f"{format_number(f['mean'], 'en', decimals)} ± "
-                    f"{format_number(f['ci_half_width'], 'en', decimals)}")
+            return (f"{format_number(f['mean'], lang, decimals)} ± "
+                    f"{format_number(f['ci_half_width'], lang, decimals)}")
         net = figures["nok.net.per_year"]
-        console.print(
-            f"{year}: visits saved {show('visits.saved.per_week')}/week, "
-            f"{show('hours.saved.per_year', 0)} h/yr, årsverk freed {show('arsverk.saved')} "
-            f"gross, {show('arsverk.freed_net')} net of the centre; budget "
-            f"{format_nok(net['mean'], 'en')} ± {format_nok(net['ci_half_width'], 'en')}/yr",
-            highlight=False)
+        console.print(text(lang, "cmp_year", year=year, visits=show("visits.saved.per_week"),
+                           hours=show("hours.saved.per_year", 0), gross=show("arsverk.saved"),
+                           net=show("arsverk.freed_net"),
+                           nok=f"{format_nok(net['mean'], lang)} ± "
+                               f"{format_nok(net['ci_half_width'], lang)}"),
+                      highlight=False)
     economics = document["economics"]
     method = economics["method"]
     for line, name in NPV_NAMES.items():
         npv = economics["npv"][line]
-        console.print(
-            f"NPV {method['first_year']}-{method['first_year'] + method['period_years'] - 1} "
-            f"at {method['discount_rate']:.1%}, {name}: {format_nok(npv['mean'], 'en')} ± "
-            f"{format_nok(npv['ci_half_width'], 'en')}", highlight=False)
+        console.print(text(lang, "cmp_npv", first=str(method["first_year"]),
+                           last=str(method["first_year"] + method["period_years"] - 1),
+                           rate=format_share(method["discount_rate"], lang),
+                           name=text(lang, name),
+                           value=f"{format_nok(npv['mean'], lang)} ± "
+                                 f"{format_nok(npv['ci_half_width'], lang)}"),
+                      highlight=False)
+    console.print(text(lang, "cmp_plusminus", n=str(document.get("replications", "?"))),
+                  highlight=False)
 
 
-NPV_NAMES = {"net.cash": "cash only (headline)",
-             "net.with_capacity": "including the value of freed capacity (not cash)"}
+NPV_NAMES = {"net.cash": "cmp_npv_cash", "net.with_capacity": "cmp_npv_capacity"}
 
 
-def print_psa(console: Console, psa: dict[str, Any]) -> None:
+def print_psa(console: Console, psa: dict[str, Any], lang: str = "en") -> None:
     """The distribution of the net present value over the draws, and what drives it."""
     line = psa["outcome"]["headline"]
     spread, ranking = psa["npv"][line]["distribution"], psa["npv"][line]["ranking"]
-    console.print(
-        f"Uncertainty ({spread['n']} draws of {len(psa['inputs']) - 1} assumptions and the "
-        f"replication): net present value ({line}) P10 {format_nok(spread['p10'], 'en')}, "
-        f"P50 {format_nok(spread['p50'], 'en')}, P90 {format_nok(spread['p90'], 'en')}; "
-        f"P(negative) {format_number(100 * spread['p_negative'], 'en', 1)} %", highlight=False)
-    top = ", ".join(f"{r['path']} ({format_number(r['total'], 'en', 2)})" for r in ranking[:3])
-    console.print(f"Most influential (total Sobol' index): {top}", highlight=False)
+    console.print(text(lang, "cmp_psa", n=str(spread["n"]), k=str(len(psa["inputs"]) - 1),
+                       line=line, p10=format_nok(spread["p10"], lang),
+                       p50=format_nok(spread["p50"], lang), p90=format_nok(spread["p90"], lang),
+                       neg=f"{format_number(100 * spread['p_negative'], lang, 1)} %"),
+                  highlight=False)
+    top = ", ".join(f"{r['path']} ({format_number(r['total'], lang, 2)})" for r in ranking[:3])
+    console.print(text(lang, "cmp_psa_top", top=top), highlight=False)
 
 
 def write_compare_info(path: Path, source: Path, seed: int, count: int,

@@ -22,7 +22,9 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from reports.i18n import TEXT, format_number, format_seconds, format_share, text
 from reports.output_folder import OutputError, check_folder_target, clear_folder
+from reports.summary import target_text
 from reports.sweep.charts import attainment_chart
 from reports.sweep.sizing_files import (
     OutputExists,
@@ -46,13 +48,14 @@ from sim.analysis.targets import Target, TargetError, parse_target
 from sim.errors import ScenarioError, VtsimError
 from sim.run.backends import Backend, BackendError, dask_backend, local_backend
 from sim.scenario.benefit import Benefit
-from sim.scenario.durations import format_duration
 from sim.scenario.loading import load_scenario
 from sim.scenario.schema import Scenario
 from vtsim import __version__
 from vtsim.cli.command_support import (
     EXIT_BAD_INPUT,
+    LangOption,
     bounded_option,
+    chosen_lang,
     fail,
     fail_scenario,
     replications_option,
@@ -117,6 +120,7 @@ def sweep(
     force: Annotated[bool, typer.Option(
         "--force", help="Replace the results already in --out (only files vtsim writes).")
     ] = False,
+    lang: LangOption = None,
 ) -> None:
     """Run a scenario over a grid of field values; table, CSV/Parquet and attainment charts."""
     console = Console()
@@ -140,7 +144,7 @@ def sweep(
     console.print(f"{len(points)} points x {plan.replications} replications, seed {plan.seed}")
     finished = run_plan(console, plan, scenarios, out, dask, workers, resume)
     summaries = summarise(plan.points, finished)
-    console.print(sweep_table(summaries))
+    console.print(sweep_table(summaries, chosen_lang(lang)))
     written = write_tables(table_rows(summaries), out) + attainment_chart(summaries, out)
     console.print("Wrote " + ", ".join(str(p) for p in written)
                   + f" and {out}/replications.jsonl.")
@@ -167,43 +171,45 @@ def run_plan(console: Console, plan: SweepPlan, scenarios: list[Scenario], out: 
         raise fail_input(console, str(exc)) from None
 
 
-def sweep_table(summaries: list[PointSummary]) -> Table:
+def sweep_table(summaries: list[PointSummary], lang: str = "en") -> Table:
     """One row per point: settings, target attainment and key figures with 95 % intervals."""
-    table = Table(title="Sweep: target attainment and key figures (mean ± 95 % CI)",
-                  title_justify="left", header_style="bold")
+    table = Table(title=text(lang, "sw_title"), title_justify="left", header_style="bold")
     paths = [p for p, _ in summaries[0].point.settings] if summaries else []
     keys = attainment_keys(summaries)
     headers = [".".join(p.split(".")[-2:]) for p in paths] + ["n"]
     headers += [k.replace(".within_", " ≤") + " %" for k in keys]
-    headers += ["answer mean", "operators busy"]
+    headers += [text(lang, "sw_answer_mean"), text(lang, "sw_busy")]
     for column in headers:
         table.add_column(column, justify="right")
     for s in summaries:
         cells = [str(v) for _, v in s.point.settings] + [str(s.replications)]
-        cells += [share_cell(s, k) for k in keys]
-        cells += [number_cell(s, "answer.mean_s", 1.0, "s"),
-                  number_cell(s, "operators.utilisation.all", 100.0, "%")]
+        cells += [share_cell(s, k, lang) for k in keys]
+        cells += [number_cell(s, "answer.mean_s", 1.0, "s", lang),
+                  number_cell(s, "operators.utilisation.all", 100.0, "%", lang)]
         table.add_row(*cells)
     return table
 
 
-def share_cell(summary: PointSummary, key: str) -> str:
+def share_cell(summary: PointSummary, key: str, lang: str = "en") -> str:
     """``mean ± half-width`` in per cent."""
     f = summary.figures.get(key)
     if f is None or math.isnan(f.mean):
         return "–"
     if math.isnan(f.ci_half_width):
-        return f"{100 * f.mean:.1f}"
-    return f"{100 * f.mean:.1f} ± {100 * f.ci_half_width:.1f}"
+        return format_number(100 * f.mean, lang, 1)
+    return (f"{format_number(100 * f.mean, lang, 1)} ± "
+            f"{format_number(100 * f.ci_half_width, lang, 1)}")
 
 
-def number_cell(summary: PointSummary, key: str, scale: float, unit: str) -> str:
+def number_cell(summary: PointSummary, key: str, scale: float, unit: str,
+                lang: str = "en") -> str:
     """``mean ± half-width unit``."""
     f = summary.figures.get(key)
     if f is None or math.isnan(f.mean):
         return "–"
-    half = "" if math.isnan(f.ci_half_width) else f" ± {scale * f.ci_half_width:.1f}"
-    return f"{scale * f.mean:.1f}{half} {unit}"
+    half = ("" if math.isnan(f.ci_half_width)
+            else f" ± {format_number(scale * f.ci_half_width, lang, 1)}")
+    return f"{format_number(scale * f.mean, lang, 1)}{half} {unit}"
 
 
 def parse_years(text: str | None) -> list[int | None]:
@@ -247,6 +253,7 @@ def size(
     rota_factor: Annotated[float | None, bounded_option(
         "--rota-factor", 1.0, 3.0, "Paid hours per hour on duty, for årsverk in --out (default: "
                                    "the scenario's benefit.costs.rota_factor).")] = None,
+    lang: LangOption = None,
 ) -> None:
     """Find the fewest operators per shift and field workers per zone meeting every target."""
     console = Console()
@@ -264,7 +271,9 @@ def size(
         raise fail_scenario(console, exc) from None
     seed = scenario.seed if seed is None else seed
     count = replications or scenario.replications
-    describe_sizing(console, scenario_file, targets, plan_years, scenario, confidence, count)
+    language = chosen_lang(lang)
+    describe_sizing(console, scenario_file, targets, plan_years, scenario, confidence, count,
+                    language)
     results = []
     try:
         with chosen_backend(dask, workers) as backend:
@@ -272,7 +281,8 @@ def size(
                 with progress_bar(console, f"sizing {year or 'as given'}", None) as advance:
                     result = size_year(scenario_file, base, year, targets, seed, count,
                                        backend, confidence, on_done=advance)
-                console.print(sizing_table(result, confidence))
+                console.print(sizing_table(result, confidence, language))
+                print_sizing_reasons(console, result, language)
                 results.append(result)
     except VtsimError as exc:
         raise fail_input(console, str(exc)) from None
@@ -307,38 +317,68 @@ def parse_settings(items: list[str]) -> dict[str, object]:
 
 def describe_sizing(console: Console, source: Path, targets: list[Target],
                     years: list[int | None], scenario: Scenario, confidence: float,
-                    replications: int) -> None:
+                    replications: int, lang: str = "en") -> None:
     """What is being sized, on what terms."""
-    console.print(f"Sizing {scenario.name} ({source}) for: "
-                  + "; ".join(t.describe() for t in targets))
-    console.print(f"A target is met when the lower end of the {confidence:.0%} confidence "
-                  f"interval of its share, over {replications} replications, reaches it, for "
-                  "every shift (incidents received while it is on duty) and every zone.")
-    console.print("Never fewer than two operators on duty (Helsedirektoratet IS-2552).")
+    c = format_share(confidence, lang, 0)
+    console.print(text(lang, "sz_intro", name=scenario.name, file=str(source),
+                       targets="; ".join(target_text(t, lang) for t in targets)),
+                  highlight=False)
+    console.print(text(lang, "sz_rule", c=c, n=str(replications)), highlight=False)
+    console.print(text(lang, "sz_two"), highlight=False)
     if years != [None]:
         rate, source_text = growth_of(scenario)
-        console.print(f"User counts grow {rate:.1%} a year ({source_text}).")
+        console.print(text(lang, "sz_growth", rate=format_share(rate, lang, 1),
+                           source=source_text), highlight=False)
 
 
-def sizing_table(result: YearSizing, confidence: float) -> Table:
-    """Analytic estimate and simulated staffing side by side, with the reason they differ."""
-    table = Table(title=f"{result.year}: {result.users} users, "
-                        f"{result.incidents_per_day:.0f} incidents a day "
-                        f"({result.points_run} staffings simulated)",
+def sizing_table(result: YearSizing, confidence: float, lang: str = "en") -> Table:
+    """Analytic estimate and simulated staffing side by side; why they differ is in
+    :func:`sizing_reasons`, below the table, so that the table fits in 80 columns."""
+    table = Table(title=text(lang, "sz_title", year=str(result.year or text(lang, "sz_as_given")),
+                             users=format_number(result.users, lang, 0),
+                             incidents=format_number(result.incidents_per_day, lang, 0),
+                             points=str(result.points_run)),
                   title_justify="left", header_style="bold")
-    for column in ("shift / zone", "Erlang C", "simulated",
-                   f"attainment (mean, {confidence:.0%} lower bound)", "why they differ"):
-        table.add_column(column, justify="left" if column in ("shift / zone", "why they differ")
-                         else "right")
+    names = ("sz_dimension", "Erlang C", "sz_simulated", "sz_attainment")
+    for name in names:
+        heading = name if name == "Erlang C" else text(lang, name,
+                                                       c=format_share(confidence, lang, 0))
+        table.add_column(heading, justify="left" if name == "sz_dimension" else "right")
     for dim in result.dimensions:
         chosen = str(result.staffing[dim.name])
         if dim.name in result.unreachable:
-            chosen = f"[red]{chosen} (not met)[/]"
+            chosen = f"[red]{chosen} ({text(lang, 'sz_not_met')})[/]"
         analytic = "–" if dim.analytic is None else str(dim.analytic)
-        shares = "; ".join(
-            f"{j.target.kind} {format_duration(j.target.within_s)}: "
-            + ("no events" if j.n == 0 else f"{100 * j.mean:.1f} %, ≥ {100 * j.low:.1f} %")
+        shares = "\n".join(
+            f"{target_kind(j.target, lang)} {format_seconds(j.target.within_s, lang)}: "
+            + (text(lang, "sz_no_events") if j.n == 0 else
+               f"{format_number(100 * j.mean, lang, 1)}\u00a0%\n"
+               f"≥\u00a0{format_number(100 * j.low, lang, 1)}\u00a0%")
             for j in result.judgements_of(dim.name))
-        label = f"{dim.name} ({'operators' if dim.kind == 'shift' else 'field staff'})"
-        table.add_row(label, analytic, chosen, shares, result.reasons.get(dim.name, ""))
+        table.add_row(dimension_label(dim.name, dim.kind, lang), analytic, chosen, shares)
     return table
+
+
+def dimension_label(name: str, kind: str, lang: str) -> str:
+    """``dag (operatører)``, ``sentrum (hjemmetjeneste)``."""
+    who = text(lang, "sz_operators" if kind == "shift" else "sz_field")
+    return f"{TEXT[lang].get('shift_' + name, name)} ({who})"
+
+
+def print_sizing_reasons(console: Console, result: YearSizing, lang: str = "en") -> None:
+    """Why the simulated staffing differs from Erlang C, one line per shift or zone."""
+    if not result.reasons:
+        return
+    console.print(f"{text(lang, 'sz_why')}:", highlight=False)
+    for dim in result.dimensions:
+        reason = result.reasons.get(dim.name)
+        if reason:
+            console.print(f"  {dimension_label(dim.name, dim.kind, lang)}: {reason}",
+                          highlight=False)
+
+
+def target_kind(target: Target, lang: str) -> str:
+    """``svar``/``besøk`` or ``answer``/``visit``."""
+    if lang != "nb":
+        return target.kind
+    return "svar" if target.kind == "answer" else "besøk"
