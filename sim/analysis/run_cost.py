@@ -3,8 +3,8 @@
 The estimate counts the device messages a replication simulates one by one (every generated
 event; heartbeats, positions and other non-incident events only when ``telemetry: simulate``,
 since aggregated telemetry is counted, not simulated), and multiplies by constants measured on
-a development machine with ``benchmarks/run_cost.py`` (two cores, Python 3.11; method and
-figures in docs/performance.md). Memory and time grow linearly with the events: a century of
+a development machine with ``benchmarks/run_cost.py`` (two cores; method and figures in
+docs/performance.md, "Expected memory and time of a run"). Memory and time grow linearly with the events: a century of
 Lier is a hundred years of records held in memory until they are written.
 """
 
@@ -18,22 +18,23 @@ from sim.scenario.schema import EventConfig, Scenario
 
 DAY = 86400.0
 
-BYTES_PER_EVENT = 210.0
+BYTES_PER_EVENT = 240.0
 """Memory of one simulated message in a replication's run log while it runs (all its
 records: message, incident, visit), measured with ``--log-format none``."""
 
-KEPT_BYTES_PER_EVENT = 800.0
+KEPT_BYTES_PER_EVENT = 900.0
 """Further memory per message when the event log is kept and written (``--log-format
 parquet``): the logs of all replications wait in the main process to be written."""
 
-SECONDS_PER_EVENT = 60e-6
-"""Wall time of one simulated message in one process (simulation and measurement)."""
+SECONDS_PER_EVENT = 85e-6
+"""Time of one simulated message in one process (simulation and measurement), measured as CPU
+time: the wall time of one process on an idle machine."""
 
-WRITE_SECONDS_PER_EVENT = 90e-6
+WRITE_SECONDS_PER_EVENT = 10e-6
 """Further wall time per message for handing the log to the main process and writing it as
 Parquet (done in one process, after the replications)."""
 
-BASE_BYTES = 150e6
+BASE_BYTES = 110e6
 """Memory of the program before any event (Python, numpy, pyarrow, the scenario)."""
 
 LONG_HORIZON_DAYS = 366.0
