@@ -223,8 +223,15 @@ TEXT: dict[str, dict[str, str]] = {
                       "prosess(er) (målt på en maskin som i docs/performance.md). Ett år "
                       "(horizon: 365d) gir stabile årstall; --log-format none sparer det meste "
                       "av minnet.",
-        "sw_title": "Variasjoner: måloppnåelse og nøkkeltall (gjennomsnitt ± 95 % KI)",
+        "sw_title": "Variasjoner: måloppnåelse og nøkkeltall",
         "sw_answer_mean": "svartid snitt", "sw_busy": "operatører opptatt",
+        "sw_point": "punkt", "sw_target": "mål", "sw_share": "andel",
+        "sw_points": "{points} punkter x {n} repetisjoner, startverdi {seed}",
+        "sw_running": "Kjører på {backend}.", "sw_bar": "variasjoner",
+        "sw_wrote": "Skrev {files} og {jsonl}.", "r_wrote_files": "Skrev {files}.",
+        "sw_plusminus": "Andel: alarmer besvart (svar) eller fremme (besøk) innen tiden. ± er "
+                        "halv bredde av 95 % konfidensintervall over {n} repetisjoner per punkt.",
+        "sz_bar": "bemanning {year}",
         "sz_title": "{year}: {users} brukere, {incidents} alarmer per døgn ({points} "
                     "bemanninger simulert)",
         "sz_dimension": "vakt / sone", "sz_simulated": "simulert",
@@ -483,8 +490,16 @@ TEXT: dict[str, dict[str, str]] = {
                       "{processes} process(es) (measured on a machine as in "
                       "docs/performance.md). A year (horizon: 365d) gives stable yearly "
                       "figures; --log-format none saves most of the memory.",
-        "sw_title": "Sweep: target attainment and key figures (mean ± 95 % CI)",
+        "sw_title": "Sweep: target attainment and key figures",
         "sw_answer_mean": "answer mean", "sw_busy": "operators busy",
+        "sw_point": "point", "sw_target": "target", "sw_share": "share",
+        "sw_points": "{points} points x {n} replications, seed {seed}",
+        "sw_running": "Running on {backend}.", "sw_bar": "sweep",
+        "sw_wrote": "Wrote {files} and {jsonl}.", "r_wrote_files": "Wrote {files}.",
+        "sw_plusminus": "Share: alarms answered (answer) or visited (visit) within the time. ± "
+                        "is the half-width of the 95 % confidence interval over {n} "
+                        "replications per point.",
+        "sz_bar": "sizing {year}",
         "sz_title": "{year}: {users} users, {incidents} incidents a day ({points} staffings "
                     "simulated)",
         "sz_dimension": "shift / zone", "sz_simulated": "simulated",

@@ -4,8 +4,9 @@ The estimate counts the device messages a replication simulates one by one (ever
 event; heartbeats, positions and other non-incident events only when ``telemetry: simulate``,
 since aggregated telemetry is counted, not simulated), and multiplies by constants measured on
 a development machine with ``benchmarks/run_cost.py`` (two cores; method and figures in
-docs/performance.md, "Expected memory and time of a run"). Memory and time grow linearly with the events: a century of
-Lier is a hundred years of records held in memory until they are written.
+docs/performance.md, "Expected memory and time of a run"). Memory and time grow linearly with
+the events: a century of Lier is a hundred years of records held in memory until they are
+written.
 """
 
 from __future__ import annotations

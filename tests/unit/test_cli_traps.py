@@ -150,8 +150,10 @@ def test_sweep_refuses_a_folder_with_results_and_force_replaces_it(tmp_path: Pat
     stale.write_bytes(b"stale")
     one_error_line(vtsim(*command), "already holds", "--force")
     one_error_line(vtsim(*command, "--force", "--resume"), "not both")
-    again = vtsim(*command, "--force")
+    again = vtsim(*command, "--force", "--lang", "nb")
     assert again.returncode == 0, again.stdout
+    assert max(len(line) for line in again.stdout.splitlines()) <= 80
+    assert "…" not in again.stdout and "svar ≤ 20\xa0s" in again.stdout
     assert stale.read_bytes() != b"stale"
     assert len((out / "replications.jsonl").read_text().splitlines()) == 2
 

@@ -48,6 +48,7 @@ from sim.analysis.targets import Target, TargetError, parse_target
 from sim.errors import ScenarioError, VtsimError
 from sim.run.backends import Backend, BackendError, dask_backend, local_backend
 from sim.scenario.benefit import Benefit
+from sim.scenario.durations import parse_duration
 from sim.scenario.loading import load_scenario
 from sim.scenario.schema import Scenario
 from vtsim import __version__
@@ -141,24 +142,33 @@ def sweep(
         raise fail_input(console, str(exc)) from None
     if force:
         clear_folder(out)
-    console.print(f"{len(points)} points x {plan.replications} replications, seed {plan.seed}")
-    finished = run_plan(console, plan, scenarios, out, dask, workers, resume)
+    language = chosen_lang(lang)
+    console.print(text(language, "sw_points", points=str(len(points)),
+                       n=str(plan.replications), seed=str(plan.seed)), highlight=False)
+    finished = run_plan(console, plan, scenarios, out, dask, workers, resume, language)
     summaries = summarise(plan.points, finished)
-    console.print(sweep_table(summaries, chosen_lang(lang)))
+    console.print(sweep_table(summaries, language))
+    console.print(plus_minus_sweep(plan, language), highlight=False)
     written = write_tables(table_rows(summaries), out) + attainment_chart(summaries, out)
-    console.print("Wrote " + ", ".join(str(p) for p in written)
-                  + f" and {out}/replications.jsonl.")
+    console.print(text(language, "sw_wrote", files=", ".join(str(p) for p in written),
+                       jsonl=f"{out}/replications.jsonl"), highlight=False)
+
+
+def plus_minus_sweep(plan: SweepPlan, lang: str) -> str:
+    """What "±" and "≤" mean in the sweep table, and over how many replications."""
+    return text(lang, "sw_plusminus", n=str(plan.replications))
 
 
 def run_plan(console: Console, plan: SweepPlan, scenarios: list[Scenario], out: Path,
-             dask: str | None, workers: int | None, resume: bool) -> list[Finished]:
+             dask: str | None, workers: int | None, resume: bool,
+             lang: str = "en") -> list[Finished]:
     """Run the sweep behind a progress bar; on Ctrl-C say what was kept and exit 130."""
     store = SweepStore(out)
     try:
         with chosen_backend(dask, workers) as backend:
-            console.print(f"Running on {backend.name}.")
+            console.print(text(lang, "sw_running", backend=backend.name), highlight=False)
             done_before = len(store.read_finished()) if resume else 0
-            with progress_bar(console, "sweep", plan.tasks) as advance:
+            with progress_bar(console, text(lang, "sw_bar"), plan.tasks) as advance:
                 for _ in range(done_before):
                     advance(Finished(0, 0, {}, 0.0))
                 return execute(plan, scenarios, backend, store, resume, on_done=advance)
@@ -172,22 +182,42 @@ def run_plan(console: Console, plan: SweepPlan, scenarios: list[Scenario], out: 
 
 
 def sweep_table(summaries: list[PointSummary], lang: str = "en") -> Table:
-    """One row per point: settings, target attainment and key figures with 95 % intervals."""
+    """One row per point and target: the settings, the share within the target and the key
+    figures, with 95 % intervals. Targets are rows, not columns, so that the table stays
+    readable at 80 columns however many targets the scenario has."""
     table = Table(title=text(lang, "sw_title"), title_justify="left", header_style="bold")
-    paths = [p for p, _ in summaries[0].point.settings] if summaries else []
     keys = attainment_keys(summaries)
-    headers = [".".join(p.split(".")[-2:]) for p in paths] + ["n"]
-    headers += [k.replace(".within_", " ≤") + " %" for k in keys]
-    headers += [text(lang, "sw_answer_mean"), text(lang, "sw_busy")]
-    for column in headers:
-        table.add_column(column, justify="right")
+    table.add_column(text(lang, "sw_point"), overflow="fold")
+    for heading, justify in ((text(lang, "sw_target"), "left"),
+                             (text(lang, "sw_share"), "right"),
+                             (text(lang, "sw_answer_mean"), "right"),
+                             (text(lang, "sw_busy"), "right")):
+        table.add_column(heading, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     for s in summaries:
-        cells = [str(v) for _, v in s.point.settings] + [str(s.replications)]
-        cells += [share_cell(s, k, lang) for k in keys]
-        cells += [number_cell(s, "answer.mean_s", 1.0, "s", lang),
-                  number_cell(s, "operators.utilisation.all", 100.0, "%", lang)]
-        table.add_row(*cells)
+        point = "\n".join(f"{'.'.join(path.split('.')[-2:])} = {value}"
+                          for path, value in s.point.settings)
+        first = [point]
+        figures = [number_cell(s, "answer.mean_s", 1.0, "s", lang),
+                   number_cell(s, "operators.utilisation.all", 100.0, "%", lang)]
+        for i, key in enumerate(keys or [""]):
+            share = share_cell(s, key, lang) + " %" if key else "–"
+            table.add_row(*(first if i == 0 else [""]), target_label(key, lang), share,
+                          *(figures if i == 0 else ["", ""]),
+                          end_section=i == max(0, len(keys) - 1))
     return table
+
+
+def target_label(key: str, lang: str) -> str:
+    """``svar ≤ 20 s`` from ``answer.within_20s``."""
+    kind, _, within = key.partition(".within_")
+    if not within:
+        return key
+    try:
+        seconds = format_seconds(parse_duration(within), lang)
+    except ValueError:
+        seconds = within
+    names = {"answer": ("svar", "answer"), "visits": ("besøk", "visit")}.get(kind, (kind, kind))
+    return f"{names[0] if lang == 'nb' else names[1]} ≤ {seconds}"
 
 
 def share_cell(summary: PointSummary, key: str, lang: str = "en") -> str:
@@ -278,7 +308,8 @@ def size(
     try:
         with chosen_backend(dask, workers) as backend:
             for year in plan_years:
-                with progress_bar(console, f"sizing {year or 'as given'}", None) as advance:
+                title = text(language, "sz_bar", year=str(year or text(language, "sz_as_given")))
+                with progress_bar(console, title, None) as advance:
                     result = size_year(scenario_file, base, year, targets, seed, count,
                                        backend, confidence, on_done=advance)
                 console.print(sizing_table(result, confidence, language))
@@ -290,7 +321,8 @@ def size(
         document = sizing_document(results, scenario_file, targets, seed, count, confidence,
                                    staff_terms(scenario, rota_factor), __version__)
         written = write_sizing(out, document)
-        console.print("Wrote " + ", ".join(str(p) for p in written))
+        console.print(text(language, "r_wrote_files", files=", ".join(str(p) for p in written)),
+                      highlight=False)
 
 
 def staff_terms(scenario: Scenario, rota_factor: float | None) -> StaffTerms:
