@@ -79,6 +79,10 @@ def check_folder_target(folder: Path, option: str, force: bool = False,
     if not force:
         raise OutputError(f"{folder} already holds {listed(present)}; add --force to replace "
                           f"it, or choose another {option}")
+    here = Path.cwd().resolve()
+    if folder.resolve() in (here, *here.parents):
+        raise OutputError(f"{option} {folder} is the current folder (or holds it); vtsim will "
+                          "not replace it: choose a results folder inside it")
     foreign = [name for name in present if not is_vtsim_output(name)]
     if foreign:
         raise OutputError(f"{folder} holds {listed(foreign)}, which vtsim did not write; it "
@@ -107,7 +111,12 @@ def clear_folder(folder: Path) -> None:
 def fresh_folder(folder: Path) -> Iterator[Path]:
     """A new, empty folder beside ``folder`` to write results into; when the block ends
     without an error it takes the place of ``folder`` (whose old content is deleted). On an
-    error the new folder is removed and ``folder`` is left as it was."""
+    error the new folder is removed and ``folder`` is left as it was. An empty ``folder`` that
+    exists is written into directly."""
+    if folder.is_dir() and not any(folder.iterdir()):
+        yield folder
+        return
+    folder = folder.resolve()
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = folder.with_name(f".{folder.name}.writing-{os.getpid()}")
     clear_folder(staging)

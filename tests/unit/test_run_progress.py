@@ -9,7 +9,7 @@ import pytest
 from rich.console import Console
 
 from reports.i18n import lang_from_locale
-from reports.output_folder import check_folder_target, fresh_folder
+from reports.output_folder import OutputError, check_folder_target, fresh_folder
 from reports.summary import long_run_line, print_summary, target_text
 from sim.analysis.aggregate import aggregate
 from sim.analysis.run_cost import DAY, estimate, events_per_day, is_long
@@ -152,3 +152,15 @@ def test_fresh_folder_leaves_the_old_results_when_writing_fails(tmp_path: Path) 
         (folder / "run.json").write_text("new")
     assert [p.name for p in out.iterdir()] == ["run.json"]
     check_folder_target(tmp_path / "new" / "deeper", "--out")
+
+
+def test_force_never_replaces_the_current_folder(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    results = tmp_path / "results"
+    results.mkdir()
+    (results / "metrics.json").write_text("{}")
+    monkeypatch.chdir(results)
+    for folder in (Path("."), tmp_path):
+        with pytest.raises(OutputError, match="current folder"):
+            check_folder_target(folder, "--out", force=True)
+    check_folder_target(Path("inner"), "--out", force=True)
