@@ -164,3 +164,20 @@ def test_force_never_replaces_the_current_folder(tmp_path: Path,
         with pytest.raises(OutputError, match="current folder"):
             check_folder_target(folder, "--out", force=True)
     check_folder_target(Path("inner"), "--out", force=True)
+
+
+def test_the_bar_counts_simulated_days_of_all_replications() -> None:
+    from reports.progress import run_progress
+
+    console = Console(width=80, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
+    with run_progress(console, "A very long municipality name 2026", 10 * DAY, 3, "nb") as bar:
+        bar.advance(0, 4 * DAY)
+        bar.advance(1, 2 * DAY)
+        bar.advance(0, 12 * DAY)
+        task = bar.progress.tasks[0]
+        assert task.total == 30 and task.completed == 12
+        bar.finish(1)
+        assert bar.progress.tasks[0].completed == 20
+        assert bar.progress.tasks[0].description.endswith(" 1/3")
+    last = console.export_text().splitlines()[-1]
+    assert "20/30 døgn" in last and "igjen" in last and len(last) <= 80
