@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,12 @@ SCENARIOS = ROOT / "scenarios"
 # longer than Hypothesis's default 200 ms deadline. Speed is measured in benchmarks/.
 settings.register_profile("vtsim", deadline=None)
 settings.load_profile("vtsim")
+
+# The terminal summaries follow the locale (nb, nn, no: Bokmål). Tests read English unless they
+# ask for a language with --lang, also on a machine set up in Norwegian.
+if os.environ.get("LC_ALL", "").lower().startswith(("nb", "nn", "no")):
+    os.environ["LANG"] = os.environ.pop("LC_ALL")
+os.environ["LC_MESSAGES"] = "C.UTF-8"
 
 
 @pytest.fixture
