@@ -76,6 +76,12 @@ class Bounds:
             text = f"must be at most {self.high:g}"
         return f"{text} ({self.rule})" if self.rule else text
 
+    def range_text(self) -> str:
+        """``[1<=x<=10000]``, as typer shows a range in ``--help``."""
+        low = "" if self.low is None else f"{self.low:g}<="
+        high = "" if self.high is None else f"<={self.high:g}"
+        return f"[{low}x{high}]"
+
 
 def scenario_field_bounds(field: str, option: str, low: float | None = None) -> Bounds:
     """The bounds of a top-level scenario field (``seed``, ``replications``), so that an
@@ -110,29 +116,32 @@ def checked(bounds: Callable[[], Bounds]) -> Callable[[Number | None], Number | 
     return check
 
 
+def ruled_option(bounds: Bounds, help_text: str, **extra: Any) -> Any:
+    """A numeric option checked against ``bounds``, its range shown in ``--help``."""
+    return typer.Option(bounds.option, help=f"{help_text} {bounds.range_text()}",
+                        callback=checked(lambda: bounds), **extra)
+
+
 def seed_option() -> Any:
     """``--seed``: the scenario's seed rule (a whole number, 0 or more)."""
-    return typer.Option(help="Master seed (default: the scenario's).",
-                        callback=checked(lambda: scenario_field_bounds("seed", "--seed")))
+    return ruled_option(scenario_field_bounds("seed", "--seed"),
+                        "Master seed (default: the scenario's).")
 
 
 def replications_option(help_text: str, low: int = 1) -> Any:
     """``--replications``: the scenario's rule (1 to 10,000), at least ``low``."""
-    return typer.Option(help=help_text, callback=checked(
-        lambda: scenario_field_bounds("replications", "--replications", low)))
+    return ruled_option(scenario_field_bounds("replications", "--replications", low), help_text)
 
 
 def workers_option(help_text: str) -> Any:
     """``--workers``: 1 to :data:`MOST_WORKERS` processes."""
-    return typer.Option(help=help_text, callback=checked(
-        lambda: Bounds("--workers", 1, MOST_WORKERS)))
+    return ruled_option(Bounds("--workers", 1, MOST_WORKERS), help_text)
 
 
 def bounded_option(option: str, low: float | None, high: float | None, help_text: str,
                    **extra: Any) -> Any:
     """Any other numeric option with fixed bounds."""
-    return typer.Option(option, help=help_text, callback=checked(
-        lambda: Bounds(option, low, high)), **extra)
+    return ruled_option(Bounds(option, low, high), help_text, **extra)
 
 
 def fail(console: Console, message: str, code: int = EXIT_FAILED) -> typer.Exit:
