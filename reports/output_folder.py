@@ -126,6 +126,11 @@ def fresh_folder(folder: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    foreign = [e.name for e in folder.iterdir() if not is_vtsim_output(e.name)] \
+        if folder.is_dir() else []
+    if foreign:
+        raise OutputError(f"{folder} now holds {listed(sorted(foreign))}, put there while vtsim "
+                          f"ran; it was left as it is and the results are in {staging}")
     old = folder.with_name(f".{folder.name}.replaced-{os.getpid()}")
     if folder.exists():
         folder.rename(old)

@@ -181,3 +181,15 @@ def test_the_bar_counts_simulated_days_of_all_replications() -> None:
         assert bar.progress.tasks[0].description.endswith(" 1/3")
     last = console.export_text().splitlines()[-1]
     assert "20/30 døgn" in last and "igjen" in last and len(last) <= 80
+
+
+def test_a_file_put_in_the_folder_during_a_run_is_never_deleted(tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    out.mkdir()
+    (out / "metrics.json").write_text("old")
+    with pytest.raises(OutputError, match=r"notes\.txt") as caught, fresh_folder(out) as folder:
+        (folder / "metrics.json").write_text("new")
+        (out / "notes.txt").write_text("written meanwhile")
+    assert (out / "notes.txt").read_text() == "written meanwhile"
+    kept = next(p for p in tmp_path.iterdir() if p.name.startswith(".results.writing"))
+    assert (kept / "metrics.json").read_text() == "new" and str(kept) in str(caught.value)

@@ -36,6 +36,7 @@ from vtsim.cli.command_support import (
 )
 
 if TYPE_CHECKING:
+    from sim.analysis.aggregate import Figure
     from sim.run.runner import ReplicationOutcome
     from sim.scenario.schema import Scenario
 
@@ -69,12 +70,6 @@ def run(
     lang: LangOption = None,
 ) -> None:
     """Run a scenario's replications and write metrics, event log and resolved scenario."""
-    from reports.outputs import (
-        metrics_document,
-        write_event_log,
-        write_metrics,
-        write_resolved_scenario,
-    )
     from reports.summary import print_summary
     from sim.analysis.aggregate import aggregate
 
@@ -96,6 +91,29 @@ def run(
     wall = time.perf_counter() - started
     figures = aggregate([o.metrics for o in outcomes])
     print_summary(console, scenario, figures, warnings, language)
+    try:
+        write_results(out, scenario, scenario_file, seed, count, figures, warnings, outcomes,
+                      log_format, wall)
+    except OutputError as exc:
+        raise fail(console, str(exc)) from None
+    files = (f"{out}/metrics.json, scenario.resolved.yaml"
+             + ("" if log_format is LogFormat.none else f", events/*.{log_format.value}"))
+    console.print(text(language, "r_wrote", files=files, n=str(count),
+                       s=format_number(wall, language, 1)), highlight=False)
+
+
+def write_results(out: Path, scenario: Scenario, scenario_file: Path, seed: int, count: int,
+                  figures: dict[str, Figure], warnings: list[str],
+                  outcomes: list[ReplicationOutcome], log_format: LogFormat,
+                  wall: float) -> None:
+    """Write metrics, resolved scenario, event log and run info into a fresh ``out``."""
+    from reports.outputs import (
+        metrics_document,
+        write_event_log,
+        write_metrics,
+        write_resolved_scenario,
+    )
+
     with fresh_folder(out) as folder:
         write_metrics(folder / "metrics.json",
                       metrics_document(scenario, scenario_file, seed, __version__, figures,
@@ -106,10 +124,6 @@ def run(
             write_event_log(folder / "events", [o.log for o in outcomes if o.log is not None],
                             "csv" if log_format is LogFormat.csv else "parquet")
         write_run_info(folder / "run.json", scenario_file, seed, count, outcomes, wall)
-    files = (f"{out}/metrics.json, scenario.resolved.yaml"
-             + ("" if log_format is LogFormat.none else f", events/*.{log_format.value}"))
-    console.print(text(language, "r_wrote", files=files, n=str(count),
-                       s=format_number(wall, language, 1)), highlight=False)
 
 
 def output_or_exit(console: Console, out: Path, force: bool) -> None:
