@@ -105,10 +105,18 @@ class ScenarioClock:
         self._real_anchor = self._real()
 
 
+MIN_SPEED = 0.01
+MAX_SPEED = 10_000.0
+
+
 def check_speed(speed: float) -> float:
-    """A usable speed, or a :class:`TrainingError` saying what is allowed."""
-    if not 0 < speed <= 10_000 or math.isnan(speed):
-        raise TrainingError(f"speed must be above 0 and at most 10000 (got {speed!r})")
+    """A usable speed, or a :class:`TrainingError` saying what is allowed.
+
+    Below :data:`MIN_SPEED` the clock would stand still for all practical purposes (a speed
+    of 1e-300 froze it), above :data:`MAX_SPEED` the fleet cannot keep up.
+    """
+    if not MIN_SPEED <= speed <= MAX_SPEED or math.isnan(speed):
+        raise TrainingError(f"speed must be from {MIN_SPEED:g} to {MAX_SPEED:g} (got {speed!r})")
     return speed
 
 
@@ -169,6 +177,7 @@ class TrainingFleet:
                                  awaiting_answer or (lambda _device, _event: False), self.epoch,
                                  wall)
         self.scripted_sent = 0
+        self._injected: set[int] = set()
         self._start_sources(streams)
         self._schedule_script()
 
@@ -204,13 +213,25 @@ class TrainingFleet:
         for _device_type, _event, source in sources:
             source.run(self.sender.emit, self.end)
 
-    def _schedule_script(self) -> None:
-        for at, _index, scripted in self.training.timeline():
-            placed = self.fleet.by_id[scripted.device]
-            self.env.call_after(at, self._scripted(placed.device.device_id, scripted.event))
+    def inject(self, index: int) -> bool:
+        """Raise scripted event ``index`` now rather than at its time; False if already raised."""
+        if index in self._injected or not 0 <= index < len(self.training.script):
+            return False
+        self._scripted(index, self.training.script[index].device,
+                       self.training.script[index].event)()
+        return True
 
-    def _scripted(self, device_id: str, event: str) -> Callable[[], None]:
+    def _schedule_script(self) -> None:
+        for at, index, scripted in self.training.timeline():
+            placed = self.fleet.by_id[scripted.device]
+            self.env.call_after(at, self._scripted(index, placed.device.device_id,
+                                                   scripted.event))
+
+    def _scripted(self, index: int, device_id: str, event: str) -> Callable[[], None]:
         def emit() -> None:
+            if index in self._injected:
+                return
+            self._injected.add(index)
             self.scripted_sent += 1
             self.sender.emit(self.fleet.by_id[device_id], event)
         return emit

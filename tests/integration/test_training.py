@@ -4,6 +4,7 @@ debrief arithmetic, and every shipped training scenario played through."""
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +12,13 @@ import orjson
 import pytest
 
 from devices.contract.centre_actions import (
+    ControlCommand,
     IncidentState,
     OperatorAction,
     SessionState,
     actions_topic,
 )
+from devices.contract.signing import signed
 from devices.contract.codec import format_ts
 from devices.transport.base import InProcessTransport
 from sim.errors import ScenarioError
@@ -128,8 +131,10 @@ def test_scenario_clock_pauses_resumes_and_changes_speed_without_jumps() -> None
     real.t += 1
     assert clock.now() == 1090.0
     assert clock.real_delay(1150.0) == pytest.approx(1.0)
-    with pytest.raises(TrainingError, match="speed must be above 0"):
-        clock.set_speed(0)
+    for frozen in (0, 1e-300, 0.009, float("nan"), float("inf"), 10_001):
+        with pytest.raises(TrainingError, match="speed must be from 0.01 to 10000"):
+            clock.set_speed(frozen)
+    assert clock.now() == 1090.0 and clock.speed == 60.0
 
 
 # --- replay scheduler -----------------------------------------------------------------------
@@ -250,38 +255,120 @@ def test_debrief_arithmetic_per_incident_and_trainee() -> None:
     assert "Training session debrief" in english and "Mean time to take" in english
 
 
-def test_actions_are_checked_and_refused_with_a_reason() -> None:
+def acting_session(seats: int = 1) -> tuple[TrainingSession, InProcessTransport, list[bytes]]:
+    """The dispenser scenario on an in-process bus, started, with its results collected."""
     scenario = load_scenario(SCENARIOS / "training" / "dispenser-jam.yaml")
     transport = InProcessTransport()
-    session = TrainingSession(scenario, transport, transport, speed=1.0, seats=1,
-                              session_id="t")
+    session = TrainingSession(scenario, transport, transport, speed=1.0, seats=seats,
+                              session_id="t", secret="s3cret")
     results: list[bytes] = []
     transport.subscribe("vt/v1/trening/centre/results/+", lambda _t, p: results.append(p))
     session.start()
+    return session, transport, results
+
+
+def send(transport: InProcessTransport, operator: str, kind: str, key: bytes = b"s3cret",
+         session_id: str = "t", **extra: Any) -> None:
+    """An operator's action, signed with ``key``, on the actions topic."""
+    action = OperatorAction.model_validate({
+        "action_id": f"a-{kind}-{extra.get('incident_id')}", "operator": operator,
+        "kind": kind, "ts": "2026-11-24T07:00:00Z", "session_id": session_id, **extra})
+    transport.publish(actions_topic("trening", operator),
+                      signed(action, key).model_dump_json().encode())
+
+
+def test_actions_are_checked_and_refused_with_a_reason() -> None:
+    session, transport, results = acting_session()
 
     def act(kind: str, **extra: Any) -> None:
-        action = OperatorAction.model_validate({
-            "action_id": f"a{len(results)}", "operator": "kari", "kind": kind,
-            "ts": "2026-11-24T07:00:00Z", **extra})
-        transport.publish(actions_topic("trening", "kari"), action.model_dump_json().encode())
+        send(transport, "kari", kind, **extra)
 
     act("take", incident_id=1)
-    assert b"log in first" in results[-1]
+    assert "logg inn først" in results[-1].decode()
     act("login")
     incident = session.centre.open_incident("disp-0004", "medicine_dispenser", "jammed")
     act("take", incident_id=incident.state.incident_id)
     act("close", incident_id=incident.state.incident_id)
-    assert b"choose an outcome before closing" in results[-1]
+    assert "velg utfall før du lukker" in results[-1].decode()
     act("call", incident_id=incident.state.incident_id)
     state = session.centre.incidents[1].state
     assert state.scripted is None, "07:30 is before the scripted jam at 07:55"
     assert state.call is not None and state.call.suggests == state.expected_outcome
     act("take", incident_id=1)
-    assert b"already taken by kari" in results[-1]
+    assert "allerede tatt av kari" in results[-1].decode()
     act("choose_outcome", incident_id=1, outcome=state.expected_outcome)
     act("close", incident_id=1)
     assert session.centre.incidents[1].state.phase == "closed"
     assert session.centre.incidents[1].state.closed_by == "kari"
+
+
+def test_unsigned_foreign_or_replayed_messages_change_nothing() -> None:
+    session, transport, results = acting_session()
+    send(transport, "kari", "login", key=b"guess")
+    send(transport, "kari", "login", session_id="another")
+    assert results == [] and session.centre.counts.unsigned_actions == 2
+    bare = OperatorAction.model_validate({"action_id": "x", "operator": "kari",
+                                          "kind": "login", "ts": "2026-11-24T07:00:00Z"})
+    transport.publish(actions_topic("trening", "kari"), bare.model_dump_json().encode())
+    assert results == [] and "kari" not in session.centre.trainees
+    stop = ControlCommand(command="stop", nonce="n1", ts=dt.datetime.now(dt.UTC))
+    transport.publish("vt/v1/trening/centre/control/x", stop.model_dump_json().encode())
+    transport.publish("vt/v1/trening/centre/control/x",
+                      signed(stop, b"guess").model_dump_json().encode())
+    old = stop.model_copy(update={"ts": dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)})
+    transport.publish("vt/v1/trening/centre/control/x",
+                      signed(old, b"s3cret").model_dump_json().encode())
+    transport.publish("vt/v1/trening/centre/control/x", b"{not json")
+    assert session.centre.phase == "running" and session.forged_controls == 4
+    pause = signed(ControlCommand(command="pause", nonce="n2", ts=dt.datetime.now(dt.UTC)),
+                   b"s3cret").model_dump_json().encode()
+    transport.publish("vt/v1/trening/centre/control/x", pause)
+    assert session.centre.phase == "paused"
+    session.control(ControlCommand(command="resume"))
+    transport.publish("vt/v1/trening/centre/control/x", pause)  # the same nonce again
+    assert session.centre.phase == "running" and session.forged_controls == 5
+
+
+def test_paused_means_no_actions_and_logout_hands_the_incident_back() -> None:
+    session, transport, results = acting_session()
+    send(transport, "Bjørn Åsen", "login")
+    assert b'"accepted":true' in results[-1]
+    incident = session.centre.open_incident("disp-0004", "medicine_dispenser", "jammed")
+    ident = incident.state.incident_id
+    session.control(ControlCommand(command="pause"))
+    send(transport, "Bjørn Åsen", "take", incident_id=ident)
+    assert "pause" in results[-1].decode() and incident.state.phase == "waiting"
+    session.control(ControlCommand(command="resume"))
+    send(transport, "Bjørn Åsen", "take", incident_id=ident)
+    assert session.centre.incidents[ident].state.taken_by == "Bjørn Åsen"
+    send(transport, "Bjørn Åsen", "logout")
+    state = session.centre.incidents[ident].state
+    kinds = [(h.operator, h.kind) for h in state.history]
+    assert ("Bjørn Åsen", "logout") in kinds, kinds
+    assert state.taken_by != "Bjørn Åsen"  # back in the queue: a simulated operator took it
+    session.control(ControlCommand(command="stop"))
+    send(transport, "Bjørn Åsen", "login")
+    send(transport, "Bjørn Åsen", "take", incident_id=ident)
+    assert "stoppet" in results[-1].decode()
+
+
+@pytest.mark.parametrize("name", ["sim-1", "SIM-2", "Sim 3"])
+def test_a_trainee_cannot_take_a_simulated_operators_name(name: str) -> None:
+    session, transport, results = acting_session()
+    send(transport, name, "login")
+    assert "reservert" in results[-1].decode() and name not in session.centre.trainees
+
+
+def test_simulated_operators_never_share_a_name() -> None:
+    session, transport, _results = acting_session(seats=3)
+    assert [op.name for op in session.centre.simulated] == ["sim-1", "sim-2", "sim-3"]
+    session.centre.simulated[1].incident_id = 9  # sim-2 busy: it retires when done
+    send(transport, "kari", "login")
+    send(transport, "ola", "login")
+    send(transport, "ola", "logout")
+    send(transport, "kari", "logout")
+    names = [op.name for op in session.centre.simulated]
+    assert len(names) == len(set(names)), names
 
 
 def test_the_fleet_stamps_its_messages_with_the_wall_clock() -> None:
@@ -299,10 +386,12 @@ def test_the_fleet_stamps_its_messages_with_the_wall_clock() -> None:
 
 
 def test_the_console_listens_on_loopback_unless_told_otherwise() -> None:
+    from vtsim.training.access import Access
     from vtsim.training.console import ConsoleServer, ConsoleState
 
-    server = ConsoleServer(ConsoleState("trening"), lambda topic, payload: None, port=0)
+    server = ConsoleServer(ConsoleState("trening", b"k"), lambda topic, payload: None,
+                           lambda command: None, Access("k"), "t", port=0)
     try:
         assert server.host == "127.0.0.1"
     finally:
-        server.httpd.server_close()
+        server.socket.close()

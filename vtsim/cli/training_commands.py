@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import secrets
 import signal
 import sys
 import threading
@@ -15,6 +17,7 @@ import typer
 from rich.console import Console
 
 from devices.contract.centre_actions import ControlCommand, control_topic
+from devices.contract.signing import signed
 from devices.transport.mqtt import BrokerAddress, MqttError, MqttTransport
 from sim.errors import ScenarioError, VtsimError
 from sim.realtime.training import TrainingError, training_of
@@ -31,6 +34,7 @@ from vtsim.cli.broker_login import (
     with_login,
 )
 from vtsim.cli.command_support import EXIT_BAD_INPUT, fail, fail_scenario, parse_overrides
+from vtsim.training.access import Access
 from vtsim.training.console import ConsoleServer, ConsoleState, queue_publisher
 from vtsim.training.debrief import build_debrief, render_html, render_json
 from vtsim.training.recording import (
@@ -39,6 +43,8 @@ from vtsim.training.recording import (
     publish_to,
     read_recording,
     replay,
+    replay_target,
+    running_session,
     tenant_filter,
 )
 from vtsim.training.session import Outgoing, TrainingSession
@@ -98,13 +104,18 @@ def connected(address: BrokerAddress, client_id: str) -> MqttTransport:
 def train(
     scenario_file: Annotated[Path, typer.Argument(help="Training scenario YAML file.")],
     broker: BrokerOption = "mqtt://localhost:1883",
-    speed: Annotated[float, typer.Option(min=0.001, max=10000,
+    speed: Annotated[float, typer.Option(min=0.01, max=10000,
                                          help="Scenario seconds per real second.")] = 1.0,
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port of the console.")] = 8080,
     host: Annotated[str, typer.Option(help="Address the console listens on (0.0.0.0 for "
                                            "every interface, e.g. for trainees on other "
-                                           "machines; the console has no login yet).")]
+                                           "machines).")]
     = "127.0.0.1",
+    seat_timeout: Annotated[float, typer.Option(min=1, max=3600, help="Seconds after a "
+                                                "trainee's last tab closed before the seat "
+                                                "is freed.")] = 30.0,
+    join_code: Annotated[str | None, typer.Option(help="The trainees' join code (default: "
+                                                       "random, printed).")] = None,
     seats: Annotated[int | None, typer.Option(min=1, help="Operator seats (default: the "
                                                            "scenario's).")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
@@ -135,9 +146,14 @@ def train(
     try:
         session = TrainingSession(scenario, centre_t, fleet_t, speed=speed, seats=seats,
                                   seed=seed, extra_pumps=[console_t])
-        state = ConsoleState(scenario.tenant)
+        state = ConsoleState(scenario.tenant, session.key)
         state.follow(console_t)
-        server = ConsoleServer(state, queue_publisher(session.outbox, Outgoing), host, port)
+        session.on_change = lambda: state.tell(session.centre.pause_reason)
+        access = Access(session.secret, join_code, seat_timeout,
+                        taken_names=lambda: {op.name for op in session.centre.simulated})
+        server = ConsoleServer(state, queue_publisher(session.outbox, Outgoing),
+                               session.commands.put, access, session.session_id, host, port,
+                               scripted=script_list(scenario))
     except (OSError, VtsimError) as exc:
         for transport in (centre_t, fleet_t, console_t):
             transport.close()
@@ -158,7 +174,11 @@ def run_session(console: Console, session: TrainingSession, server: ConsoleServe
     scenario = session.scenario
     console.print(f"[bold]{scenario.name}[/]: session {session.session_id}, "
                   f"{session.centre.seats} seat(s), speed {session.clock.speed:g}×")
-    console.print(f"Console: http://{server.host}:{server.port}/  (tenant {scenario.tenant})")
+    base = f"http://{server.host}:{server.port}"
+    console.print(f"Console for trainees: {base}/  (tenant {scenario.tenant})")
+    console.print(f"Join code: [bold]{server.access.join_code}[/]")
+    console.print(f"Trainer's view: {base}/trainer#{session.secret}")
+    console.print(f"Trainer token (vtsim control --token): {session.secret}")
     if sys.stdin.isatty():
         console.print(KEYS_HELP)
         threading.Thread(target=read_keys, args=(session,), daemon=True).start()
@@ -174,14 +194,19 @@ def run_session(console: Console, session: TrainingSession, server: ConsoleServe
                   f"{counts.actions} action(s), {counts.refused} refused.")
 
 
+def script_list(scenario: Scenario) -> list[dict[str, Any]]:
+    """The scripted events for the trainer's inject list: index, time, device, event, title."""
+    training = training_of(scenario)
+    return [{"index": index, "at": at, "device": entry.device, "event": entry.event,
+             "title": entry.title} for at, index, entry in training.timeline()]
+
+
 def read_keys(session: TrainingSession) -> None:
     """Control commands typed in the trainer's terminal, sent on the control topic."""
-    tenant = session.scenario.tenant
     for line in sys.stdin:
         command = key_command(line.strip(), session.clock.speed, session.clock.paused)
         if command is not None:
-            session.outbox.put(Outgoing(control_topic(tenant, "terminal"),
-                                        command.model_dump_json().encode()))
+            session.commands.put(command)
 
 
 def key_command(key: str, speed: float, paused: bool) -> ControlCommand | None:
@@ -196,12 +221,17 @@ def key_command(key: str, speed: float, paused: bool) -> ControlCommand | None:
         value = float(key)
     except ValueError:
         return None
-    return ControlCommand(command="speed", speed=value) if 0 < value <= 10_000 else None
+    return ControlCommand(command="speed", speed=value) if 0.01 <= value <= 10_000 else None
 
 
 def control(
-    command: Annotated[str, typer.Argument(help="pause, resume, speed or stop.")],
-    value: Annotated[float | None, typer.Argument(help="The speed, with `speed`.")] = None,
+    command: Annotated[str, typer.Argument(help="pause, resume, speed, inject or stop.")],
+    value: Annotated[float | None, typer.Argument(help="The speed, with `speed`; the "
+                                                       "scripted event's number (from 0), "
+                                                       "with `inject`.")] = None,
+    token: Annotated[str, typer.Option(help="The session's trainer token (printed by "
+                                            "`vtsim train`).", envvar="VTSIM_TRAINER_TOKEN")]
+    = "",
     broker: BrokerOption = "mqtt://localhost:1883",
     tenant: Annotated[str, typer.Option(help="Tenant of the session.")] = "trening",
     cafile: CaFileOption = None,
@@ -210,15 +240,25 @@ def control(
     username: UsernameOption = None,
     password: PasswordOption = None,
 ) -> None:
-    """Pause, resume, change the speed of or stop a running training session."""
+    """Pause, resume, change the speed of, inject a scripted event into or stop a session."""
     console = Console()
+    if not token:
+        raise fail(console, "give the session's trainer token: --token (printed by "
+                            "`vtsim train`) or VTSIM_TRAINER_TOKEN", EXIT_BAD_INPUT)
     try:
-        message = ControlCommand.model_validate({"command": command, "speed": value})
+        message = ControlCommand.model_validate({
+            "command": command, "speed": value if command == "speed" else None,
+            "script": int(value) if command == "inject" and value is not None else None,
+            "nonce": secrets.token_hex(16), "ts": dt.datetime.now(dt.UTC)})
     except ValueError as exc:
-        raise fail(console, f"expected pause, resume, stop or `speed N`: {exc}",
-                   EXIT_BAD_INPUT) from None
+        raise fail(console, f"expected pause, resume, stop, `speed N` (0.01 to 10000) or "
+                            f"`inject N`: {exc}", EXIT_BAD_INPUT) from None
     if message.command == "speed" and message.speed is None:
         raise fail(console, "give the speed: vtsim control speed 4", EXIT_BAD_INPUT)
+    if message.command == "inject" and message.script is None:
+        raise fail(console, "give the scripted event's number: vtsim control inject 0",
+                   EXIT_BAD_INPUT)
+    message = signed(message, token.encode())
     address = parse_broker(console, broker, cafile, certfile, keyfile, username,
                            password)
     try:
@@ -270,8 +310,11 @@ def record(
 def replay_command(
     file: Annotated[Path, typer.Argument(help="A recording written by `vtsim record`.")],
     broker: BrokerOption = "mqtt://localhost:1883",
-    speed: Annotated[float, typer.Option(min=0.001, max=10000,
+    speed: Annotated[float, typer.Option(min=0.01, max=10000,
                                          help="Times the recorded pace.")] = 1.0,
+    tenant: Annotated[str | None, typer.Option(help="Tenant to publish into (default: each "
+                                                    "recorded tenant + `-replay`). Refused "
+                                                    "while a session runs there.")] = None,
     cafile: CaFileOption = None,
     certfile: CertFileOption = None,
     keyfile: KeyFileOption = None,
@@ -283,10 +326,18 @@ def replay_command(
     address = parse_broker(console, broker, cafile, certfile, keyfile, username,
                            password)
     try:
-        records = read_recording(file)
+        records = replay_target(read_recording(file), tenant)
         client = connect_client(address, f"vtsim-replay-{time.time_ns()}")
     except (VtsimError, MqttError) as exc:
         raise fail(console, str(exc)) from None
+    targets = sorted({r.topic.split("/")[2] for r in records if r.topic.count("/") >= 2})
+    busy = [t for t in targets if running_session(client, t)]
+    if busy:
+        wait_until_sent(client)
+        raise fail(console, f"a training session is running in tenant {', '.join(busy)}: "
+                            "replay into its own tenant (--tenant, default <tenant>-replay), "
+                            "never into a live session", EXIT_BAD_INPUT)
+    console.print(f"Replaying into tenant {', '.join(targets) or '-'}.")
     started = time.monotonic()
     try:
         count = replay(records, publish_to(client), speed)

@@ -36,6 +36,8 @@ from devices.contract.centre_actions import (
     UserInfo,
     actions_subscription,
     actions_topic,
+    operator_key,
+    reserved_name,
     results_topic,
     session_topic,
 )
@@ -48,6 +50,7 @@ from devices.contract.reception import (
     REJECTED,
     Reception,
 )
+from devices.contract.signing import signed, verified
 from devices.contract.topics import device_topic, events_subscription, incident_topic
 from devices.transport.base import Transport
 from sim.model.centre import configured_priorities
@@ -107,6 +110,7 @@ class Counts:
     actions: int = 0
     refused: int = 0
     invalid_actions: int = 0
+    unsigned_actions: int = 0
 
 
 @dataclass(order=True, slots=True)
@@ -120,7 +124,7 @@ class TrainingCentre:
     """The centre of one training session, on any transport."""
 
     def __init__(self, scenario: Scenario, transport: Transport, fleet: Fleet, now: Now,
-                 *, session_id: str, seats: int, seed: int,
+                 *, session_id: str, seats: int, seed: int, key: bytes = b"",
                  wall: Callable[[], float] | None = None) -> None:
         self.scenario = scenario
         self.training = training_of(scenario)
@@ -136,6 +140,8 @@ class TrainingCentre:
         self.trainees: dict[str, int | None] = {}
         self.simulated: list[SimulatedOperator] = []
         self.phase: SessionPhase = "waiting"
+        self.pause_reason = ""
+        self.key = key
         self.speed = 1.0
         self.reception: Reception[int] = Reception(
             limits=Limits(max_past_s=365 * 86400.0, max_future_s=365 * 86400.0),
@@ -143,6 +149,7 @@ class TrainingCentre:
             priorities=configured_priorities(scenario))
         self._open = self.reception.incidents
         self.on_judged: Judged = _nobody_listens
+        self.on_received: Callable[[bytes], None] = lambda _payload: None
         self._script_left = list(self.training.timeline())
         self._streams = Streams(seed, 0)
         self._calls: dict[tuple[str, str], Sampler] = {}
@@ -166,13 +173,16 @@ class TrainingCentre:
             op.retiring = True
         self.simulated = [op for op in self.simulated
                           if not (op.retiring and op.incident_id is None)]
-        for number in range(len(active) + 1, wanted + 1):
-            self.simulated.append(SimulatedOperator(f"sim-{number}"))
+        taken = {op.name for op in self.simulated}
+        numbers = (n for n in itertools.count(1) if f"sim-{n}" not in taken)
+        for _ in range(len(active), wanted):
+            self.simulated.append(SimulatedOperator(f"sim-{next(numbers)}"))
 
     # motta -------------------------------------------------------------------------------
     def receive(self, topic: str, payload: bytes) -> None:
         """One device message: validate, deduplicate, correlate, open an incident."""
         self.counts.messages += 1
+        self.on_received(payload)
         place, reason, verdict, ident = self.reception.judge(topic, payload, self.now(),
                                                              self.wall())
         if reason == ID_CONFLICT:
@@ -229,6 +239,12 @@ class TrainingCentre:
         self.assign_simulated()
         return incident
 
+    def expect_now(self, index: int) -> None:
+        """Scripted event ``index`` is injected now: match its alarm from now on."""
+        now = self.now()
+        self._script_left = [(min(at, now) if i == index else at, i, entry)
+                             for at, i, entry in self._script_left]
+
     def _match_script(self, device_id: str, event: str,
                       now: float) -> tuple[int, ScriptedEvent] | None:
         for position, (at, index, entry) in enumerate(self._script_left):
@@ -283,18 +299,20 @@ class TrainingCentre:
         except ValidationError:
             self.counts.invalid_actions += 1
             return
-        if not topic.endswith("/" + action.operator):
+        if not topic.endswith("/" + operator_key(action.operator)):
             self.counts.invalid_actions += 1
+            return
+        if not verified(action, self.key) or action.session_id != self.session_id:
+            self.counts.unsigned_actions += 1
             return
         self.counts.actions += 1
         reason = self.apply(action)
         if reason:
             self.counts.refused += 1
-        self.transport.publish(
-            results_topic(self.tenant, action.operator),
-            ActionResult(action_id=action.action_id, operator=action.operator,
-                         accepted=not reason, reason=reason, at=self.now())
-            .model_dump_json().encode(), qos=1)
+        result = ActionResult(action_id=action.action_id, operator=action.operator,
+                              accepted=not reason, reason=reason, at=self.now())
+        self.transport.publish(results_topic(self.tenant, action.operator),
+                               signed(result, self.key).model_dump_json().encode(), qos=1)
         if reason and action.simulated:
             self._release_simulated(action.operator)
 
@@ -303,27 +321,33 @@ class TrainingCentre:
         if action.kind in ("login", "logout"):
             return self._log_in_or_out(action)
         if not action.simulated and action.operator not in self.trainees:
-            return "log in first"
+            return "logg inn først"
+        if self.phase not in ("running", "ended"):
+            return PHASE_REFUSAL.get(self.phase, "økten går ikke")
         incident = self.incidents.get(action.incident_id or 0)
         if incident is None:
-            return f"no incident {action.incident_id}"
+            return f"finner ingen hendelse {action.incident_id}"
         if action.kind == "take":
             return self._take(action, incident)
         state = incident.state
         if state.phase != "taken" or state.taken_by != action.operator:
-            return "take the incident first" if state.phase == "waiting" else \
-                f"incident {state.incident_id} is {state.phase} by {state.taken_by}"
+            return "ta hendelsen først" if state.phase == "waiting" else \
+                f"hendelse {state.incident_id} er {PHASE_NB[state.phase]} av {state.taken_by}"
         handlers = {"call": self._call, "choose_outcome": self._choose, "note": self._note,
                     "dispatch_visit": self._dispatch, "close": self._close}
         return handlers[action.kind](action, incident)
 
     def _log_in_or_out(self, action: OperatorAction) -> str:
         if action.simulated:
-            return "simulated operators do not log in"
+            return "simulerte operatører logger ikke inn"
         if action.kind == "login":
+            if reserved_name(action.operator):
+                return f"navnet {action.operator} er reservert for simulerte operatører"
             self.trainees.setdefault(action.operator, None)
-        elif self.trainees.pop(action.operator, "absent") == "absent":
-            return "not logged in"
+        else:
+            if action.operator not in self.trainees:
+                return "ikke innlogget"
+            self._release(self.trainees.pop(action.operator), action)
         self.staff_seats()
         self.assign_simulated()
         self.publish_session()
@@ -332,9 +356,10 @@ class TrainingCentre:
     def _take(self, action: OperatorAction, incident: Incident) -> str:
         state = incident.state
         if state.phase != "waiting":
-            return f"incident {state.incident_id} is already {state.phase} by {state.taken_by}"
+            return (f"hendelse {state.incident_id} er allerede {PHASE_NB[state.phase]} "
+                    f"av {state.taken_by}")
         if not action.simulated and self.trainees.get(action.operator) is not None:
-            return f"close incident {self.trainees[action.operator]} first"
+            return f"lukk hendelse {self.trainees[action.operator]} først"
         if not action.simulated:
             self.trainees[action.operator] = state.incident_id
         self._update(incident, action, phase="taken", taken_at=self.now(),
@@ -352,32 +377,40 @@ class TrainingCentre:
 
     def _choose(self, action: OperatorAction, incident: Incident) -> str:
         if action.outcome is None:
-            return "choose an outcome"
+            return "velg et utfall"
         self._update(incident, action, outcome=action.outcome, detail=action.outcome)
         return ""
 
     def _dispatch(self, action: OperatorAction, incident: Incident) -> str:
         if incident.state.visit_at is not None:
-            return "a visit is already dispatched"
+            return "hjemmebesøk er allerede sendt"
         self._update(incident, action, visit_at=self.now())
         return ""
 
     def _note(self, action: OperatorAction, incident: Incident) -> str:
         if not action.text:
-            return "write the note first"
+            return "skriv notatet først"
         self._update(incident, action, notes=(*incident.state.notes, action.text),
                      detail=action.text)
         return ""
 
     def _close(self, action: OperatorAction, incident: Incident) -> str:
         if incident.state.outcome is None:
-            return "choose an outcome before closing"
+            return "velg utfall før du lukker"
         self._update(incident, action, phase="closed", closed_at=self.now(),
                      closed_by=action.operator)
         self._open.closed(incident.topic, incident.state.event, incident.state.incident_id)
         if action.operator in self.trainees:
             self.trainees[action.operator] = None
         return ""
+
+    def _release(self, ident: int | None, action: OperatorAction) -> None:
+        """A trainee who logs out (or whose tab closed) hands their open incident back."""
+        incident = self.incidents.get(ident or 0)
+        if incident is None or incident.state.phase != "taken":
+            return
+        self._update(incident, action, phase="waiting", taken_at=None, taken_by=None,
+                     detail="lagt tilbake i køen")
 
     def _update(self, incident: Incident, action: OperatorAction | None = None,
                 detail: str = "", **changes: object) -> None:
@@ -448,16 +481,17 @@ class TrainingCentre:
         action = OperatorAction.model_validate({
             "action_id": f"{op.name}-{next(self._actions)}", "operator": op.name, "kind": kind,
             "incident_id": op.incident_id, "outcome": outcome, "text": text, "simulated": True,
-            "ts": dt.datetime.fromtimestamp(self.wall(), dt.UTC),
+            "ts": dt.datetime.fromtimestamp(self.wall(), dt.UTC), "session_id": self.session_id,
         })
         self.transport.publish(actions_topic(self.tenant, op.name),
-                               action.model_dump_json().encode(), qos=1)
+                               signed(action, self.key).model_dump_json().encode(), qos=1)
 
     # publishing --------------------------------------------------------------------------
     def publish_incident(self, incident: Incident) -> None:
         """The incident's state, retained, for every console."""
         self.transport.publish(incident_topic(self.tenant, str(incident.state.incident_id)),
-                               incident.state.model_dump_json().encode(), qos=1, retain=True)
+                               signed(incident.state, self.key).model_dump_json().encode(),
+                               qos=1, retain=True)
 
     def session_state(self) -> SessionState:
         """The session as it stands: phase, clock, seats, who is on them."""
@@ -470,14 +504,23 @@ class TrainingCentre:
             start_date=self.scenario.start.isoformat(), start_at=self.training.start_s,
             end_at=self.training.end_s, phase=self.phase, scenario_at=self.now(),
             speed=self.speed, ts=dt.datetime.fromtimestamp(self.wall(), dt.UTC),
-            seats=self.seats, operators=tuple(seats),
+            seats=self.seats, operators=tuple(seats), pause_reason=self.pause_reason,
+            zones=tuple(zone.name for zone in self.scenario.zones),
         )
 
     def publish_session(self) -> None:
         """The session state, retained."""
         self.transport.publish(session_topic(self.tenant),
-                               self.session_state().model_dump_json().encode(), qos=1,
-                               retain=True)
+                               signed(self.session_state(), self.key).model_dump_json()
+                               .encode(), qos=1, retain=True)
+
+
+PHASE_NB = {"waiting": "ventende", "taken": "tatt", "closed": "lukket"}
+PHASE_REFUSAL = {
+    "paused": "økten står på pause: ingen handlinger før treneren fortsetter",
+    "stopped": "økten er stoppet",
+    "waiting": "økten har ikke startet ennå",
+}
 
 
 def _nobody_listens(_place: str, _reason: str, _incident: int | None) -> None:

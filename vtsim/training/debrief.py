@@ -307,7 +307,7 @@ def render_html(debrief: Debrief, lang: str) -> str:
             f"<title>{esc(t['title'])}: {esc(s.scenario)}</title><style>{CSS}</style></head>"
             f"<body><h1>{esc(t['title'])}</h1>")
     facts = (f"<p><b>{t['scenario']}:</b> {esc(s.scenario)} · <b>{t['session']}:</b> "
-             f"{esc(s.session_id)} · <b>{t['period']}:</b> {s.start_date} "
+             f"{esc(s.session_id)} · <b>{t['period']}:</b> {esc(s.start_date)} "
              f"{clock(s.start_at)}–{clock(s.end_at)} · <b>{t['speed']}:</b> {s.speed:g}×</p>")
     parts = [head, facts, operators_html(debrief, lang), incidents_html(debrief, lang),
              f"<h2>{t['timeline']}</h2>", timeline_svg(debrief, lang),

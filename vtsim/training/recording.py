@@ -16,6 +16,8 @@ mono / speed``) rather than sleeping between messages, so that delays do not add
 from __future__ import annotations
 
 import base64
+import contextlib
+import datetime as dt
 import json
 import queue
 import threading
@@ -104,23 +106,48 @@ def tenant_filter(tenant: str | None) -> str:
 def connect_client(address: BrokerAddress, client_id: str, timeout: float = 10.0,
                    on_message: Callable[[mqtt.MQTTMessage], None] | None = None,
                    subscribe: str | None = None) -> mqtt.Client:
-    """A connected paho client (MQTT 5) with its network loop running."""
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id,
-                         protocol=mqtt.MQTTv5)
+    """A connected paho client with its network loop running (and reconnecting by itself).
+
+    MQTT 5 first (it keeps the retain flag of forwarded messages); a broker that refuses it or
+    leaves it unanswered for :data:`MQTT5_WAIT_S` (``vtsim broker``, amqtt) gets MQTT 3.1.1.
+    """
+    try:
+        return _connect(address, client_id, mqtt.MQTTv5, MQTT5_WAIT_S, on_message, subscribe)
+    except BrokerUnavailable as exc:
+        if "refused" in str(exc) and "protocol" not in str(exc).lower():
+            raise
+    return _connect(address, client_id, mqtt.MQTTv311, timeout, on_message, subscribe)
+
+
+MQTT5_WAIT_S = 3.0
+
+
+def _connect(address: BrokerAddress, client_id: str, protocol: int, timeout: float,
+             on_message: Callable[[mqtt.MQTTMessage], None] | None,
+             subscribe: str | None) -> mqtt.Client:
+    """One connection attempt with ``protocol``."""
+    v5 = protocol == mqtt.MQTTv5
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=protocol)
     client.max_inflight_messages_set(1000)
     client.max_queued_messages_set(0)
+    client.reconnect_delay_set(min_delay=1, max_delay=5)
     if address.username:
         client.username_pw_set(address.username, address.password)
     if address.tls:
         client.tls_set(ca_certs=address.ca_file)
     connected = threading.Event()
+    refusal: list[str] = []
 
     def on_connect(cl: mqtt.Client, _u: object, _f: object, reason: Any, _p: object) -> None:
-        if not reason.is_failure:
-            if subscribe is not None:
-                options = SubscribeOptions(qos=1, retainAsPublished=True)
-                cl.subscribe(subscribe, options=options)
-            connected.set()
+        if reason.is_failure:
+            refusal.append(str(reason))
+            return
+        if subscribe is not None:
+            if v5:
+                cl.subscribe(subscribe, options=SubscribeOptions(qos=1, retainAsPublished=True))
+            else:
+                cl.subscribe(subscribe, qos=1)
+        connected.set()
 
     client.on_connect = on_connect
     if on_message is not None:
@@ -132,8 +159,12 @@ def connect_client(address: BrokerAddress, client_id: str, timeout: float = 10.0
     client.loop_start()
     if not connected.wait(timeout):
         client.loop_stop()
-        raise BrokerUnavailable(f"the broker at {address} did not accept the connection "
-                                f"within {timeout:g} s")
+        with contextlib.suppress(Exception):
+            client.disconnect()
+        why = f"refused the connection ({refusal[0]})" if refusal else \
+            f"did not accept the connection within {timeout:g} s"
+        raise BrokerUnavailable(f"the broker at {address} {why} "
+                                f"(MQTT {'5' if v5 else '3.1.1'})")
     return client
 
 
@@ -215,6 +246,60 @@ def replay(records: Iterable[Recorded], publish: Callable[[Recorded], None], spe
         publish(record)
         count += 1
     return count
+
+
+REPLAY_SUFFIX = "-replay"
+LIVE_STATE_S = 30.0
+"""A retained session state younger than this (wall clock) means a session is running."""
+
+
+def replay_target(records: list[Recorded], tenant: str | None) -> list[Recorded]:
+    """The recording moved into its own namespace: every ``vt/v1/<tenant>/`` topic is published
+    under ``tenant`` (or the recorded tenant + ``-replay``), so it can never reach a live
+    session's topics."""
+    moved = []
+    for record in records:
+        parts = record.topic.split("/", 3)
+        if len(parts) < 3 or parts[0] + "/" + parts[1] != PREFIX:
+            raise RecordingError(f"recorded topic {record.topic!r} is not a vtsim topic")
+        target = require_level(tenant or limited(parts[2] + REPLAY_SUFFIX), "tenant")
+        moved.append(Recorded(record.mono, record.wall, "/".join([PREFIX, target, *parts[3:]]),
+                              record.qos, record.retain, record.payload))
+    return moved
+
+
+def limited(tenant: str) -> str:
+    """A tenant name cut to the 64 characters a topic level may have."""
+    return tenant[-64:] if len(tenant) > 64 else tenant
+
+
+def running_session(client: mqtt.Client, tenant: str, wait: float = 1.0,
+                    wall: Callable[[], float] = time.time) -> bool:
+    """Whether a training session runs in ``tenant``: its retained state is recent and not
+    stopped."""
+    found: list[bytes] = []
+    topic = f"{PREFIX}/{require_level(tenant, 'tenant')}/centre/session/state"
+    previous = client.on_message
+    client.on_message = lambda _c, _u, message: found.append(bytes(message.payload))
+    client.subscribe(topic, qos=1)
+    deadline = time.monotonic() + wait
+    while not found and time.monotonic() < deadline:
+        time.sleep(0.02)
+    client.unsubscribe(topic)
+    client.on_message = previous
+    return any(live_state(payload, wall()) for payload in found)
+
+
+def live_state(payload: bytes, now: float) -> bool:
+    """Whether a session state says a session is running now (recent, not stopped)."""
+    try:
+        state = json.loads(payload)
+        if not isinstance(state, dict):
+            return False
+        stamp = dt.datetime.fromisoformat(str(state["ts"]).replace("Z", "+00:00"))
+    except (ValueError, KeyError, TypeError):
+        return False
+    return state.get("phase") != "stopped" and now - stamp.timestamp() < LIVE_STATE_S
 
 
 def publish_to(client: mqtt.Client) -> Callable[[Recorded], None]:
