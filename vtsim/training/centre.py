@@ -26,11 +26,14 @@ from pydantic import ValidationError
 
 from devices.contract.centre_actions import (
     ActionResult,
+    CallAttempt,
     CallResult,
     HistoryEntry,
     IncidentState,
     OperatorAction,
     OperatorSeat,
+    Position,
+    ResidentCard,
     SessionPhase,
     SessionState,
     UserInfo,
@@ -42,6 +45,7 @@ from devices.contract.centre_actions import (
     session_topic,
 )
 from devices.contract.codec import Limits
+from devices.contract.messages import message_fields
 from devices.contract.reception import (
     CORRELATED,
     DUPLICATE,
@@ -60,6 +64,7 @@ from sim.realtime.training import training_of
 from sim.scenario.distributions import Sampler
 from sim.scenario.schema import OUTCOMES, EventConfig, Scenario
 from sim.scenario.script import ScriptedEvent
+from vtsim.training.residents import ResidentRegister
 
 Now = Callable[[], float]
 Judged = Callable[[str, str, "int | None"], None]
@@ -157,6 +162,7 @@ class TrainingCentre:
         self._steps: list[_Step] = []
         self._order = itertools.count()
         self._actions = itertools.count(1)
+        self.residents = ResidentRegister(scenario, seed)
 
     # set-up ------------------------------------------------------------------------------
     def start(self) -> None:
@@ -197,11 +203,12 @@ class TrainingCentre:
         elif place == INCIDENT:
             message = verdict.message  # type: ignore[union-attr]
             ident = self.open_incident(message.device_id, message.device_type, message.event,
-                                       topic).state.incident_id
+                                       topic, message_fields(message)).state.incident_id
         self.on_judged(place, reason, ident)
 
     def open_incident(self, device_id: str, device_type: str, event: str,
-                      topic: str | None = None) -> Incident:
+                      topic: str | None = None,
+                      fields: dict[str, object] | None = None) -> Incident:
         """A new incident: priority, user, script match, what a call will reveal."""
         now = self.now()
         ident = len(self.incidents) + 1
@@ -219,11 +226,13 @@ class TrainingCentre:
             index, call_outcome = None, self._draw_outcome(device_type, event, config)
             call_text, expected, title = CALL_TEXT[call_outcome], call_outcome, ""
             take, close = targets.take_within, targets.close_within
+        user = self.user_info(device_id)
+        resident, position = self.resident_of(user, fields or {})
         state = IncidentState(
             session_id=self.session_id, incident_id=ident, device_id=device_id,
             device_type=device_type, event=event,
             priority=self.reception.priority(device_type, event),
-            user=self.user_info(device_id), phase="waiting", opened_at=now,
+            user=user, resident=resident, position=position, phase="waiting", opened_at=now,
             history=(HistoryEntry(at=now, operator="", kind="opened"),), scripted=index,
             title=title, expected_outcome=expected,
             take_within=take, close_within=close,
@@ -261,6 +270,17 @@ class TrainingCentre:
         kit = tuple(d for d, p in self.fleet.by_id.items() if p.user == placed.user)
         return UserInfo(number=placed.user + 1, profile=placed.profile, zone=placed.zone,
                         devices=kit)
+
+    def resident_of(self, user: UserInfo | None, fields: dict[str, object]) \
+            -> tuple[ResidentCard | None, Position | None]:
+        """The resident's card, and where the alarm is: the GPS fix if it has one, else home."""
+        if user is None:
+            return None, None
+        card = self.residents.card(user.number, user.profile, user.zone)
+        lat, lon = fields.get("lat"), fields.get("lon")
+        if isinstance(lat, float | int) and isinstance(lon, float | int):
+            return card, self.residents.gps(user.zone, float(lat), float(lon))
+        return card, self.residents.home(user.number, user.zone)
 
     def _event_config(self, device_type: str, event: str) -> EventConfig:
         device = self.scenario.devices.get(device_type)
@@ -333,8 +353,9 @@ class TrainingCentre:
         if state.phase != "taken" or state.taken_by != action.operator:
             return "ta hendelsen først" if state.phase == "waiting" else \
                 f"hendelse {state.incident_id} er {PHASE_NB[state.phase]} av {state.taken_by}"
-        handlers = {"call": self._call, "choose_outcome": self._choose, "note": self._note,
-                    "dispatch_visit": self._dispatch, "close": self._close}
+        handlers = {"call": self._call, "call_relative": self._call_relative,
+                    "call_emergency": self._call_emergency, "choose_outcome": self._choose,
+                    "note": self._note, "dispatch_visit": self._dispatch, "close": self._close}
         return handlers[action.kind](action, incident)
 
     def _log_in_or_out(self, action: OperatorAction) -> str:
@@ -370,9 +391,44 @@ class TrainingCentre:
         return ""
 
     def _call(self, action: OperatorAction, incident: Incident) -> str:
+        state = incident.state
+        attempt = sum(c.to == RESIDENT for c in state.calls)
+        answered = action.simulated or state.scripted is not None or state.user is None or \
+            self.residents.answers(state.user.number, state.incident_id, f"bruker{attempt}",
+                                   answer_chance(state.event))
+        text = incident.call_text if answered else NO_ANSWER
+        calls = (*state.calls, CallAttempt(at=self.now(), to=RESIDENT, answered=answered,
+                                           text=text))
+        if not answered:
+            self._update(incident, action, calls=calls, detail="ingen svar")
+            return ""
         call = CallResult(at=self.now(), text=incident.call_text,
                           suggests=incident.call_outcome)
-        self._update(incident, action, call=call)
+        self._update(incident, action, call=call, calls=calls)
+        return ""
+
+    def _call_relative(self, action: OperatorAction, incident: Incident) -> str:
+        state = incident.state
+        contacts = state.resident.contacts if state.resident else ()
+        if not contacts or state.user is None:
+            return "brukeren har ingen pårørende i registeret"
+        tried = sum(c.to != RESIDENT and c.to != EMERGENCY for c in state.calls)
+        contact = contacts[tried % len(contacts)]
+        reached = self.residents.answers(state.user.number, state.incident_id,
+                                         f"pårørende{tried}", RELATIVE_ANSWERS)
+        who = f"{contact.name} ({contact.relation})"
+        text = f"{who} svarer og kan dra innom." if reached else f"{who} svarer ikke."
+        calls = (*state.calls, CallAttempt(at=self.now(), to=who, answered=reached, text=text))
+        self._update(incident, action, calls=calls, detail=text)
+        return ""
+
+    def _call_emergency(self, action: OperatorAction, incident: Incident) -> str:
+        if any(c.to == EMERGENCY for c in incident.state.calls):
+            return "113 er allerede varslet"
+        text = "AMK (113) er varslet og sender ambulanse."
+        calls = (*incident.state.calls, CallAttempt(at=self.now(), to=EMERGENCY, answered=True,
+                                                    text=text))
+        self._update(incident, action, calls=calls, detail=text)
         return ""
 
     def _choose(self, action: OperatorAction, incident: Incident) -> str:
@@ -513,6 +569,19 @@ class TrainingCentre:
         self.transport.publish(session_topic(self.tenant),
                                signed(self.session_state(), self.key).model_dump_json()
                                .encode(), qos=1, retain=True)
+
+
+RESIDENT = "bruker"
+EMERGENCY = "113"
+NO_ANSWER = "Ingen svar. Prøv igjen, ring pårørende eller send hjemmebesøk."
+RELATIVE_ANSWERS = 0.6
+"""Chance that a relative answers (antakelse: for training, not measured)."""
+
+
+def answer_chance(event: str) -> float:
+    """Chance that the resident answers the centre's call (antakelse, for training): lower
+    after a fall or when a person with dementia has left home."""
+    return 0.5 if "fall" in event or event in ("geofence_exit", "sos") else 0.85
 
 
 PHASE_NB = {"waiting": "ventende", "taken": "tatt", "closed": "lukket"}

@@ -62,8 +62,7 @@ STATIC = {"/": ("index.html", "text/html; charset=utf-8"),
           "/console.js": ("console.js", "text/javascript; charset=utf-8"),
           "/trainer.js": ("trainer.js", "text/javascript; charset=utf-8"),
           "/common.js": ("common.js", "text/javascript; charset=utf-8"),
-          "/console.css": ("console.css", "text/css; charset=utf-8"),
-          "/alert.wav": ("alert.wav", "audio/wav")}
+          "/console.css": ("console.css", "text/css; charset=utf-8")}
 MAX_BODY = 16_384
 """Largest request body read, in bytes."""
 KEEPALIVE_S = 15.0
