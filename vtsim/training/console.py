@@ -242,7 +242,9 @@ class OriginAndSize:
         problem = request_problem(scope, headers)
         if problem is not None:
             status, reason = problem
-            await refuse(status, reason)(scope, receive, send)
+            response = refuse(status, reason)
+            response.headers["Connection"] = "close"  # an unread body is never read as a request
+            await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
 

@@ -77,7 +77,7 @@ let audio = null;
 function muted() { return localStorage.getItem("vtsim-muted") === "1"; }
 function renderMute() {
   const button = $("mute");
-  if (button) button.textContent = muted() ? "🔕 Lyd av" : "🔔 Lyd på";
+  if (button) button.textContent = muted() ? "Lyd: av" : "Lyd: på";
 }
 function toggleMute() { localStorage.setItem("vtsim-muted", muted() ? "0" : "1"); renderMute(); }
 function beep(priority) {
