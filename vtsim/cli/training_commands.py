@@ -148,7 +148,7 @@ def train(
                                   seed=seed, extra_pumps=[console_t])
         state = ConsoleState(scenario.tenant, session.key)
         state.follow(console_t)
-        session.on_change = lambda: state.tell(session.centre.pause_reason)
+        session.on_change = lambda: state.tell(session.centre.session_state())
         access = Access(session.secret, join_code, seat_timeout,
                         taken_names=lambda: {op.name for op in session.centre.simulated})
         server = ConsoleServer(state, queue_publisher(session.outbox, Outgoing),
@@ -190,8 +190,13 @@ def run_session(console: Console, session: TrainingSession, server: ConsoleServe
     server.stop()
     counts = session.centre.counts
     closed = sum(i.state.phase == "closed" for i in session.centre.incidents.values())
+    ledger = session.ledger
     console.print(f"Stopped: {len(session.centre.incidents)} incident(s), {closed} closed, "
                   f"{counts.actions} action(s), {counts.refused} refused.")
+    console.print(f"Device messages: {ledger.sent} sent, {counts.messages} received by the "
+                  f"centre ({counts.duplicates} duplicate(s)), {ledger.resent} sent again, "
+                  f"{len(ledger.unconfirmed)} not received; {counts.unsigned_actions} unsigned "
+                  f"action(s) and {session.forged_controls} forged control command(s) ignored.")
 
 
 def script_list(scenario: Scenario) -> list[dict[str, Any]]:
@@ -268,7 +273,8 @@ def control(
         transport.close()
     except MqttError as exc:
         raise fail(console, str(exc)) from None
-    console.print(f"Sent {message.command} to tenant {tenant}.")
+    console.print(f"Sent {message.command} to tenant {tenant} (a session obeys it only if "
+                  "the token is its own).")
 
 
 def record(

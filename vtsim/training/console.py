@@ -150,10 +150,13 @@ class ConsoleState:
         while len(self.answers) > ANSWERS_KEPT:
             del self.answers[next(iter(self.answers))]
 
-    def tell(self, reason: str) -> None:
-        """What the session itself says (e.g. the broker is away), shown on every screen."""
+    def tell(self, session: SessionState) -> None:
+        """The session's state straight from the session in this process (it works while the
+        broker is away): phase, clock and why it paused itself, on every screen at once."""
+        body = session.model_dump(mode="json", exclude={"sig"})
         with self.lock:
-            self.local_reason = reason
+            self._new_session(body)
+            self.local_reason = session.pause_reason
             self.version += 1
 
     def touch(self) -> None:
