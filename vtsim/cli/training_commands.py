@@ -116,6 +116,10 @@ def train(
                                                 "is freed.")] = 30.0,
     join_code: Annotated[str | None, typer.Option(help="The trainees' join code (default: "
                                                        "random, printed).")] = None,
+    trainer_token: Annotated[str | None, typer.Option(
+        help="The session's secret: the trainer's login and the key its messages are signed "
+             "with (default: random, printed; at least 16 characters).",
+        envvar="VTSIM_TRAINER_TOKEN")] = None,
     seats: Annotated[int | None, typer.Option(min=1, help="Operator seats (default: the "
                                                            "scenario's).")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
@@ -136,6 +140,10 @@ def train(
     scenario = load_training(console, scenario_file, set_ or [])
     address = parse_broker(console, broker, cafile, certfile, keyfile, username,
                            password)
+    if trainer_token is not None and not 16 <= len(trainer_token) <= 128:
+        raise fail(console, "--trainer-token must have 16 to 128 characters", EXIT_BAD_INPUT)
+    if join_code is not None and not 4 <= len(join_code) <= 32:
+        raise fail(console, "--join-code must have 4 to 32 characters", EXIT_BAD_INPUT)
     stamp = time.strftime("%Y%m%dT%H%M%S")
     try:
         centre_t = connected(address, f"vtsim-train-centre-{stamp}")
@@ -145,11 +153,11 @@ def train(
         raise fail(console, str(exc)) from None
     try:
         session = TrainingSession(scenario, centre_t, fleet_t, speed=speed, seats=seats,
-                                  seed=seed, extra_pumps=[console_t])
+                                  seed=seed, extra_pumps=[console_t], secret=trainer_token)
         state = ConsoleState(scenario.tenant, session.key)
         state.follow(console_t)
         session.on_change = lambda: state.tell(session.centre.session_state())
-        access = Access(session.secret, join_code, seat_timeout,
+        access = Access(session.secret, join_code and join_code.upper(), seat_timeout,
                         taken_names=lambda: {op.name for op in session.centre.simulated})
         server = ConsoleServer(state, queue_publisher(session.outbox, Outgoing),
                                session.commands.put, access, session.session_id, host, port,
@@ -372,11 +380,15 @@ def debrief(
     = DebriefFormat.html,
     out: Annotated[Path | None, typer.Option(help="Output file (default: beside the "
                                                   "recording).")] = None,
+    token: Annotated[str | None, typer.Option(
+        help="The session's trainer token: only messages signed with it are used (others, "
+             "e.g. forged on the broker, are left out).", envvar="VTSIM_TRAINER_TOKEN")]
+    = None,
 ) -> None:
     """Per trainee and per incident: times to take and close, outcomes, targets met."""
     console = Console()
     try:
-        result = build_debrief(read_recording(file))
+        result = build_debrief(read_recording(file), token.encode() if token else None)
     except VtsimError as exc:
         raise fail(console, str(exc)) from None
     text = render_html(result, lang.value) if format_ is DebriefFormat.html else \

@@ -88,6 +88,11 @@ SECURITY_HEADERS = {
 }
 
 
+FOLLOWED: dict[str, type[SessionState] | type[IncidentState] | type[ActionResult]] = {
+    "session": SessionState, "incidents": IncidentState, "results": ActionResult}
+"""The centre's topics a console follows, by their kind level, and their models."""
+
+
 class ConsoleState:
     """What the consoles show: the session, its incidents and the answers to actions.
 
@@ -114,8 +119,7 @@ class ConsoleState:
     def on_message(self, topic: str, payload: bytes) -> None:
         """Keep the latest session, incident states and results; drop unsigned messages."""
         kind = topic.split("/")[4] if topic.count("/") >= 5 else ""
-        model = {"session": SessionState, "incidents": IncidentState,
-                 "results": ActionResult}.get(kind)
+        model = FOLLOWED.get(kind)
         if model is None:
             return
         try:

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from devices.contract.catalog import DEVICE_TYPES
 from devices.contract.centre_actions import IncidentState, SessionState
+from devices.contract.signing import verified
 from vtsim.training.recording import Recorded, RecordingError
 
 
@@ -98,9 +99,10 @@ class Debrief:
     pauses: tuple[tuple[float, float], ...]
 
 
-def session_messages(records: Iterable[Recorded]) -> tuple[list[SessionState],
-                                                            list[IncidentState]]:
-    """The centre's session and incident states in a recording (others are skipped)."""
+def session_messages(records: Iterable[Recorded], key: bytes | None = None) \
+        -> tuple[list[SessionState], list[IncidentState]]:
+    """The centre's session and incident states in a recording (others are skipped; with a
+    ``key``, so are those not signed with it)."""
     sessions: list[SessionState] = []
     incidents: list[IncidentState] = []
     for record in records:
@@ -109,20 +111,25 @@ def session_messages(records: Iterable[Recorded]) -> tuple[list[SessionState],
             continue
         try:
             if parts[4] == "session":
-                sessions.append(SessionState.model_validate_json(record.payload))
+                session = SessionState.model_validate_json(record.payload)
+                if key is None or verified(session, key):
+                    sessions.append(session)
             elif parts[4] == "incidents":
-                incidents.append(IncidentState.model_validate_json(record.payload))
+                incident = IncidentState.model_validate_json(record.payload)
+                if key is None or verified(incident, key):
+                    incidents.append(incident)
         except ValidationError:
             continue
     return sessions, incidents
 
 
-def build_debrief(records: Iterable[Recorded]) -> Debrief:
-    """The debrief of the last session in a recording."""
-    sessions, states = session_messages(records)
+def build_debrief(records: Iterable[Recorded], key: bytes | None = None) -> Debrief:
+    """The debrief of the last session in a recording (with ``key``: signed messages only)."""
+    sessions, states = session_messages(records, key)
     if not sessions:
         raise RecordingError("the recording holds no training session state "
-                             "(record while `vtsim train` runs, with the session's tenant)")
+                             "(record while `vtsim train` runs, with the session's tenant"
+                             + (", and give that session's token)" if key else ")"))
     session = sessions[-1]
     mine = [s for s in sessions if s.session_id == session.session_id]
     latest: dict[int, IncidentState] = {}

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from devices.contract.topics import PREFIX, require_level
@@ -112,21 +112,24 @@ def connect_client(address: BrokerAddress, client_id: str, timeout: float = 10.0
     leaves it unanswered for :data:`MQTT5_WAIT_S` (``vtsim broker``, amqtt) gets MQTT 3.1.1.
     """
     try:
-        return _connect(address, client_id, mqtt.MQTTv5, MQTT5_WAIT_S, on_message, subscribe)
+        return _connect(address, client_id, MQTTProtocolVersion.MQTTv5, MQTT5_WAIT_S, on_message,
+                        subscribe)
     except BrokerUnavailable as exc:
         if "refused" in str(exc) and "protocol" not in str(exc).lower():
             raise
-    return _connect(address, client_id, mqtt.MQTTv311, timeout, on_message, subscribe)
+    return _connect(address, client_id, MQTTProtocolVersion.MQTTv311, timeout, on_message,
+                    subscribe)
 
 
 MQTT5_WAIT_S = 3.0
 
 
-def _connect(address: BrokerAddress, client_id: str, protocol: int, timeout: float,
+def _connect(address: BrokerAddress, client_id: str, protocol: MQTTProtocolVersion,
+             timeout: float,
              on_message: Callable[[mqtt.MQTTMessage], None] | None,
              subscribe: str | None) -> mqtt.Client:
     """One connection attempt with ``protocol``."""
-    v5 = protocol == mqtt.MQTTv5
+    v5 = protocol == MQTTProtocolVersion.MQTTv5
     client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=protocol)
     client.max_inflight_messages_set(1000)
     client.max_queued_messages_set(0)

@@ -268,7 +268,7 @@ class TrainingSession:
     # faults ------------------------------------------------------------------------------
     def watch_broker(self) -> None:
         """Pause while a broker connection is down; resend and run on once all are back."""
-        down = any(not t.connected for t in self._links)  # type: ignore[attr-defined]
+        down = any(not t.connected for t in self._links)
         centre = self.centre
         if down:
             self._up_since = None
@@ -346,8 +346,8 @@ class TrainingSession:
             return
         first, *others = self._pumps
         for pump in others:
-            pump.drain()  # type: ignore[attr-defined]
-        first.drain(timeout=wait)  # type: ignore[attr-defined]
+            pump.drain()
+        first.drain(timeout=wait)
 
     def _apply_commands(self) -> None:
         while True:
