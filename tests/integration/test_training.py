@@ -18,8 +18,8 @@ from devices.contract.centre_actions import (
     SessionState,
     actions_topic,
 )
-from devices.contract.signing import signed
 from devices.contract.codec import format_ts
+from devices.contract.signing import signed
 from devices.transport.base import InProcessTransport
 from sim.errors import ScenarioError
 from sim.realtime.training import ScenarioClock, TrainingError, TrainingFleet, session_seats
@@ -132,7 +132,7 @@ def test_scenario_clock_pauses_resumes_and_changes_speed_without_jumps() -> None
     assert clock.now() == 1090.0
     assert clock.real_delay(1150.0) == pytest.approx(1.0)
     for frozen in (0, 1e-300, 0.009, float("nan"), float("inf"), 10_001):
-        with pytest.raises(TrainingError, match="speed must be from 0.01 to 10000"):
+        with pytest.raises(TrainingError, match=r"speed must be from 0\.01 to 10000"):
             clock.set_speed(frozen)
     assert clock.now() == 1090.0 and clock.speed == 60.0
 
