@@ -65,6 +65,8 @@ STATIC = {"/": ("index.html", "text/html; charset=utf-8"),
           "/console.css": ("console.css", "text/css; charset=utf-8")}
 MAX_BODY = 16_384
 """Largest request body read, in bytes."""
+MAX_HEADERS = 16_384
+"""Largest request line and headers together, in bytes."""
 KEEPALIVE_S = 15.0
 POLL_S = 0.2
 ANSWER_WAIT_S = 5.0
@@ -241,12 +243,19 @@ class OriginAndSize:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD"):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        size = len(scope.get("raw_path") or b"") + sum(len(k) + len(v)
+                                                       for k, v in scope["headers"])
         headers = {k.decode("latin-1").lower(): v.decode("latin-1")
                    for k, v in scope["headers"]}
-        problem = request_problem(scope, headers)
+        if size > MAX_HEADERS:
+            problem: tuple[int, str] | None = (431, "for store forespørselshoder")
+        elif scope["method"] in ("GET", "HEAD"):
+            problem = None
+        else:
+            problem = request_problem(scope, headers)
         if problem is not None:
             status, reason = problem
             response = refuse(status, reason)
