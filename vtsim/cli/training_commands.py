@@ -50,6 +50,8 @@ from vtsim.training.recording import (
 from vtsim.training.session import Outgoing, TrainingSession
 
 BrokerOption = Annotated[str, typer.Option(help="Broker URL, mqtt://host[:port].")]
+STOP_GRACE_S = 1.0
+"""Seconds the console keeps serving after the session stopped, so every page shows it."""
 KEYS_HELP = "keys: p + Enter = pause/resume, + or - = double/halve speed, a number = that speed, " \
             "q = stop"
 
@@ -195,6 +197,7 @@ def run_session(console: Console, session: TrainingSession, server: ConsoleServe
         session.run(exit_when_done=exit_when_done)
     if session.centre.phase != "stopped":
         session.control(ControlCommand(command="stop"))
+    time.sleep(STOP_GRACE_S)  # every page gets the final "stopped" state
     server.stop()
     counts = session.centre.counts
     closed = sum(i.state.phase == "closed" for i in session.centre.incidents.values())

@@ -146,6 +146,8 @@ class ConsoleState:
         if self.session and self.session.get("session_id") != body.get("session_id"):
             self.incidents.clear()
             self.results.clear()
+        elif self.session and stamp(body) < stamp(self.session):
+            return  # older than what the session told this console directly
         self.session = body
 
     def _new_result(self, body: dict[str, Any]) -> None:
@@ -201,6 +203,11 @@ class ConsoleState:
                     "session": self.session, "incidents": incidents,
                     "results": list(self.results.get(name, [])),
                     "notice": self.local_reason}
+
+
+def stamp(session: dict[str, Any]) -> dt.datetime:
+    """When a session state was published."""
+    return dt.datetime.fromisoformat(str(session["ts"]).replace("Z", "+00:00"))
 
 
 def without_key(incident: dict[str, Any]) -> dict[str, Any]:

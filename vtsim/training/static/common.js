@@ -288,6 +288,7 @@ function follow(onState) {
     state = next; lastVersion = next.version;
     $("link").hidden = true;
     onState();
+    tick();
   };
   events.addEventListener("logout", () => { events.close(); location.reload(); });
   events.onerror = () => {
