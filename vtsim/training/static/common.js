@@ -289,6 +289,7 @@ function follow(onState) {
     $("link").hidden = true;
     onState();
     tick();
+    if (next.session && next.session.phase === "stopped") events.close();  // stopped stays stopped
   };
   events.addEventListener("logout", () => { events.close(); location.reload(); });
   events.onerror = () => {

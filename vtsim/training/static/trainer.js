@@ -14,6 +14,12 @@ function render() {
   renderQueue(null, (i) => [OUTCOME_NB[i.expected_outcome] || "–",
     i.outcome ? (OUTCOME_NB[i.outcome] + (i.outcome === i.expected_outcome ? " ✓" : " ✗")) : "–",
     i.scripted !== null && i.scripted !== undefined ? `★ ${i.title || ""}` : ""]);
+  const speed = $("speed");
+  if (state.session && document.activeElement !== speed) {
+    const now = String(state.session.speed);
+    if (![...speed.options].some((o) => o.value === now)) speed.appendChild(el("option", now));
+    speed.value = now;
+  }
   renderFigures();
   renderScript();
   renderDetail();
