@@ -163,6 +163,11 @@ class TrainingCentre:
         self._order = itertools.count()
         self._actions = itertools.count(1)
         self.residents = ResidentRegister(scenario, seed)
+        for entry in self.training.script:
+            placed = fleet.by_id.get(entry.device)
+            if placed is not None and entry.call:
+                self.residents.name_from_script(placed.user + 1, entry.call,
+                                                scenario.start.year)
 
     # set-up ------------------------------------------------------------------------------
     def start(self) -> None:

@@ -16,6 +16,7 @@ placed within the area the GPS model draws positions from.
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
@@ -24,6 +25,7 @@ from devices.models.gps_tracker import HOME_LAT, HOME_LON, METRES_PER_DEGREE_LAT
 from sim.model.randomness import Streams
 from sim.scenario.schema import Scenario
 
+SCRIPTED_PERSON = re.compile(r"(?P<name>[A-ZÆØÅ][a-zæøå]+) \((?P<age>\d{2,3})\)")
 WOMEN = ("Kari", "Ingrid", "Astrid", "Solveig", "Bjørg", "Randi", "Liv", "Gerd", "Åse",
          "Marit", "Turid", "Ragnhild", "Eldbjørg", "Synnøve", "Gunvor", "Berit")
 MEN = ("Ole", "Arne", "Bjørn", "Kjell", "Per", "Odd", "Svein", "Terje", "Håkon", "Øystein",
@@ -63,11 +65,19 @@ class ResidentRegister:
         self.scenario = scenario
         self.seed = seed
         self._cards: dict[int, ResidentCard] = {}
+        self._named: dict[int, tuple[str, int]] = {}
         zones = scenario.zones
         total = sum(z.share for z in zones)
         edges = np.cumsum([0.0, *(z.share / total for z in zones)])
         self.strips = {z.name: (float(edges[i]), float(edges[i + 1]))
                        for i, z in enumerate(zones)}
+
+    def name_from_script(self, number: int, call: str, year: int) -> None:
+        """A scripted call that names the resident ("Ingrid (88) svarer …") sets the first
+        name and birth year on their card, so card and call tell the same story."""
+        match = SCRIPTED_PERSON.match(call.strip())
+        if match is not None and number not in self._cards:
+            self._named[number] = (match["name"], year - int(match["age"]))
 
     def _rng(self, what: str, number: int) -> np.random.Generator:
         return Streams(self.seed, 0).generator(f"training/residents/{what}/{number}")
@@ -75,7 +85,12 @@ class ResidentRegister:
     def card(self, number: int, profile: str, zone: str) -> ResidentCard:
         """The card of resident ``number`` (1-based)."""
         if number not in self._cards:
-            self._cards[number] = make_card(self._rng("card", number), profile, zone)
+            card = make_card(self._rng("card", number), profile, zone)
+            if number in self._named:
+                first, born = self._named[number]
+                card = card.model_copy(update={
+                    "name": f"{first} {card.name.split(' ', 1)[1]}", "born": born})
+            self._cards[number] = card
         return self._cards[number]
 
     def home(self, number: int, zone: str) -> Position:
