@@ -71,7 +71,8 @@ COMMANDS: Final = (
                  "Run a training session: the fleet publishes live, trainees work in the "
                  "console."),
     CommandEntry("control", "vtsim.cli.training_commands", "control",
-                 "Pause, resume, change the speed of or stop a running training session."),
+                 "Pause, resume, change the speed of, inject a scripted event into or stop a "
+                 "session."),
     CommandEntry("record", "vtsim.cli.training_commands", "record",
                  "Record every message on the tenant's topics, with receive times, until "
                  "Ctrl-C."),
