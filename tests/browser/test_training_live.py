@@ -336,7 +336,7 @@ def test_a_class_logs_in_works_and_nothing_hostile_gets_through(
     recorder = start_recording(mosquitto_broker, tenant, recording)
     log = tmp_path / "train.log"
     train = start_train(scenario, mosquitto_broker, port, log, "--speed", "60",
-                        "--start-paused")
+                        "--start-paused", "--seat-timeout", "2")
     other = OtherSite(port)
     try:
         boss = trainer(chromium, port)
@@ -347,6 +347,11 @@ def test_a_class_logs_in_works_and_nothing_hostile_gets_through(
         login.screenshot(path=str(screens / "1-login.png"))
         kari, ola = trainee(chromium, port, "Kari Ødegård"), trainee(chromium, port, "Ola Åsheim")
         boss.wait_for_selector("#figures tr[data-operator='Ola Åsheim']", timeout=15000)
+        per = trainee(chromium, port, "Per")
+        boss.wait_for_selector("#figures tr[data-operator='Per'] td:has-text('ledig')")
+        per.context.close()  # the tab closes: the seat is freed after --seat-timeout
+        boss.wait_for_selector("#figures tr[data-operator='Per']", state="detached",
+                               timeout=15000)
         boss.click("#resume")
         mine = take_first_waiting(kari)
 

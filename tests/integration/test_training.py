@@ -395,3 +395,23 @@ def test_the_console_listens_on_loopback_unless_told_otherwise() -> None:
         assert server.host == "127.0.0.1"
     finally:
         server.socket.close()
+
+
+def test_the_trainer_injects_a_scripted_event_now_and_it_is_not_raised_twice() -> None:
+    scenario = load_scenario(SCENARIOS / "training" / "dispenser-jam.yaml")
+    transport = InProcessTransport()
+    session = TrainingSession(scenario, transport, transport, speed=1.0, seats=1,
+                              session_id="t", secret="s3cret")
+    session.start()
+    (at, index, entry), *_ = scenario.training.timeline()  # type: ignore[union-attr]
+    assert session.clock.now() < at - 600
+    session.control(ControlCommand(command="inject", script=index))
+    session.step()
+    scripted = [i.state for i in session.centre.incidents.values() if i.state.scripted == index]
+    assert len(scripted) == 1 and scripted[0].device_id == entry.device
+    assert scripted[0].opened_at < at and scripted[0].expected_outcome == entry.expected_outcome
+    assert session.fleet.inject(index) is False
+    session.fleet.advance(at + 60)
+    again = [i for i in session.centre.incidents.values() if i.state.device_id == entry.device
+             and i.state.event == entry.event]
+    assert len(again) == 1, "the scripted event fired again at its own time"
