@@ -501,6 +501,8 @@ class ConsoleServer:
         answer = await self.answered(self.send_action(seat.name, {"kind": "login"}))
         if not answer.get("accepted"):
             self.access.log_out(seat.token)
+            if not answer:  # the login may still arrive late (broker away): undo it then
+                self.send_action(seat.name, {"kind": "logout"})
             raise AccessError(409 if answer else 504,
                               answer.get("reason") or "senteret svarer ikke")
         response = ok({"name": seat.name})
