@@ -415,3 +415,81 @@ def test_the_trainer_injects_a_scripted_event_now_and_it_is_not_raised_twice() -
     again = [i for i in session.centre.incidents.values() if i.state.device_id == entry.device
              and i.state.event == entry.event]
     assert len(again) == 1, "the scripted event fired again at its own time"
+
+
+class Flaky:
+    """A transport whose broker can vanish: ``lost`` drops publishes the broker seemed to
+    take (it died with them), ``connected`` says whether the link is up."""
+
+    def __init__(self, inner: InProcessTransport) -> None:
+        self.inner = inner
+        self.connected = True
+        self.lost = False
+        self.dropped = 0
+
+    def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False) -> None:
+        if self.lost or not self.connected:
+            self.dropped += 1
+            return
+        self.inner.publish(topic, payload, qos=qos, retain=retain)
+
+    def subscribe(self, pattern: str, handler: Any) -> None:
+        self.inner.subscribe(pattern, handler)
+
+
+def test_a_broker_outage_pauses_the_session_and_loses_no_alarm() -> None:
+    data = orjson.loads(orjson.dumps(load_scenario(
+        SCENARIOS / "training" / "storm-night.yaml").model_dump(mode="json")))
+    data["devices"]["safety_alarm"]["events"]["button_need"]["rate_per_day"] = 50.0
+    scenario = validate_scenario(data, "storm.yaml")
+    bus, real = InProcessTransport(), FakeClock()
+    fleet_link, centre_link = Flaky(bus), Flaky(bus)
+    sent: set[str] = set()
+    bus.subscribe("vt/v1/trening/+/+/events", lambda _t, p: None)
+    session = TrainingSession(scenario, centre_link, fleet_link, speed=60.0, seats=2,
+                              session_id="t", secret="s3cret", real=real)
+    original = session.ledger.publish
+
+    def counting(topic: str, payload: bytes, *, qos: int = 1, retain: bool = False) -> None:
+        sent.add(orjson.loads(payload)["message_id"])
+        original(topic, payload, qos=qos, retain=retain)
+
+    session.ledger.publish = counting  # type: ignore[method-assign]
+    received: set[str] = set()
+    confirm = session.centre.on_received
+
+    def note(payload: bytes) -> None:
+        received.add(orjson.loads(payload)["message_id"])
+        confirm(payload)
+
+    session.centre.on_received = note
+    told: list[str] = []
+    session.on_change = lambda: told.append(session.centre.pause_reason)
+    session.start()
+
+    def run(seconds: float) -> None:
+        for _ in range(int(seconds * 10)):
+            real.t += 0.1
+            session.step()
+
+    run(20)
+    fleet_link.lost = True  # the broker dies with messages it had taken
+    run(10)
+    lost = fleet_link.dropped
+    fleet_link.connected = centre_link.connected = False
+    run(1)
+    assert session.centre.phase == "paused" and "meldingsserveren" in told[-1]
+    frozen = session.clock.now()
+    run(30)
+    assert session.clock.now() == frozen and session.ledger.holding
+    fleet_link.lost, fleet_link.connected, centre_link.connected = False, True, True
+    run(0.5)
+    assert session.centre.phase == "paused", "not before every link has settled"
+    run(2)
+    assert session.centre.phase == "running" and told[-1] == ""
+    assert session.clock.now() > frozen
+    run(10)
+    assert lost > 5, "the test needs alarms in flight when the broker dies"
+    assert session.ledger.resent >= lost
+    assert sent and sent <= received, f"{len(sent - received)} alarm(s) lost"
+    assert not session.ledger.unconfirmed
