@@ -257,13 +257,26 @@ OUTCOME_LABELS: dict[str, dict[str, str]] = {
 }
 
 ACTION_LABELS: dict[str, dict[str, str]] = {
-    "nb": {"take": "tok hendelsen", "call": "ringte", "choose_outcome": "valgte utfall",
+    "nb": {"take": "tok hendelsen", "call": "ringte brukeren", "call_relative":
+           "ringte pårørende", "call_emergency": "ringte 113", "choose_outcome": "valgte utfall",
            "dispatch_visit": "sendte hjemmebesøk", "note": "skrev notat", "close": "lukket",
            "login": "logget inn", "logout": "logget ut"},
-    "en": {"take": "took the incident", "call": "called", "choose_outcome": "chose outcome",
+    "en": {"take": "took the incident", "call": "called the resident", "call_relative":
+           "called a relative", "call_emergency": "called 113", "choose_outcome": "chose outcome",
            "dispatch_visit": "dispatched a visit", "note": "wrote a note", "close": "closed",
            "login": "logged in", "logout": "logged out"},
 }
+
+EVENTS_NB: dict[str, str] = {
+    "button_need": "trenger hjelp", "button_accidental": "utløst ved feil",
+    "button_information": "ønsker informasjon", "fall_detected": "fall oppdaget",
+    "battery_low": "lavt batteri", "connection_lost": "forbindelse tapt",
+    "geofence_exit": "forlatt sone", "sos": "SOS", "door_open_too_long": "dør åpen for lenge",
+    "jammed": "låst seg", "night_door_opened": "dør åpnet om natten",
+    "dose_missed": "glemt dose", "empty": "tom", "refill_due": "påfyll trengs",
+    "bed_exit_no_return": "ute av seng, ikke tilbake", "fall": "fall",
+}
+"""Events in bokmål, as the console names them."""
 
 COLOURS = ("#1b6ca8", "#d1495b", "#2e8540", "#8e44ad", "#e08e0b", "#117a65", "#6c3483",
            "#a04000")
@@ -291,7 +304,8 @@ def event_label(device_type: str, event: str, lang: str) -> str:
     if kind is None:
         return f"{device_type}.{event}"
     name = kind.name_nb if lang == "nb" else device_type.replace("_", " ")
-    return f"{name}: {event.replace('_', ' ')}"
+    words = EVENTS_NB.get(event) if lang == "nb" else None
+    return f"{name}: {words or event.replace('_', ' ')}"
 
 
 def render_json(debrief: Debrief) -> str:
