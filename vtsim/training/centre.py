@@ -388,6 +388,7 @@ class TrainingCentre:
             return f"lukk hendelse {self.trainees[action.operator]} først"
         if not action.simulated:
             self.trainees[action.operator] = state.incident_id
+            self.publish_session()  # the trainer sees who works on what at once
         self._update(incident, action, phase="taken", taken_at=self.now(),
                      taken_by=action.operator)
         for op in self.simulated:
@@ -463,6 +464,7 @@ class TrainingCentre:
         self._open.closed(incident.topic, incident.state.event, incident.state.incident_id)
         if action.operator in self.trainees:
             self.trainees[action.operator] = None
+            self.publish_session()
         return ""
 
     def _release(self, ident: int | None, action: OperatorAction) -> None:
