@@ -493,3 +493,51 @@ def test_a_broker_outage_pauses_the_session_and_loses_no_alarm() -> None:
     assert session.ledger.resent >= lost
     assert sent and sent <= received, f"{len(sent - received)} alarm(s) lost"
     assert not session.ledger.unconfirmed
+
+
+def test_resident_cards_are_seeded_and_gps_alarms_carry_their_position() -> None:
+    session, _transport, _results = acting_session()
+    centre = session.centre
+    placed = next(p for p in centre.fleet.by_id.values())
+    first = centre.residents.card(placed.user + 1, placed.profile, placed.zone)
+    again = TrainingSession(centre.scenario, InProcessTransport(), InProcessTransport(),
+                            session_id="u", secret="x").centre.residents
+    assert again.card(placed.user + 1, placed.profile, placed.zone) == first
+    other = TrainingSession(centre.scenario, InProcessTransport(), InProcessTransport(),
+                            session_id="v", secret="x", seed=99).centre.residents
+    cards = [other.card(n, "p", placed.zone) for n in range(1, 30)]
+    assert any(c != first for c in cards) and all(1 <= len(c.contacts) <= 3 for c in cards)
+    assert all(1928 <= c.born < 1952 and c.key_box and c.address for c in cards)
+    user = centre.user_info(placed.device.device_id)
+    card, home = centre.resident_of(user, {})
+    assert card == first and home is not None and home.lat is None
+    left, right = centre.residents.strips[placed.zone]
+    assert left <= home.x <= right
+    _card, fix = centre.resident_of(user, {"lat": 59.781, "lon": 10.2405})
+    assert fix is not None and fix.lat == 59.781 and 0 <= fix.x <= 1 and fix.y < 0.5
+
+
+def test_the_call_flow_records_who_answered_in_call_order() -> None:
+    session, transport, results = acting_session()
+    send(transport, "kari", "login")
+    incident = session.centre.open_incident("disp-0004", "medicine_dispenser", "jammed")
+    ident = incident.state.incident_id
+    send(transport, "kari", "take", incident_id=ident)
+    for _ in range(4):
+        send(transport, "kari", "call", incident_id=ident)
+    state = session.centre.incidents[ident].state
+    resident_calls = [c for c in state.calls if c.to == "bruker"]
+    assert len(resident_calls) == 4
+    assert (state.call is not None) == any(c.answered for c in resident_calls)
+    assert all(c.text.startswith("Ingen svar") for c in resident_calls if not c.answered)
+    contacts = state.resident.contacts  # type: ignore[union-attr]
+    for _ in range(len(contacts) + 1):
+        send(transport, "kari", "call_relative", incident_id=ident)
+    called = [c.to for c in session.centre.incidents[ident].state.calls
+              if c.to not in ("bruker", "113")]
+    expected = [f"{c.name} ({c.relation})" for c in (*contacts, contacts[0])]
+    assert called == expected  # in call order, then from the top again
+    send(transport, "kari", "call_emergency", incident_id=ident)
+    send(transport, "kari", "call_emergency", incident_id=ident)
+    assert "113 er allerede varslet" in results[-1].decode()
+    assert [c.to for c in session.centre.incidents[ident].state.calls].count("113") == 1
