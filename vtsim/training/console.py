@@ -112,6 +112,7 @@ class ConsoleState:
         self.local_reason = ""
         self.forged = 0
         self.version = 0
+        self._shared: tuple[int, list[dict[str, Any]]] = (-1, [])
         self.lock = threading.Lock()
 
     def follow(self, transport: Transport) -> None:
@@ -196,13 +197,18 @@ class ConsoleState:
     def trainee_view(self, name: str) -> dict[str, Any]:
         """The session and incidents without the answer key; only this trainee's results."""
         with self.lock:
-            session_id = (self.session or {}).get("session_id")
-            incidents = [without_key(i) for i in self.incidents.values()
-                         if i.get("session_id") == session_id]
             return {"version": self.version, "role": "trainee", "me": name,
-                    "session": self.session, "incidents": incidents,
+                    "session": self.session, "incidents": self._trainee_incidents(),
                     "results": list(self.results.get(name, [])),
                     "notice": self.local_reason}
+
+    def _trainee_incidents(self) -> list[dict[str, Any]]:
+        """The incidents as trainees see them, made once per version for every trainee."""
+        if self._shared[0] != self.version:
+            session_id = (self.session or {}).get("session_id")
+            self._shared = (self.version, [without_key(i) for i in self.incidents.values()
+                                           if i.get("session_id") == session_id])
+        return self._shared[1]
 
 
 def stamp(session: dict[str, Any]) -> dt.datetime:
