@@ -340,7 +340,7 @@ def test_a_class_logs_in_works_and_nothing_hostile_gets_through(
     other = OtherSite(port)
     try:
         boss = trainer(chromium, port)
-        assert boss.inner_text("#join-code") == JOIN
+        boss.wait_for_selector(f"#join-code:has-text('{JOIN}')", timeout=15000)
         login = chromium.new_context(viewport={"width": 1000, "height": 500}).new_page()
         login.goto(f"http://127.0.0.1:{port}/")
         login.wait_for_selector("#login-box:not([hidden])")
