@@ -169,6 +169,9 @@ def train(
             transport.close()
         raise fail(console, f"cannot start the session: {exc}") from None
     run_session(console, session, server, start_paused, exit_when_done)
+    if state.forged:
+        console.print(f"The console ignored {state.forged} centre message(s) not signed by "
+                      "this session (forged, or from another session).")
     for transport in (centre_t, fleet_t, console_t):
         transport.flush(5.0)
         transport.close()
