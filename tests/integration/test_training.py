@@ -541,3 +541,23 @@ def test_the_call_flow_records_who_answered_in_call_order() -> None:
     send(transport, "kari", "call_emergency", incident_id=ident)
     assert "113 er allerede varslet" in results[-1].decode()
     assert [c.to for c in session.centre.incidents[ident].state.calls].count("113") == 1
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["control", "pause"], "trainer token"),
+    (["control", "speed", "1e-300", "--token", "x" * 20], "0.01 to 10000"),
+    (["control", "inject", "--token", "x" * 20], "scripted event's number"),
+    (["train", str(SCENARIOS / "training" / "storm-night.yaml"), "--trainer-token", "short"],
+     "16 to 128"),
+    (["train", str(SCENARIOS / "training" / "storm-night.yaml"), "--speed", "0.001"],
+     "0.01"),
+])
+def test_the_command_line_refuses_what_a_session_cannot_use(args: list[str],
+                                                            says: str) -> None:
+    from typer.testing import CliRunner
+
+    from vtsim.cli.main import app
+
+    result = CliRunner().invoke(app, args, env={"VTSIM_TRAINER_TOKEN": "", "COLUMNS": "200"})
+    assert result.exit_code == 2, result.output
+    assert says in " ".join(result.output.split())
