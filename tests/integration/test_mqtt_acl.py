@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
+import subprocess
 import time
 
 import numpy as np
@@ -44,11 +46,12 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> BrokerAddress:
     broker.stop()
 
 
-def login(address: BrokerAddress, user: str, password: str | None = None) -> MqttTransport:
-    """A connected client of ``user``."""
+def login(address: BrokerAddress, user: str, password: str | None = None, *,
+          manual_ack: bool = False) -> MqttTransport:
+    """A connected client of ``user`` (``manual_ack``: acknowledging as ``vtsim centre`` does)."""
     account = BrokerAddress(address.host, address.port, username=user,
                             password=password or ACCOUNTS[user])
-    transport = MqttTransport(account, f"{user}-{time.time_ns()}")
+    transport = MqttTransport(account, f"{user}-{time.time_ns()}", manual_ack=manual_ack)
     transport.connect()
     return transport
 
@@ -79,6 +82,43 @@ def test_a_device_publishes_under_its_own_id_only_and_reads_its_own_answers(
     finally:
         for transport in (centre_transport, device, other):
             transport.close()
+
+
+def test_a_device_reads_its_own_mqtt5_replies_and_no_other_device_does(
+    secured: BrokerAddress,
+) -> None:
+    centre_transport = login(secured, "centre-lier", manual_ack=True)  # as `vtsim centre`
+    centre = LiveCentre(centre_transport, tenant="lier")
+    centre.start()
+    device = login(secured, "disp-0042")
+    replies: list[ReceivedMessage] = []
+    device.subscribe_messages("vt/v1/lier/centre/reply/disp-0042/#", replies.append)
+    other = login(secured, "disp-0043")
+    overheard: list[ReceivedMessage] = []
+    other.subscribe_messages("vt/v1/lier/centre/reply/disp-0042/#", overheard.append)
+    try:
+        own = "vt/v1/lier/centre/reply/disp-0042"
+        for number, reply_topic in enumerate((own, f"{own}/r1")):
+            message = json.loads(dose_missed("disp-0042", time.time()))
+            message["message_id"] = f"mqtt5-reply-{number}"
+            publish_v5_as("disp-0042", secured, f"vt/v1/lier/{KIND}/disp-0042/events",
+                          json.dumps(message), "-D", "publish", "response-topic", reply_topic,
+                          "-D", "publish", "correlation-data", f"req-{number}")
+        pump([centre_transport, device, other], 1.5)
+        assert [(m.topic, m.correlation_data) for m in replies] == [
+            (own, b"req-0"), (f"{own}/r1", b"req-1")]
+        assert overheard == []
+    finally:
+        for transport in (centre_transport, device, other):
+            transport.close()
+
+
+def publish_v5_as(user: str, address: BrokerAddress, topic: str, payload: str,
+                  *properties: str) -> None:
+    """``mosquitto_pub`` an MQTT 5 message as ``user`` (its properties as ``-D`` options)."""
+    subprocess.run(["mosquitto_pub", "-h", address.host, "-p", str(address.port), "-u", user,
+                    "-P", ACCOUNTS[user], "-V", "mqttv5", "-q", "1", "-t", topic,
+                    "-m", payload, *properties], check=True, timeout=10, capture_output=True)
 
 
 def test_a_wrong_password_is_refused(secured: BrokerAddress) -> None:
