@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from sim.model.member_metrics import REGION_METRICS
 from sim.model.metrics import METRICS
 
 
@@ -86,12 +87,15 @@ def unit_of(key: str) -> str:
     for pattern, unit in _patterns():
         if pattern.fullmatch(key):
             return unit
+    if key.startswith("members.") and key.count(".") >= 2:
+        return unit_of(key.split(".", 2)[2])  # a region member's figure: its scenario key
     return ""
 
 
 @lru_cache(maxsize=1)
 def _patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
-    return tuple((key_pattern(spec.key), spec.unit) for spec in METRICS)
+    return tuple((key_pattern(spec.key), spec.unit) for spec in (*METRICS, *REGION_METRICS)
+                 if "*" not in spec.key)
 
 
 def key_pattern(template: str) -> re.Pattern[str]:

@@ -24,12 +24,17 @@ def stream_key(name: str) -> tuple[int, ...]:
 class Streams:
     """The random streams of one replication."""
 
-    def __init__(self, seed: int, replication: int) -> None:
+    def __init__(self, seed: int, replication: int, namespace: str = "") -> None:
         self.seed = seed
         self.replication = replication
+        self.namespace = namespace
+        """Prefixed to every stream name (``lier/fleet``): a region's members draw from streams
+        of their own, the same whether they share a centre or run their own."""
 
     def generator(self, name: str) -> np.random.Generator:
         """A fresh generator for the named source; the same name always gives the same numbers."""
+        if self.namespace:
+            name = f"{self.namespace}/{name}"
         sequence = np.random.SeedSequence(
             entropy=self.seed, spawn_key=(self.replication, *stream_key(name))
         )

@@ -87,6 +87,15 @@ class FieldService:
         """The field-staff pool of a zone."""
         return self._pools[zone]
 
+    def zone_names(self) -> list[str]:
+        """The zones served, in the scenario's order."""
+        return list(self._pools)
+
+    def use_pools(self, pools: dict[str, ShiftPool]) -> None:
+        """Serve visits from these pools instead (pools that also take other tasks, such as
+        alarms answered directly by home care: :mod:`sim.model.direct_response`)."""
+        self._pools = dict(pools)
+
     def dispatch(self, incident: Incident) -> None:
         """Send a field worker of the incident's zone (*utrykning*)."""
         visit = Visit(incident, self.env.now)

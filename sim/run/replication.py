@@ -11,6 +11,7 @@ from sim.engine import Engine, quiet_collector
 from sim.model.arrivals import configured_sources
 from sim.model.centre import ResponseCentre
 from sim.model.clock import start_epoch
+from sim.model.direct_response import answer_directly
 from sim.model.fleet import Fleet, build_fleet
 from sim.model.network import Network
 from sim.model.randomness import Streams
@@ -39,13 +40,20 @@ def run_replication(
     replication: int,
     transport: Transport | None = None,
     on_day: Callable[[float], None] | None = None,
+    namespace: str = "",
+    direct: bool = False,
 ) -> RunLog:
     """Simulate ``scenario`` once with the given seed; the records of the run.
 
     ``on_day(simulated_seconds)``, when given, is called once every simulated day (one timer a
-    day, nothing per event), for progress shown while a long replication runs."""
+    day, nothing per event), for progress shown while a long replication runs. ``namespace``
+    prefixes every random stream's name: a region's member running its own centre draws the
+    same alarms as in the region's shared centre (:mod:`sim.run.region`). ``direct`` answers
+    the alarms by each zone's home care instead of the centre's operators
+    (:mod:`sim.model.direct_response`).
+    """
     env = Engine()
-    streams = Streams(seed, replication)
+    streams = Streams(seed, replication, namespace)
     log = RunLog()
     epoch = start_epoch(scenario.start)
     fleet = build_fleet(scenario, streams)
@@ -58,7 +66,9 @@ def run_replication(
     network = Network(env, transport, scenario.transport, streams)
     sender = Sender(env, scenario, streams, network, centre.awaiting_answer, epoch)
     centre.on_waiting = sender.waiting_notices()
-    staff_centre(scenario, centre, field, log, replication)
+    if direct:
+        answer_directly(env, centre, field)
+    staff_centre(scenario, centre, field, log, replication, operators=not direct)
     start_sources(env, scenario, streams, fleet, sender, log, replication)
     keep_packed(env, log)
     if on_day is not None:
@@ -91,12 +101,14 @@ def report_days(env: Engine, on_day: Callable[[float], None], every: float = DAY
 
 
 def staff_centre(scenario: Scenario, centre: ResponseCentre, field: FieldService, log: RunLog,
-                 replication: int) -> None:
-    """Put operators and field workers on their shifts, and record who is on duty when."""
+                 replication: int, operators: bool = True) -> None:
+    """Put operators (unless ``operators`` is false) and field workers on their shifts, and
+    record who is on duty when."""
     horizon = scenario.horizon
-    operators = shift_instances([(s, s.operators) for s in scenario.centre.shifts], horizon)
-    centre.operators.schedule(operators)
-    record_staffing(log, replication, "operators", operators)
+    if operators:
+        on_duty = shift_instances([(s, s.operators) for s in scenario.centre.shifts], horizon)
+        centre.operators.schedule(on_duty)
+        record_staffing(log, replication, "operators", on_duty)
     for zone in scenario.zones:
         instances = field_shift_instances(scenario, zone.name, horizon)
         field.pool(zone.name).schedule(instances)

@@ -15,10 +15,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing import Manager
 
+from sim.model.member_metrics import region_metrics
 from sim.model.metrics import replication_metrics
 from sim.model.records import RunLog
 from sim.run.progress import DayReporter, DirectSink, ProgressCallback, ProgressSink
+from sim.run.region import RegionLog, run_region_replication
 from sim.run.replication import run_replication
+from sim.scenario.region import Region
 from sim.scenario.schema import Scenario
 
 
@@ -30,16 +33,24 @@ class ReplicationOutcome:
     metrics: dict[str, float]
     log: RunLog | None
     wall_s: float
+    region_log: RegionLog | None = None
+    """A region's records (one log per member), when a region was run."""
 
 
 POLL_S = 0.2
 """Wall seconds between looks at the progress reports of worker processes."""
 
 
-def run_one(scenario: Scenario, seed: int, index: int, keep_records: bool,
+def run_one(scenario: Scenario | Region, seed: int, index: int, keep_records: bool,
             progress: ProgressSink | None = None) -> ReplicationOutcome:
-    """Run and measure replication ``index``; report the simulated days to ``progress``."""
+    """Run and measure replication ``index`` of a scenario or a region; report the simulated
+    days of a scenario's replication to ``progress``."""
     started = time.perf_counter()
+    if isinstance(scenario, Region):
+        region_log = run_region_replication(scenario, seed, index)
+        metrics = region_metrics(scenario, region_log.members)
+        return ReplicationOutcome(index, metrics, None, time.perf_counter() - started,
+                                  region_log if keep_records else None)
     on_day = DayReporter(index, progress) if progress is not None else None
     log = run_replication(scenario, seed, index, on_day=on_day)
     metrics = replication_metrics(scenario, log)
@@ -53,7 +64,7 @@ def default_workers(replications: int) -> int:
 
 
 def run_replications(
-    scenario: Scenario,
+    scenario: Scenario | Region,
     seed: int,
     replications: int,
     workers: int | None = None,
