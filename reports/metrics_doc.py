@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sim.model.member_metrics import REGION_METRICS
 from sim.model.metrics import METRICS
 
 HEADER = """# metrics.json reference
@@ -55,11 +56,24 @@ emergency_services.
 |---|---|---|
 """
 
+REGION_HEADER = """
+## A region's keys
+
+`vtsim run region.yaml` (several municipalities sharing one centre, docs/scenario.md) writes
+the same layout. Its keys without a prefix pool every member's incidents and visits; every
+member's own figures follow under `members.{member}.` with the keys above, measured against
+the shared centre's shifts. `{member}` is the member's name in the region file.
+
+| key | unit | meaning |
+|---|---|---|
+"""
+
 
 def render_metrics_doc() -> str:
     """The whole page."""
     rows = [f"| `{m.key}` | {m.unit} | {m.description} |" for m in METRICS]
-    return HEADER + "\n".join(rows) + "\n"
+    region = [f"| `{m.key}` | {m.unit} | {m.description} |" for m in REGION_METRICS]
+    return HEADER + "\n".join(rows) + "\n" + REGION_HEADER + "\n".join(region) + "\n"
 
 
 if __name__ == "__main__":

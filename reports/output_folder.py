@@ -27,7 +27,8 @@ VTSIM_OUTPUTS = (
     "metrics.json", "run.json", "scenario.resolved.yaml", "events", "data",
     "sweep.json", "replications.jsonl", "points.csv", "points.parquet", "attainment.png",
     "attainment.svg", "sizing.json", "sizing.csv", "staffing-cache.json", "follow-up.json",
-    "benefit-report.*",
+    "benefit-report.*", "region.resolved.yaml", "member.*.resolved.yaml", "region-report.*",
+    "region-sizing.json",
 )
 """Names of what vtsim writes into a results folder (``run``, ``sweep``, ``size``, ``compare``,
 ``report``); a folder holding only these may be replaced with ``--force``."""

@@ -20,6 +20,7 @@ import yaml
 
 from sim.analysis.aggregate import Figure
 from sim.model.records import TABLE_FIELDS, RunLog
+from sim.scenario.region import Region
 from sim.scenario.schema import Scenario
 
 METRICS_SCHEMA = "vtsim.metrics/1"
@@ -32,7 +33,7 @@ def file_digest(path: Path) -> str:
 
 
 def metrics_document(
-    scenario: Scenario,
+    scenario: Scenario | Region,
     source: Path,
     seed: int,
     version: str,

@@ -319,6 +319,9 @@ def report(
 ) -> None:
     """Write the benefit report (HTML, spreadsheet or PDF) from a comparison's metrics.json."""
     console = Console()
+    if is_region_run(directory):
+        write_region_report(console, directory, lang.value, format_.value, output)
+        return
     document = read_document(console, directory)
     target = output or directory / f"benefit-report.{lang.value}.{format_.value}"
     output_or_exit(console, lambda: check_file_target(target, "--output"))
@@ -334,6 +337,37 @@ def report(
         write_xlsx(document, lang.value, target)
     else:
         write_pdf(document, lang.value, target)
+    console.print(f"Wrote {target}")
+
+
+def is_region_run(directory: Path) -> bool:
+    """Whether the folder holds a region run (``vtsim run region.yaml``), not a comparison."""
+    return (directory / "region.resolved.yaml").is_file()
+
+
+def write_region_report(console: Console, directory: Path, lang: str, fmt: str,
+                        output: Path | None) -> None:
+    """The shared centre's report: members, cost sharing, organisation models."""
+    from reports.region_report import (
+        RegionReportError,
+        render_region_html,
+        write_region_pdf,
+        write_region_xlsx,
+    )
+
+    try:
+        document = json.loads((directory / "metrics.json").read_text(encoding="utf-8"))
+        target = output or directory / f"region-report.{lang}.{fmt}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if fmt == "html":
+            target.write_text(render_region_html(document, lang), encoding="utf-8")
+        elif fmt == "xlsx":
+            write_region_xlsx(document, lang, target)
+        else:
+            write_region_pdf(document, lang, target)
+    except (OSError, json.JSONDecodeError, RegionReportError) as exc:
+        raise fail(console, f"cannot write the region report from {directory}: {exc}",
+                   EXIT_BAD_INPUT) from None
     console.print(f"Wrote {target}")
 
 

@@ -17,6 +17,7 @@ from rich.console import Console
 from sim.errors import ScenarioError
 
 if TYPE_CHECKING:
+    from sim.scenario.region import Region
     from sim.scenario.schema import Scenario
 
 EXIT_FAILED = 1
@@ -185,11 +186,29 @@ def load_noting_or_exit(console: Console, path: Path,
     """The scenario and a line per shipped device profile it uses, or every problem in it
     printed and exit code 2."""
     from sim.scenario.loading import load_scenario_noting
+    from sim.scenario.region import is_region_file
 
+    if is_region_file(path):
+        raise fail(console, f"{path} is a region file (several municipalities sharing one "
+                            "centre); this command takes one municipality's scenario. For a "
+                            "region use vtsim run, check, size or report.", EXIT_BAD_INPUT)
     try:
         scenario, uses = load_scenario_noting(path, overrides)
         return scenario, [use.describe() for use in uses]
     except ScenarioError as exc:
         print_problems(console, exc)
         console.print(f"{len(exc.problems)} problem(s) in {path}; nothing was run.")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def load_region_or_exit(console: Console, path: Path, overrides: dict[str, Any]) -> Region:
+    """The region and its members, or every problem in them printed and exit code 2."""
+    from sim.scenario.region import load_region
+
+    try:
+        return load_region(path, overrides)
+    except ScenarioError as exc:
+        print_problems(console, exc)
+        console.print(f"{len(exc.problems)} problem(s) in {path} or its members; nothing was "
+                      "run.")
         raise typer.Exit(EXIT_BAD_INPUT) from None

@@ -20,6 +20,7 @@ from reports.i18n import format_number, text
 from reports.output_folder import OutputError, check_folder_target, fresh_folder
 from reports.summary import print_warnings
 from sim.scenario.loading import staffing_warnings
+from sim.scenario.region import is_region_file
 from vtsim import __version__
 from vtsim.cli.command_support import (
     EXIT_BAD_INPUT,
@@ -29,6 +30,7 @@ from vtsim.cli.command_support import (
     fail,
     load_noting_or_exit,
     load_or_exit,
+    load_region_or_exit,
     parse_overrides,
     replications_option,
     seed_option,
@@ -38,6 +40,7 @@ from vtsim.cli.command_support import (
 if TYPE_CHECKING:
     from sim.analysis.aggregate import Figure
     from sim.run.runner import ReplicationOutcome
+    from sim.scenario.region import Region
     from sim.scenario.schema import Scenario
 
 
@@ -68,6 +71,10 @@ def run(
     log_format: Annotated[LogFormat, typer.Option(help="Event log format.")] = LogFormat.parquet,
     set_: SetOption = None,
     lang: LangOption = None,
+    models: Annotated[bool, typer.Option(
+        "--models", help="Region files: also compare the four organisation models (own "
+                         "centre, shared, direct response by home care, purchased service) "
+                         "per member, on the same alarms.")] = False,
 ) -> None:
     """Run a scenario's replications and write metrics, event log and resolved scenario."""
     from reports.summary import print_summary
@@ -75,6 +82,10 @@ def run(
 
     console = Console()
     language = chosen_lang(lang)
+    if is_region_file(scenario_file):
+        run_region(console, scenario_file, seed, replications, out, force, workers, log_format,
+                   set_ or [], language, models)
+        return
     scenario = load_or_exit(console, scenario_file, parse_overrides(set_ or []))
     seed = scenario.seed if seed is None else seed
     count = replications or scenario.replications
@@ -146,7 +157,95 @@ def warn_long_run(console: Console, scenario: Scenario, count: int, workers: int
         print_warnings(console, [long_run_line(cost, lang)], lang)
 
 
-def run_with_progress(console: Console, scenario: Scenario, seed: int, count: int,
+def run_region(console: Console, region_file: Path, seed: int | None, replications: int | None,
+               out: Path | None, force: bool, workers: int | None, log_format: LogFormat,
+               set_: list[str], language: str, models: bool = False) -> None:
+    """Run a region's replications (members sharing one centre) and write its files; with
+    ``models``, also the four organisation models per member on the same alarms."""
+    from reports.outputs import metrics_document, write_metrics
+    from reports.region_outputs import write_region_event_log, write_resolved_region
+    from reports.region_summary import print_region_summary
+    from sim.analysis.aggregate import aggregate
+    from sim.analysis.cost_sharing import cost_split, region_unit
+
+    region = load_region_or_exit(console, region_file, parse_overrides(set_))
+    seed = region.seed if seed is None else seed
+    count = replications or region.replications
+    out = out or Path("results") / region_file.stem
+    output_or_exit(console, out, force)
+    warnings = staffing_warnings(region.members[0].shared_view)
+    print_warnings(console, warnings, language)
+    started = time.perf_counter()
+    outcomes = run_with_progress(console, region, seed, count, workers,
+                                 log_format is not LogFormat.none, language)
+    wall = time.perf_counter() - started
+    per_replication = [{**o.metrics, **cost_split(region, o.metrics)} for o in outcomes]
+    if models:
+        for metrics, extra in zip(per_replication,
+                                  compare_models(console, region, seed, outcomes, workers),
+                                  strict=True):
+            metrics.update(extra)
+    figures = aggregate(per_replication, unit=region_unit)
+    print_region_summary(console, region, figures, warnings)
+    if models:
+        from reports.region_summary import organisation_table
+        from sim.analysis.organisation import answer_key
+
+        for name in [m.name for m in region.members] + ["region"]:
+            console.print(organisation_table(region, figures, answer_key(region), name))
+    try:
+        with fresh_folder(out) as folder:
+            write_metrics(folder / "metrics.json",
+                          metrics_document(region, region_file, seed, __version__, figures,
+                                           warnings))
+            write_resolved_region(folder, region, region_file, seed, count, __version__)
+            if log_format is not LogFormat.none:
+                write_region_event_log(
+                    folder / "events",
+                    [o.region_log for o in outcomes if o.region_log is not None],
+                    "csv" if log_format is LogFormat.csv else "parquet")
+            write_run_info(folder / "run.json", region_file, seed, count, outcomes, wall)
+    except OutputError as exc:
+        raise fail(console, str(exc)) from None
+    console.print(f"Wrote {out}/metrics.json, region.resolved.yaml, member.*.resolved.yaml"
+                  + ("" if log_format is LogFormat.none else f", events/*.{log_format.value}")
+                  + f" ({count} replications in {wall:.1f} s).")
+
+
+def compare_models(console: Console, region: Region, seed: int,
+                   outcomes: list[ReplicationOutcome],
+                   workers: int | None) -> list[dict[str, float]]:
+    """Every replication's organisation-model figures, in replication order (behind a
+    progress bar, on the worker processes)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from sim.analysis.organisation import organisation_replication
+    from sim.run.runner import default_workers
+
+    count = workers or default_workers(len(outcomes))
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    with Progress(*columns, console=console) as progress, \
+            ProcessPoolExecutor(max_workers=count) as pool:
+        task = progress.add_task("organisation models", total=len(outcomes))
+        futures = [pool.submit(organisation_replication, region, seed, o.index, o.metrics)
+                   for o in outcomes]
+        results = []
+        for future in futures:
+            results.append(future.result())
+            progress.advance(task)
+    return results
+
+
+def run_with_progress(console: Console, scenario: Scenario | Region, seed: int, count: int,
                       workers: int | None, keep_records: bool,
                       lang: str) -> list[ReplicationOutcome]:
     """Run the replications behind a progress bar of simulated days and time left."""
@@ -185,6 +284,14 @@ def check(
 
     console = Console()
     language = chosen_lang(lang)
+    if is_region_file(scenario_file):
+        region = load_region_or_exit(console, scenario_file, parse_overrides(set_ or []))
+        print_warnings(console, staffing_warnings(region.members[0].shared_view), language)
+        for member in region.members:
+            check_baseline_or_exit(console, member.scenario, member.file)
+        console.print(f"{scenario_file}: OK ({region.name}, {len(region.members)} members: "
+                      + ", ".join(m.name for m in region.members) + ")")
+        return
     scenario, notes = load_noting_or_exit(console, scenario_file, parse_overrides(set_ or []))
     for note in notes:
         console.print(f"note: {note}", highlight=False, soft_wrap=True)

@@ -3,6 +3,7 @@ that meets the service targets, with progress bars and tables in the terminal.""
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -50,6 +51,7 @@ from sim.run.backends import Backend, BackendError, dask_backend, local_backend
 from sim.scenario.benefit import Benefit
 from sim.scenario.durations import parse_duration
 from sim.scenario.loading import load_scenario
+from sim.scenario.region import is_region_file
 from sim.scenario.schema import Scenario
 from vtsim import __version__
 from vtsim.cli.command_support import (
@@ -125,6 +127,10 @@ def sweep(
 ) -> None:
     """Run a scenario over a grid of field values; table, CSV/Parquet and attainment charts."""
     console = Console()
+    if is_region_file(scenario_file):
+        raise fail_input(console, f"{scenario_file} is a region file; vtsim sweep takes one "
+                                  "municipality's scenario (for a region: vtsim run --set, or "
+                                  "vtsim size)")
     out = out or Path("results") / f"{scenario_file.stem}-sweep"
     try:
         if resume and force:
@@ -287,6 +293,13 @@ def size(
 ) -> None:
     """Find the fewest operators per shift and field workers per zone meeting every target."""
     console = Console()
+    if is_region_file(scenario_file):
+        if years or dask:
+            raise fail_input(console, "a region is sized as given, on local processes "
+                                      "(--years and --dask are for one municipality's scenario)")
+        size_region(console, scenario_file, target, seed, replications, confidence, workers,
+                    set_ or [], out, force)
+        return
     try:
         targets = [parse_target(t) for t in target]
         plan_years = parse_years(years)
@@ -323,6 +336,69 @@ def size(
         written = write_sizing(out, document)
         console.print(text(language, "r_wrote_files", files=", ".join(str(p) for p in written)),
                       highlight=False)
+
+
+def size_region(console: Console, region_file: Path, target: list[str], seed: int | None,
+                replications: int | None, confidence: float, workers: int | None,
+                set_: list[str], out: Path | None = None, force: bool = False) -> None:
+    """Size a shared centre: the fewest operators per shift with every member meeting every
+    answer target; which member binds each shift."""
+    from reports.region_summary import (
+        region_attainment_table,
+        region_sizing_table,
+        sizing_cost_line,
+    )
+    from sim.analysis.region_sizing import RegionSizer, erlang_start, members_alone
+    from sim.scenario.region import load_region
+
+    try:
+        targets = [parse_target(t) for t in target]
+        region = load_region(region_file, parse_settings(set_))
+        if out is not None and (out / "region-sizing.json").exists() and not force:
+            raise TargetError(f"{out / 'region-sizing.json'} already exists; choose another "
+                              "--out folder or add --force to overwrite")
+    except TargetError as exc:
+        raise fail_input(console, str(exc)) from None
+    except ScenarioError as exc:
+        raise fail_scenario(console, exc) from None
+    if any(t.kind != "answer" for t in targets):
+        raise fail_input(console, "a shared centre is sized on answer targets only; each "
+                                  "member's visits are its own home care's (size a member's "
+                                  "field staff with vtsim size on its scenario file)")
+    seed = region.seed if seed is None else seed
+    most = replications or 40
+    console.print(f"Sizing {region.name}: {len(region.members)} members, "
+                  + ", ".join(t.describe() for t in targets)
+                  + " for every member on every shift; Erlang C start "
+                  + ", ".join(f"{k} {v}" for k, v in erlang_start(region, targets).items())
+                  + f"; {region.horizon / 86400:g}-day replications, at most {most}, "
+                  f"confidence {confidence:.0%}.")
+    with local_backend(workers) as backend:
+        sizer = RegionSizer(region, targets, seed, backend.executor, backend.slots, confidence,
+                            most_replications=most,
+                            on_progress=lambda text: console.print(f"  {text}", highlight=False))
+        result = sizer.search()
+    console.print(region_sizing_table(result))
+    console.print(region_attainment_table(result))
+    alone = members_alone(region, targets)
+    console.print("Erlang C per hour, each member with its own centre on the same shifts: "
+                  + "; ".join(f"{m} " + "/".join(str(v) for v in s.values())
+                              for m, s in alone.items())
+                  + " — together " + "/".join(
+                      str(sum(s[k] for s in alone.values())) for k in result.staffing)
+                  + ", against " + "/".join(str(v) for v in result.erlang.values())
+                  + " shared (Erlang C) and " + "/".join(
+                      str(v) for v in result.staffing.values()) + " shared (simulated).",
+                  highlight=False)
+    console.print(sizing_cost_line(result))
+    if out is not None:
+        from reports.region_summary import region_sizing_document
+
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / "region-sizing.json"
+        path.write_text(json.dumps(region_sizing_document(result, alone, seed, __version__),
+                                   indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        console.print(f"Wrote {path}")
 
 
 def staff_terms(scenario: Scenario, rota_factor: float | None) -> StaffTerms:

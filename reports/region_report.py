@@ -1,0 +1,319 @@
+"""The report of a shared centre for a council (Bokmål or English, HTML or spreadsheet): each
+member's figures, the cost-sharing keys with each member's share and net gain, and the
+organisation models when the run compared them. Read from a region run's ``metrics.json``
+(``vtsim run region.yaml --out DIR``, then ``vtsim report DIR``)."""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reports.i18n import format_nok, format_number, format_share
+
+MODELS = ("own", "shared", "direct", "purchased")
+KEYS = ("inhabitants", "devices", "alarms", "operator_minutes", "fixed_variable")
+
+WORDS: dict[str, dict[str, str]] = {
+    "nb": {
+        "title": "Interkommunalt responssenter",
+        "intro": "Tall fra simuleringen: gjennomsnitt over gjentakene, med 95 % "
+                 "konfidensintervall (±). Hver kommune har sine egne alarmer og sin egen "
+                 "hjemmetjeneste; bare operatørene deles.",
+        "members": "Kommunene i det felles senteret",
+        "figure": "Tall",
+        "region": "Regionen",
+        "incidents": "Hendelser per døgn",
+        "within": "Besvart innen {t}",
+        "answer_mean": "Svartid, snitt (s)",
+        "visits": "Hjemmebesøk per døgn",
+        "visit_mean": "Responstid besøk, snitt (min)",
+        "op_hours": "Operatørtimer per døgn",
+        "op_share": "Andel av operatørtiden",
+        "costs": "Kostnadsdeling (kroner per år)",
+        "costs_note": "Andel = kommunens del av det felles senterets kostnad etter nøkkelen; "
+                      "gevinst = eget senter minus andelen.",
+        "own": "Eget senter",
+        "share": "Andel",
+        "gain": "Gevinst",
+        "key.inhabitants": "per innbygger",
+        "key.devices": "per enhet",
+        "key.alarms": "per alarm",
+        "key.operator_minutes": "per brukt operatørminutt",
+        "key.fixed_variable": "fast + variabel",
+        "total": "Sum",
+        "models": "Fire måter å organisere alarmmottaket på",
+        "models_note": "Samme alarmer i alle modellene (felles tilfeldige tall); Δ er "
+                       "forskjellen fra eget senter, parvis per gjentak. Kjøpt tjeneste: "
+                       "svartid som avtalt, ikke simulert.",
+        "model.own": "Eget senter",
+        "model.shared": "Felles senter",
+        "model.direct": "Direkte respons (hjemmetjenesten)",
+        "model.purchased": "Kjøpt tjeneste",
+        "member": "Kommune",
+        "model": "Modell",
+        "arsverk": "Årsverk",
+        "cost": "Kostnad per år",
+        "delta_cost": "Δ kostnad",
+        "delta_within": "Δ besvart",
+    },
+    "en": {
+        "title": "Shared response centre",
+        "intro": "Figures from the simulation: means over the replications with their 95 % "
+                 "confidence intervals (±). Each municipality keeps its own alarms and its own "
+                 "home care; only the operators are shared.",
+        "members": "The members of the shared centre",
+        "figure": "Figure",
+        "region": "Region",
+        "incidents": "Incidents per day",
+        "within": "Answered within {t}",
+        "answer_mean": "Answer time, mean (s)",
+        "visits": "Home visits per day",
+        "visit_mean": "Visit response, mean (min)",
+        "op_hours": "Operator hours per day",
+        "op_share": "Share of operator time",
+        "costs": "Cost sharing (NOK a year)",
+        "costs_note": "Share = the member's part of the shared centre's cost by the key; "
+                      "gain = own centre less the share.",
+        "own": "Own centre",
+        "share": "Share",
+        "gain": "Gain",
+        "key.inhabitants": "per inhabitant",
+        "key.devices": "per device",
+        "key.alarms": "per alarm",
+        "key.operator_minutes": "per operator-minute used",
+        "key.fixed_variable": "fixed + variable",
+        "total": "Total",
+        "models": "Four ways to organise alarm response",
+        "models_note": "The same alarms in every model (common random numbers); Δ is the "
+                       "paired difference from the own centre per replication. Purchased "
+                       "service: answer times as contracted, not simulated.",
+        "model.own": "Own centre",
+        "model.shared": "Shared centre",
+        "model.direct": "Direct response (home care)",
+        "model.purchased": "Purchased service",
+        "member": "Member",
+        "model": "Model",
+        "arsverk": "Årsverk (FTE)",
+        "cost": "Cost a year",
+        "delta_cost": "Δ cost",
+        "delta_within": "Δ answered",
+    },
+}
+
+
+@dataclass(frozen=True)
+class ReportTable:
+    """One table: title, note, header and rows of text cells."""
+
+    title: str
+    note: str
+    header: list[str]
+    rows: list[list[str]]
+
+
+class RegionReportError(ValueError):
+    """A metrics.json that is not a region run's."""
+
+
+def member_names(document: dict[str, Any]) -> list[str]:
+    """The members of a region run, in the order of its metrics."""
+    names: dict[str, None] = {}
+    for key in document.get("metrics", {}):
+        if key.startswith("members.") and key.count(".") >= 2:
+            names[key.split(".")[1]] = None
+    if not names:
+        raise RegionReportError("not a region run: its metrics.json has no members.* figures "
+                                "(run `vtsim run REGION.yaml --out DIR` first)")
+    return list(names)
+
+
+def _mean(document: dict[str, Any], key: str) -> tuple[float, float]:
+    figure = document["metrics"].get(key)
+    if not figure or figure.get("mean") is None:
+        return math.nan, math.nan
+    half = figure.get("ci_half_width")
+    return float(figure["mean"]), math.nan if half is None else float(half)
+
+
+def _cell(document: dict[str, Any], key: str, lang: str, kind: str = "number",
+          scale: float = 1.0, decimals: int = 1) -> str:
+    mean, half = _mean(document, key)
+    if math.isnan(mean):
+        return "–"
+    if kind == "share":
+        text, shown, places = format_share(mean, lang), half * 100, 1
+    elif kind == "nok":
+        text, shown, places = format_nok(mean, lang), half, 0
+    else:
+        text, shown, places = format_number(mean * scale, lang, decimals), half * scale, decimals
+    if math.isnan(shown) or round(abs(shown), places) == 0:
+        return text  # no interval, or one too narrow to show at this precision
+    return f"{text} ± {format_number(abs(shown), lang, places)}"
+
+
+def answer_target(document: dict[str, Any]) -> str:
+    """The answer-target key shown: 60 s if measured, else the first measured."""
+    keys = [k.removeprefix("answer.within_") for k in document["metrics"]
+            if k.startswith("answer.within_")]
+    return "1min" if "1min" in keys else (keys[0] if keys else "1min")
+
+
+def members_table(document: dict[str, Any], lang: str) -> ReportTable:
+    """Each member's and the region's figures."""
+    w = WORDS[lang]
+    names = member_names(document)
+    days = _mean(document, "window.days")[0] or 1.0
+    target = answer_target(document)
+    rows_spec = [
+        (w["incidents"], "incidents.per_day", "number", 1.0, 1),
+        (w["within"].format(t=target), f"answer.within_{target}", "share", 1.0, 1),
+        (w["answer_mean"], "answer.mean_s", "number", 1.0, 1),
+        (w["visits"], "visits.per_day", "number", 1.0, 2),
+        (w["visit_mean"], "visits.response_mean_s", "number", 1 / 60, 1),
+        (w["op_hours"], "operators.busy_h", "number", 1 / days, 1),
+        (w["op_share"], "operators.busy_share", "share", 1.0, 1),
+    ]
+    rows = []
+    for label, key, kind, scale, decimals in rows_spec:
+        cells = [_cell(document, f"members.{n}.{key}", lang, kind, scale, decimals)
+                 for n in names]
+        region = "100 %" if key == "operators.busy_share" else \
+            _cell(document, key, lang, kind, scale, decimals)
+        rows.append([label, *cells, region])
+    return ReportTable(w["members"], w["intro"], [w["figure"], *names, w["region"]], rows)
+
+
+def costs_table(document: dict[str, Any], lang: str) -> ReportTable | None:
+    """Each member's own centre, share and gain under each key."""
+    w = WORDS[lang]
+    names = member_names(document)
+    if "costs.total" not in document["metrics"]:
+        return None
+    rows = [[w["own"], *(_cell(document, f"costs.{n}.own", lang, "nok") for n in names),
+             _cell(document, "costs.own_total", lang, "nok")]]
+    for key in KEYS:
+        if f"costs.{names[0]}.{key}" not in document["metrics"]:
+            continue
+        rows.append([f"{w['share']} {w['key.' + key]}",
+                     *(_cell(document, f"costs.{n}.{key}", lang, "nok") for n in names),
+                     _cell(document, "costs.total", lang, "nok")])
+        rows.append([f"{w['gain']} {w['key.' + key]}",
+                     *(_cell(document, f"gain.{n}.{key}", lang, "nok") for n in names),
+                     _cell(document, "gain.region", lang, "nok")])
+    return ReportTable(w["costs"], w["costs_note"], [w["figure"], *names, w["total"]], rows)
+
+
+def models_table(document: dict[str, Any], lang: str) -> ReportTable | None:
+    """The organisation models per member and region."""
+    w = WORDS[lang]
+    names = member_names(document)
+    if not any(k.startswith("models.") for k in document["metrics"]):
+        return None
+    target = answer_target(document)
+    header = [w["member"], w["model"], w["within"].format(t=target), w["delta_within"],
+              w["arsverk"], w["cost"], w["delta_cost"]]
+    rows = []
+    for name in [*names, "region"]:
+        for model in MODELS:
+            base = f"models.{name}.{model}."
+            delta = f"models.{name}.{model}_vs_own."
+            rows.append([
+                w["region"] if name == "region" else name, w["model." + model],
+                _cell(document, base + f"answer.within_{target}", lang, "share"),
+                _cell(document, delta + f"answer.within_{target}", lang, "number", 100.0, 1),
+                _cell(document, base + "arsverk", lang, "number", 1.0, 2),
+                _cell(document, base + "cost", lang, "nok"),
+                _cell(document, delta + "cost", lang, "nok"),
+            ])
+    return ReportTable(w["models"], w["models_note"], header, rows)
+
+
+def report_tables(document: dict[str, Any], lang: str) -> list[ReportTable]:
+    """Every table of the report, in order."""
+    tables = [members_table(document, lang), costs_table(document, lang),
+              models_table(document, lang)]
+    return [t for t in tables if t is not None]
+
+
+def render_region_html(document: dict[str, Any], lang: str) -> str:
+    """A self-contained HTML page (every text escaped)."""
+    w = WORDS[lang]
+    name = str(document.get("scenario", {}).get("name", ""))
+    parts = [f"<!DOCTYPE html><html lang=\"{'nb' if lang == 'nb' else 'en'}\"><head>"
+             "<meta charset=\"utf-8\">"
+             f"<title>{html.escape(w['title'])}: {html.escape(name)}</title>"
+             "<style>body{font-family:sans-serif;max-width:72rem;margin:2rem auto}"
+             "table{border-collapse:collapse;margin:1rem 0}th,td{border-bottom:1px solid #ccc;"
+             "padding:.3rem .6rem;text-align:right}th:first-child,td:first-child{text-align:"
+             "left}</style></head><body>",
+             f"<h1>{html.escape(w['title'])}: {html.escape(name)}</h1>"]
+    for table in report_tables(document, lang):
+        parts.append(f"<h2>{html.escape(table.title)}</h2><p>{html.escape(table.note)}</p>")
+        parts.append("<table><thead><tr>" + "".join(
+            f"<th>{html.escape(h)}</th>" for h in table.header) + "</tr></thead><tbody>")
+        for row in table.rows:
+            parts.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>")
+        parts.append("</tbody></table>")
+    parts.append("</body></html>\n")
+    return "".join(parts)
+
+
+def write_region_xlsx(document: dict[str, Any], lang: str, path: Path) -> None:
+    """One sheet per table, the same text as the HTML page."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for table in report_tables(document, lang):
+        sheet = book.create_sheet(table.title[:31])
+        sheet.append([table.title])
+        sheet.append([table.note])
+        sheet.append(table.header)
+        for row in table.rows:
+            sheet.append(row)
+    book.save(path)
+
+
+PDF_FONT = "DejaVu"
+
+
+def write_region_pdf(document: dict[str, Any], lang: str, path: Path) -> None:
+    """The same tables as a PDF (A4 landscape; DejaVu Sans from matplotlib's files, so that
+    Norwegian letters and symbols print without a system font)."""
+    import matplotlib
+    from fpdf import FPDF
+    from fpdf.fonts import FontFace
+
+    fonts = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    pdf = FPDF(orientation="landscape", format="A4")
+    pdf.add_font(PDF_FONT, "", str(fonts / "DejaVuSans.ttf"))
+    pdf.add_font(PDF_FONT, "B", str(fonts / "DejaVuSans-Bold.ttf"))
+    pdf.set_auto_page_break(True, margin=12)
+    pdf.add_page()
+    name = str(document.get("scenario", {}).get("name", ""))
+    pdf.set_font(PDF_FONT, "B", 15)
+    pdf.multi_cell(0, 8, f"{WORDS[lang]['title']}: {name}", new_x="LMARGIN", new_y="NEXT")
+    for table in report_tables(document, lang):
+        if pdf.will_page_break(30):
+            pdf.add_page()
+        pdf.set_font(PDF_FONT, "B", 11)
+        pdf.multi_cell(0, 6, table.title, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(PDF_FONT, "", 8)
+        pdf.multi_cell(0, 4, table.note, new_x="LMARGIN", new_y="NEXT")
+        first = 0.24
+        rest = (1 - first) / max(1, len(table.header) - 1)
+        with pdf.table(col_widths=[first] + [rest] * (len(table.header) - 1), width=pdf.epw,
+                       text_align="LEFT", headings_style=FontFace(emphasis="BOLD"),
+                       line_height=4.2) as grid:
+            header = grid.row()
+            for column in table.header:
+                header.cell(column)
+            for cells in table.rows:
+                row = grid.row()
+                for i, cell in enumerate(cells):
+                    row.cell(cell, align="LEFT" if i == 0 else "RIGHT")
+        pdf.ln(4)
+    pdf.output(str(path))
