@@ -669,20 +669,23 @@ def encode_status(device_type: str, device_id: str, status: DeviceState, ts: str
     )
 
 
-def encode_acknowledgement(message: DeviceMessage, received_at: str) -> bytes:
+def encode_acknowledgement(message: DeviceMessage, received_at: str,
+                           clock_offset_s: float | None = None) -> bytes:
     """Compact JSON of the centre's acknowledgement of an accepted message.
 
-    ``received_at`` must already be formatted (see :func:`format_ts`).
+    ``received_at`` must already be formatted (see :func:`format_ts`). ``clock_offset_s``
+    (``ts`` minus the receive time) goes with the answer only when the device's clock is off.
     """
-    return orjson.dumps(
-        {
-            "schema_version": SCHEMA_VERSION,
-            "message_id": message.message_id,
-            "device_id": message.device_id,
-            "seq": message.seq,
-            "received_at": received_at,
-        }
-    )
+    answer: dict[str, object] = {
+        "schema_version": SCHEMA_VERSION,
+        "message_id": message.message_id,
+        "device_id": message.device_id,
+        "seq": message.seq,
+        "received_at": received_at,
+    }
+    if clock_offset_s is not None:
+        answer["clock_offset_s"] = round(clock_offset_s, 3)
+    return orjson.dumps(answer)
 
 
 def decode_status(

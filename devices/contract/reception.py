@@ -6,7 +6,13 @@ the training centre (:mod:`vtsim.training.centre`) all judge messages with :clas
 differs: its clock, its storage and who assesses the incidents. The rules, in order:
 
 1. **Decode and validate** with :func:`devices.contract.codec.decode_message`: a bad message is
-   ``rejected`` with the decoder's reason.
+   ``rejected`` with the decoder's reason. One exception, the *clock rule*: an alarm (an event
+   the catalog says raises an incident) that fails only the clock check (``ts`` more than
+   ``max_past_s`` old or ``max_future_s`` ahead: a device clock reset to 1970, never set, or
+   drifted) is taken all the same, with the reason :data:`CLOCK_OFF`. A person pressed a
+   button; the device's clock is flagged (:func:`clock_offset_s`), and the centre measures the
+   alarm from its own receive time. Other events (heartbeats, positions, information) keep the
+   strict rule and are rejected ``ts_in_past`` / ``ts_in_future``.
 2. **Deduplicate.** A *duplicate* is the same message again: a ``message_id`` the device (its
    events topic) already used, within :data:`DEDUP_WINDOW_S`, for a message with the same
    ``event``, ``seq`` and ``ts`` (to the millisecond). It is answered ``duplicate`` and not
@@ -43,6 +49,8 @@ from devices.contract.codec import (
 )
 
 __all__ = [
+    "CLOCK_OFF",
+    "CLOCK_REASONS",
     "CORRELATED",
     "DEDUP_WINDOW_S",
     "DEFAULT_CORRELATION_WINDOW_S",
@@ -59,6 +67,7 @@ __all__ = [
     "Reception",
     "Remembered",
     "answer_reason",
+    "clock_offset_s",
     "priority_of",
     "repeat_of",
 ]
@@ -76,12 +85,18 @@ PLACES: Final = (INCIDENT, CORRELATED, DUPLICATE, REJECTED, INFO)
 NEW: Final = "new"
 ID_CONFLICT: Final = "id_conflict"
 """A known ``message_id`` with other content: flagged to the device, handled all the same."""
+CLOCK_OFF: Final = "clock_off"
+"""An alarm whose ``ts`` failed the clock check: taken all the same, its device clock flagged."""
+CLOCK_REASONS: Final = frozenset({"ts_in_past", "ts_in_future"})
+"""The decoder's reasons that are about the device's clock alone."""
 
 DEDUP_WINDOW_S: Final = DEFAULT_LIMITS.max_past_s + DEFAULT_LIMITS.max_future_s
 """How long the centre remembers a message id after receiving it: 7 days and 5 minutes, the
 longest a copy of a message can still pass the default clock check (``ts`` at most 5 min ahead
-when first received, at most 7 days old when received again). A copy that comes later is
-refused as ``ts_in_past``, so no duplicate is ever handled twice for want of memory."""
+when first received, at most 7 days old when received again). A copy of a heartbeat that comes
+later is refused as ``ts_in_past``; an alarm is taken despite its clock (the clock rule), so a
+copy of an alarm resent more than 7 days after it was first received would count as a new
+alarm (a device gives up resending long before: docs/vendors.md)."""
 DEFAULT_CORRELATION_WINDOW_S: Final = 600.0
 """Repeats of an alarm within this time of its first message join its incident (10 min)."""
 
@@ -277,10 +292,19 @@ def priority_of(device_type: str, event: str,
 def answer_reason(place: str, reason: str) -> str | None:
     """What the centre answers the device: None for an acknowledgement, else the reason of its
     rejection notice: the decoder's reason, ``duplicate``, or ``id_conflict`` for a message
-    handled under a reused id."""
+    handled under a reused id. An alarm taken despite its clock (:data:`CLOCK_OFF`) is
+    acknowledged: the device must stop sending it."""
     if place == DUPLICATE:
         return DUPLICATE
+    if reason == CLOCK_OFF:
+        return None
     return reason or None
+
+
+def clock_offset_s(ts: datetime, epoch_s: float) -> float:
+    """How far a device's ``ts`` is from the receiver's clock ``epoch_s``: positive ahead,
+    negative behind (seconds)."""
+    return ts.timestamp() - epoch_s
 
 
 def incident_kinds() -> dict[str, dict[str, bool]]:
@@ -328,21 +352,40 @@ class Reception(Generic[Incident]):
         the windows), ``epoch_s`` the same moment in epoch seconds (for the ``ts`` check)."""
         verdict = decode_message(topic, payload, now_epoch_s=epoch_s, limits=self.limits,
                                  roots=self.roots)
+        clock = ""
         if isinstance(verdict, Rejected):
-            return REJECTED, verdict.reason, verdict, None
+            verdict = self._despite_clock(topic, payload, verdict)
+            if isinstance(verdict, Rejected):
+                return REJECTED, verdict.reason, verdict, None
+            clock = CLOCK_OFF
         fields = verdict.message.__dict__
         event = fields["event"]
         repeat = self._check_in(topic, fields["message_id"], event, fields["seq"], fields["ts"],
                                 now)
         if repeat == DUPLICATE:
             return DUPLICATE, "", verdict, None
-        reason = "" if repeat == NEW else ID_CONFLICT
+        reason = clock if repeat == NEW else ID_CONFLICT
         if not self._raises[fields["device_type"]][event]:
             return INFO, reason, verdict, None
         entry = self._open.get((topic, event))  # OpenIncidents.joinable, written out
         if entry is None or now - entry[1] > self.incidents.window:
             return INCIDENT, reason, verdict, None
         return CORRELATED, reason, verdict, entry[0]
+
+    def _despite_clock(self, topic: str, payload: bytes, rejected: Rejected
+                       ) -> Accepted | Rejected:
+        """The clock rule: an alarm refused for its ``ts`` alone, taken without the clock check;
+        any other rejection as it is."""
+        if rejected.reason not in CLOCK_REASONS:
+            return rejected
+        verdict = decode_message(topic, payload, now_epoch_s=None, limits=self.limits,
+                                 roots=self.roots)
+        if isinstance(verdict, Rejected):
+            return rejected
+        message = verdict.message
+        if not self._raises[message.device_type][message.event]:
+            return rejected  # not an alarm: the strict rule stands
+        return verdict
 
     def priority(self, device_type: str, event: str) -> int:
         """The priority of an alarm of this kind (:func:`priority_of`)."""

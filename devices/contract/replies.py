@@ -82,6 +82,12 @@ class Acknowledgement(BaseModel):
     received_at: AwareDatetime = Field(
         description="When the centre received the message, UTC ISO-8601 with milliseconds."
     )
+    clock_offset_s: float | None = Field(
+        default=None,
+        description="Only when the device's clock is off (an alarm whose 'ts' is more than 7 "
+        "days old or 5 minutes ahead, taken all the same): 'ts' minus the centre's receive "
+        "time in seconds (negative: the device clock is behind). Set the device's clock.",
+    )
 
 
 class FaultNotice(BaseModel):

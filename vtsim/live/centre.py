@@ -42,11 +42,13 @@ from devices.contract.errors import DeviceContractError
 from devices.contract.messages import DeviceMessage
 from devices.contract.rate_limit import RateLimit, TokenBuckets
 from devices.contract.reception import (
+    CLOCK_OFF,
     DEFAULT_CORRELATION_WINDOW_S,
     DUPLICATE,
     ID_CONFLICT,
     INCIDENT,
     Reception,
+    clock_offset_s,
     ts_ms,
 )
 from devices.contract.topics import (
@@ -63,6 +65,7 @@ from devices.contract.topics import (
 from devices.transport.base import Transport
 from vtsim.live.store import (
     CENTRE_KINDS,
+    DEVICE_CLOCK,
     DEVICE_OFFLINE,
     DEVICE_SILENT,
     NOTHING_STORED,
@@ -151,6 +154,9 @@ class TrackedDevice:
     """Device time (epoch s) of the latest periodic message (heartbeat, position)."""
     heartbeat_s: float | None = None
     """The device's periodic interval, as observed between its last two periodic messages."""
+    clock_offset_s: float | None = None
+    """How far the device's clock was off at its latest message, when beyond the clock limits
+    (``ts`` minus the centre's receive time); None while its clock is right."""
 
     def record_sequence(self, seq: int) -> tuple[int, int] | None:
         """Count skipped numbers (possible loss) and numbers that went backwards.
@@ -185,7 +191,8 @@ class TrackedDevice:
         """An independent copy (counts included)."""
         return TrackedDevice(self.tenant, self.device_type, self.device_id, self.status,
                              self.last_seen, self.last_seq, self.gaps, self.out_of_order,
-                             Counter(self.counts), self.last_periodic, self.heartbeat_s)
+                             Counter(self.counts), self.last_periodic, self.heartbeat_s,
+                             self.clock_offset_s)
 
 
 def tracked(row: DeviceRow) -> TrackedDevice:
@@ -212,6 +219,11 @@ class CentreSnapshot:
     def gaps(self) -> int:
         """Skipped sequence numbers over all devices (possible loss)."""
         return sum(d.gaps for d in self.devices)
+
+    @property
+    def clock_off(self) -> list[TrackedDevice]:
+        """Devices whose clock is off right now (their latest message said so)."""
+        return [d for d in self.devices if d.clock_offset_s is not None]
 
     def open_of_kind(self, kind: str) -> int:
         """How many of the centre's own incidents of ``kind`` are open."""
@@ -396,8 +408,12 @@ class LiveCentre:
         tenant = topic.split("/")[2]  # an accepted topic has a valid tenant level
         device = self._planned_device(tenant, message, now)
         skipped = device.record_sequence(message.seq)
-        alarm = self._alarm_change(tenant, message, place, joined, now)
+        offset = self._clock_offset(message, reason)
+        alarm = self._alarm_change(tenant, message, place, joined, now, offset)
         incidents = self._incidents_of(tenant, message, alarm, skipped, now)
+        incidents.extend(self._clock_changes(device, message, offset, now))
+        if reason == CLOCK_OFF:
+            reason = ""  # acknowledged; the flag is in the answer and the incidents
         incident_id = None if alarm is None else alarm.incident_id
         stored = self.store.store_accepted(
             self._stored_message(tenant, message, payload, now, place, reason, incident_id),
@@ -415,8 +431,37 @@ class LiveCentre:
                 "another message (this message was handled all the same)",
                 preview(message.message_id)), reason=ID_CONFLICT),
                 place=place, incident_id=incident_id)
-        return replace(self._acknowledge(tenant, topic, message), place=place,
+        return replace(self._acknowledge(tenant, topic, message, offset), place=place,
                        incident_id=incident_id)
+
+    def _clock_offset(self, message: DeviceMessage, reason: str) -> float | None:
+        """``ts`` minus the receive time when the device's clock is beyond the clock limits
+        (the clock rule took the alarm all the same), else None."""
+        arrived = self._clock() if self._arrived_at is None else self._arrived_at
+        offset = clock_offset_s(message.ts, arrived)
+        if reason == CLOCK_OFF or not (
+                -self._limits.max_past_s <= offset <= self._limits.max_future_s):
+            return offset
+        return None
+
+    def _clock_changes(self, device: TrackedDevice, message: DeviceMessage,
+                       offset: float | None, now: float) -> list[IncidentChange]:
+        """Flag the device's clock (a ``device_clock`` incident with the offset) or clear the
+        flag once a message comes with the clock right."""
+        device.clock_offset_s = offset
+        incident_id = centre_incident_id(device.tenant, device.device_id, DEVICE_CLOCK)
+        flagged = self._open.get(incident_id)
+        if offset is None:
+            if flagged is None:
+                return []
+            return [resolved(flagged, now, f"clock right again: seq {message.seq}")]
+        if flagged is not None:
+            return []
+        return [IncidentChange(incident_id, device.tenant, device.device_id, device.device_type,
+                               DEVICE_CLOCK, OPEN, now,
+                               f"device clock {describe_offset(offset)} (ts "
+                               f"{format_ts(message.ts.timestamp())}, seq {message.seq}); its "
+                               "alarms are taken and timed from the centre's receive time", 3)]
 
     def _throttle(self, topic: str, payload: bytes) -> Answer:
         """Answer ``rate_limited`` without handling the message. Its ``seq`` counts as seen: a
@@ -441,19 +486,24 @@ class LiveCentre:
             place=DUPLICATE)
 
     def _alarm_change(self, tenant: str, message: DeviceMessage, place: str,
-                      joined: IncidentChange | None, now: float) -> IncidentChange | None:
-        """The incident an alarm opens, or the one it joins in its new state (None: info)."""
+                      joined: IncidentChange | None, now: float, offset: float | None = None
+                      ) -> IncidentChange | None:
+        """The incident an alarm opens, or the one it joins in its new state (None: info).
+        Its times are the centre's own; a device clock that is off is named in the detail."""
+        clock = "" if offset is None else (
+            f"; device clock {describe_offset(offset)}, timed from the centre's receive time")
         if joined is not None:
             return replace(joined, state=OPEN, at=now, messages=joined.messages + 1,
                            opened_at=joined.started,
-                           detail=f"repeat: seq {message.seq} ({joined.messages + 1} messages)")
+                           detail=f"repeat: seq {message.seq} ({joined.messages + 1} messages)"
+                                  f"{clock}")
         if place != INCIDENT:
             return None
         device_id, kind, event = message.device_id, message.device_type, message.event
         return IncidentChange(
             alarm_incident_id(tenant, message), tenant, device_id, kind, event, OPEN, now,
-            f"seq {message.seq}", self.reception.priority(kind, event), message.message_id,
-            opened_at=now)
+            f"seq {message.seq}{clock}", self.reception.priority(kind, event),
+            message.message_id, opened_at=now)
 
     def _planned_device(self, tenant: str, message: DeviceMessage, now: float
                         ) -> TrackedDevice:
@@ -506,9 +556,11 @@ class LiveCentre:
             else:
                 self._open.pop(change.incident_id, None)
 
-    def _acknowledge(self, tenant: str, topic: str, message: DeviceMessage) -> Answer:
-        """Publish the acknowledgement of an accepted message."""
-        body = encode_acknowledgement(message, format_ts(self._clock()))
+    def _acknowledge(self, tenant: str, topic: str, message: DeviceMessage,
+                     clock_offset: float | None = None) -> Answer:
+        """Publish the acknowledgement of an accepted message (with the device's clock offset
+        when its clock is off)."""
+        body = encode_acknowledgement(message, format_ts(self._clock()), clock_offset)
         answered_on = ack_topic(tenant, message.device_id)
         self._answer(answered_on, body)
         return Answer(topic, ACCEPTED, tenant, message.device_id, message.message_id,
@@ -696,6 +748,17 @@ def alarm_incident_id(tenant: str, message: DeviceMessage) -> str:
     and the same message always names the same incident."""
     return (f"{tenant}/{message.device_id}/{message.message_id}/{message.event}/"
             f"{message.seq}/{ts_ms(message.ts)}")
+
+
+def describe_offset(offset_s: float) -> str:
+    """``3.2 days behind`` / ``412 s ahead``: a device clock's offset for people."""
+    where = "ahead" if offset_s > 0 else "behind"
+    size = abs(offset_s)
+    if size >= 86_400:
+        return f"{size / 86_400:.1f} days {where}"
+    if size >= 3_600:
+        return f"{size / 3_600:.1f} h {where}"
+    return f"{size:.0f} s {where}"
 
 
 def centre_incident_id(tenant: str, device_id: str, kind: str) -> str:

@@ -49,7 +49,20 @@ def health_report(snapshot: CentreSnapshot, stats: MqttStats, connected: bool, u
         "possible_loss_incidents": snapshot.open_of_kind(POSSIBLE_LOSS),
         **loss_advice(snapshot),
         "rate_limited": snapshot.totals.get(RATE_LIMITED, 0),
+        "clock_off": clock_report(snapshot),
     }
+
+
+MAX_CLOCKS_SHOWN: Final = 10
+
+
+def clock_report(snapshot: CentreSnapshot) -> dict[str, object]:
+    """Devices whose clock is off: how many, and the worst offsets (``ts`` minus the receive
+    time, seconds) of at most :data:`MAX_CLOCKS_SHOWN` of them."""
+    off = sorted(snapshot.clock_off, key=lambda d: -abs(d.clock_offset_s or 0.0))
+    return {"devices": len(off),
+            "offsets_s": {f"{d.tenant}/{d.device_id}": round(d.clock_offset_s or 0.0, 1)
+                          for d in off[:MAX_CLOCKS_SHOWN]}}
 
 
 LOSS_ADVICE: Final = (

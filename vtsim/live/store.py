@@ -51,7 +51,9 @@ SQLITE_BUSY_TIMEOUT_S: Final = 30.0
 DEVICE_SILENT: Final = "device_silent"
 DEVICE_OFFLINE: Final = "device_offline"
 POSSIBLE_LOSS: Final = "possible_loss"
-CENTRE_KINDS: Final = (DEVICE_SILENT, DEVICE_OFFLINE, POSSIBLE_LOSS)
+DEVICE_CLOCK: Final = "device_clock"
+"""A device whose clock is off (an alarm taken despite its ``ts``); resolved once it is right."""
+CENTRE_KINDS: Final = (DEVICE_SILENT, DEVICE_OFFLINE, POSSIBLE_LOSS, DEVICE_CLOCK)
 
 
 class CentreStoreError(DeviceContractError):
