@@ -65,8 +65,10 @@ CASES: Final = (
     Case("unknown_event", alarm(5, event="explode"), "unknown_event", "event"),
     Case("wrong_type", alarm(6, seq="6"), "schema", "seq"),
     Case("topic_mismatch", alarm(7, device_id="sa-9999"), "topic_mismatch", "device_id"),
-    Case("ts_in_future", alarm(8, ts=NOW + 3_600), "ts_in_future", "ts"),
-    Case("ts_in_past", alarm(9, ts=NOW - 30 * 86_400), "ts_in_past", "ts"),
+    Case("ts_in_future", alarm(8, ts=NOW + 3_600, event="heartbeat", battery_pct=80),
+         "ts_in_future", "ts"),  # an alarm would be taken despite its clock (clock rule)
+    Case("ts_in_past", alarm(9, ts=NOW - 30 * 86_400, event="heartbeat", battery_pct=80),
+         "ts_in_past", "ts"),
     Case("empty", b"", "not_json"),
 )
 

@@ -280,6 +280,8 @@ class MqttTransport:
         self._fallback = fallback and protocol == 5
         self._will = will
         self._reconnect_delay_s = reconnect_delay_s
+        self._give_up = threading.Event()
+        """Set by :meth:`stop_waiting`: publishes no longer wait for room in the window."""
         self.manual_ack = manual_ack
         self._client = self._make_client()
 
@@ -444,42 +446,61 @@ class MqttTransport:
     # --- publishing -------------------------------------------------------------------------
 
     def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False,
-                correlation_data: bytes | None = None) -> None:
+                correlation_data: bytes | None = None, wait_s: float | None = None) -> None:
         """Hand ``payload`` to the broker; wait while ``max_in_flight`` messages are unacknowledged.
 
         ``correlation_data`` goes with the message as its MQTT 5 Correlation Data (an answer
         to a request that carried it); it is left out on MQTT 3.1.1, which has no properties.
 
         Raises :class:`PublishFailed` when the transport is closed, when the in-flight window
-        stays full for ``publish_timeout_s``, or when paho refuses the message; a QoS 0 message
-        cannot be sent while disconnected (QoS 1/2 messages are kept and sent on reconnect).
+        stays full for ``publish_timeout_s`` (or ``wait_s``, when given; at once after
+        :meth:`stop_waiting`), or when paho refuses the message; a QoS 0 message cannot be sent
+        while disconnected (QoS 1/2 messages are kept and sent on reconnect).
         """
         if qos not in (0, 1, 2):
             raise ValueError(f"qos must be 0, 1 or 2, got {qos!r}")
         if self._closed:
             raise PublishFailed(f"cannot publish on {topic!r}: the transport is closed")
         if qos > 0:
-            self._await_window(topic)
+            self._await_window(topic, self._publish_timeout_s if wait_s is None else wait_s)
         for _ in range(MID_RETRIES):
             rc, mid = self._send(topic, payload, qos, retain, correlation_data)
             if rc != MQTTErrorCode.MQTT_ERR_QUEUE_SIZE:
                 break
         self._record_publish(topic, rc, mid, qos)
 
-    def _await_window(self, topic: str) -> None:
-        """Block until fewer than ``max_in_flight`` QoS 1/2 messages are unacknowledged."""
+    def _await_window(self, topic: str, timeout: float) -> None:
+        """Block until fewer than ``max_in_flight`` QoS 1/2 messages are unacknowledged (at
+        most ``timeout`` seconds; not at all once :meth:`stop_waiting` was called)."""
         with self._state:
             room = self._state.wait_for(
-                lambda: len(self._pending) < self._max_in_flight or self._closed,
-                self._publish_timeout_s,
+                lambda: (len(self._pending) < self._max_in_flight or self._closed
+                         or self._give_up.is_set()),
+                0.0 if self._give_up.is_set() else timeout,
             )
-            if not room or self._closed:
+            if not room or self._closed or len(self._pending) >= self._max_in_flight:
                 self._counts["publish_errors"] += 1
                 raise PublishFailed(
                     f"cannot publish on {topic!r}: {len(self._pending)} messages to "
-                    f"{self.address} unacknowledged for {self._publish_timeout_s:g} s "
+                    f"{self.address} unacknowledged for {timeout:g} s "
                     f"(connected: {self._connected}); the broker is away or too slow"
                 )
+
+    def stop_waiting(self) -> None:
+        """From now on (any thread, a signal handler too), a publish that finds the window
+        full fails at once instead of waiting: for a prompt shutdown under a frozen broker."""
+        self._give_up.set()
+        if self._state.acquire(timeout=0.1):  # a signal may come while this thread holds it
+            try:
+                self._state.notify_all()
+            finally:
+                self._state.release()
+
+    @property
+    def window_full(self) -> bool:
+        """Whether ``max_in_flight`` QoS 1/2 messages are unacknowledged right now."""
+        with self._state:
+            return len(self._pending) >= self._max_in_flight
 
     def _send(self, topic: str, payload: bytes, qos: int, retain: bool,
               correlation_data: bytes | None = None) -> tuple[int, int]:
@@ -569,6 +590,24 @@ class MqttTransport:
                 f"the broker at {self.address} refused the subscription to "
                 f"{subscription.pattern!r}: {refused[0]} (check the ACL for this account)"
             )
+
+    def take(self, timeout: float = 0.0, max_messages: int = 1000) -> list[ReceivedMessage]:
+        """The queued messages (at most ``max_messages``), without handing them to handlers:
+        waits up to ``timeout`` seconds for the first. For a receiver that handles messages
+        in groups (one store commit for many) and acknowledges them itself."""
+        taken: list[ReceivedMessage] = []
+        wait = timeout
+        while len(taken) < max_messages:
+            try:
+                message = self._inbox.get(timeout=wait) if wait > 0 else self._inbox.get_nowait()
+            except queue.Empty:
+                break
+            wait = 0.0
+            taken.append(message)
+        if taken:
+            with self._state:
+                self._counts["delivered"] += len(taken)
+        return taken
 
     def drain(self, timeout: float = 0.0, max_messages: int | None = None) -> int:
         """Deliver queued messages to their handlers, in this thread; return how many.

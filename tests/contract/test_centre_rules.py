@@ -27,6 +27,7 @@ from devices.contract.catalog import event_spec
 from devices.contract.codec import decode_message, format_ts
 from devices.contract.examples import example_message
 from devices.contract.reception import (
+    CLOCK_OFF,
     CORRELATED,
     DEDUP_WINDOW_S,
     DUPLICATE,
@@ -149,11 +150,18 @@ CASES = (
          (Sent(0, topic_of(A), b"{not json"),
           sent(1, A, "button_need", 1, battery_pct=150),
           Sent(2, topic_of(B), message(A, "button_need", 1, 2)),
-          sent(3, A, "button_need", 1, ts=format_ts(EPOCH + 2 * 365 * 86_400)),
+          sent(3, A, "heartbeat", 1, ts=format_ts(EPOCH + 2 * 365 * 86_400)),
           sent(4, A, "button_need", 1)),
          ((REJECTED, "not_json", None), (REJECTED, "schema", None),
           (REJECTED, "topic_mismatch", None), (REJECTED, "ts_in_future", None),
           (INCIDENT, "", 1)), ((2, 1),)),
+    Case("an alarm is never refused for the device's clock (years ahead, behind, 1970)",
+         (sent(0, A, "button_need", 1, ts=format_ts(EPOCH + 2 * 365 * 86_400)),
+          sent(1, A, "fall_detected", 2, ts=format_ts(EPOCH - 2 * 365 * 86_400)),
+          sent(2, A, "battery_low", 3, ts=format_ts(0)),
+          sent(3, A, "button_need", 4, ts=format_ts(0))),
+         ((INCIDENT, CLOCK_OFF, 1), (INCIDENT, CLOCK_OFF, 2), (INCIDENT, CLOCK_OFF, 3),
+          (CORRELATED, CLOCK_OFF, 1)), ((2, 2), (1, 1), (4, 1))),
 )
 
 
@@ -227,6 +235,8 @@ def run_live(case: Case, store: CentreStore) -> Outcome:
     for answer in answers:
         place = answer.place or REJECTED
         reason = "" if answer.verdict in ("accepted", DUPLICATE) else answer.verdict
+        if answer.clock_off:
+            reason = CLOCK_OFF
         outcome.decisions.append((place, reason, number(answer.incident_id)))
         assert answer_reason(place, reason) == (None if answer.verdict == "accepted"
                                                 else answer.verdict)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Final, Protocol, runtime_checkable
 
@@ -61,6 +61,7 @@ from devices.contract.topics import (
     events_subscription,
     rejected_topic,
     require_level,
+    topic_matches,
 )
 from devices.transport.base import Transport
 from vtsim.live.store import (
@@ -91,6 +92,16 @@ SILENCE_SLACK_S: Final = 30.0
 UNANSWERED: Final = "unanswered"
 """Messages whose topic names no usable tenant: counted and shown, but no topic to answer on."""
 ANSWER_QOS: Final = 1
+ROUTES_KEPT: Final = 100_000
+ANSWER_WAIT_S: Final = 5.0
+"""The longest a group of answers waits, in all, for room in the broker's window of
+unacknowledged messages (a frozen or slow broker): answers that find no room by then are
+counted as failures, never waited on (the device resends, and hears ``duplicate``)."""
+
+
+def never() -> bool:
+    """A stop condition that never holds."""
+    return False
 
 
 def status_subscription(tenant: str | None) -> str:
@@ -124,6 +135,8 @@ class Answer:
     incident_id: str | None = None
     rejection: Rejected | None = None
     """The rejection as published (reason, path, expected, got, more), when there was one."""
+    clock_off: bool = False
+    """An alarm taken despite its device's clock (the reception reason ``clock_off``)."""
 
     @property
     def accepted(self) -> bool:
@@ -301,6 +314,13 @@ class LiveCentre:
         """MQTT 5 request/response: where the message in hand asked for its answer."""
         """When the transport received the message being judged (None: just now)."""
         self._stored = NOTHING_STORED
+        self._deferred: list[tuple[str, bytes, tuple[str, bytes | None] | None]] | None = None
+        """While a group is handled: its answers, published once the group is committed."""
+        self.in_hand_since: float | None = None
+        self._receivers: list[tuple[str, Callable[[str, bytes], object]]] = []
+        """What :meth:`listen` was asked, in order: a group's messages are routed by it."""
+        self._routes: dict[str, Callable[[str, bytes], object] | None] = {}
+        """Receive time (epoch s) of the oldest message in hand, while a group is handled."""
         self._resume()
 
     def _resume(self) -> None:
@@ -318,6 +338,22 @@ class LiveCentre:
             self.reception.incidents.opened(topic, incident.kind, incident, incident.started)
         self._stored = state.counts
 
+    def use_store(self, store: CentreStore) -> None:
+        """Carry on with another connection to the store (after the old one failed): the
+        message ids, device states and open incidents are read from it again."""
+        self.store = store
+        self.reception.memory = store
+        self.reception._check_in = store.check_in
+        self.reload()
+
+    def reload(self) -> None:
+        """Forget what is held in memory and read it from the store again (after a group
+        was rolled back, memory holds changes the store does not)."""
+        self._devices.clear()
+        self._open.clear()
+        self.reception.incidents.forget_before(float("inf"))
+        self._resume()
+
     def start(self) -> None:
         """Subscribe to the events and status of the devices served."""
         self.listen(events_subscription(self.tenant), self.receive_event)
@@ -326,6 +362,8 @@ class LiveCentre:
     def listen(self, pattern: str, receive: Callable[[str, bytes], object]) -> None:
         """Deliver the messages on ``pattern`` to ``receive`` (on an acknowledging transport,
         acknowledged to the broker once ``receive`` has returned: stored)."""
+        self._receivers.append((pattern, receive))
+        self._routes.clear()
         transport = self.transport
         if isinstance(transport, AckingTransport) and transport.manual_ack:
             transport.subscribe_messages(pattern, self._acking(transport, receive))
@@ -339,16 +377,84 @@ class LiveCentre:
                 ) -> Callable[[Any], None]:
         """A handler that judges and stores a message, then acknowledges it to the broker."""
         def handle(message: Any) -> None:
-            self._lag_s = max(self._clock() - message.received_at, 0.0)
-            self._arrived_at = message.received_at
-            self._reply_to = reply_address(message)
-            try:
-                receive(message.topic, message.payload)
-            finally:
-                self._arrived_at = None
-                self._reply_to = None
-            transport.ack(message)  # only reached once the message is stored
+            self.handle_group([message])
         return handle
+
+    def handle_group(self, messages: Sequence[Any], stop: Callable[[], bool] = never,
+                     answer_wait_s: float = ANSWER_WAIT_S) -> int:
+        """Judge and store delivered messages in one store transaction (a group commit), then
+        answer them and acknowledge them to the broker: every answer and acknowledgement
+        follows the commit. Returns how many were handled; once ``stop()`` holds, the rest are
+        left unacknowledged (the broker keeps them).
+
+        When the store fails, nothing of the group is answered or acknowledged, the centre
+        reads its memory from the store again, and :class:`CentreStoreError` propagates:
+        the caller retries the same messages once the store is back.
+        """
+        if not messages:
+            return 0
+        totals, count = Counter(self._totals), self._messages
+        answers: list[tuple[str, bytes, tuple[str, bytes | None] | None]] = []
+        self._deferred = answers
+        self.in_hand_since = messages[0].received_at
+        handled = 0
+        try:
+            with self.store.batch():
+                for message in messages:
+                    if handled and stop():
+                        break
+                    self._take(message)
+                    handled += 1
+        except CentreStoreError:
+            self._totals, self._messages = totals, count
+            self.reload()
+            raise
+        finally:
+            self._deferred = None
+            self.in_hand_since = None
+        self._send_answers(answers, answer_wait_s)
+        transport = self.transport
+        if isinstance(transport, AckingTransport) and transport.manual_ack:
+            for message in messages[:handled]:
+                transport.ack(message)
+        return handled
+
+    def _take(self, message: Any) -> None:
+        """Judge and store one delivered message (events or status, by its topic)."""
+        self._lag_s = max(self._clock() - message.received_at, 0.0)
+        self._arrived_at = message.received_at
+        self._reply_to = reply_address(message)
+        try:
+            receive = self._receiver_for(message.topic)
+            if receive is not None:
+                receive(message.topic, message.payload)
+        finally:
+            self._arrived_at = None
+            self._reply_to = None
+
+    def _receiver_for(self, topic: str) -> Callable[[str, bytes], object] | None:
+        """Who receives a delivered topic: the first :meth:`listen` whose pattern matches
+        (remembered per topic, at most :data:`ROUTES_KEPT`)."""
+        if topic in self._routes:
+            return self._routes[topic]
+        receive = next((r for pattern, r in self._receivers if topic_matches(pattern, topic)),
+                       None)
+        if len(self._routes) >= ROUTES_KEPT:
+            self._routes.clear()
+        self._routes[topic] = receive
+        return receive
+
+    def _send_answers(self, answers: list[tuple[str, bytes, tuple[str, bytes | None] | None]],
+                      wait_s: float) -> None:
+        """Publish a committed group's answers; together they wait at most ``wait_s`` for
+        room in the broker's window (failures are counted)."""
+        deadline = time.monotonic() + wait_s
+        for topic, body, reply_to in answers:
+            self._publish(topic, body, max(deadline - time.monotonic(), 0.0))
+            if reply_to is not None:
+                response_topic, correlation = reply_to
+                self._publish(response_topic, body, max(deadline - time.monotonic(), 0.0),
+                              correlation)
 
     # --- events -----------------------------------------------------------------------------
 
@@ -412,7 +518,8 @@ class LiveCentre:
         alarm = self._alarm_change(tenant, message, place, joined, now, offset)
         incidents = self._incidents_of(tenant, message, alarm, skipped, now)
         incidents.extend(self._clock_changes(device, message, offset, now))
-        if reason == CLOCK_OFF:
+        clock_off = reason == CLOCK_OFF
+        if clock_off:
             reason = ""  # acknowledged; the flag is in the answer and the incidents
         incident_id = None if alarm is None else alarm.incident_id
         stored = self.store.store_accepted(
@@ -432,7 +539,7 @@ class LiveCentre:
                 preview(message.message_id)), reason=ID_CONFLICT),
                 place=place, incident_id=incident_id)
         return replace(self._acknowledge(tenant, topic, message, offset), place=place,
-                       incident_id=incident_id)
+                       incident_id=incident_id, clock_off=clock_off)
 
     def _clock_offset(self, message: DeviceMessage, reason: str) -> float | None:
         """``ts`` minus the receive time when the device's clock is beyond the clock limits
@@ -600,25 +707,36 @@ class LiveCentre:
     def _answer(self, topic: str, body: bytes) -> None:
         """Publish an answer on its centre topic and, for an MQTT 5 request that named a
         response topic of its own device (:func:`reply_address`), there too with the request's
-        correlation data."""
+        correlation data. Inside a group, the answer waits for the group's commit."""
+        if self._deferred is not None:
+            self._deferred.append((topic, body, self._reply_to))
+            return
         self._publish(topic, body)
         if self._reply_to is None:
             return
         response_topic, correlation = self._reply_to
-        try:
-            self.transport.publish(response_topic, body, qos=ANSWER_QOS,
-                                   correlation_data=correlation)  # type: ignore[call-arg]
-        except (DeviceContractError, OSError):
-            self._answer_failures += 1
+        self._publish(response_topic, body, correlation=correlation)
 
     def publish_answer(self, topic: str, body: bytes) -> None:
-        """Publish an answer of another channel (SCAIP) as the centre publishes its own."""
+        """Publish an answer of another channel (SCAIP) as the centre publishes its own
+        (inside a group: after the group's commit)."""
+        if self._deferred is not None:
+            self._deferred.append((topic, body, None))
+            return
         self._publish(topic, body)
 
-    def _publish(self, topic: str, body: bytes) -> None:
-        """Publish an answer; a failure is counted, never raised (the centre keeps going)."""
+    def _publish(self, topic: str, body: bytes, wait_s: float | None = None,
+                 correlation: bytes | None = None) -> None:
+        """Publish an answer; a failure is counted, never raised (the centre keeps going).
+        ``wait_s`` bounds the wait for room in the broker's window (the transport's own
+        timeout if None)."""
+        options: dict[str, Any] = {}
+        if wait_s is not None and hasattr(self.transport, "stop_waiting"):
+            options["wait_s"] = wait_s
+        if correlation is not None:
+            options["correlation_data"] = correlation
         try:
-            self.transport.publish(topic, body, qos=ANSWER_QOS)
+            self.transport.publish(topic, body, qos=ANSWER_QOS, **options)
         except (DeviceContractError, OSError):
             self._answer_failures += 1
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -199,6 +199,11 @@ class CentreStore(Protocol):
         """How many messages, rejections and incidents are stored."""
         ...
 
+    def batch(self) -> AbstractContextManager[None]:
+        """One transaction for every write inside (a group commit): committed on leaving,
+        rolled back entirely if anything inside fails (:class:`CentreStoreError`)."""
+        ...
+
     def close(self) -> None:
         """Close the connection."""
         ...
@@ -356,6 +361,7 @@ class SqlCentreStore:
         self.url = url
         self._connection = connection
         self._dialect = dialect
+        self._batch_depth = 0
         try:
             self.upgraded_from = self._migrate()
             """The schema version found on opening (0: an empty database)."""
@@ -411,26 +417,57 @@ class SqlCentreStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[Any]:
-        """A cursor in a transaction: committed on success, rolled back on error."""
+        """A cursor in a transaction: committed on success, rolled back on error. Inside
+        :meth:`batch` the batch's transaction is used, and committed when the batch ends."""
         try:
             cursor = self._connection.cursor()
             try:
                 yield cursor
-                self._connection.commit()
+                if not self._batch_depth:
+                    self._connection.commit()
             except BaseException:
-                self._connection.rollback()
+                if not self._batch_depth:
+                    self.rollback()
                 raise
             finally:
                 cursor.close()
         except CentreStoreError:
             raise
         except Exception as error:
-            if not is_database_error(error):
-                raise
-            raise CentreStoreError(
-                f"the centre's store at {redacted(self.url)} failed: {error}; nothing was "
-                "acknowledged, the broker delivers the message again after a restart"
-            ) from error
+            raise self._failure(error) from error
+
+    def _failure(self, error: Exception) -> Exception:
+        """The store error for a database error (anything else is a bug: as it is)."""
+        if not is_database_error(error):
+            return error
+        return CentreStoreError(
+            f"the centre's store at {redacted(self.url)} failed: {error}; nothing was "
+            "acknowledged, the broker keeps the message"
+        )
+
+    def rollback(self) -> None:
+        """Roll the open transaction back; a connection that is gone is left as it is."""
+        with suppress(Exception):
+            self._connection.rollback()
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """One transaction (one commit) for every write inside; all or nothing."""
+        if self._batch_depth:
+            yield
+            return
+        self._batch_depth = 1
+        try:
+            yield
+            try:
+                self._connection.commit()
+            except Exception as error:
+                raise self._failure(error) from error
+        except BaseException:
+            self.rollback()
+            raise
+        finally:
+            self._batch_depth = 0
 
     def resume(self, tenant: str | None = None) -> ResumedState:
         """Device states and open incidents (of ``tenant``, or all), as stored."""
@@ -573,6 +610,11 @@ class MemoryStore:
         """How much is held."""
         open_count = sum(1 for i in self._incidents.values() if i.state == OPEN)
         return StoredCounts(self._accepted, self._rejections, len(self._incidents), open_count)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Nothing to group: every write is held at once."""
+        yield
 
     def close(self) -> None:
         """Nothing to close."""
