@@ -17,6 +17,7 @@ MQTT 5 is the default. ``protocol=3`` speaks MQTT 3.1.1, for brokers without MQT
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import socket
@@ -686,6 +687,20 @@ class MqttTransport:
             self._closed = True
             self._state.notify_all()
         self._stop_loop()
+
+    def abandon(self) -> None:
+        """Leave without a clean disconnect: stop the thread and drop the connection, so that
+        the broker publishes the last will (as if this client had died)."""
+        with self._state:
+            if self._closed:
+                return
+            self._closed = True
+            self._state.notify_all()
+        self._client.loop_stop()
+        sock = self._client.socket()
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.close()
 
     def __enter__(self) -> MqttTransport:
         """Use as a context manager: connect on entry."""

@@ -14,6 +14,7 @@ from typing import Final
 
 from rich.console import Console, Group
 from rich.live import Live
+from rich.markup import escape
 from rich.table import Table
 
 from devices.transport.mqtt import BrokerAddress
@@ -150,6 +151,14 @@ class ConsoleDisplay:
 
     def answered(self, answer: Answer) -> None:
         """Nothing by default (the live table counts verdicts)."""
+
+    def store_changed(self, failing: bool, detail: str) -> None:
+        """Say that the store failed (and that the centre waits for it), or works again."""
+        colour = "red" if failing else "green"
+        what = "the store failed" if failing else "store back"
+        self.console.print(f"[{colour}]{what}:[/] {escape(detail)}", highlight=False,
+                           soft_wrap=True)
+        self.console.file.flush()
 
     def incidents_raised(self, incidents: list[IncidentChange]) -> None:
         """Nothing by default (the live table shows them in the health report)."""

@@ -1,8 +1,11 @@
 """The live centre's health report, retained on ``vt/v1/{tenant or _all}/centre/health``.
 
-Backlog, lag, broker connection, stored counts, silent and offline devices, possible loss;
-``state`` says ``running``, ``stopped`` (a clean stop) or ``lost`` (the last will: the centre
-vanished without saying goodbye). :mod:`vtsim.live.service` publishes it; the display shows it.
+Backlog, lag, broker connection, store state, stored counts, silent and offline devices,
+possible loss, device clocks. ``state`` says ``running``, ``degraded`` (the store fails or the
+broker connection is down: messages wait unacknowledged at the broker), ``stopping``, or
+``down``: the centre's last report on a stop, and its last will (``reason`` says which), so no
+stale ``running`` stays retained. :mod:`vtsim.live.service` publishes it from a thread of its
+own; the display shows it.
 """
 
 from __future__ import annotations
@@ -27,16 +30,22 @@ def health_topic(tenant: str | None) -> str:
 
 
 def health_report(snapshot: CentreSnapshot, stats: MqttStats, connected: bool, url: str,
-                  now: float, state: str = "running") -> dict[str, object]:
-    """The health report: backlog, lag, broker connection, stored counts, silent devices."""
+                  now: float, state: str = "running", *, backlog: int | None = None,
+                  lag_s: float | None = None, store: dict[str, object] | None = None,
+                  reason: str = "") -> dict[str, object]:
+    """The health report: state, backlog, lag, broker and store state, stored counts, silent
+    devices. ``backlog`` (default: the transport's queue) counts the messages received and not
+    yet acknowledged; ``lag_s`` (default: the latest message's) how far behind the centre is."""
     stored = snapshot.stored
     return {
         "schema_version": HEALTH_SCHEMA,
         "ts": format_ts(now),
         "state": state,
+        **({"reason": reason} if reason else {}),
         "broker": {"url": url, "connected": connected, "reconnects": stats.reconnects},
-        "backlog": stats.queued,
-        "lag_s": round(snapshot.lag_s, 3),
+        "store": store or {"state": "ok"},
+        "backlog": stats.queued if backlog is None else backlog,
+        "lag_s": round(snapshot.lag_s if lag_s is None else lag_s, 3),
         "answers_in_flight": stats.in_flight,
         "messages": snapshot.messages,
         "stored": {"messages": stored.messages, "rejections": stored.rejections,
@@ -77,6 +86,10 @@ def loss_advice(snapshot: CentreSnapshot) -> dict[str, str]:
     return {"advice": LOSS_ADVICE} if snapshot.gaps else {}
 
 
-def stopped_report() -> bytes:
-    """The centre's last will on its health topic: it vanished without saying goodbye."""
-    return orjson.dumps({"schema_version": HEALTH_SCHEMA, "state": "lost"})
+def lost_report() -> bytes:
+    """The centre's last will on its health topic: it is down, without having said goodbye."""
+    return orjson.dumps({
+        "schema_version": HEALTH_SCHEMA, "state": "down",
+        "reason": "lost: the centre's connection ended without a goodbye (it died, was killed, "
+                  "or could not reach the broker when it stopped); the broker published its "
+                  "last will"})

@@ -2,19 +2,34 @@
 
 :func:`run_centre` opens the store, connects the :class:`vtsim.live.centre.LiveCentre` to the
 broker and runs the service loop in the calling thread until SIGINT/SIGTERM (or a given stop
-event): it delivers messages to the centre, watches the broker connection, raises incidents
-for devices gone silent, and every ``health_interval_s`` publishes the retained health report
-(:mod:`vtsim.live.health`). The loop knows nothing of the terminal: it tells a
+event): it hands the messages that arrived to the centre in groups (one store commit per
+group: the messages that came while the last commit ran), watches the broker connection and
+raises incidents for devices gone silent. The loop knows nothing of the terminal: it tells a
 :class:`CentreDisplay` what happens, and :mod:`vtsim.live.centre_view` renders it.
 
 The centre keeps a persistent MQTT session (a fixed client id, clean start off, a session
 expiry): messages published while it is down wait at the broker and arrive when it is back.
 Each one is acknowledged to the broker only after it is stored (``manual_ack``).
+
+Faults. When the store fails, the centre stops acknowledging (the broker keeps the messages),
+says so (display, health), retries the same messages with exponential backoff on a new
+connection and carries on once the store is back: it exits only when told to. A stop
+(SIGTERM, Ctrl-C) is checked before every message and every wait is bounded, so the centre
+exits within a few seconds under any backlog, a frozen broker or a hung database
+(:data:`STOP_GRACE_S`); messages not yet stored stay unacknowledged at the broker.
+
+Health. A thread of its own (:class:`HealthReporter`) publishes the retained health report
+every ``health_interval_s``, whatever the message loop is doing: backlog, lag, store and broker
+state. The centre's last will on the same topic says ``down``; so does its last report on a
+clean stop. When the broker cannot take that report (frozen, away), the centre leaves without
+a clean disconnect, so that the broker publishes the will.
 """
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -27,17 +42,29 @@ import orjson
 from devices.contract.codec import DEFAULT_LIMITS, Limits
 from devices.contract.rate_limit import RateLimit
 from devices.contract.reception import DEFAULT_CORRELATION_WINDOW_S
-from devices.transport.mqtt import BrokerAddress, MqttError, MqttTransport
+from devices.transport.mqtt import BrokerAddress, MqttError, MqttTransport, ReceivedMessage
 from vtsim.live.centre import Answer, CentreSnapshot, LiveCentre
-from vtsim.live.health import ALL_TENANTS, health_report, health_topic, stopped_report
+from vtsim.live.health import ALL_TENANTS, health_report, health_topic, lost_report
 from vtsim.live.loss_log import LossLog
 from vtsim.live.scaip_channel import ScaipChannel
-from vtsim.live.store import DEFAULT_DB, IncidentChange, open_store
+from vtsim.live.store import DEFAULT_DB, CentreStore, CentreStoreError, IncidentChange, open_store
 
 DRAIN_WAIT_S: Final = 0.05
-DRAIN_BATCH: Final = 2_000
+GROUP_MAX: Final = 1_000
+"""Most messages judged and committed together (one store transaction)."""
 ANSWER_TIMEOUT_S: Final = 5.0
 HEALTH_INTERVAL_S: Final = 5.0
+STORE_RETRY_S: Final = (0.5, 30.0)
+"""First and longest wait before the centre tries a failed store again (doubling)."""
+STORE_BUSY_AFTER_S: Final = 2.0
+"""A group in hand this long is reported as a store that does not answer (``busy``)."""
+STOP_GRACE_S: Final = 5.0
+"""After a stop is asked, the longest the centre takes to leave: then it ends the process
+(nothing unstored was acknowledged, the broker keeps it)."""
+CLOSE_WAIT_S: Final = 2.0
+"""How long the last answers and the last health report may take to reach the broker."""
+EXIT_STUCK: Final = 3
+"""Exit code when the stop grace ran out (a hung database or broker)."""
 SESSION_EXPIRY_S: Final = 7 * 86_400
 """How long the broker keeps the centre's session (and its queued messages) while it is down."""
 
@@ -99,6 +126,10 @@ class CentreDisplay(Protocol):
     def refresh(self, state: ServiceState) -> None:
         """The centre's counts, every :attr:`refresh_every_s`."""
 
+    def store_changed(self, failing: bool, detail: str) -> None:
+        """The store failed (``failing``; ``detail`` says why and when the next try is), or it
+        works again."""
+
     def showing(self) -> AbstractContextManager[object]:
         """The display's lifetime around the service loop."""
 
@@ -109,15 +140,16 @@ def run_centre(options: CentreOptions, display: CentreDisplay,
     the final counts.
 
     Raises :class:`devices.transport.mqtt.BrokerUnavailable` if the broker cannot be reached at
-    start, :class:`vtsim.live.store.CentreStoreError` if the store cannot be opened or written
-    (the messages not yet stored stay unacknowledged at the broker).
+    start, :class:`vtsim.live.store.CentreStoreError` if the store cannot be opened at start.
+    Later store failures are waited out (see the module's docstring).
     """
     store = open_store(options.db)
     transport = MqttTransport(options.address, options.centre_id,
                               protocol=5 if options.protocol == 5 else 3,
                               publish_timeout_s=ANSWER_TIMEOUT_S, clean_start=False,
                               session_expiry_s=options.session_expiry_s, manual_ack=True,
-                              will=(health_topic(options.tenant), stopped_report()))
+                              will=(health_topic(options.tenant), lost_report()))
+    centre: LiveCentre | None = None
     try:
         centre = LiveCentre(transport, tenant=options.tenant, store=store,
                             limits=options.limits, rate_limit=options.rate_limit,
@@ -128,15 +160,29 @@ def run_centre(options: CentreOptions, display: CentreDisplay,
         with stopping(stop) as stop_event:
             transport.connect()
             display.started(options, transport.protocol, store.url)
+            loop = ServiceLoop(transport, centre, options, display)
+            reporter = HealthReporter(transport, options, loop.status, stop_event)
+            reporter.start()
             try:
-                ServiceLoop(transport, centre, options, display).run(stop_event)
-                publish_health(transport, centre, options, "stopped")
+                loop.run(stop_event)
             finally:
-                transport.flush(ANSWER_TIMEOUT_S)
-                transport.close()
+                leave(transport, reporter, loop)
         return centre.snapshot()
     finally:
-        store.close()
+        (store if centre is None else centre.store).close()
+
+
+def leave(transport: MqttTransport, reporter: HealthReporter, loop: ServiceLoop) -> None:
+    """Say ``down`` and disconnect; without a clean disconnect when the broker cannot take the
+    last report, so that it publishes the centre's last will."""
+    transport.stop_waiting()
+    loop.status.snapshot = loop.snapshot()
+    reporter.finish()
+    delivered = transport.flush(CLOSE_WAIT_S)
+    if delivered:
+        transport.close()
+    else:
+        transport.abandon()
 
 
 @contextmanager
@@ -162,22 +208,151 @@ def stop_on_signals() -> Iterator[threading.Event]:
             signal.signal(signum, handler)
 
 
-def publish_health(transport: MqttTransport, centre: LiveCentre, options: CentreOptions,
-                   state: str = "running") -> dict[str, object]:
-    """Publish the retained health report (QoS 1); return it."""
-    centre.refresh_stored()
-    report = health_report(centre.snapshot(), transport.stats, transport.connected,
-                           options.address.url, time.time(), state)
-    if not transport.connected:
-        return report  # not queued: a stale report is worth nothing once the broker is back
-    with suppress(MqttError):  # the broker refused it; the next report goes in a few seconds
-        transport.publish(health_topic(options.tenant), orjson.dumps(report), qos=1,
-                          retain=True)
-    return report
+@dataclass(slots=True)
+class LoopStatus:
+    """What the message loop is doing, for the health thread (plain values: written by the
+    loop, read by the reporter; each assignment is atomic)."""
+
+    snapshot: CentreSnapshot
+    connected: bool = True
+    store_error: str = ""
+    """The store's latest error while it fails; empty while it works."""
+    store_failed_at: float | None = None
+    """Since when (epoch s) the store fails."""
+    store_retries: int = 0
+    next_retry_at: float | None = None
+    group_started: float | None = None
+    """When (monotonic s) the group in hand was begun; None between groups."""
+    in_hand: int = 0
+    oldest_in_hand: float | None = None
+    """Receive time (epoch s) of the oldest message taken but not yet acknowledged."""
+    last_received_at: float | None = None
+    """Receive time of the latest message handled."""
+    stopping_since: float | None = None
+    """When (monotonic s) a stop was asked."""
+    finished: bool = False
+    report: dict[str, object] | None = None
+    """The latest health report published (for the display)."""
+
+
+class HealthReporter:
+    """Publishes the retained health report every ``health_interval_s`` from a thread of its
+    own, so that a busy or stuck message loop cannot silence it; ends the process when a stop
+    does not finish within :data:`STOP_GRACE_S`."""
+
+    TICK_S: Final = 0.1
+
+    def __init__(self, transport: MqttTransport, options: CentreOptions, status: LoopStatus,
+                 stop: threading.Event) -> None:
+        """A reporter for the loop whose ``status`` it reads; not started."""
+        self._transport = transport
+        self._options = options
+        self._status = status
+        self._stop = stop
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="centre-health", daemon=True)
+        self.latest: dict[str, object] | None = None
+        self.published = 0
+
+    def start(self) -> None:
+        """Publish the first report now, then every interval."""
+        self.publish()
+        self._thread.start()
+
+    def _run(self) -> None:
+        """Tick: publish when due, stop the transport's waits once a stop is asked, and end
+        the process when the stop takes too long."""
+        last = time.monotonic()
+        while not self._done.wait(self.TICK_S):
+            now = time.monotonic()
+            if self._stop.is_set():
+                self._transport.stop_waiting()
+                self._watch_stop(now)
+            if now - last >= self._options.health_interval_s:
+                self.publish()
+                last = now
+
+    def _watch_stop(self, now: float) -> None:
+        """The stop was asked: leave at once if the loop has not finished within the grace."""
+        status = self._status
+        if status.stopping_since is None:
+            status.stopping_since = now
+        if status.finished or now - status.stopping_since < STOP_GRACE_S:
+            return
+        self.publish("down", "stopped while the store or the broker did not answer; the "
+                     "messages not yet stored stay unacknowledged at the broker")
+        self._transport.flush(0.5)
+        print(f"vtsim centre: the stop did not finish within {STOP_GRACE_S:g} s (the store or "
+              "the broker does not answer); leaving now. Nothing unstored was acknowledged: "
+              "the broker delivers it again.", file=sys.stderr, flush=True)
+        os._exit(EXIT_STUCK)
+
+    def report(self, state: str | None = None, reason: str = "") -> dict[str, object]:
+        """The health report as of now (see :func:`vtsim.live.health.health_report`)."""
+        status, transport = self._status, self._transport
+        now = time.time()
+        stats = transport.stats
+        connected = transport.connected
+        failing = bool(status.store_error)
+        if state is None:
+            stopping = self._stop.is_set()
+            state = "stopping" if stopping else (
+                "running" if connected and not failing else "degraded")
+        return health_report(
+            status.snapshot, stats, connected, self._options.address.url, now, state,
+            backlog=stats.queued + status.in_hand, lag_s=self._lag(now, stats.queued),
+            store=self._store(now), reason=reason)
+
+    def _lag(self, now: float, queued: int) -> float:
+        """How far behind the centre is: the age of the oldest message in hand, else (while
+        messages wait) of the latest handled, else the lag of the latest message handled."""
+        status = self._status
+        if status.oldest_in_hand is not None:
+            return max(now - status.oldest_in_hand, 0.0)
+        if queued and status.last_received_at is not None:
+            return max(now - status.last_received_at, 0.0)
+        return status.snapshot.lag_s
+
+    def _store(self, now: float) -> dict[str, object]:
+        """The store's state: ``ok``, ``failing`` (the error, since when, retries) or ``busy``
+        (a commit has not come back for a while: a hung database)."""
+        status = self._status
+        if status.store_error:
+            since = status.store_failed_at or now
+            retry = status.next_retry_at
+            return {"state": "failing", "error": status.store_error,
+                    "failing_s": round(now - since, 1), "retries": status.store_retries,
+                    "next_retry_s": None if retry is None else round(max(retry - now, 0.0), 1)}
+        started = status.group_started
+        busy = 0.0 if started is None else time.monotonic() - started
+        if busy >= STORE_BUSY_AFTER_S:
+            return {"state": "busy", "waiting_s": round(busy, 1),
+                    "detail": "a commit has not come back: the database may be hung"}
+        return {"state": "ok"}
+
+    def publish(self, state: str | None = None, reason: str = "") -> None:
+        """Publish the report (retained, QoS 1); never waits for a full window."""
+        report = self.report(state, reason)
+        self.latest = self._status.report = report
+        if not self._transport.connected:
+            return  # not queued: a stale report is worth nothing once the broker is back
+        with suppress(MqttError):  # the broker is slow or refused it; the next one follows
+            self._transport.publish(health_topic(self._options.tenant), orjson.dumps(report),
+                                    qos=1, retain=True, wait_s=0.0)
+            self.published += 1
+
+    def finish(self) -> None:
+        """Stop the thread and publish the last report: ``down``."""
+        self._done.set()
+        if self._thread.is_alive():
+            self._thread.join(1.0)
+        self._status.finished = True
+        self.publish("down", "stopped")
 
 
 class ServiceLoop:
-    """The receive loop: drain messages, watch the connection and silence, report health."""
+    """The receive loop: handle messages in groups, ride out store failures, watch the
+    connection and silence."""
 
     def __init__(self, transport: MqttTransport, centre: LiveCentre, options: CentreOptions,
                  display: CentreDisplay) -> None:
@@ -186,44 +361,138 @@ class ServiceLoop:
         self._centre = centre
         self._options = options
         self._display = display
-        self._connected = True
-        self._last_health: float | None = None
+        self.status = LoopStatus(centre.snapshot())
+        self._last_check: float | None = None
         self._last_refresh = time.monotonic()
-        self._report: dict[str, object] | None = None
+        self._retry_s = STORE_RETRY_S[0]
         self._loss_log = LossLog()
+
+    def snapshot(self) -> CentreSnapshot:
+        """The centre's counts now."""
+        return self._centre.snapshot()
 
     def run(self, stop: threading.Event) -> None:
         """Serve until ``stop`` is set."""
         with self._display.showing():
             while not stop.is_set():
-                self.serve_once()
+                self.serve_once(stop)
 
-    def serve_once(self) -> None:
-        """One turn: deliver what arrived, then the checks that are due."""
-        self._transport.drain(timeout=DRAIN_WAIT_S, max_messages=DRAIN_BATCH)
+    def serve_once(self, stop: threading.Event) -> None:
+        """One turn: handle what arrived (one group), then the checks that are due."""
+        group = self._transport.take(timeout=DRAIN_WAIT_S, max_messages=GROUP_MAX)
+        if group:
+            self._handle(group, stop)
         self._watch_connection()
         now = time.monotonic()
-        if (self._last_health is None
-                or now - self._last_health >= self._options.health_interval_s):
-            self._check_health()
-            self._last_health = now
+        if self._last_check is None or now - self._last_check >= self._options.health_interval_s:
+            self._check(stop)
+            self._last_check = now
         every = self._display.refresh_every_s
         if every is not None and now - self._last_refresh >= every:
-            self._display.refresh(ServiceState(self._centre.snapshot(), self._connected, now,
-                                               time.time(), self._report))
+            self._display.refresh(ServiceState(self.status.snapshot, self.status.connected, now,
+                                               time.time(), self.status.report))
             self._last_refresh = now
+
+    def _handle(self, group: list[ReceivedMessage], stop: threading.Event) -> None:
+        """Handle a group; while the store fails, retry it with backoff until it is stored
+        or a stop is asked (then it stays unacknowledged at the broker)."""
+        status = self.status
+        remaining = group
+        while remaining:
+            status.in_hand = len(remaining)
+            status.oldest_in_hand = remaining[0].received_at
+            status.group_started = time.monotonic()
+            try:
+                done = self._centre.handle_group(remaining, stop.is_set)
+            except CentreStoreError as error:
+                status.group_started = None
+                if not self._wait_for_store(error, stop):
+                    break
+                continue
+            finally:
+                status.group_started = None
+            status.last_received_at = remaining[done - 1].received_at
+            remaining = remaining[done:]
+            self._store_works()
+            if stop.is_set():
+                break
+        status.in_hand = 0
+        status.oldest_in_hand = None
+
+    def _wait_for_store(self, error: CentreStoreError, stop: threading.Event) -> bool:
+        """The store failed: say so, wait (backoff), connect again; False if a stop came."""
+        status = self.status
+        wait = self._retry_s
+        self._retry_s = min(self._retry_s * 2, STORE_RETRY_S[1])
+        first = not status.store_error
+        status.store_error = str(error)
+        if status.store_failed_at is None:
+            status.store_failed_at = time.time()
+        status.next_retry_at = time.time() + wait
+        if first or status.store_retries % 10 == 0:
+            self._display.store_changed(True, f"{error} (nothing acknowledged; the broker keeps "
+                                        f"the messages; trying again in {wait:g} s)")
+        if stop.wait(wait):
+            return False
+        status.store_retries += 1
+        self._reopen_store()
+        return True
+
+    def _reopen_store(self) -> None:
+        """A new connection to the store (the old one may be broken); on failure the next
+        try does it again."""
+        try:
+            store: CentreStore = open_store(self._options.db)
+        except CentreStoreError as error:
+            self.status.store_error = str(error)
+            return
+        old = self._centre.store
+        try:
+            self._centre.use_store(store)
+        except CentreStoreError as error:
+            self.status.store_error = str(error)
+            self._centre.store = old
+            with suppress(Exception):
+                store.close()
+            return
+        with suppress(Exception):
+            old.close()
+
+    def _store_works(self) -> None:
+        """The store took a group: clear a failure that was reported."""
+        status = self.status
+        if status.store_error:
+            failed_for = time.time() - (status.store_failed_at or time.time())
+            self._display.store_changed(False, f"the store works again after {failed_for:.0f} s "
+                                        f"and {status.store_retries} retries")
+        status.store_error = ""
+        status.store_failed_at = None
+        status.store_retries = 0
+        status.next_retry_at = None
+        self._retry_s = STORE_RETRY_S[0]
 
     def _watch_connection(self) -> None:
         """Tell the display when the broker connection goes away or comes back."""
         connected = self._transport.connected
-        if connected != self._connected:
-            self._connected = connected
+        if connected != self.status.connected:
+            self.status.connected = connected
             self._display.connection_changed(connected)
 
-    def _check_health(self) -> None:
-        """Raise incidents for silent devices, then publish the health report."""
-        raised = self._centre.check_silence()
+    def _check(self, stop: threading.Event) -> None:
+        """Raise incidents for silent devices and count what is stored (skipped while the
+        store fails: the next check does it)."""
+        if self.status.store_error or stop.is_set():
+            return
+        try:
+            raised = self._centre.check_silence()
+            self._centre.refresh_stored()
+        except CentreStoreError as error:
+            self._wait_for_store(error, stop)
+            return
+        self.status.snapshot = self._centre.snapshot()  # the counts with the stored ones
         if raised:
             self._display.incidents_raised(raised)
-        self._report = publish_health(self._transport, self._centre, self._options)
-        self._loss_log.note(self._report, time.monotonic())
+        snapshot = self.status.snapshot
+        self._loss_log.note({"possible_loss": snapshot.gaps,
+                             "possible_loss_devices": sum(1 for d in snapshot.devices if d.gaps)},
+                            time.monotonic())
