@@ -43,11 +43,12 @@ def mosquitto_config(port: int, max_queued: int = MAX_QUEUED_MESSAGES, extra: st
     """A Mosquitto configuration for one test listener (``extra`` lines: passwords, ACL).
 
     With a ``persistence`` folder, Mosquitto saves its sessions and queued messages there
-    after every change and on exit, and loads them when it starts again. ``listener`` adds
-    lines to the listener (TLS files).
+    every second (as docs/mosquitto/vtsim.conf, but more often) and on exit, and loads them when
+    it starts again. ``listener`` adds lines to the listener (TLS files). Like the shipped
+    configuration, it sends without Nagle's delay (``set_tcp_nodelay``).
     """
     keep = (["persistence true", f"persistence_location {persistence}/",
-             "autosave_on_changes true", "autosave_interval 1"]
+             "autosave_interval 1"]
             if persistence is not None else ["persistence false"])
     return "\n".join([
         f"listener {port} {HOST}",
@@ -58,6 +59,7 @@ def mosquitto_config(port: int, max_queued: int = MAX_QUEUED_MESSAGES, extra: st
         *keep,
         f"max_queued_messages {max_queued}",
         "max_inflight_messages 1000",
+        "set_tcp_nodelay true",
         "log_dest stderr",
         "log_type error",
         "log_type warning",

@@ -8,6 +8,7 @@ network) and then read the centre's SQLite file to compare what was stored with 
 from __future__ import annotations
 
 import ast
+import random
 import signal
 import sqlite3
 import subprocess
@@ -22,12 +23,13 @@ from typing import Final
 import orjson
 
 from devices.transport.mqtt import BrokerAddress, MqttTransport, ReceivedMessage
+from devices.transport.resend import ResendPolicy
 from tests.conftest import ROOT
 from tests.mqtt_cases import KIND, alarm
 
 READY_TIMEOUT_S: Final = 60.0
-RESEND_AFTER_S: Final = 5.0
-"""How long a device waits for the centre's answer before it sends an alarm again."""
+RESEND: Final = ResendPolicy(first_s=5.0, factor=2.0, max_s=20.0, jitter=0.5)
+"""The documented resend rule (docs/vendors.md), its cap shortened to fit a test's minute."""
 
 
 class CentreProcess:
@@ -114,8 +116,10 @@ class AlarmStream:
 
     Like a real alarm device, a press is kept until the centre answers it (an acknowledgement,
     or ``duplicate`` when the centre had already stored it) and is sent again, with the same
-    message id, while it is not. The broker's own acknowledgement is not enough: a broker
-    killed with ``kill -9`` can lose a message it has just acknowledged (docs/deployment.md).
+    message id, while it is not, by the resend rule (:data:`RESEND`: exponential waits with
+    jitter). The broker's own acknowledgement is not enough: a broker killed with ``kill -9``
+    can lose a message it has just acknowledged (docs/deployment.md). ``resends`` counts the
+    copies sent.
     """
 
     address: BrokerAddress
@@ -128,6 +132,9 @@ class AlarmStream:
     errors: list[BaseException] = field(default_factory=list)
     payloads: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     answered: set[str] = field(default_factory=set)
+    resends: int = 0
+    resend: ResendPolicy = RESEND
+    seed: int = 1
 
     def __post_init__(self) -> None:
         """One client for every device; the stream starts with :meth:`start`."""
@@ -172,17 +179,27 @@ class AlarmStream:
             self.answered.add(str(ast.literal_eval(body["got"])))  # the id, as repr() gives it
 
     def finish(self, timeout: float = 60.0) -> list[str]:
-        """Wait until every alarm is published and answered by the centre; the ids sent."""
+        """Wait until every alarm is published and answered by the centre, resending the
+        unanswered ones by the resend rule; the ids sent."""
         self._thread.join(timeout)
         assert not self.errors, self.errors
         deadline = time.monotonic() + timeout
-        next_resend = time.monotonic() + RESEND_AFTER_S
+        rng = random.Random(self.seed)
+        attempts: dict[str, int] = {}
+        due: dict[str, float] = {}
         while not self.answered.issuperset(self.sent) and time.monotonic() < deadline:
             self.transport.drain(timeout=0.1)
-            if time.monotonic() >= next_resend:
-                for message_id in set(self.sent) - self.answered:
-                    self.transport.publish(*self.payloads[message_id])
-                next_resend = time.monotonic() + RESEND_AFTER_S
+            now = time.monotonic()
+            for message_id in set(self.sent) - self.answered:
+                sent_at = self.sent_at[message_id] - time.time() + now  # on the monotonic clock
+                attempt = attempts.get(message_id, 0)
+                when = due.setdefault(message_id, sent_at + self.resend.wait(1, rng))
+                if now < when:
+                    continue
+                self.transport.publish(*self.payloads[message_id])
+                self.resends += 1
+                attempts[message_id] = attempt + 1
+                due[message_id] = now + self.resend.wait(attempt + 2, rng)
         assert self.transport.flush(timeout), "the broker did not acknowledge every alarm"
         self.transport.close()
         return self.sent

@@ -48,6 +48,10 @@ UNSUPPORTED_PROTOCOL: Final = (0x84, 0x01)
 MQTT5_ANSWER_WAIT_S: Final = 3.0
 """How long an MQTT 5 CONNECT may go unanswered before MQTT 3.1.1 is tried (with fallback)."""
 MID_RETRIES: Final = 3
+ABANDON_WAIT_S: Final = 2.0
+"""How long :meth:`MqttTransport.abandon` waits for paho's thread to end."""
+CLOSE_WAIT_S: Final = 2.0
+"""How long :meth:`MqttTransport.close` waits for paho's thread to send what it holds."""
 ROUTE_CACHE_LIMIT: Final = 100_000
 SHARED_PREFIX: Final = "$share/"
 
@@ -440,14 +444,36 @@ class MqttTransport:
         )
 
     def _stop_loop(self) -> None:
-        """Disconnect and stop paho's network thread."""
+        """Disconnect and stop paho's network thread; if the broker does not take the
+        DISCONNECT within :data:`CLOSE_WAIT_S` (frozen, its socket full), drop the
+        connection (the broker then publishes the last will)."""
         self._client.disconnect()
-        self._client.loop_stop()
+        thread = getattr(self._client, "_thread", None)
+        if not isinstance(thread, threading.Thread) or thread is threading.current_thread():
+            self._client.loop_stop()
+            return
+        self._client._thread_terminate = True
+        thread.join(CLOSE_WAIT_S)
+        if thread.is_alive():
+            self._drop_connection(thread)
+        self._client._thread = None
+
+    def _drop_connection(self, thread: threading.Thread | None) -> None:
+        """Close the socket under paho (no DISCONNECT) and wait a little for its thread."""
+        sock = self._client.socket()
+        if sock is not None:
+            with contextlib.suppress(OSError, AttributeError):
+                sock.shutdown(socket.SHUT_RDWR)  # type: ignore[attr-defined]
+            with contextlib.suppress(OSError):
+                sock.close()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(ABANDON_WAIT_S)
 
     # --- publishing -------------------------------------------------------------------------
 
     def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False,
-                correlation_data: bytes | None = None, wait_s: float | None = None) -> None:
+                correlation_data: bytes | None = None, wait_s: float | None = None,
+                beyond_window: bool = False) -> None:
         """Hand ``payload`` to the broker; wait while ``max_in_flight`` messages are unacknowledged.
 
         ``correlation_data`` goes with the message as its MQTT 5 Correlation Data (an answer
@@ -457,12 +483,14 @@ class MqttTransport:
         stays full for ``publish_timeout_s`` (or ``wait_s``, when given; at once after
         :meth:`stop_waiting`), or when paho refuses the message; a QoS 0 message cannot be sent
         while disconnected (QoS 1/2 messages are kept and sent on reconnect).
+        ``beyond_window`` sends a rare message of importance (a last health report) even when
+        the window is full: paho queues it behind the others.
         """
         if qos not in (0, 1, 2):
             raise ValueError(f"qos must be 0, 1 or 2, got {qos!r}")
         if self._closed:
             raise PublishFailed(f"cannot publish on {topic!r}: the transport is closed")
-        if qos > 0:
+        if qos > 0 and not beyond_window:
             self._await_window(topic, self._publish_timeout_s if wait_s is None else wait_s)
         for _ in range(MID_RETRIES):
             rc, mid = self._send(topic, payload, qos, retain, correlation_data)
@@ -696,11 +724,9 @@ class MqttTransport:
                 return
             self._closed = True
             self._state.notify_all()
-        self._client.loop_stop()
-        sock = self._client.socket()
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.close()
+        thread = getattr(self._client, "_thread", None)
+        self._client._thread_terminate = True  # loop_stop() without its unbounded join
+        self._drop_connection(thread if isinstance(thread, threading.Thread) else None)
 
     def __enter__(self) -> MqttTransport:
         """Use as a context manager: connect on entry."""

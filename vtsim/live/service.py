@@ -331,14 +331,16 @@ class HealthReporter:
         return {"state": "ok"}
 
     def publish(self, state: str | None = None, reason: str = "") -> None:
-        """Publish the report (retained, QoS 1); never waits for a full window."""
+        """Publish the report (retained, QoS 1); never waits for a full window (the last
+        report, ``down``, goes even then, behind the answers)."""
         report = self.report(state, reason)
         self.latest = self._status.report = report
         if not self._transport.connected:
             return  # not queued: a stale report is worth nothing once the broker is back
         with suppress(MqttError):  # the broker is slow or refused it; the next one follows
             self._transport.publish(health_topic(self._options.tenant), orjson.dumps(report),
-                                    qos=1, retain=True, wait_s=0.0)
+                                    qos=1, retain=True, wait_s=0.0,
+                                    beyond_window=state == "down")
             self.published += 1
 
     def finish(self) -> None:
