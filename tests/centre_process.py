@@ -135,10 +135,12 @@ class AlarmStream:
     resends: int = 0
     resend: ResendPolicy = RESEND
     seed: int = 1
+    prefix: str = "sa"
+    """The devices' ids start with this (a second stream of the same tenant has its own)."""
 
     def __post_init__(self) -> None:
         """One client for every device; the stream starts with :meth:`start`."""
-        self.transport = MqttTransport(self.address, f"devices-{self.tenant}")
+        self.transport = MqttTransport(self.address, f"devices-{self.tenant}-{self.prefix}")
         for kind in ("ack", "rejected"):
             self.transport.subscribe_messages(f"vt/v1/{self.tenant}/centre/{kind}/+",
                                               self._note_answer)
@@ -155,7 +157,7 @@ class AlarmStream:
         try:
             started = time.monotonic()
             for number in range(self.count):
-                device_id = f"sa-{number % self.devices:04d}"
+                device_id = f"{self.prefix}-{number % self.devices:04d}"
                 seq = number // self.devices
                 message_id = f"{device_id}-{seq:08d}"
                 self.sent_at[message_id] = time.time()

@@ -26,6 +26,7 @@ from tests.centre_process import (
     stored_alarm_ids,
     wait_for,
 )
+from vtsim.live.store import open_store
 
 pytestmark = pytest.mark.skipif(mosquitto_binary() is None, reason="mosquitto is not installed")
 
@@ -111,3 +112,114 @@ def test_sigterm_with_a_frozen_broker_and_a_backlog_ends_within_seconds_and_says
     finally:
         centre.stop()
     assert retained_health(broker.address, tenant)["state"] == "down"
+
+
+def hold_lock(db: Path, seconds: float) -> None:
+    """Another process's exclusive lock on the centre's SQLite file for ``seconds``: to the
+    centre, a database that does not answer."""
+    connection = sqlite3.connect(db, timeout=10, isolation_level=None)
+    connection.execute("BEGIN EXCLUSIVE")
+    time.sleep(seconds)
+    connection.execute("ROLLBACK")
+    connection.close()
+
+
+def test_a_store_that_hangs_then_fails_is_reported_waited_out_and_resumed(
+        broker: MosquittoBroker, tenant: str, tmp_path: Path) -> None:
+    db, log = tmp_path / "centre.db", tmp_path / "centre.log"
+    centre = CentreProcess(broker.address, tenant, db, log)
+    health = HealthWatch(broker.address, tenant)
+    try:
+        first = AlarmStream(broker.address, tenant, 100, 200.0, devices=5).start()
+        sent = first.finish()
+        locker = threading.Thread(target=hold_lock, args=(db, 9.0))
+        locker.start()
+        time.sleep(0.3)
+        second = AlarmStream(broker.address, tenant, 200, 200.0, devices=5, seed=2,
+                             prefix="b").start()
+
+        def store_state(wanted: str) -> bool:
+            store = health.latest().get("store")
+            return isinstance(store, dict) and store.get("state") == wanted
+
+        wait_for(lambda: store_state("busy"), 5, "health: store busy (a hung database)")
+        assert health.latest()["state"] == "running"
+        wait_for(lambda: store_state("failing"), 10, "health: store failing")
+        failing = health.latest()
+        assert failing["state"] == "degraded" and failing["backlog"] > 0, failing
+        locker.join()
+        sent += second.finish()
+        wait_for(lambda: store_state("ok") and health.latest()["state"] == "running", 20,
+                 "health: store ok again")
+        assert centre.process.poll() is None, "the centre must ride out a failing store"
+        assert_each_once(db, sent)
+        assert "the store failed" in centre.output() and "store back" in centre.output()
+    finally:
+        health.close()
+        centre.stop()
+
+
+def test_sigterm_while_the_store_hangs_ends_within_seconds(
+        broker: MosquittoBroker, tenant: str, tmp_path: Path) -> None:
+    db, log = tmp_path / "centre.db", tmp_path / "centre.log"
+    centre = CentreProcess(broker.address, tenant, db, log)
+    locker = threading.Thread(target=hold_lock, args=(db, 4.0))
+    locker.start()
+    stream = AlarmStream(broker.address, tenant, 50, 100.0, devices=5).start()
+    time.sleep(1.5)
+    asked = time.monotonic()
+    centre.process.send_signal(signal.SIGTERM)
+    centre.process.wait(15)
+    assert time.monotonic() - asked < 7.0
+    assert retained_health(broker.address, tenant)["state"] == "down"
+    locker.join()
+    centre = CentreProcess(broker.address, tenant, db, log)
+    try:
+        assert_each_once(db, stream.finish())
+    finally:
+        centre.stop()
+
+
+def test_a_postgresql_store_that_goes_away_is_waited_out_and_resumed(
+        broker: MosquittoBroker, tenant: str, tmp_path: Path) -> None:
+    from tests.integration.test_centre_store import postgres_schema_url, rows
+
+    schema = postgres_schema_url()
+    name = f"vtsim-{tenant}"
+    url = f"{next(schema)}&application_name={name}"
+    import psycopg
+
+    admin = psycopg.connect(url.split("?")[0], autocommit=True)
+    reader = open_store(url.replace(name, f"{name}-reader"))
+
+    def cut_off(seconds: float) -> None:
+        """The database refuses the centre for a while: every connection of its name ends."""
+        until = time.monotonic() + seconds
+        while time.monotonic() < until:
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          "WHERE application_name = %s", (name,))
+            time.sleep(0.05)
+
+    centre = CentreProcess(broker.address, tenant, url, tmp_path / "centre.log")
+    health = HealthWatch(broker.address, tenant)
+    try:
+        stream = AlarmStream(broker.address, tenant, 300, 100.0, devices=5).start()
+        wait_for(lambda: bool(rows(reader, "SELECT 1 FROM messages LIMIT 1")), 20, "a stored alarm")
+        cut_off(4.0)
+        reports = list(health.reports)
+        health.latest()
+        assert any(isinstance(r.get("store"), dict) and r["store"]["state"] == "failing"
+                   for r in health.reports[len(reports) - 1:]), health.reports[-3:]
+        sent = stream.finish()
+        wait_for(lambda: rows(reader, "SELECT COUNT(*) FROM messages") == [(len(sent),)], 30,
+                 "every alarm stored")
+        stored = [str(r[0]) for r in rows(reader, "SELECT message_id FROM messages")]
+        assert sorted(stored) == sorted(sent)
+        assert centre.process.poll() is None
+        wait_for(lambda: health.latest().get("state") == "running", 10, "health running again")
+    finally:
+        health.close()
+        centre.stop()
+        reader.close()
+        admin.close()
+        schema.close()

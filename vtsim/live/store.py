@@ -45,7 +45,9 @@ DEFAULT_DB: Final = "sqlite:///vtsim-centre.db"
 """``vtsim centre`` keeps its record in this file of the working folder unless told otherwise."""
 OPEN: Final = "open"
 RESOLVED: Final = "resolved"
-SQLITE_BUSY_TIMEOUT_S: Final = 30.0
+SQLITE_BUSY_TIMEOUT_S: Final = 5.0
+"""How long a write waits for a lock held by another process before it fails (the centre
+then reports the store failing and tries again with backoff)."""
 
 # Kinds of the centre's own incidents (device incidents carry the device's event name).
 DEVICE_SILENT: Final = "device_silent"
