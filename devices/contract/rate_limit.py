@@ -4,6 +4,13 @@ A device may send ``burst`` messages at once and ``rate_per_s`` messages a secon
 beyond that its messages are answered ``rate_limited`` (and stored as rejections), while every
 other device keeps its own bucket and is not slowed. Memory is bounded: beyond ``max_devices``
 buckets, the full ones (devices that have been quiet) are forgotten first.
+
+A flood is not a backlog. After an outage (of the centre, the broker or the network) the
+messages a device sent meanwhile arrive at once; judged by their arrival they look like a
+flood. :class:`SentTimeBuckets` judges such late messages by the device's own send times
+(``ts``) instead: a device that sent at half its limit stays within it however late its
+messages come. Send times are clamped to ``[max(previous, now - window_s), now]``, so a device
+that fakes its times gains at most ``window_s`` seconds' worth of messages.
 """
 
 from __future__ import annotations
@@ -85,6 +92,56 @@ class TokenBuckets:
         }
         if len(self._buckets) >= self._max_devices:  # all busy: start over rather than grow
             self._buckets.clear()
+
+    def __len__(self) -> int:
+        """How many devices have a bucket."""
+        return len(self._buckets)
+
+
+DEFAULT_BACKLOG_WINDOW_S: Final = 900.0
+"""How far back a device's send times earn it tokens: a backlog of up to 15 minutes is judged
+at the pace it was sent (antakelse: longer than the usual broker or centre restart)."""
+
+
+@dataclass(slots=True)
+class SentBucket:
+    """The tokens one device has left, as of the (clamped) send time ``at`` (epoch s)."""
+
+    tokens: float
+    at: float
+
+
+class SentTimeBuckets:
+    """Token buckets refilled by the devices' own send times: see the module's docstring."""
+
+    def __init__(self, limit: RateLimit, window_s: float = DEFAULT_BACKLOG_WINDOW_S,
+                 max_devices: int = DEFAULT_MAX_DEVICES) -> None:
+        """Buckets for ``limit``; send times earn tokens at most ``window_s`` back."""
+        if window_s < 0:
+            raise ValueError(f"the backlog window must be 0 s or more, got {window_s}")
+        self.limit = limit
+        self.window_s = window_s
+        self._max_devices = max_devices
+        self._buckets: dict[tuple[str, str], SentBucket] = {}
+
+    def take(self, key: tuple[str, str], sent_at: float, now: float) -> bool:
+        """Spend one token of ``key``'s bucket for a message sent at ``sent_at`` (device
+        time) and received at ``now`` (epoch s); False if the device sent too fast."""
+        floor = now - self.window_s
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            if len(self._buckets) >= self._max_devices:
+                self._buckets.clear()  # bounded memory: start over rather than grow
+            start = min(max(sent_at, floor), now)
+            bucket = self._buckets[key] = SentBucket(self.limit.burst, start)
+        at = min(max(sent_at, bucket.at, floor), now)
+        refill = (at - bucket.at) * self.limit.rate_per_s
+        bucket.tokens = min(self.limit.burst, bucket.tokens + max(refill, 0.0))
+        bucket.at = at
+        if bucket.tokens < 1.0:
+            return False
+        bucket.tokens -= 1.0
+        return True
 
     def __len__(self) -> int:
         """How many devices have a bucket."""

@@ -57,7 +57,8 @@ def test_a_flooding_device_is_throttled_and_a_calm_one_keeps_its_latency(
     def flood() -> None:
         topic = f"vt/v1/{tenant}/{KIND}/sa-flood/events"
         for seq in range(FLOOD):
-            flooder.publish(topic, alarm(seq, device_id="sa-flood", ts=time.time()))
+            flooder.publish(topic, alarm(seq, device_id="sa-flood", ts=time.time(),
+                                         event="heartbeat", battery_pct=80))
 
     def behave() -> None:
         topic = f"vt/v1/{tenant}/{KIND}/sa-calm/events"

@@ -206,20 +206,52 @@ def test_a_flooding_device_is_throttled_and_answered_while_another_is_not() -> N
         store, rate_limit=RateLimit(rate_per_s=10, burst=5), monotonic=lambda: moments[0])
     other = "sa-0008"
     other_topic = f"vt/v1/lier/{KIND}/{other}/events"
-    for seq in range(50):
-        bus.publish(TOPIC, alarm(seq))
+    for seq in range(50):  # heartbeats: a flood of alarms is handled all the same (below)
+        bus.publish(TOPIC, heartbeat(seq, NOW))
         if seq % 10 == 0:
             bus.publish(other_topic, alarm(seq, device_id=other))
     flood = [a.verdict for a in answers if a.device_id == DEVICE]
-    assert flood.count("accepted") == 5 and flood.count("rate_limited") == 45
+    # a burst by arrival, one more by the send times (all stamped at once): then throttled
+    assert flood.count("accepted") == 10 and flood.count("rate_limited") == 40
     assert {a.verdict for a in answers if a.device_id == other} == {"accepted"}
-    assert store.counts().rejections == 45
+    assert store.counts().rejections == 40
     limited = [orjson.loads(p) for t, p in published if t.endswith(f"/rejected/{DEVICE}")]
-    assert len(limited) == 45 and {r["reason"] for r in limited} == {"rate_limited"}
+    assert len(limited) == 40 and {r["reason"] for r in limited} == {"rate_limited"}
     moments[0] = 0.5  # half a second later: five more tokens
     for seq in range(50, 56):
-        bus.publish(TOPIC, alarm(seq))
+        bus.publish(TOPIC, heartbeat(seq, NOW))
     assert [a.verdict for a in answers[-6:]] == ["accepted"] * 5 + ["rate_limited"]
+
+
+def test_alarms_over_the_rate_limit_are_handled_and_counted_never_dropped() -> None:
+    store = open_store("memory:")
+    bus, centre, _, answers = centre_on(
+        store, rate_limit=RateLimit(rate_per_s=10, burst=5), monotonic=lambda: 0.0)
+    for seq in range(30):
+        bus.publish(TOPIC, alarm(seq))
+    assert {a.verdict for a in answers} == {"accepted"}
+    assert [a.place for a in answers].count("incident") == 1  # the repeats join it
+    assert centre.snapshot().totals["over_limit_alarms"] == 20  # 5 + 5 within the bursts
+    assert store.counts().rejections == 0
+
+
+def test_a_backlog_sent_within_the_limit_is_not_a_flood() -> None:
+    """After a 60 s outage, 300 messages a device sent at 5 a second arrive at once: judged by
+    their send times they are within 10 a second; the same 300 stamped now are a flood."""
+    store = open_store("memory:")
+    clock = [NOW]
+    bus, centre, _, answers = centre_on(
+        store, clock, rate_limit=RateLimit(rate_per_s=10, burst=20), monotonic=lambda: 0.0)
+    for seq in range(300):
+        bus.publish(TOPIC, heartbeat(seq, NOW - 60 + seq / 5))
+    assert {a.verdict for a in answers} == {"accepted"}
+    assert centre.snapshot().totals["late_within_limit"] == 280  # 20 fit the first burst
+    other = f"vt/v1/lier/{KIND}/sa-0009/events"
+    for seq in range(300):  # stamped at arrival: a flood
+        bus.publish(other, encode_fields(KIND, "sa-0009", "heartbeat", f"sa-0009-{seq:08d}",
+                                         format_ts(NOW), seq, {"battery_pct": 80}))
+    flood = [a.verdict for a in answers[300:]]
+    assert flood.count("accepted") == 40 and flood.count("rate_limited") == 260  # 2 bursts
 
 
 def test_token_buckets_forget_quiet_devices_first() -> None:

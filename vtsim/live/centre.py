@@ -30,6 +30,7 @@ from devices.contract.codec import (
     Limits,
     Rejected,
     StatusAccepted,
+    decode_message,
     decode_status,
     encode_acknowledgement,
     encode_rejection,
@@ -40,7 +41,12 @@ from devices.contract.codec import (
 )
 from devices.contract.errors import DeviceContractError
 from devices.contract.messages import DeviceMessage
-from devices.contract.rate_limit import RateLimit, TokenBuckets
+from devices.contract.rate_limit import (
+    DEFAULT_BACKLOG_WINDOW_S,
+    RateLimit,
+    SentTimeBuckets,
+    TokenBuckets,
+)
 from devices.contract.reception import (
     CLOCK_OFF,
     DEFAULT_CORRELATION_WINDOW_S,
@@ -87,6 +93,10 @@ __all__ = ["Answer", "CentreSnapshot", "LiveCentre", "TrackedDevice"]
 
 ACCEPTED: Final = "accepted"
 RATE_LIMITED: Final = "rate_limited"
+OVER_LIMIT_ALARMS: Final = "over_limit_alarms"
+"""Alarms that came over their device's rate limit: handled all the same (counted)."""
+LATE_WITHIN_LIMIT: Final = "late_within_limit"
+"""Messages over the arrival rate that their send times kept within the limit (a backlog)."""
 SILENCE_SLACK_S: Final = 30.0
 """Slack beyond twice a device's periodic interval before it counts as silent."""
 UNANSWERED: Final = "unanswered"
@@ -289,6 +299,7 @@ class LiveCentre:
         monotonic: Callable[[], float] = time.monotonic,
         silence_slack_s: float = SILENCE_SLACK_S,
         correlation_window_s: float = DEFAULT_CORRELATION_WINDOW_S,
+        backlog_window_s: float = DEFAULT_BACKLOG_WINDOW_S,
     ) -> None:
         """A centre on ``transport``; it listens after :meth:`start`."""
         self.transport = transport
@@ -301,6 +312,8 @@ class LiveCentre:
         self.reception: Reception[IncidentChange] = Reception(
             limits=limits, memory=self.store, correlation_window=correlation_window_s)
         self._buckets = None if rate_limit is None else TokenBuckets(rate_limit, monotonic)
+        self._sent_buckets = (None if rate_limit is None
+                              else SentTimeBuckets(rate_limit, backlog_window_s))
         self._silence_slack_s = silence_slack_s
         self._devices: dict[tuple[str, str], TrackedDevice] = {}
         self._open: dict[str, IncidentChange] = {}
@@ -496,7 +509,8 @@ class LiveCentre:
         if self.tenant is not None and topic_tenant(topic) != self.tenant:
             return Answer(topic, "bad_topic", None, None, None,
                           f"not a topic of tenant {self.tenant!r}; not answered", None)
-        if self._buckets is not None and not self._buckets.take(sender_key(topic)):
+        if (self._buckets is not None and not self._buckets.take(sender_key(topic))
+                and not self._passes_over_limit(topic, payload)):
             return self._throttle(topic, payload)
         now = self._clock()
         place, reason, verdict, joined = self.reception.judge(topic, payload, now, now)
@@ -569,6 +583,27 @@ class LiveCentre:
                                f"device clock {describe_offset(offset)} (ts "
                                f"{format_ts(message.ts.timestamp())}, seq {message.seq}); its "
                                "alarms are taken and timed from the centre's receive time", 3)]
+
+    def _passes_over_limit(self, topic: str, payload: bytes) -> bool:
+        """Whether a message over its device's arrival rate is handled all the same: one whose
+        send times keep the device within its limit (a backlog after an outage arrives at
+        once but was sent at the device's pace; a flooder gains at most one more burst), or an
+        alarm (a person's alarm is never refused; it opens or joins its incident, counted as
+        ``over_limit_alarms``)."""
+        assert self._sent_buckets is not None
+        verdict = decode_message(topic, payload, limits=self._limits, roots=self.reception.roots)
+        if isinstance(verdict, Rejected):
+            return False
+        message = verdict.message
+        now = self._clock()
+        sent_at = message.ts.timestamp()
+        if self._sent_buckets.take(sender_key(topic), sent_at, now):
+            self._totals[LATE_WITHIN_LIMIT] += 1
+            return True
+        if event_spec(message.device_type, message.event).incident:
+            self._totals[OVER_LIMIT_ALARMS] += 1
+            return True
+        return False
 
     def _throttle(self, topic: str, payload: bytes) -> Answer:
         """Answer ``rate_limited`` without handling the message. Its ``seq`` counts as seen: a

@@ -17,7 +17,12 @@ import orjson
 from devices.contract.codec import format_ts
 from devices.contract.topics import PREFIX
 from devices.transport.mqtt import MqttStats
-from vtsim.live.centre import RATE_LIMITED, CentreSnapshot
+from vtsim.live.centre import (
+    LATE_WITHIN_LIMIT,
+    OVER_LIMIT_ALARMS,
+    RATE_LIMITED,
+    CentreSnapshot,
+)
 from vtsim.live.store import DEVICE_OFFLINE, DEVICE_SILENT, POSSIBLE_LOSS
 
 ALL_TENANTS: Final = "_all"
@@ -58,6 +63,8 @@ def health_report(snapshot: CentreSnapshot, stats: MqttStats, connected: bool, u
         "possible_loss_incidents": snapshot.open_of_kind(POSSIBLE_LOSS),
         **loss_advice(snapshot),
         "rate_limited": snapshot.totals.get(RATE_LIMITED, 0),
+        "over_limit_alarms": snapshot.totals.get(OVER_LIMIT_ALARMS, 0),
+        "late_within_limit": snapshot.totals.get(LATE_WITHIN_LIMIT, 0),
         "clock_off": clock_report(snapshot),
     }
 
