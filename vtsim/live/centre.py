@@ -159,6 +159,37 @@ class Answer:
         return f"{self.verdict:<20} {device}: {self.detail}"
 
 
+MAX_TRACKED_GAP: Final = 1_024
+"""Gaps up to this many numbers are tracked number by number, so that late arrivals close them;
+a larger jump stays possible loss until someone looks."""
+MAX_GAPS: Final = 32
+"""Gaps kept per device (the oldest is let go beyond: its incident stays open)."""
+RESTART_DROP: Final = 1_000
+"""A ``seq`` this far below the highest seen (or 0 after a higher one) is a device that
+restarted its counter (a reboot), not a late message."""
+
+
+@dataclass(slots=True)
+class Gap:
+    """Sequence numbers ``first..last`` of one device that did not arrive (yet).
+
+    ``missing`` holds the numbers still awaited (None for a gap too large to track one by one).
+    ``since`` is when the centre saw the jump; ``reported`` whether it is a ``possible_loss``
+    incident already.
+    """
+
+    first: int
+    last: int
+    since: float
+    missing: set[int] | None
+    reported: bool = False
+
+    def copy(self) -> Gap:
+        """An independent copy."""
+        missing = None if self.missing is None else set(self.missing)
+        return Gap(self.first, self.last, self.since, missing, self.reported)
+
+
 @dataclass(slots=True)
 class TrackedDevice:
     """What the centre knows about one device: last contact, sequence and verdict counts."""
@@ -170,39 +201,85 @@ class TrackedDevice:
     last_seen: float | None = None
     last_seq: int | None = None
     gaps: int = 0
-    """Sequence numbers skipped: messages possibly lost between the device and the centre."""
+    """Sequence numbers skipped and not (yet) arrived: messages possibly lost between the device
+    and the centre."""
     out_of_order: int = 0
     counts: Counter[str] = field(default_factory=Counter)
     last_periodic: float | None = None
-    """Device time (epoch s) of the latest periodic message (heartbeat, position)."""
+    """When (the centre's receive time, epoch s) the latest periodic message (heartbeat,
+    position) came: silence is judged on the centre's clock, whatever the device's says."""
     heartbeat_s: float | None = None
     """The device's periodic interval, as observed between its last two periodic messages."""
     clock_offset_s: float | None = None
     """How far the device's clock was off at its latest message, when beyond the clock limits
     (``ts`` minus the centre's receive time); None while its clock is right."""
+    periodic_ts: float | None = None
+    """Device time (``ts``) of the latest periodic message, for the interval."""
+    open_gaps: list[Gap] = field(default_factory=list)
+    restarts: int = 0
+    """Times the device's counter started again from a low number (reboots)."""
 
-    def record_sequence(self, seq: int) -> tuple[int, int] | None:
-        """Count skipped numbers (possible loss) and numbers that went backwards.
-
-        Returns the skipped range ``(first, last)`` when ``seq`` jumps ahead, else None.
-        """
+    def record_sequence(self, seq: int, now: float = 0.0) -> tuple[Gap | None, list[Gap]]:
+        """Note ``seq``: the gap it opens when it jumps ahead, and the gaps it fills (all their
+        numbers arrived: they were late, out of order, not lost). A number far below the
+        highest (or 0 after a higher one) is a restarted counter, not a late message."""
         last = self.last_seq
-        skipped = None
-        if last is not None and seq > last + 1:
-            self.gaps += seq - last - 1
-            skipped = (last + 1, seq - 1)
-        elif last is not None and seq <= last:
-            self.out_of_order += 1
-        if last is None or seq > last:
+        if last is None:
             self.last_seq = seq
-        return skipped
+            return None, []
+        if seq > last + 1:
+            return self._open_gap(last + 1, seq - 1, now), []
+        if seq > last:
+            self.last_seq = seq
+            return None, []
+        filled = self._fill(seq)
+        if filled is not None:
+            return None, filled
+        if (seq == 0 and last > 0) or last - seq > RESTART_DROP:
+            self.restarts += 1
+            self.last_seq = seq
+            return None, []
+        self.out_of_order += 1
+        return None, []
 
-    def record_periodic(self, device_ts: float) -> None:
-        """Learn the periodic interval from two periodic messages in a row."""
-        if self.last_periodic is not None and device_ts > self.last_periodic:
-            self.heartbeat_s = device_ts - self.last_periodic
-        if self.last_periodic is None or device_ts > self.last_periodic:
-            self.last_periodic = device_ts
+    def _open_gap(self, first: int, last: int, now: float) -> Gap:
+        """Numbers ``first..last`` skipped: a gap awaiting them."""
+        size = last - first + 1
+        self.gaps += size
+        self.last_seq = last + 1
+        gap = Gap(first, last, now, set(range(first, last + 1)) if size <= MAX_TRACKED_GAP
+                  else None)
+        self.open_gaps.append(gap)
+        if len(self.open_gaps) > MAX_GAPS:
+            del self.open_gaps[0]
+        return gap
+
+    def _fill(self, seq: int) -> list[Gap] | None:
+        """A late number: the gaps it completes ([] if it only narrows one); None if it is in
+        no gap."""
+        for gap in self.open_gaps:
+            if gap.missing is not None and seq in gap.missing:
+                gap.missing.discard(seq)
+                self.gaps -= 1
+                if gap.missing:
+                    return []
+                self.open_gaps.remove(gap)
+                return [gap]
+        return None
+
+    def record_periodic(self, device_ts: float, received: float) -> None:
+        """Note a periodic message: when it came (the centre's clock) and the interval between
+        the last two (the device's clock, unless that jumped: then the centre's)."""
+        if self.periodic_ts is not None and device_ts > self.periodic_ts:
+            interval = device_ts - self.periodic_ts
+            heard = None if self.last_periodic is None else received - self.last_periodic
+            if heard is not None and heard > 0 and interval > 3 * heard + 60:
+                interval = heard  # the device's clock jumped ahead: trust the centre's
+            self.heartbeat_s = interval
+        if self.periodic_ts is None or device_ts > self.periodic_ts:
+            self.periodic_ts = device_ts
+        if self.last_periodic is None or received > self.last_periodic:
+            self.last_periodic = received
 
     def row(self) -> DeviceRow:
         """The device as the store keeps it."""
@@ -211,11 +288,12 @@ class TrackedDevice:
                          self.last_periodic, self.heartbeat_s)
 
     def copy(self) -> TrackedDevice:
-        """An independent copy (counts included)."""
+        """An independent copy (counts and gaps included)."""
         return TrackedDevice(self.tenant, self.device_type, self.device_id, self.status,
                              self.last_seen, self.last_seq, self.gaps, self.out_of_order,
                              Counter(self.counts), self.last_periodic, self.heartbeat_s,
-                             self.clock_offset_s)
+                             self.clock_offset_s, self.periodic_ts,
+                             [gap.copy() for gap in self.open_gaps], self.restarts)
 
 
 def tracked(row: DeviceRow) -> TrackedDevice:
@@ -300,6 +378,7 @@ class LiveCentre:
         silence_slack_s: float = SILENCE_SLACK_S,
         correlation_window_s: float = DEFAULT_CORRELATION_WINDOW_S,
         backlog_window_s: float = DEFAULT_BACKLOG_WINDOW_S,
+        gap_wait_s: float = 0.0,
     ) -> None:
         """A centre on ``transport``; it listens after :meth:`start`."""
         self.transport = transport
@@ -315,6 +394,7 @@ class LiveCentre:
         self._sent_buckets = (None if rate_limit is None
                               else SentTimeBuckets(rate_limit, backlog_window_s))
         self._silence_slack_s = silence_slack_s
+        self._gap_wait_s = gap_wait_s
         self._devices: dict[tuple[str, str], TrackedDevice] = {}
         self._open: dict[str, IncidentChange] = {}
         self._totals: Counter[str] = Counter()
@@ -343,6 +423,8 @@ class LiveCentre:
             self._devices[(row.tenant, row.device_id)] = tracked(row)
         self._open = {incident.incident_id: incident for incident in state.open_incidents
                       if incident.kind in CENTRE_KINDS}
+        for incident in self._open.values():
+            self._resume_gap(incident)
         since = self._clock() - self.reception.incidents.window
         alarms = [i for i in state.open_incidents
                   if i.kind not in CENTRE_KINDS and i.started >= since]
@@ -350,6 +432,21 @@ class LiveCentre:
             topic = device_topic(incident.tenant, incident.device_type, incident.device_id)
             self.reception.incidents.opened(topic, incident.kind, incident, incident.started)
         self._stored = state.counts
+
+    def _resume_gap(self, incident: IncidentChange) -> None:
+        """An open ``possible_loss`` incident: its numbers are awaited again (a late arrival
+        still closes it after a restart)."""
+        device = self._devices.get((incident.tenant, incident.device_id))
+        if incident.kind != POSSIBLE_LOSS or device is None:
+            return
+        first, _, last = incident.incident_id.rsplit("/", 1)[-1].partition("-")
+        if not (first.isdigit() and last.isdigit()):
+            return
+        low, high = int(first), int(last)
+        size = high - low + 1
+        device.open_gaps.append(Gap(low, high, incident.at,
+                                    set(range(low, high + 1)) if size <= MAX_TRACKED_GAP
+                                    else None, reported=True))
 
     def use_store(self, store: CentreStore) -> None:
         """Carry on with another connection to the store (after the old one failed): the
@@ -527,10 +624,11 @@ class LiveCentre:
         topic, message = verdict.topic, verdict.message
         tenant = topic.split("/")[2]  # an accepted topic has a valid tenant level
         device = self._planned_device(tenant, message, now)
-        skipped = device.record_sequence(message.seq)
+        _, filled = device.record_sequence(message.seq, now)
         offset = self._clock_offset(message, reason)
         alarm = self._alarm_change(tenant, message, place, joined, now, offset)
-        incidents = self._incidents_of(tenant, message, alarm, skipped, now)
+        incidents = self._incidents_of(tenant, message, alarm, now)
+        incidents.extend(self._gap_changes(device, filled, now))
         incidents.extend(self._clock_changes(device, message, offset, now))
         clock_off = reason == CLOCK_OFF
         if clock_off:
@@ -617,7 +715,7 @@ class LiveCentre:
         if rejected.seq is not None and tenant is not None and device_id is not None:
             device = self._device(tenant, device_type_of(topic), device_id)
             if device is not None:
-                device.record_sequence(rejected.seq)
+                device.record_sequence(rejected.seq, self._clock())
         return self._reject(topic, None, rejected, reason=RATE_LIMITED)
 
     def _reject_duplicate(self, topic: str, message: DeviceMessage) -> Answer:
@@ -655,21 +753,34 @@ class LiveCentre:
                   else TrackedDevice(tenant, message.device_type, message.device_id))
         device.last_seen = now
         if is_periodic(message):
-            device.record_periodic(message.ts.timestamp())
+            arrived = now if self._arrived_at is None else self._arrived_at
+            device.record_periodic(message.ts.timestamp(), arrived)
         return device
 
+    def _gap_changes(self, device: TrackedDevice, filled: list[Gap], now: float
+                     ) -> list[IncidentChange]:
+        """``possible_loss`` incidents for gaps still open after the reordering window, and
+        the resolution of those whose numbers all arrived late."""
+        changes = [resolved(self._open[gap_incident_id(device, gap)], now,
+                            f"sequence numbers {gap.first}..{gap.last} arrived late (out of "
+                            "order): nothing lost")
+                   for gap in filled
+                   if gap.reported and gap_incident_id(device, gap) in self._open]
+        for gap in device.open_gaps:
+            if not gap.reported and now - gap.since >= self._gap_wait_s:
+                gap.reported = True
+                changes.append(IncidentChange(
+                    gap_incident_id(device, gap), device.tenant, device.device_id,
+                    device.device_type, POSSIBLE_LOSS, OPEN, now,
+                    f"sequence numbers {gap.first}..{gap.last} never arrived "
+                    f"({gap.last - gap.first + 1} message(s) possibly lost)", 2))
+        return changes
+
     def _incidents_of(self, tenant: str, message: DeviceMessage, alarm: IncidentChange | None,
-                      skipped: tuple[int, int] | None, now: float) -> list[IncidentChange]:
-        """The incident this message opens or joins, possible loss before it, silence it
-        ends."""
-        device_id, kind = message.device_id, message.device_type
+                      now: float) -> list[IncidentChange]:
+        """The incident this message opens or joins, and the silence it ends."""
+        device_id = message.device_id
         changes = [] if alarm is None else [alarm]
-        if skipped is not None:
-            first, last = skipped
-            changes.append(IncidentChange(
-                f"{tenant}/{device_id}/{POSSIBLE_LOSS}/{first}-{last}", tenant, device_id, kind,
-                POSSIBLE_LOSS, OPEN, now, f"sequence numbers {first}..{last} never arrived "
-                f"({last - first + 1} message(s) possibly lost)", 2))
         silent = self._open.get(centre_incident_id(tenant, device_id, DEVICE_SILENT))
         if silent is not None:
             changes.append(resolved(silent, now, f"heard again: seq {message.seq}"))
@@ -844,14 +955,21 @@ class LiveCentre:
     # --- silence ----------------------------------------------------------------------------
 
     def check_silence(self) -> list[IncidentChange]:
-        """Raise an incident for each device whose periodic messages stopped; the new ones.
+        """Raise an incident for each device whose periodic messages stopped, and for each gap
+        in a device's sequence that outlived the reordering window; the new ones.
 
-        A device is silent once its latest periodic message is older than twice its observed
-        interval plus ``silence_slack_s``. Alarm incidents too old to take repeats are let go
-        from memory at the same time (they stay in the store).
+        A device is silent once its latest periodic message came longer ago (the centre's
+        clock) than twice its observed interval plus ``silence_slack_s``. Alarm incidents too
+        old to take repeats are let go from memory at the same time (they stay in the store).
         """
         now = self._clock()
         self.reception.incidents.forget_before(now - self.reception.incidents.window)
+        gaps = [change for device in self._devices.values() if device.open_gaps
+                for change in self._gap_changes(device, [], now)]
+        if gaps:
+            self.store.store_incidents(gaps)
+            for change in gaps:
+                self._open[change.incident_id] = change
         raised = [
             IncidentChange(centre_incident_id(d.tenant, d.device_id, DEVICE_SILENT), d.tenant,
                            d.device_id, d.device_type, DEVICE_SILENT, OPEN, now,
@@ -865,7 +983,7 @@ class LiveCentre:
             self.store.store_incidents(raised)
             for change in raised:
                 self._open[change.incident_id] = change
-        return raised
+        return gaps + raised
 
     def _is_silent(self, device: TrackedDevice, now: float) -> bool:
         """Whether ``device`` missed its periodic messages (it must have an interval)."""
@@ -912,6 +1030,11 @@ def describe_offset(offset_s: float) -> str:
     if size >= 3_600:
         return f"{size / 3_600:.1f} h {where}"
     return f"{size:.0f} s {where}"
+
+
+def gap_incident_id(device: TrackedDevice, gap: Gap) -> str:
+    """The id of the ``possible_loss`` incident of one gap of a device."""
+    return f"{device.tenant}/{device.device_id}/{POSSIBLE_LOSS}/{gap.first}-{gap.last}"
 
 
 def centre_incident_id(tenant: str, device_id: str, kind: str) -> str:

@@ -54,6 +54,9 @@ GROUP_MAX: Final = 1_000
 """Most messages judged and committed together (one store transaction)."""
 ANSWER_TIMEOUT_S: Final = 5.0
 HEALTH_INTERVAL_S: Final = 5.0
+GAP_WAIT_S: Final = 5.0
+"""How long a gap in a device's sequence may wait for late (reordered) numbers before it is a
+``possible_loss`` incident (a broker restart delivers out of order)."""
 STORE_RETRY_S: Final = (0.5, 30.0)
 """First and longest wait before the centre tries a failed store again (doubling)."""
 STORE_BUSY_AFTER_S: Final = 2.0
@@ -84,6 +87,7 @@ class CentreOptions:
     health_interval_s: float = HEALTH_INTERVAL_S
     silence_slack_s: float = 30.0
     correlation_window_s: float = DEFAULT_CORRELATION_WINDOW_S
+    gap_wait_s: float = GAP_WAIT_S
 
     @property
     def centre_id(self) -> str:
@@ -154,7 +158,8 @@ def run_centre(options: CentreOptions, display: CentreDisplay,
         centre = LiveCentre(transport, tenant=options.tenant, store=store,
                             limits=options.limits, rate_limit=options.rate_limit,
                             silence_slack_s=options.silence_slack_s, on_answer=display.answered,
-                            correlation_window_s=options.correlation_window_s)
+                            correlation_window_s=options.correlation_window_s,
+                            gap_wait_s=options.gap_wait_s)
         centre.start()
         ScaipChannel(centre).start()
         with stopping(stop) as stop_event:
