@@ -251,8 +251,15 @@ class MqttTransport:
         publish_timeout_s: float = 30.0,
         reconnect_delay_s: tuple[int, int] = (1, 30),
         manual_ack: bool = False,
+        receive_maximum: int | None = None,
     ) -> None:
-        """A transport for ``address``; nothing is sent before :meth:`connect`."""
+        """A transport for ``address``; nothing is sent before :meth:`connect`.
+
+        ``receive_maximum`` (MQTT 5) tells the broker how many QoS 1/2 messages it may have
+        unacknowledged towards this client: with ``manual_ack`` it bounds what waits in this
+        process (the rest waits at the broker). MQTT 3.1.1 has no such setting; there the
+        broker's ``max_inflight_messages`` applies.
+        """
         if not 1 <= max_in_flight <= MAX_MESSAGE_IDS:
             raise ValueError(f"max_in_flight must be 1..{MAX_MESSAGE_IDS}, got {max_in_flight}")
         if protocol not in (3, 5):
@@ -264,6 +271,7 @@ class MqttTransport:
         self._clean_start = clean_start
         self._keepalive_s = keepalive_s
         self._session_expiry_s = session_expiry_s
+        self._receive_maximum = receive_maximum
         self._publish_timeout_s = publish_timeout_s
         self._state = threading.Condition()
         self._inbox: queue.SimpleQueue[ReceivedMessage] = queue.SimpleQueue()
@@ -379,11 +387,15 @@ class MqttTransport:
             self._send_subscription(subscription, timeout)
 
     def _connect_properties(self) -> Properties | None:
-        """MQTT 5 CONNECT properties: how long the broker keeps a persistent session."""
-        if self.protocol != 5 or self._clean_start:
+        """MQTT 5 CONNECT properties: how long the broker keeps a persistent session, and how
+        many messages it may have unacknowledged towards this client."""
+        if self.protocol != 5 or (self._clean_start and self._receive_maximum is None):
             return None
         properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
-        properties.SessionExpiryInterval = self._session_expiry_s
+        if not self._clean_start:
+            properties.SessionExpiryInterval = self._session_expiry_s
+        if self._receive_maximum is not None:
+            properties.ReceiveMaximum = self._receive_maximum
         return properties
 
     def _start_loop(self) -> None:

@@ -510,6 +510,7 @@ class LiveCentre:
         handled = 0
         try:
             with self.store.batch():
+                self._recall(messages)
                 for message in messages:
                     if handled and stop():
                         break
@@ -528,6 +529,25 @@ class LiveCentre:
             for message in messages[:handled]:
                 transport.ack(message)
         return handled
+
+    def _recall(self, messages: Sequence[Any]) -> None:
+        """Let a store that can (:meth:`vtsim.live.store.SqlCentreStore.recall`) read what it
+        holds under the group's message ids at once, instead of once per message."""
+        recall = getattr(self.store, "recall", None)
+        if recall is None:
+            return
+        keys = []
+        for message in messages:
+            levels = message.topic.split("/")
+            if len(levels) != 6:
+                continue
+            try:
+                message_id = orjson.loads(message.payload).get("message_id")
+            except (orjson.JSONDecodeError, AttributeError):
+                continue
+            if isinstance(message_id, str):
+                keys.append((levels[2], levels[4], message_id))
+        recall(keys, self._clock())
 
     def _take(self, message: Any) -> None:
         """Judge and store one delivered message (events or status, by its topic)."""
@@ -650,8 +670,7 @@ class LiveCentre:
                 "another message (this message was handled all the same)",
                 preview(message.message_id)), reason=ID_CONFLICT),
                 place=place, incident_id=incident_id)
-        return replace(self._acknowledge(tenant, topic, message, offset), place=place,
-                       incident_id=incident_id, clock_off=clock_off)
+        return self._acknowledge(tenant, topic, message, offset, place, incident_id, clock_off)
 
     def _clock_offset(self, message: DeviceMessage, reason: str) -> float | None:
         """``ts`` minus the receive time when the device's clock is beyond the clock limits
@@ -732,11 +751,12 @@ class LiveCentre:
         Its times are the centre's own; a device clock that is off is named in the detail."""
         clock = "" if offset is None else (
             f"; device clock {describe_offset(offset)}, timed from the centre's receive time")
-        if joined is not None:
-            return replace(joined, state=OPEN, at=now, messages=joined.messages + 1,
-                           opened_at=joined.started,
-                           detail=f"repeat: seq {message.seq} ({joined.messages + 1} messages)"
-                                  f"{clock}")
+        if joined is not None:  # joined in its new state (built directly: replace() is slow)
+            return IncidentChange(
+                joined.incident_id, joined.tenant, joined.device_id, joined.device_type,
+                joined.kind, OPEN, now,
+                f"repeat: seq {message.seq} ({joined.messages + 1} messages){clock}",
+                joined.priority, joined.message_id, joined.messages + 1, joined.started)
         if place != INCIDENT:
             return None
         device_id, kind, event = message.device_id, message.device_type, message.event
@@ -810,14 +830,16 @@ class LiveCentre:
                 self._open.pop(change.incident_id, None)
 
     def _acknowledge(self, tenant: str, topic: str, message: DeviceMessage,
-                     clock_offset: float | None = None) -> Answer:
+                     clock_offset: float | None = None, place: str = "",
+                     incident_id: str | None = None, clock_off: bool = False) -> Answer:
         """Publish the acknowledgement of an accepted message (with the device's clock offset
         when its clock is off)."""
         body = encode_acknowledgement(message, format_ts(self._clock()), clock_offset)
         answered_on = ack_topic(tenant, message.device_id)
         self._answer(answered_on, body)
         return Answer(topic, ACCEPTED, tenant, message.device_id, message.message_id,
-                      f"{message.device_type}.{message.event} seq {message.seq}", answered_on)
+                      f"{message.device_type}.{message.event} seq {message.seq}", answered_on,
+                      place, incident_id, clock_off)
 
     def _reject(
         self, topic: str, message: DeviceMessage | None, rejected: Rejected,

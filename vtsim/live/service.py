@@ -52,6 +52,9 @@ from vtsim.live.store import DEFAULT_DB, CentreStore, CentreStoreError, Incident
 DRAIN_WAIT_S: Final = 0.05
 GROUP_MAX: Final = 1_000
 """Most messages judged and committed together (one store transaction)."""
+RECEIVE_MAXIMUM: Final = 2 * GROUP_MAX
+"""MQTT 5: at most this many messages delivered and not yet acknowledged (stored): the backlog
+in the centre's memory is bounded, the rest waits at the broker."""
 ANSWER_TIMEOUT_S: Final = 5.0
 HEALTH_INTERVAL_S: Final = 5.0
 GAP_WAIT_S: Final = 5.0
@@ -152,6 +155,7 @@ def run_centre(options: CentreOptions, display: CentreDisplay,
                               protocol=5 if options.protocol == 5 else 3,
                               publish_timeout_s=ANSWER_TIMEOUT_S, clean_start=False,
                               session_expiry_s=options.session_expiry_s, manual_ack=True,
+                              receive_maximum=RECEIVE_MAXIMUM,
                               will=(health_topic(options.tenant), lost_report()))
     centre: LiveCentre | None = None
     try:

@@ -39,7 +39,13 @@ from typing import Any, Final, Protocol
 from urllib.parse import unquote, urlsplit
 
 from devices.contract.errors import DeviceContractError
-from devices.contract.reception import DEDUP_WINDOW_S, MessageMemory, Remembered, repeat_of
+from devices.contract.reception import (
+    DEDUP_WINDOW_S,
+    DUPLICATE,
+    MessageMemory,
+    Remembered,
+    repeat_of,
+)
 
 DEFAULT_DB: Final = "sqlite:///vtsim-centre.db"
 """``vtsim centre`` keeps its record in this file of the working folder unless told otherwise."""
@@ -291,6 +297,11 @@ INSERT_MESSAGE: Final = (
     " received_at, stored_at, payload, place, reason, incident_id)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
 )
+RECALL_CHUNK: Final = 300
+RECALL_MANY: Final = (
+    "SELECT tenant, device_id, message_id, received_at, event, seq, device_ts FROM messages"
+    " WHERE (tenant, device_id, message_id) IN (VALUES {rows}) AND received_at >= ?"
+)
 RECALL_MESSAGE: Final = (
     "SELECT received_at, event, seq, device_ts FROM messages"
     " WHERE tenant = ? AND device_id = ? AND message_id = ? AND received_at >= ?"
@@ -364,6 +375,15 @@ class SqlCentreStore:
         self._connection = connection
         self._dialect = dialect
         self._batch_depth = 0
+        self._devices: dict[tuple[str, str], DeviceRow] = {}
+        self._incidents: dict[str, IncidentChange] = {}
+        self._changes: list[tuple[object, ...]] = []
+        self._messages: list[tuple[object, ...]] = []
+        """Inside :meth:`batch`: device states, incident states (the latest of each) and
+        incident history, written together just before the commit."""
+        self._recalled: dict[tuple[str, str, str], list[Remembered]] = {}
+        """Inside :meth:`batch`: what is stored under the message ids of the batch, read in
+        one query (:meth:`recall`), with the batch's own messages added."""
         try:
             self.upgraded_from = self._migrate()
             """The schema version found on opening (0: an empty database)."""
@@ -449,8 +469,43 @@ class SqlCentreStore:
 
     def rollback(self) -> None:
         """Roll the open transaction back; a connection that is gone is left as it is."""
+        self._forget_pending()
         with suppress(Exception):
             self._connection.rollback()
+
+    def _forget_pending(self) -> None:
+        """Drop the writes held for the batch's commit."""
+        self._recalled.clear()
+        self._messages.clear()
+        self._devices.clear()
+        self._incidents.clear()
+        self._changes.clear()
+
+    def _write_pending(self) -> None:
+        """Write what the batch held back: each device's and incident's latest state once,
+        every incident change (many rows per statement)."""
+        if not (self._messages or self._devices or self._incidents or self._changes):
+            return
+        cursor = self._connection.cursor()
+        try:
+            if self._messages:
+                cursor.executemany(self._sql(INSERT_MESSAGE), self._messages)
+                if 0 <= cursor.rowcount < len(self._messages):
+                    raise CentreStoreError(
+                        f"{len(self._messages) - cursor.rowcount} message(s) of the group were "
+                        "stored by another centre process meanwhile; nothing of the group was "
+                        "kept, it is judged again")
+            if self._devices:
+                cursor.executemany(self._sql(UPSERT_DEVICE),
+                                   [device_params(d) for d in self._devices.values()])
+            if self._incidents:
+                cursor.executemany(self._sql(UPSERT_INCIDENT),
+                                   [incident_params(i) for i in self._incidents.values()])
+            if self._changes:
+                cursor.executemany(self._sql(INSERT_CHANGE), self._changes)
+        finally:
+            cursor.close()
+            self._forget_pending()
 
     @contextmanager
     def batch(self) -> Iterator[None]:
@@ -462,6 +517,7 @@ class SqlCentreStore:
         try:
             yield
             try:
+                self._write_pending()
                 self._connection.commit()
             except Exception as error:
                 raise self._failure(error) from error
@@ -482,10 +538,38 @@ class SqlCentreStore:
             incidents = [IncidentChange(*row) for row in cursor.fetchall()]
         return ResumedState(devices, incidents, self.counts())
 
+    def recall(self, keys: Sequence[tuple[str, str, str]], now: float) -> None:
+        """Inside :meth:`batch`: read what is stored under these ``(tenant, device_id,
+        message_id)`` in one query per :data:`RECALL_CHUNK`, so that :meth:`check_in` needs no
+        query of its own."""
+        if not self._batch_depth:
+            return
+        wanted = list(dict.fromkeys(k for k in keys if k not in self._recalled))
+        with self._transaction() as cursor:
+            for start in range(0, len(wanted), RECALL_CHUNK):
+                chunk = wanted[start:start + RECALL_CHUNK]
+                rows = ", ".join(["(?, ?, ?)"] * len(chunk))
+                cursor.execute(self._sql(RECALL_MANY.format(rows=rows)),
+                               (*(value for key in chunk for value in key),
+                                now - DEDUP_WINDOW_S))
+                for key in chunk:
+                    self._recalled[key] = []
+                for tenant, device_id, message_id, *row in cursor.fetchall():
+                    self._recalled[(tenant, device_id, message_id)].append(remembered_row(*row))
+
     def check_in(self, topic: str, message_id: str, event: str, seq: int, ts: datetime,
                  now: float) -> str:
         """A message judged against the stored messages of its device with its id."""
         levels = topic.split("/")  # an accepted message's own topic: vt/v1/tenant/kind/id/...
+        key = (levels[2], levels[4], message_id)
+        if self._batch_depth and key not in self._recalled:
+            self.recall([key], now)  # the batch's later copies must see this one
+        recalled = self._recalled.get(key)
+        if recalled is not None:
+            judged = repeat_of(recalled, event, seq, ts, now)
+            if judged != DUPLICATE:
+                recalled.append((now, event, seq, ts))
+            return judged
         with self._transaction() as cursor:
             cursor.execute(self._sql(RECALL_MESSAGE),
                            (levels[2], levels[4], message_id, now - DEDUP_WINDOW_S))
@@ -496,6 +580,10 @@ class SqlCentreStore:
         self, message: StoredMessage, device: DeviceRow, incidents: Sequence[IncidentChange]
     ) -> bool:
         """Store a message, its device's new state and its incidents; False if already stored."""
+        if self._batch_depth:  # written with the batch (its check_in ruled out a copy)
+            self._messages.append(message_params(message, time.time()))
+            self._hold(device, incidents)
+            return True
         with self._transaction() as cursor:
             cursor.execute(self._sql(INSERT_MESSAGE), message_params(message, time.time()))
             if cursor.rowcount == 0:
@@ -503,6 +591,14 @@ class SqlCentreStore:
             cursor.execute(self._sql(UPSERT_DEVICE), device_params(device))
             self._write_incidents(cursor, incidents)
         return True
+
+    def _hold(self, device: DeviceRow | None, incidents: Sequence[IncidentChange]) -> None:
+        """Keep writes for the batch's commit (the latest state of each row wins)."""
+        if device is not None:
+            self._devices[(device.tenant, device.device_id)] = device
+        for change in incidents:
+            self._incidents[change.incident_id] = change
+            self._changes.append((change.incident_id, change.state, change.at, change.detail))
 
     def store_rejection(self, rejection: StoredRejection) -> None:
         """Store a rejected message."""
@@ -513,12 +609,17 @@ class SqlCentreStore:
 
     def store_incidents(self, incidents: Sequence[IncidentChange]) -> None:
         """Store incidents the centre raises or resolves by itself."""
-        if incidents:
+        if incidents and self._batch_depth:
+            self._hold(None, incidents)
+        elif incidents:
             with self._transaction() as cursor:
                 self._write_incidents(cursor, incidents)
 
     def store_device(self, device: DeviceRow) -> None:
         """Store a device's state."""
+        if self._batch_depth:
+            self._hold(device, ())
+            return
         with self._transaction() as cursor:
             cursor.execute(self._sql(UPSERT_DEVICE), device_params(device))
 
