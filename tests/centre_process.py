@@ -22,8 +22,8 @@ from typing import Final
 
 import orjson
 
+from devices.contract.resend import ResendPolicy
 from devices.transport.mqtt import BrokerAddress, MqttTransport, ReceivedMessage
-from devices.transport.resend import ResendPolicy
 from tests.conftest import ROOT
 from tests.mqtt_cases import KIND, alarm
 

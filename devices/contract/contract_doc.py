@@ -43,6 +43,7 @@ from devices.contract.messages import SCHEMA_VERSION, Envelope
 from devices.contract.rate_limit import RateLimit, TokenBuckets
 from devices.contract.replies import REASON_DESCRIPTIONS, REJECTION_REASONS, Acknowledgement
 from devices.contract.replies import RejectionNotice as RejectionNoticeModel
+from devices.contract.resend import DEFAULT_RESEND
 from devices.contract.status import STATUS_SCAIP, DeviceStatus
 from devices.contract.validate import Item, ItemVerdict, judge_items
 
@@ -66,6 +67,11 @@ TRANSPORT: Final = """## Transport
   and `ts` at most {future:g} s ahead of or {past_days:g} days behind the centre's clock.
 - At least once means a message can arrive twice: a resend keeps its `message_id`, and the
   centre counts it once.
+- A device keeps each alarm until the centre answers it (an acknowledgement, or `duplicate`:
+  already stored) and sends the very same message again while it is not answered: {resend}.
+  The broker's acknowledgement is not enough (a broker killed with `kill -9` can lose what it
+  just acknowledged). Growing, jittered waits keep many devices from resending in lockstep
+  after an outage.
 """
 
 TOPICS: Final = """## Topics
@@ -397,6 +403,7 @@ def render_contract_doc() -> str:
         max_depth=DEFAULT_LIMITS.max_depth,
         future=DEFAULT_LIMITS.max_future_s,
         past_days=DEFAULT_LIMITS.max_past_s / 86_400,
+        resend=DEFAULT_RESEND.describe(),
     )
     sections = [
         HEADER.format(version=SCHEMA_VERSION),

@@ -7,7 +7,7 @@ import statistics
 
 import pytest
 
-from devices.transport.resend import DEFAULT_RESEND, ResendPolicy
+from devices.contract.resend import DEFAULT_RESEND, ResendPolicy
 
 
 def test_the_waits_double_up_to_the_cap() -> None:
