@@ -24,6 +24,7 @@ from tests.centre_process import (
     AlarmStream,
     CentreProcess,
     stored_alarm_ids,
+    stored_rows,
     wait_for,
 )
 from vtsim.live.store import open_store
@@ -223,3 +224,54 @@ def test_a_postgresql_store_that_goes_away_is_waited_out_and_resumed(
         reader.close()
         admin.close()
         schema.close()
+
+
+def test_a_backlog_after_a_centre_outage_is_not_throttled_as_a_flood(
+        broker: MosquittoBroker, tenant: str, tmp_path: Path) -> None:
+    """5 devices send alarms at half their limit (10 of 20 a second) while the centre is down
+    for 8 s; when it is back, the backlog arrives at once: every alarm is stored, none is
+    answered `rate_limited`, no false `possible_loss` opens."""
+    db, log = tmp_path / "centre.db", tmp_path / "centre.log"
+    limit = ("--rate-limit", "20", "--burst", "20")
+    centre = CentreProcess(broker.address, tenant, db, log, *limit)
+    stream = AlarmStream(broker.address, tenant, 600, 50.0, devices=5).start()
+    try:
+        wait_for(lambda: len(stored_alarm_ids(db)) >= 50, 20, "50 stored")
+        centre.kill()
+        time.sleep(8.0)
+        centre = CentreProcess(broker.address, tenant, db, log, *limit)
+        assert_each_once(db, stream.finish())
+        rejected = stored_rows(db, "SELECT reason, COUNT(*) FROM rejections GROUP BY reason")
+        assert ("rate_limited",) not in [row[:1] for row in rejected], rejected
+        assert stored_rows(db, "SELECT COUNT(*) FROM incidents WHERE kind = 'possible_loss'"
+                               " AND state = 'open'") == [(0,)]
+    finally:
+        centre.stop()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["term", "kill"])
+def test_a_broker_restarted_mid_flood_with_resending_devices_loses_nothing(
+        broker: MosquittoBroker, tenant: str, tmp_path: Path, sig: int) -> None:
+    """3,000 alarms at 1,000 a second from 50 devices; the broker is stopped (or killed) in the
+    middle and started again: every alarm stored exactly once, the devices' copies bounded by
+    the resend rule, health running again with no false possible loss left open."""
+    db, log = tmp_path / "centre.db", tmp_path / "centre.log"
+    centre = CentreProcess(broker.address, tenant, db, log)
+    stream = AlarmStream(broker.address, tenant, 3_000, 1_000.0, devices=50).start()
+    restarted = broker
+    try:
+        wait_for(lambda: len(stored_alarm_ids(db)) >= 800, 30, "800 stored")
+        broker.stop(sig)
+        restarted = MosquittoBroker(broker.log.parent, port=broker.address.port,
+                                    persistent=True)
+        assert_each_once(db, stream.finish(timeout=90))
+        print(f"copies resent: {stream.resends}")
+        assert stream.resends < 3 * 3_000
+        wait_for(lambda: stored_rows(db, "SELECT COUNT(*) FROM incidents WHERE kind = "
+                                         "'possible_loss' AND state = 'open'") == [(0,)],
+                 15, "no possible_loss left open")
+        assert retained_health(restarted.address, tenant)["state"] == "running"
+    finally:
+        centre.stop()
+        restarted.stop()
