@@ -195,13 +195,13 @@ class AlarmStream:
             for message_id in set(self.sent) - self.answered:
                 sent_at = self.sent_at[message_id] - time.time() + now  # on the monotonic clock
                 attempt = attempts.get(message_id, 0)
-                when = due.setdefault(message_id, sent_at + self.resend.wait(1, rng))
+                when = due.setdefault(message_id, sent_at + self.resend.wait(1, rng.random))
                 if now < when:
                     continue
                 self.transport.publish(*self.payloads[message_id])
                 self.resends += 1
                 attempts[message_id] = attempt + 1
-                due[message_id] = now + self.resend.wait(attempt + 2, rng)
+                due[message_id] = now + self.resend.wait(attempt + 2, rng.random)
         assert self.transport.flush(timeout), "the broker did not acknowledge every alarm"
         self.transport.close()
         return self.sent

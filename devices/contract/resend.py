@@ -13,7 +13,7 @@ before attempt ``n`` (1 = the first resend) is drawn uniformly from
 
 from __future__ import annotations
 
-import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -45,10 +45,11 @@ class ResendPolicy:
         exponent = min(attempt - 1, 64)  # beyond this the cap holds anyway
         return float(min(self.first_s * self.factor ** exponent, self.max_s))
 
-    def wait(self, attempt: int, rng: random.Random) -> float:
-        """The wait before resend number ``attempt``, jittered with ``rng``."""
+    def wait(self, attempt: int, uniform: Callable[[], float]) -> float:
+        """The wait before resend number ``attempt``, jittered with ``uniform`` (a draw from
+        U(0, 1): ``random.Random(seed).random``, or a named stream's sampler)."""
         ceiling = self.ceiling(attempt)
-        return ceiling * (1.0 - self.jitter * rng.random())
+        return ceiling * (1.0 - self.jitter * uniform())
 
     def describe(self) -> str:
         """The rule in words, for docs and messages."""

@@ -8,6 +8,9 @@ wall clock at sending, so that a live centre's clock check accepts it at any spe
 
 Repeats of unanswered alarms follow the scenario's ``repeat`` settings; whether an alarm is
 still unanswered is read from the centre's replies on the broker (:class:`AnswerBook`).
+Besides, like a real device, each alarm message is sent again, the very same message, until
+the centre answers it, by the contract's resend rule
+(:data:`devices.contract.resend.DEFAULT_RESEND`: exponential waits with jitter, in wall time).
 
 This module is engine-only: the MQTT side lives in :mod:`devices.transport.device_sessions` and the
 ``vtsim emulate`` command.
@@ -24,6 +27,7 @@ from typing import Final
 import orjson
 
 from devices.contract.catalog import event_spec
+from devices.contract.resend import DEFAULT_RESEND, ResendPolicy
 from sim.engine import Engine, RealtimeEngine
 from sim.model.arrivals import configured_sources
 from sim.model.fleet import DeviceGroup, Fleet, FleetDevice, build_fleet
@@ -102,6 +106,17 @@ class AnswerBook:
     _inbox: queue.SimpleQueue[tuple[str, bytes]] = field(default_factory=queue.SimpleQueue)
     _waiting: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     _alarm_of: dict[str, tuple[str, str]] = field(default_factory=dict)
+    _unanswered: set[str] = field(default_factory=set)
+    """Alarm messages (ids) sent and not yet answered by the centre: resent until they are."""
+
+    def await_answer(self, message_id: str) -> None:
+        """An alarm message sent: it is resent until the centre answers it."""
+        self._unanswered.add(message_id)
+
+    def message_answered(self, message_id: str) -> bool:
+        """Whether the centre answered this message (after reading its latest replies)."""
+        self.read_replies()
+        return message_id not in self._unanswered
 
     def offer(self, topic: str, payload: bytes) -> None:
         """Take a message the centre published (thread-safe)."""
@@ -139,10 +154,13 @@ class AnswerBook:
         body = json_object(payload)
         if kind == ACK:
             self.acks += 1
+            self._unanswered.discard(str(body.get("message_id")))
             if not self.incident_states:
                 self._answer_message(body.get("message_id"))
         elif kind == REJECTED:
             self.rejections += 1
+            if body.get("reason") != "rate_limited":  # any other answer ends the resending
+                self._unanswered.discard(str(body.get("message_id")))
         elif kind == INCIDENTS:
             self.incident_states += 1
             self._answer_incident(body)
@@ -194,6 +212,8 @@ class EmulationCounts:
     alarms: int = 0
     repeats: int = 0
     telemetry: int = 0
+    resends: int = 0
+    """Copies of unanswered alarm messages sent again (the resend rule)."""
 
 
 class EmulatedSender:
@@ -204,8 +224,13 @@ class EmulatedSender:
     """
 
     def __init__(self, env: Engine, scenario: Scenario, streams: Streams,
-                 publish: Publish, answers: AnswerBook, clock: WallClock = time.time) -> None:
+                 publish: Publish, answers: AnswerBook, clock: WallClock = time.time,
+                 speed: float = 1.0, resend: ResendPolicy = DEFAULT_RESEND) -> None:
         self.env = env
+        self.speed = speed
+        """Simulated seconds per wall second: the resend rule's waits are wall seconds."""
+        self.resend = resend
+        self._resend_draw = streams.uniform("devices/resend")
         self.publish = publish
         self.answers = answers
         self.clock = clock
@@ -242,15 +267,37 @@ class EmulatedSender:
             self.counts.telemetry += 1
 
     def send(self, placed: FleetDevice, event: str) -> None:
-        """Publish the device's next message for ``event``, stamped with the wall clock."""
+        """Publish the device's next message for ``event``, stamped with the wall clock; an
+        alarm is resent until the centre answers it."""
         device = placed.device
         payload = device.make_message(event, self.clock(),
                                       device.sample_fields(event, self._fields))
-        if (device.device_type, event) in self._repeats:
-            message_id = json_object(payload).get("message_id")
-            self.answers.sent(device.device_id, event, str(message_id))
+        alarm = event_spec(device.device_type, event).incident
+        if alarm or (device.device_type, event) in self._repeats:
+            message_id = str(json_object(payload).get("message_id"))
+            if (device.device_type, event) in self._repeats:
+                self.answers.sent(device.device_id, event, message_id)
+            if alarm:
+                self.answers.await_answer(message_id)
+                self._schedule_resend(device.topic(), payload, message_id, 1)
         self.publish(device.topic(), payload)
         self.counts.sent += 1
+
+    def _schedule_resend(self, topic: str, payload: bytes, message_id: str,
+                         attempt: int) -> None:
+        """Send the same message again after the rule's wait unless answered by then."""
+        wait = self.resend.wait(attempt, self._resend_draw) * self.speed
+        self.env.call_after(wait, lambda: self._maybe_resend(topic, payload, message_id,
+                                                             attempt))
+
+    def _maybe_resend(self, topic: str, payload: bytes, message_id: str, attempt: int) -> None:
+        """The wait is over: resend the unanswered message, and wait longer for the next."""
+        if self.answers.message_answered(message_id):
+            return
+        self.publish(topic, payload)
+        self.counts.sent += 1
+        self.counts.resends += 1
+        self._schedule_resend(topic, payload, message_id, attempt + 1)
 
     def _schedule_repeat(self, placed: FleetDevice, event: str, repeat: Repeat,
                          number: int) -> None:
@@ -317,7 +364,7 @@ def build_emulation(scenario: Scenario, seed: int, publish: Publish, *, speed: f
             for member in group.devices:
                 member.device.name_messages_by_run(run_id)
     answers = AnswerBook(scenario.tenant)
-    sender = EmulatedSender(env, scenario, streams, publish, answers, clock)
+    sender = EmulatedSender(env, scenario, streams, publish, answers, clock, speed)
     start_every_source(env, scenario, streams, fleet, sender)
     return Emulation(env, scenario, fleet, sender, answers, speed)
 

@@ -10,9 +10,17 @@ import pytest
 
 from devices.contract.codec import Accepted, decode_message
 from devices.contract.topics import ack_topic, incident_topic
+from sim.engine.core import Engine
 from sim.model.fleet import build_fleet
 from sim.model.randomness import Streams
-from sim.realtime.emulation import AnswerBook, build_emulation, select_devices, sim_clock
+from sim.realtime.emulation import (
+    AnswerBook,
+    EmulatedSender,
+    build_emulation,
+    select_devices,
+    sim_clock,
+    start_every_source,
+)
 from tests.scenario_factory import tiny
 
 FAST = 1e6
@@ -187,3 +195,39 @@ def test_two_runs_of_one_fleet_never_reuse_a_message_id() -> None:
     assert ids[0] and ids[1] and not ids[0] & ids[1]
     assert all(i.startswith("sa-000") and "-a1-" in i for i in ids[0])
     assert set(verdicts) == {"ack"}, "every message of both runs is acknowledged, none rejected"
+
+
+def test_an_unanswered_alarm_is_resent_the_same_with_growing_jittered_waits() -> None:
+    """The centre answers each alarm message only at its third copy: every copy is the very
+    same message, and the waits between copies follow the resend rule (5 s, then up to 10 s,
+    each shortened by up to half), in wall seconds (simulated seconds / speed)."""
+    scenario = tiny(users=kit(1, ["safety_alarm"]), devices={"safety_alarm": {"events": {
+        "button_need": {"rate_per_day": 48.0}}}})
+    speed = 100.0
+    env = Engine()  # simulated time, as fast as it goes
+    answers = AnswerBook("test")
+    copies: dict[str, list[tuple[float, bytes]]] = {}
+
+    def centre_answers_the_third(topic: str, payload: bytes) -> None:
+        body = orjson.loads(payload)
+        seen = copies.setdefault(body["message_id"], [])
+        seen.append((env.now / speed, payload))
+        if len(seen) == 3:
+            answers.offer(ack_topic("test", body["device_id"]),
+                          orjson.dumps({"message_id": body["message_id"]}))
+
+    streams = Streams(4, 0)
+    fleet = build_fleet(scenario, streams)
+    sender = EmulatedSender(env, scenario, streams, centre_answers_the_third, answers,
+                            speed=speed)
+    start_every_source(env, scenario, streams, fleet, sender)
+    env.run(until=86_400)
+    assert len(copies) >= 20
+    finished = [seen for seen in copies.values() if len(seen) == 3]
+    assert len(finished) >= len(copies) - 2  # the last ones may be cut by the horizon
+    assert all(len(seen) <= 3 for seen in copies.values())
+    assert all(len({payload for _, payload in seen}) == 1 for seen in copies.values())
+    for seen in finished:
+        first, second = seen[1][0] - seen[0][0], seen[2][0] - seen[1][0]
+        assert 2.5 <= first <= 5.0 and 5.0 <= second <= 10.0, (first, second)
+    assert sender.counts.resends == sum(len(seen) - 1 for seen in copies.values())

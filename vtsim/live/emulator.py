@@ -93,7 +93,8 @@ def progress_line(emulation: Emulation, sessions: DeviceSessions) -> str:
     emulation.answers.read_replies()
     stats, counts, answers = sessions.stats, emulation.sender.counts, emulation.answers
     return (f"{sim_clock(emulation.env.now)} · sent {counts.sent} (alarms {counts.alarms}, "
-            f"repeats {counts.repeats}) · broker acks {stats.acknowledged}/{stats.sent} (with "
+            f"repeats {counts.repeats}, resent {counts.resends}) · broker acks "
+            f"{stats.acknowledged}/{stats.sent} (with "
             f"status) · centre acks "
             f"{answers.acks} · rejections {answers.rejections} · sessions "
             f"{stats.connected}/{stats.sessions}")
