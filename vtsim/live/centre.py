@@ -837,9 +837,10 @@ class LiveCentre:
         body = encode_acknowledgement(message, format_ts(self._clock()), clock_offset)
         answered_on = ack_topic(tenant, message.device_id)
         self._answer(answered_on, body)
+        clock = "" if clock_offset is None else f"; device clock {describe_offset(clock_offset)}"
         return Answer(topic, ACCEPTED, tenant, message.device_id, message.message_id,
-                      f"{message.device_type}.{message.event} seq {message.seq}", answered_on,
-                      place, incident_id, clock_off)
+                      f"{message.device_type}.{message.event} seq {message.seq}{clock}",
+                      answered_on, place, incident_id, clock_off)
 
     def _reject(
         self, topic: str, message: DeviceMessage | None, rejected: Rejected,

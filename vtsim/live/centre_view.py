@@ -32,8 +32,10 @@ def health_table(report: dict[str, object]) -> Table:
                   expand=False)
     table.add_column("what")
     table.add_column("value", justify="right")
-    for key in ("backlog", "lag_s", "answers_in_flight", "stored", "devices", "possible_loss",
-                "rate_limited"):
+    for key in ("state", "store", "backlog", "lag_s", "answers_in_flight", "stored", "devices",
+                "possible_loss", "rate_limited", "over_limit_alarms", "clock_off"):
+        if key not in report:
+            continue
         value = report[key]
         shown = (", ".join(f"{k} {v}" for k, v in value.items()) if isinstance(value, dict)
                  else str(value))
