@@ -400,8 +400,8 @@ class ServiceLoop:
             self._last_check = now
         every = self._display.refresh_every_s
         if every is not None and now - self._last_refresh >= every:
-            self._display.refresh(ServiceState(self.status.snapshot, self.status.connected, now,
-                                               time.time(), self.status.report))
+            self._display.refresh(ServiceState(self._centre.snapshot(), self.status.connected,
+                                               now, time.time(), self.status.report))
             self._last_refresh = now
 
     def _handle(self, group: list[ReceivedMessage], stop: threading.Event) -> None:
