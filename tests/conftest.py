@@ -29,6 +29,16 @@ if os.environ.get("LC_ALL", "").lower().startswith(("nb", "nn", "no")):
 os.environ["LC_MESSAGES"] = "C.UTF-8"
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``slow`` run only when asked for (``-m slow``), as the marker says."""
+    if "slow" in (config.getoption("markexpr") or ""):
+        return
+    skip = pytest.mark.skip(reason="slow: run with -m slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture
 def root() -> Path:
     """The project's top folder."""

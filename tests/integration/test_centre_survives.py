@@ -86,20 +86,13 @@ def test_sigterm_with_a_frozen_broker_and_a_backlog_ends_within_seconds_and_says
         broker: MosquittoBroker, tenant: str, tmp_path: Path) -> None:
     db, log = tmp_path / "centre.db", tmp_path / "centre.log"
     centre = CentreProcess(broker.address, tenant, db, log)
-    stream = AlarmStream(broker.address, tenant, 3_000, 3_000.0, devices=30).start()
+    stream = AlarmStream(broker.address, tenant, 2_000, 2_000.0, devices=30).start()
     wait_for(lambda: len(stored_alarm_ids(db)) >= 300, 30, "300 alarms stored")
     broker.process.send_signal(signal.SIGSTOP)  # frozen: takes nothing, answers nothing
     time.sleep(0.5)
     asked = time.monotonic()
     centre.process.send_signal(signal.SIGTERM)
-    try:
-        code = centre.process.wait(15)
-    except Exception:
-        centre.process.send_signal(signal.SIGUSR1)
-        time.sleep(1)
-        centre.process.kill()
-        print(centre.output()[-6000:])
-        raise
+    code = centre.process.wait(15)
     took = time.monotonic() - asked
     print(f"stopped in {took:.2f} s (exit {code}); stored {len(stored_alarm_ids(db))}")
     assert took < 7.0, centre.output()[-2000:]
