@@ -252,16 +252,24 @@ class MqttTransport:
         reconnect_delay_s: tuple[int, int] = (1, 30),
         manual_ack: bool = False,
         receive_maximum: int | None = None,
+        max_queued: int = 0,
     ) -> None:
         """A transport for ``address``; nothing is sent before :meth:`connect`.
 
         ``receive_maximum`` (MQTT 5) tells the broker how many QoS 1/2 messages it may have
         unacknowledged towards this client: with ``manual_ack`` it bounds what waits in this
         process (the rest waits at the broker). MQTT 3.1.1 has no such setting; there the
-        broker's ``max_inflight_messages`` applies.
+        broker's ``max_inflight_messages`` applies. ``max_queued`` more QoS 1/2 messages may wait
+        in paho's queue behind the ``max_in_flight`` on the wire before :meth:`publish` waits
+        (a receiver whose answers must not fail while the broker is slow for a while).
         """
         if not 1 <= max_in_flight <= MAX_MESSAGE_IDS:
             raise ValueError(f"max_in_flight must be 1..{MAX_MESSAGE_IDS}, got {max_in_flight}")
+        if not 0 <= max_queued <= MAX_MESSAGE_IDS - max_in_flight:
+            raise ValueError(f"max_queued must be 0..{MAX_MESSAGE_IDS - max_in_flight} with "
+                             f"max_in_flight {max_in_flight}, got {max_queued}")
+        self._window = max_in_flight + max_queued
+        """Most QoS 1/2 messages unacknowledged, on the wire or queued in paho."""
         if protocol not in (3, 5):
             raise ValueError(f"protocol must be 3 (MQTT 3.1.1) or 5 (MQTT 5), got {protocol!r}")
         self.address = address
@@ -515,11 +523,11 @@ class MqttTransport:
         most ``timeout`` seconds; not at all once :meth:`stop_waiting` was called)."""
         with self._state:
             room = self._state.wait_for(
-                lambda: (len(self._pending) < self._max_in_flight or self._closed
+                lambda: (len(self._pending) < self._window or self._closed
                          or self._give_up.is_set()),
                 0.0 if self._give_up.is_set() else timeout,
             )
-            if not room or self._closed or len(self._pending) >= self._max_in_flight:
+            if not room or self._closed or len(self._pending) >= self._window:
                 self._counts["publish_errors"] += 1
                 raise PublishFailed(
                     f"cannot publish on {topic!r}: {len(self._pending)} messages to "
@@ -541,7 +549,7 @@ class MqttTransport:
     def window_full(self) -> bool:
         """Whether ``max_in_flight`` QoS 1/2 messages are unacknowledged right now."""
         with self._state:
-            return len(self._pending) >= self._max_in_flight
+            return len(self._pending) >= self._window
 
     def _send(self, topic: str, payload: bytes, qos: int, retain: bool,
               correlation_data: bytes | None = None) -> tuple[int, int]:

@@ -52,6 +52,9 @@ from vtsim.live.store import DEFAULT_DB, CentreStore, CentreStoreError, Incident
 DRAIN_WAIT_S: Final = 0.05
 GROUP_MAX: Final = 1_000
 """Most messages judged and committed together (one store transaction)."""
+ANSWERS_QUEUED: Final = 20_000
+"""Answers that may wait in the MQTT client's queue while the broker is slow to take them
+(beyond the 1,000 on the wire), before an answer waits, and after 5 s fails."""
 RECEIVE_MAXIMUM: Final = 2 * GROUP_MAX
 """MQTT 5: at most this many messages delivered and not yet acknowledged (stored): the backlog
 in the centre's memory is bounded, the rest waits at the broker."""
@@ -155,7 +158,7 @@ def run_centre(options: CentreOptions, display: CentreDisplay,
                               protocol=5 if options.protocol == 5 else 3,
                               publish_timeout_s=ANSWER_TIMEOUT_S, clean_start=False,
                               session_expiry_s=options.session_expiry_s, manual_ack=True,
-                              receive_maximum=RECEIVE_MAXIMUM,
+                              receive_maximum=RECEIVE_MAXIMUM, max_queued=ANSWERS_QUEUED,
                               will=(health_topic(options.tenant), lost_report()))
     centre: LiveCentre | None = None
     try:
