@@ -12,7 +12,10 @@ broker, in the same run:
 (b) the centre: the service of ``vtsim centre`` (:func:`vtsim.live.service.run_centre`, in a
     process of its own, storing into SQLite or PostgreSQL) answers alarms from 50 devices; the
     rate counts acknowledgements received by the devices, i.e. alarms judged, stored, committed
-    and answered. Each alarm is acknowledged to the broker only after its group's commit.
+    and answered. Each alarm is acknowledged to the broker only after its group's commit;
+(c) the centre without a broker: the same alarms (new ids) handed to
+    :meth:`vtsim.live.centre.LiveCentre.handle_group` in groups of 1,000 on the same store:
+    the ceiling of judging and committing alone.
 
 ``--rate`` sends at that many alarms a second (0: as fast as the window of 1,000 unacknowledged
 messages lets the devices) and then reports answer latency (p50, p99: device publish to
@@ -233,6 +236,39 @@ def centre_rate(address: BrokerAddress, count: int, db: str, rate: float
     return len(latencies) / wall, latencies
 
 
+class NoBroker:
+    """A transport that takes answers and acknowledgements and drops them (store-only run)."""
+
+    manual_ack = True
+
+    def publish(self, *_args: object, **_options: object) -> None: ...
+    def ack(self, _message: object) -> bool:
+        return True
+
+    def subscribe(self, *_args: object, **_options: object) -> None: ...
+    def subscribe_messages(self, *_args: object, **_options: object) -> None: ...
+
+
+def store_only_rate(count: int, db: str) -> float:
+    """Alarms a second the centre judges, stores and commits in groups of 1,000 with no broker
+    (the centre's own ceiling on this store)."""
+    from devices.transport.mqtt import ReceivedMessage
+    from vtsim.live.centre import LiveCentre
+    from vtsim.live.store import open_store
+
+    store = open_store(db)
+    centre = LiveCentre(NoBroker(), tenant="bench", store=store)  # type: ignore[arg-type]
+    now = time.time()
+    messages = [ReceivedMessage(*alarm(n % DEVICES, 10_000_000 + n // DEVICES)[:2], 1, False,
+                                now, n % 65_535 + 1, 1) for n in range(count)]
+    started = time.perf_counter()
+    for start in range(0, count, 1_000):
+        centre.handle_group(messages[start:start + 1_000])
+    rate = count / (time.perf_counter() - started)
+    store.close()
+    return rate
+
+
 def stored_once(db: str, count: int) -> bool:
     """Whether the store holds ``count`` alarm messages, each once."""
     from vtsim.live.store import open_store
@@ -281,6 +317,7 @@ def main() -> None:
             raw = raw_rate(broker.address, args.alarms, size)
             rate, latencies = centre_rate(broker.address, args.alarms, db, args.rate)
             once = stored_once(db, args.alarms)
+            alone = store_only_rate(args.alarms, db)
         finally:
             broker.stop()
             if cleanup is not None:
@@ -293,6 +330,7 @@ def main() -> None:
         "offered_per_s": args.rate or "as fast as the window allows",
         "raw_paho_per_s": round(raw), "centre_per_s": round(rate), "answered": len(latencies),
         "ratio": round(rate / raw, 3),
+        "store_only_per_s": round(alone),
         "latency_p50_ms": round(1000 * statistics.median(ordered), 1),
         "latency_p99_ms": round(1000 * ordered[int(0.99 * (len(ordered) - 1))], 1),
         "stored_exactly_once": once,
