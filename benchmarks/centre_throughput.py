@@ -31,6 +31,7 @@ import getpass
 import multiprocessing
 import os
 import statistics
+import sys
 import tempfile
 import threading
 import time
@@ -160,7 +161,9 @@ class QuietDisplay:
     def connection_changed(self, *_args: object) -> None: ...
     def incidents_raised(self, *_args: object) -> None: ...
     def refresh(self, *_args: object) -> None: ...
-    def store_changed(self, *_args: object) -> None: ...
+    def store_changed(self, failing: bool, detail: str) -> None:
+        print(f"centre: {'the store failed' if failing else 'store back'}: {detail}",
+              file=sys.stderr, flush=True)
 
     def showing(self) -> Any:
         return nullcontext()
@@ -194,7 +197,9 @@ def centre_rate(address: BrokerAddress, count: int, db: str, rate: float
 
     def on_answer(_c: object, _u: object, message: Any) -> None:
         body = orjson.loads(message.payload)
-        at = sent_at.pop(body["message_id"], None)
+        if "/rejected/" in message.topic and body.get("reason") != "duplicate":
+            return  # only an acknowledgement, or "already stored", answers an alarm
+        at = sent_at.pop(body.get("message_id"), None)
         if at is not None:
             latencies.append(time.monotonic() - at)
         if len(latencies) == count:
@@ -207,7 +212,7 @@ def centre_rate(address: BrokerAddress, count: int, db: str, rate: float
 
     devices.on_message = on_answer
     devices.on_publish = on_publish
-    devices.subscribe("vt/v1/bench/centre/ack/#", qos=1)
+    devices.subscribe([("vt/v1/bench/centre/ack/#", 1), ("vt/v1/bench/centre/rejected/#", 1)])
     time.sleep(3.0)  # the centre connects and subscribes
     started = time.monotonic()
     for number in range(count):
@@ -229,7 +234,8 @@ def centre_rate(address: BrokerAddress, count: int, db: str, rate: float
         print(f"the centre answered {len(latencies)} of {count}; no answer came for "
               f"{STALL_S:g} s")
     here.send("stop")
-    here.recv()
+    totals = here.recv()
+    print(f"the centre's verdicts: {dict(totals)}", file=sys.stderr)
     child.join(30)
     devices.disconnect()
     devices.loop_stop()
