@@ -61,10 +61,12 @@ def test_live_duplicates_and_rate_limited_answers_carry_the_ids() -> None:
     first = orjson.dumps(alarm(0, now))
     bus.publish(TOPIC, first)
     bus.publish(TOPIC, first)  # the same message again: duplicate
-    bus.publish(TOPIC, orjson.dumps(alarm(1, now)))  # beyond the burst: rate limited
+    heartbeat = {"event": "heartbeat", "battery_pct": 80}  # an alarm is never rate limited
+    for seq in (1, 2, 3):  # beyond the burst by arrival and by send time: rate limited
+        bus.publish(TOPIC, orjson.dumps(alarm(seq, now, heartbeat)))
     assert [(h["reason"], h["message_id"], h["seq"]) for h in heard] == [
         ("duplicate", "sa-0001-00000000", 0),
-        ("rate_limited", "sa-0001-00000001", 1),
+        ("rate_limited", "sa-0001-00000003", 3),
     ]
 
 
@@ -74,11 +76,12 @@ def test_messages_the_centre_throttled_itself_are_not_possible_loss() -> None:
     clock = [now]
     centre = LiveCentre(bus, clock=lambda: clock[0], rate_limit=RateLimit(rate_per_s=1, burst=3))
     centre.start()
-    for seq in range(20):  # a flood: the first three are handled, the rest throttled
-        bus.publish(TOPIC, orjson.dumps(alarm(seq, now)))
+    heartbeat = {"event": "heartbeat", "battery_pct": 80}  # alarms are never throttled
+    for seq in range(20):  # a flood: a burst by arrival and one by send time, then throttled
+        bus.publish(TOPIC, orjson.dumps(alarm(seq, now, heartbeat)))
     time.sleep(1.2)  # the bucket refills (it runs on the monotonic clock)
-    bus.publish(TOPIC, orjson.dumps(alarm(20, now)))
+    bus.publish(TOPIC, orjson.dumps(alarm(20, now, heartbeat)))
     snapshot = centre.snapshot()
-    assert snapshot.totals["rate_limited"] == 17 and snapshot.totals["accepted"] == 4
+    assert snapshot.totals["rate_limited"] == 14 and snapshot.totals["accepted"] == 7
     assert snapshot.gaps == 0
     assert snapshot.open_of_kind("possible_loss") == 0
