@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -72,6 +73,7 @@ STOP_GRACE_S: Final = 5.0
 (nothing unstored was acknowledged, the broker keeps it)."""
 CLOSE_WAIT_S: Final = 2.0
 """How long the last answers and the last health report may take to reach the broker."""
+STOP_SIGNALS: Final = (signal.SIGINT, signal.SIGTERM)
 EXIT_STUCK: Final = 3
 """Exit code when the stop grace ran out (a hung database or broker)."""
 SESSION_EXPIRY_S: Final = 7 * 86_400
@@ -209,15 +211,45 @@ def stopping(stop: threading.Event | None) -> Iterator[threading.Event]:
 
 @contextmanager
 def stop_on_signals() -> Iterator[threading.Event]:
-    """An event set by SIGINT (Ctrl-C) or SIGTERM; the previous handlers come back after."""
+    """An event set by SIGINT (Ctrl-C) or SIGTERM; the previous handlers come back after.
+
+    Python runs a signal handler only when the main thread runs Python code; a main thread
+    blocked inside a database driver (a hung server) would never see the signal. So the
+    signal's number also goes to a socket (``signal.set_wakeup_fd``), which a thread of its own
+    watches: the stop is known at once, and the health thread ends a stop that hangs.
+    """
     stop = threading.Event()
     previous = {signum: signal.signal(signum, lambda *_: stop.set())
-                for signum in (signal.SIGINT, signal.SIGTERM)}
+                for signum in STOP_SIGNALS}
+    reader, writer = socket.socketpair()
+    writer.setblocking(False)
+    previous_fd = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+    watcher = threading.Thread(target=watch_signals, args=(reader, stop), daemon=True,
+                               name="centre-signals")
+    watcher.start()
     try:
         yield stop
     finally:
+        signal.set_wakeup_fd(previous_fd)
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        writer.close()  # ends the watcher
+        watcher.join(1.0)
+        reader.close()
+
+
+def watch_signals(reader: socket.socket, stop: threading.Event) -> None:
+    """Set ``stop`` when SIGINT or SIGTERM is written to ``reader``; end when it closes."""
+    wanted = {int(signum) for signum in STOP_SIGNALS}
+    while True:
+        try:
+            data = reader.recv(64)
+        except OSError:
+            return
+        if not data:
+            return
+        if wanted.intersection(data):
+            stop.set()
 
 
 @dataclass(slots=True)
