@@ -840,7 +840,7 @@ class LiveCentre:
         clock = "" if clock_offset is None else f"; device clock {describe_offset(clock_offset)}"
         return Answer(topic, ACCEPTED, tenant, message.device_id, message.message_id,
                       f"{message.device_type}.{message.event} seq {message.seq}{clock}",
-                      answered_on, place, incident_id, clock_off)
+                      answered_on, place, incident_id, clock_off=clock_off)
 
     def _reject(
         self, topic: str, message: DeviceMessage | None, rejected: Rejected,
