@@ -59,6 +59,7 @@ def test_a_group_keeps_the_rules_and_answers_only_after_its_commit(url: str) -> 
     store = open_store(url)
     bus = AckingBus()
     centre = LiveCentre(bus, tenant="lier", store=store)  # type: ignore[arg-type]
+    centre.start()
     group = [delivered(1, alarm(1)), delivered(2, alarm(2)), delivered(3, alarm(1)),
              delivered(4, alarm(2, ts=time.time() - 1.0))]  # 3: a copy; 4: id reused
     assert centre.handle_group(group) == 4
@@ -76,8 +77,10 @@ def test_a_group_another_process_stored_first_is_refused_whole_then_judged_again
     store = open_store(url)
     bus = AckingBus()
     centre = LiveCentre(bus, tenant="lier", store=store)  # type: ignore[arg-type]
+    centre.start()
     other = open_store(url)
     other_centre = LiveCentre(AckingBus(), tenant="lier", store=other)  # type: ignore[arg-type]
+    other_centre.start()
     group = [delivered(1, alarm(1)), delivered(2, alarm(2))]
     original = store.recall  # type: ignore[attr-defined]
 

@@ -32,6 +32,8 @@ FALL = mrq_document(DEVICE_TYPES["safety_alarm"].events["fall_detected"], {"conf
                     ref="F1", cid="4711", did="2")
 BUTTON = mrq_document(DEVICE_TYPES["safety_alarm"].events["button_need"], {}, ref="B1",
                       cid="4711", did="1")
+HEARTBEAT = mrq_document(DEVICE_TYPES["safety_alarm"].events["heartbeat"], {"battery_pct": 80},
+                         ref="H1", cid="4711", did="1")
 LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;">]>'
           b"<mrq><ref>1</ref><cid>4711</cid><dty>3</dty><stc>10</stc><ite>&b;</ite></mrq>")
 
@@ -106,11 +108,14 @@ def test_a_contract_fault_is_answered_with_its_element_and_path() -> None:
 
 
 def test_the_rate_limit_answers_busy() -> None:
+    """Heartbeats beyond the limit (a burst by arrival, one by send time) are answered busy;
+    an alarm over the limit is handled all the same."""
     bus, _, published, _ = channel_on(rate_limit=RateLimit(rate_per_s=0.001, burst=1))
+    for ref in (b"H1", b"H2", b"H3"):
+        bus.publish(TOPIC, HEARTBEAT.replace(b"<ref>H1</ref>", b"<ref>" + ref + b"</ref>"))
     bus.publish(TOPIC, BUTTON)
-    bus.publish(TOPIC, BUTTON.replace(b"<ref>B1</ref>", b"<ref>B2</ref>"))
     assert [(r["verdict"], r["snu"]) for r in replies(published)] == [
-        ("accepted", 0), ("rate_limited", 6)]
+        ("accepted", 0), ("accepted", 0), ("rate_limited", 6), ("accepted", 0)]
 
 
 # --- on a real broker -------------------------------------------------------------------------
@@ -164,12 +169,13 @@ def test_every_answer_follows_the_published_answer_schema() -> None:
 
     bus, _, published, _ = channel_on(rate_limit=RateLimit(rate_per_s=0.001, burst=2))
     for payload in (FALL, FALL, BUTTON, BUTTON.replace(b"B1", b"B2"),
-                    BUTTON.replace(b"B1", b"B3"), LAUGHS, b"", b"<mrs/>",
+                    BUTTON.replace(b"B1", b"B3"), HEARTBEAT, HEARTBEAT.replace(b"H1", b"H2"),
+                    LAUGHS, b"", b"<mrs/>",
                     b"<mrq><ref>Z</ref><cid>4711</cid><dty>2</dty><stc>16</stc></mrq>",
                     b"<mrq><ref>Y</ref><cid>4711</cid><dty>23</dty><stc>9</stc></mrq>"):
         bus.publish(TOPIC, payload)
     answers = replies(published)
-    assert len(answers) == 10
+    assert len(answers) == 12
     assert {a["verdict"] for a in answers} >= {"accepted", "duplicate", "rate_limited",
                                                "forbidden_xml", "not_xml", "not_mrq",
                                                "unmapped_code"}
