@@ -534,8 +534,8 @@ class LiveCentre:
         """Let a store that can (:meth:`vtsim.live.store.SqlCentreStore.recall`) read what it
         holds under the group's message ids at once, instead of once per message."""
         recall = getattr(self.store, "recall", None)
-        if recall is None:
-            return
+        if recall is None or len(messages) < 2:
+            return  # one message: its own check_in asks the store, if it gets that far
         keys = []
         for message in messages:
             levels = message.topic.split("/")
