@@ -296,3 +296,51 @@ def test_draft_is_deterministic_and_names_its_inputs() -> None:
     assert draft_scenario(town) == draft_scenario(town)
     text = draft_scenario(town)
     assert "aged 80-89             250" in text and "150 recipients, 25 årsverk" in text
+
+
+def test_norwegian_written_numbers_and_zone_names_are_read(tmp_path: Path) -> None:
+    data = {**SMALL, "inhabitants": "5 000", "home_care": {"recipients": "150", "arsverk": "25,5"},
+            "zones": [{"name": "Flå sentrum", "share": "0,6", "drive_minutes": 8},
+                      {"name": "Fjellet Øst", "share": "0,4", "drive_minutes": "30,5"}]}
+    out = tmp_path / "s.yaml"
+    result = vtsim("init", "--from", str(write_input(tmp_path, data)), "--out", str(out),
+                   "--no-input")
+    assert result.returncode == 0, result.stdout
+    scenario = yaml.safe_load(out.read_text(encoding="utf-8"))
+    assert [z["name"] for z in scenario["zones"]] == ["flaa_sentrum", "fjellet_ost"]
+    assert [z["share"] for z in scenario["zones"]] == [0.6, 0.4]
+    assert scenario["zones"][1]["travel_time"]["mean"] == 30.5
+    assert scenario["benefit"]["home_care_totals"]["arsverk"] == 25.5
+    assert "5,000 inhabitants" in scenario["description"]
+
+
+def test_a_share_in_per_cent_is_one_error_per_zone(tmp_path: Path) -> None:
+    data = {**SMALL, "zones": [{"name": "a", "share": 70, "drive_minutes": 8},
+                               {"name": "b", "share": 30, "drive_minutes": 30}]}
+    result = vtsim("init", "--from", str(write_input(tmp_path, data)), "--out",
+                   str(tmp_path / "s.yaml"), "--no-input")
+    assert result.returncode == 2
+    assert "zones.0.share: Input should be less than or equal to 1 (got 70)" in result.stdout
+    assert "at least 1 item" not in result.stdout
+    assert "2 problem(s) in the inputs" in result.stdout
+
+
+def test_error_lines_show_brackets_in_values(tmp_path: Path) -> None:
+    data = {**SMALL, "devices": {"[b]toaster": 3}}
+    result = vtsim("init", "--from", str(write_input(tmp_path, data)), "--out",
+                   str(tmp_path / "s.yaml"), "--no-input")
+    assert result.returncode == 2 and "unknown device kind '[b]toaster'" in result.stdout
+
+
+def test_decimal_commas_in_options(tmp_path: Path) -> None:
+    args = ["init", "--no-input", "--name", "Småby 2026", "--inhabitants", "5000",
+            "--age-band", "67-79=600", "--age-band", "80-89=250", "--age-band", "90+=70",
+            "--recipients", "150", "--arsverk", "25,5", "--zone", "Sentrum=0.6,8"]
+    mixed = vtsim(*args, "--zone", "fjellet=0,4,30", "--out", str(tmp_path / "a.yaml"))
+    said = " ".join(mixed.stderr.replace("│", " ").split())  # rich wraps it in a box
+    assert mixed.returncode == 2 and "write decimals with a point" in said
+    out = tmp_path / "b.yaml"
+    assert vtsim(*args, "--zone", "fjellet=0.4,30", "--out", str(out)).returncode == 0
+    scenario = yaml.safe_load(out.read_text(encoding="utf-8"))
+    assert scenario["benefit"]["home_care_totals"]["arsverk"] == 25.5
+    assert scenario["zones"][0]["name"] == "sentrum"

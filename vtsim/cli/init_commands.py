@@ -8,12 +8,14 @@ when it passes.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.prompt import Confirm, FloatPrompt, IntPrompt, Prompt
 from rich.table import Table
 
@@ -45,7 +47,8 @@ def init(
     ] = None,
     recipients: Annotated[int | None, typer.Option(
         help="Recipients of home services (mottakere av hjemmetjenester).")] = None,
-    arsverk: Annotated[float | None, typer.Option(help="Årsverk of the home service.")] = None,
+    arsverk: Annotated[str | None, typer.Option(
+        help="Årsverk of the home service, e.g. 12.5 or 12,5.")] = None,
     device: Annotated[list[str] | None, typer.Option(
         "--device", help="Planned number of a device kind: KIND=N, e.g. safety_alarm=2400 "
         "(repeat; kinds not given are derived from reference rates).")] = None,
@@ -60,9 +63,11 @@ def init(
     given = read_inputs(console, from_file)
     given.update(option_inputs(name=name, year=year, inhabitants=inhabitants,
                                age_band=age_band or [], zone=zone or [], recipients=recipients,
-                               arsverk=arsverk, device=device or []))
+                               arsverk=None if arsverk is None else _number(arsverk, "--arsverk"),
+                               device=device or []))
     if interactive if interactive is not None else sys.stdin.isatty():
         given = ask_missing(console, given)
+    given = plain_inputs(given)
     town = municipality_or_exit(console, given, str(from_file or "input"))
     target = out or Path(f"{town.tenant_name}-{town.year}.yaml")
     if target.exists() and not force:
@@ -135,10 +140,57 @@ def _zone(item: str) -> dict[str, Any]:
     name, sep, rest = item.partition("=")
     parts = rest.split(",") if sep else []
     if len(parts) != 2 or not name.strip():
-        raise typer.BadParameter(f"expected NAME=SHARE,DRIVE_MINUTES, got {item!r}",
+        hint = (" (a comma separates the share from the drive: write decimals with a point, "
+                "e.g. sentrum=0.7,6.5)" if len(parts) > 2 else "")
+        raise typer.BadParameter(f"expected NAME=SHARE,DRIVE_MINUTES, got {item!r}{hint}",
                                  param_hint="--zone")
     return {"name": name.strip(), "share": _number(parts[0], "--zone"),
             "drive_minutes": _number(parts[1], "--zone")}
+
+
+NORWEGIAN_NUMBER = re.compile(
+    r"[+-]?(?:\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)(?:,\d+)?")
+"""A number as written in Norwegian: digits grouped by spaces, a decimal comma."""
+
+
+def plain_number(value: Any) -> Any:
+    """``'131 000'`` and ``'0,7'`` (Norwegian digit grouping and decimal comma) as numbers;
+    anything else unchanged, for validation to report."""
+    if not isinstance(value, str) or not NORWEGIAN_NUMBER.fullmatch(value.strip()):
+        return value
+    text = re.sub(r"[ \u00a0\u202f]", "", value.strip())
+    return float(text.replace(",", ".")) if "," in text else int(text)
+
+
+def plain_inputs(given: dict[str, Any]) -> dict[str, Any]:
+    """The inputs with Norwegian-written numbers as numbers and zone and tenant names as
+    scenario names (``Flå sentrum`` → ``flaa_sentrum``), as the prompts make them."""
+    from sim.scenario.municipality import plain_name
+
+    data = {key: plain_number(value) for key, value in given.items()}
+    for key in ("age_bands", "home_care", "devices"):
+        if isinstance(data.get(key), dict):
+            data[key] = {k: plain_number(v) for k, v in data[key].items()}
+    if isinstance(data.get("adoption"), dict):
+        data["adoption"] = {kind: {k: plain_number(v) for k, v in rates.items()}
+                            if isinstance(rates, dict) else rates
+                            for kind, rates in data["adoption"].items()}
+    if isinstance(data.get("tenant"), str):
+        data["tenant"] = plain_name(data["tenant"], "kommune")
+    if isinstance(data.get("zones"), list):
+        data["zones"] = [_plain_zone(zone, n) for n, zone in enumerate(data["zones"])]
+    return data
+
+
+def _plain_zone(zone: Any, n: int) -> Any:
+    from sim.scenario.municipality import plain_name
+
+    if not isinstance(zone, dict):
+        return zone
+    plain = {key: plain_number(value) for key, value in zone.items()}
+    if isinstance(plain.get("name"), str):
+        plain["name"] = plain_name(plain["name"], f"sone{n + 1}")
+    return plain
 
 
 def ask_missing(console: Console, given: dict[str, Any]) -> dict[str, Any]:
@@ -213,16 +265,24 @@ def municipality_or_exit(console: Console, given: dict[str, Any], file: str) -> 
     try:
         return Municipality.model_validate(given)
     except ValidationError as exc:
-        problems = [pydantic_problem(file, err) for err in exc.errors()]
+        problems = [pydantic_problem(file, err) for err in first_errors(exc.errors())]
         for problem in problems:
             if problem.message.startswith("unknown field"):
                 problem = Problem(problem.file, problem.path,
                                   "unknown input (check the spelling; see "
                                   "docs/nb/egen-kommune.md)", problem.value)
-            console.print(f"[red]error:[/] {problem.describe()}", highlight=False,
+            console.print(f"[red]error:[/] {escape(problem.describe())}", highlight=False,
                           soft_wrap=True)
         console.print(f"{len(problems)} problem(s) in the inputs; nothing was written.")
         raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def first_errors(errors: list[Any]) -> list[Any]:
+    """The errors without the list-level echo of a bad zone (``zones``: "at least 1 item
+    after validation, not 0"), which only repeats that its items were rejected."""
+    bad_items = {err["loc"][0] for err in errors if len(err["loc"]) > 1}
+    return [err for err in errors if not (len(err["loc"]) == 1 and err["type"] == "too_short"
+                                          and err["loc"][0] in bad_items)]
 
 
 ERLANG_TARGET = (60.0, 0.975)
