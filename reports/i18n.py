@@ -232,13 +232,13 @@ TEXT: dict[str, dict[str, str]] = {
         "sw_plusminus": "Andel: alarmer besvart (svar) eller fremme (besøk) innen tiden. ± er "
                         "halv bredde av 95 % konfidensintervall over {n} repetisjoner per punkt.",
         "sz_bar": "bemanning {year}",
-        "sz_title": "{year}: {users} brukere, {incidents} alarmer per døgn ({points} "
-                    "bemanninger simulert)",
+        "sz_title": "{year}: {users} brukere, {incidents} alarmer per døgn (simulerte "
+                    "bemanninger: {points})",
         "sz_dimension": "vakt / sone", "sz_simulated": "simulert",
         "sz_attainment": "måloppnåelse (snitt, nedre {c})", "sz_why": "hvorfor de er ulike",
         "sz_operators": "operatører", "sz_field": "hjemmetjeneste",
         "sz_not_met": "ikke nådd", "sz_no_events": "ingen hendelser",
-        "sz_intro": "Bemanner {name} ({file}) for: {targets}",
+        "sz_intro": "Bemanning for {name} ({file}) med mål: {targets}",
         "sz_rule": "Et mål er nådd når nedre grense av {c} konfidensintervall for andelen, over "
                    "{n} repetisjoner, når målet, i hver vakt (alarmer mottatt mens den er på "
                    "vakt) og hver sone.",
