@@ -57,3 +57,31 @@ def test_links_in_the_guide_lead_to_files(page: str) -> None:
     text = (GUIDE / page).read_text(encoding="utf-8")
     for target in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", text):
         assert (GUIDE / target).resolve().exists(), f"{page}: {target}"
+
+
+def yaml_blocks(page: str) -> list[str]:
+    return re.findall(r"```yaml\n(.*?)```", (GUIDE / page).read_text(encoding="utf-8"), re.S)
+
+
+def test_the_input_file_of_the_guide_writes_a_scenario(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    example = next(block for block in yaml_blocks("egen-kommune.md") if "age_bands:" in block)
+    source = tmp_path / "kommune.yaml"
+    source.write_text(example, encoding="utf-8")
+    out = tmp_path / "baerum-2026.yaml"
+    result = subprocess.run([sys.executable, "-m", "vtsim", "init", "--from", str(source),
+                             "--out", str(out), "--no-input"], cwd=ROOT, text=True,
+                            capture_output=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert out.read_text(encoding="utf-8").startswith("# Bærum 2026")
+
+
+def test_the_sources_example_uses_keys_the_report_knows() -> None:
+    import yaml
+
+    example = next(block for block in yaml_blocks("gevinster.md") if "sources:" in block)
+    keys = set(yaml.safe_load(example)["benefit"]["sources"])
+    lier = yaml.safe_load((ROOT / "scenarios" / "lier-2026.yaml").read_text(encoding="utf-8"))
+    assert keys and keys <= set(lier["benefit"]["sources"])
