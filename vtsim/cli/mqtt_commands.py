@@ -53,8 +53,13 @@ def centre(
         str, typer.Option("--broker", help="Broker URL: mqtt://host[:port] or mqtts://…")
     ] = "mqtt://localhost:1883",
     tenant: Annotated[
-        str | None, typer.Option(help="Serve one tenant only (default: every tenant).")
+        list[str] | None, typer.Option(help="Serve this tenant; repeat for a centre shared by "
+                                       "several municipalities (default: every tenant).")
     ] = None,
+    share_group: Annotated[str | None, typer.Option(
+        help="Share the load with the other centre processes of this MQTT 5 share group "
+        "($share/NAME/...): each message goes to one of them. Needs one PostgreSQL --db "
+        "for all of them.")] = None,
     live: Annotated[
         bool, typer.Option("--live/--no-live", help="Live table, or one line per verdict.")
     ] = True,
@@ -66,10 +71,11 @@ def centre(
         "postgresql://user@host/db, or memory: (nothing kept).")] = "sqlite:///vtsim-centre.db",
     client_id: Annotated[str | None, typer.Option(
         help="MQTT client id of the centre's persistent session "
-        "(default vtsim-centre-{tenant or _all}).")] = None,
-    session_expiry: Annotated[int, typer.Option(
+        "(default vtsim-centre-{tenant or _all}; in a share group one per process).")] = None,
+    session_expiry: Annotated[int | None, typer.Option(
         min=0, help="Seconds the broker keeps the session (and queues messages) while the "
-        "centre is down.")] = 7 * 86_400,
+        "centre is down (default 604800; 0 in a share group: see docs/deployment.md).")
+    ] = None,
     rate_limit: Annotated[float, typer.Option(
         min=0.0, help="Messages a second each device may send on average (0: no limit).")
     ] = 20.0,
@@ -99,18 +105,23 @@ def centre(
     from devices.contract.topics import require_level
     from devices.transport.mqtt import BrokerAddress, BrokerUnavailable
     from vtsim.live.centre_view import LiveTable, VerdictLines, summary_line, totals_table
-    from vtsim.live.service import CentreOptions, run_centre
-    from vtsim.live.store import CentreStoreError
+    from vtsim.live.service import SESSION_EXPIRY_S, CentreOptions, run_centre
+    from vtsim.live.store import CentreStoreError, require_shared_store
 
     console = Console()
     try:
-        if tenant is not None:
-            require_level(tenant, "tenant")
+        tenants = tuple(dict.fromkeys(require_level(name, "tenant") for name in tenant or []))
+        if share_group is not None:
+            require_level(share_group, "share group")
+            require_shared_store(db)
         address = with_login(BrokerAddress.parse(broker_url), cafile, certfile, keyfile,
                              username, password)
+        expiry = session_expiry if session_expiry is not None else (
+            0 if share_group is not None else SESSION_EXPIRY_S)
         options = CentreOptions(
-            address, tenant, 5 if mqtt_version == 5 else 3, db=db, client_id=client_id,
-            session_expiry_s=session_expiry,
+            address, tenants[0] if len(tenants) == 1 else None, 5 if mqtt_version == 5 else 3,
+            db=db, client_id=client_id, session_expiry_s=expiry,
+            tenants=tenants if len(tenants) > 1 else (), share_group=share_group,
             rate_limit=RateLimit(rate_limit, burst) if rate_limit > 0 else None,
             limits=Limits(max_bytes=max_bytes, max_depth=max_depth),
             health_interval_s=health_interval, silence_slack_s=silence_slack,

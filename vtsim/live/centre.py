@@ -159,6 +159,9 @@ class Answer:
         return f"{self.verdict:<20} {device}: {self.detail}"
 
 
+MAX_TENANTS_COUNTED: Final = 1_000
+"""Tenants whose verdicts are counted one by one (a centre of every tenant could be sent
+topics of any number of made-up tenants)."""
 MAX_TRACKED_GAP: Final = 1_024
 """Gaps up to this many numbers are tracked number by number, so that late arrivals close them;
 a larger jump stays possible loss until someone looks."""
@@ -282,10 +285,10 @@ class TrackedDevice:
             self.last_periodic = received
 
     def row(self) -> DeviceRow:
-        """The device as the store keeps it."""
+        """The device as the store keeps it (its open gaps included)."""
         return DeviceRow(self.tenant, self.device_id, self.device_type, self.status,
                          self.last_seen, self.last_seq, self.gaps, self.out_of_order,
-                         self.last_periodic, self.heartbeat_s)
+                         self.last_periodic, self.heartbeat_s, encode_gaps(self.open_gaps))
 
     def copy(self) -> TrackedDevice:
         """An independent copy (counts and gaps included)."""
@@ -297,10 +300,33 @@ class TrackedDevice:
 
 
 def tracked(row: DeviceRow) -> TrackedDevice:
-    """A device as a restarted centre resumes it from the store."""
+    """A device as a restarted centre (or another process of its share group) resumes it from
+    the store."""
     return TrackedDevice(row.tenant, row.device_type, row.device_id, row.status, row.last_seen,
                          row.last_seq, row.gaps, row.out_of_order, Counter(), row.last_periodic,
-                         row.heartbeat_s)
+                         row.heartbeat_s, open_gaps=decode_gaps(row.open_gaps))
+
+
+def encode_gaps(gaps: Sequence[Gap]) -> str:
+    """A device's open gaps as the store keeps them: JSON ``[first, last, since, reported,
+    missing or null]`` each; empty without gaps."""
+    if not gaps:
+        return ""
+    return orjson.dumps([[gap.first, gap.last, gap.since, gap.reported,
+                          None if gap.missing is None else sorted(gap.missing)]
+                         for gap in gaps]).decode()
+
+
+def decode_gaps(text: str) -> list[Gap]:
+    """The gaps :func:`encode_gaps` wrote; none from an empty or unreadable text."""
+    if not text:
+        return []
+    try:
+        return [Gap(int(first), int(last), float(since),
+                    None if missing is None else {int(n) for n in missing}, bool(reported))
+                for first, last, since, reported, missing in orjson.loads(text)]
+    except (orjson.JSONDecodeError, TypeError, ValueError):
+        return []
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,6 +341,21 @@ class CentreSnapshot:
     open_incidents: list[IncidentChange] = field(default_factory=list)
     stored: StoredCounts = NOTHING_STORED
     lag_s: float = 0.0
+    by_tenant: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Verdicts counted per tenant (the served ones; at most :data:`MAX_TENANTS_COUNTED`)."""
+
+    def tenant_report(self) -> dict[str, dict[str, int]]:
+        """Per tenant: messages judged, accepted, refused (any other verdict) and devices
+        tracked."""
+        devices = Counter(device.tenant for device in self.devices)
+        report: dict[str, dict[str, int]] = {}
+        for tenant in sorted(set(self.by_tenant) | set(devices)):
+            verdicts = self.by_tenant.get(tenant, {})
+            judged = sum(verdicts.values())
+            accepted = verdicts.get(ACCEPTED, 0)
+            report[tenant] = {"messages": judged, "accepted": accepted,
+                              "refused": judged - accepted, "devices": devices[tenant]}
+        return report
 
     @property
     def gaps(self) -> int:
@@ -379,10 +420,22 @@ class LiveCentre:
         correlation_window_s: float = DEFAULT_CORRELATION_WINDOW_S,
         backlog_window_s: float = DEFAULT_BACKLOG_WINDOW_S,
         gap_wait_s: float = 0.0,
+        tenants: Sequence[str] = (),
+        share_group: str | None = None,
     ) -> None:
         """A centre on ``transport``; it listens after :meth:`start`."""
         self.transport = transport
         self.tenant = None if tenant is None else require_level(tenant, "tenant")
+        served = ([] if tenant is None else [self.tenant]) + [
+            require_level(name, "tenant") for name in tenants]
+        self.tenants: tuple[str, ...] = tuple(dict.fromkeys(t for t in served if t))
+        """The tenants served (empty: every tenant on the broker)."""
+        self.share_group = None if share_group is None else require_level(
+            share_group, "share group")
+        """The MQTT 5 share group this centre takes its part of the messages in (None: it
+        takes them all); with one, every device's state is read under a lock from the
+        store, which must be shared (PostgreSQL)."""
+        self._by_tenant: dict[str, Counter[str]] = {}
         self._clock = clock
         self._limits = limits
         self._on_answer = on_answer
@@ -418,7 +471,11 @@ class LiveCentre:
 
     def _resume(self) -> None:
         """Carry on from the store: device states, open incidents, counts."""
-        state = self.store.resume(self.tenant)
+        state = self.store.resume(self.tenants[0] if len(self.tenants) == 1 else None)
+        if len(self.tenants) > 1:
+            state = replace(state, devices=[d for d in state.devices if d.tenant in self.tenants],
+                            open_incidents=[i for i in state.open_incidents
+                                            if i.tenant in self.tenants])
         for row in state.devices[: self._max_devices]:
             self._devices[(row.tenant, row.device_id)] = tracked(row)
         self._open = {incident.incident_id: incident for incident in state.open_incidents
@@ -443,6 +500,8 @@ class LiveCentre:
         if not (first.isdigit() and last.isdigit()):
             return
         low, high = int(first), int(last)
+        if any(gap.first == low and gap.last == high for gap in device.open_gaps):
+            return  # stored with the device itself
         size = high - low + 1
         device.open_gaps.append(Gap(low, high, incident.at,
                                     set(range(low, high + 1)) if size <= MAX_TRACKED_GAP
@@ -464,15 +523,29 @@ class LiveCentre:
         self.reception.incidents.forget_before(float("inf"))
         self._resume()
 
+    def subscriptions(self) -> list[tuple[str, str]]:
+        """The topic filters of the events and status of the devices served, each with
+        ``events`` or ``status`` (shared ones, ``$share/{group}/...``, in a share group)."""
+        served: Sequence[str | None] = self.tenants or [None]
+        pairs = [(kind, subscription(tenant)) for tenant in served
+                 for kind, subscription in (("events", events_subscription),
+                                            ("status", status_subscription))]
+        return [(self.shared(pattern), kind) for kind, pattern in pairs]
+
+    def shared(self, pattern: str) -> str:
+        """``pattern`` as this centre subscribes to it: ``$share/{group}/{pattern}`` in a
+        share group (the broker gives each message to one process of the group)."""
+        return pattern if self.share_group is None else f"$share/{self.share_group}/{pattern}"
+
     def start(self) -> None:
         """Subscribe to the events and status of the devices served."""
-        self.listen(events_subscription(self.tenant), self.receive_event)
-        self.listen(status_subscription(self.tenant), self.receive_status)
+        for pattern, kind in self.subscriptions():
+            self.listen(pattern, self.receive_event if kind == "events" else self.receive_status)
 
     def listen(self, pattern: str, receive: Callable[[str, bytes], object]) -> None:
         """Deliver the messages on ``pattern`` to ``receive`` (on an acknowledging transport,
         acknowledged to the broker once ``receive`` has returned: stored)."""
-        self._receivers.append((pattern, receive))
+        self._receivers.append((local_pattern(pattern), receive))
         self._routes.clear()
         transport = self.transport
         if isinstance(transport, AckingTransport) and transport.manual_ack:
@@ -510,6 +583,8 @@ class LiveCentre:
         handled = 0
         try:
             with self.store.batch():
+                if self.share_group is not None:
+                    self._take_devices(messages)
                 self._recall(messages)
                 for message in messages:
                     if handled and stop():
@@ -529,6 +604,35 @@ class LiveCentre:
             for message in messages[:handled]:
                 transport.ack(message)
         return handled
+
+    def _take_devices(self, messages: Sequence[Any]) -> None:
+        """In a share group: lock the group's devices in the store until its commit and carry
+        on from their stored state (sequence, gaps, status, the alarm incidents repeats join),
+        which the other processes of the group may have changed since."""
+        keys = {sender_key(message.topic) for message in messages}
+        keys = {key for key in keys if key[0] and valid_level(key[0]) and valid_level(key[1])}
+        window = self.reception.incidents.window
+        taken = self.store.take_devices(sorted(keys), window, self._clock())
+        rows = {(row.tenant, row.device_id): row for row in taken.devices}
+        for key in keys:
+            old = self._devices.pop(key, None)
+            row = rows.get(key)
+            if row is None:
+                continue
+            device = tracked(row)
+            if old is not None:
+                device.counts, device.clock_offset_s = old.counts, old.clock_offset_s
+                device.periodic_ts, device.restarts = old.periodic_ts, old.restarts
+            self._devices[key] = device
+        for incident_id in [i for i, change in self._open.items()
+                            if (change.tenant, change.device_id) in keys]:
+            del self._open[incident_id]
+        for incident in taken.alarms:
+            if incident.kind in CENTRE_KINDS:
+                self._open[incident.incident_id] = incident
+                continue
+            topic = device_topic(incident.tenant, incident.device_type, incident.device_id)
+            self.reception.incidents.opened(topic, incident.kind, incident, incident.started)
 
     def _recall(self, messages: Sequence[Any]) -> None:
         """Let a store that can (:meth:`vtsim.live.store.SqlCentreStore.recall`) read what it
@@ -623,9 +727,10 @@ class LiveCentre:
 
     def _judge(self, topic: str, payload: bytes) -> Answer:
         """The centre's verdict on one message, stored, then answered on the centre topics."""
-        if self.tenant is not None and topic_tenant(topic) != self.tenant:
+        if self.tenants and topic_tenant(topic) not in self.tenants:
             return Answer(topic, "bad_topic", None, None, None,
-                          f"not a topic of tenant {self.tenant!r}; not answered", None)
+                          f"not a topic of the tenants served ({', '.join(self.tenants)}); "
+                          "not answered", None)
         if (self._buckets is not None and not self._buckets.take(sender_key(topic))
                 and not self._passes_over_limit(topic, payload)):
             return self._throttle(topic, payload)
@@ -919,8 +1024,22 @@ class LiveCentre:
                 device.last_seen = self._clock()
         if answer.answered_on is None and not answer.accepted:
             self._totals[UNANSWERED] += 1
+        self._count_for_tenant(answer)
         if self._on_answer is not None:
             self._on_answer(answer)
+
+    def _count_for_tenant(self, answer: Answer) -> None:
+        """Count the verdict for its tenant (a served or valid one, up to
+        :data:`MAX_TENANTS_COUNTED` of them)."""
+        tenant = answer.tenant
+        if tenant is None or not valid_level(tenant):
+            return
+        counts = self._by_tenant.get(tenant)
+        if counts is None:
+            if len(self._by_tenant) >= MAX_TENANTS_COUNTED:
+                return
+            counts = self._by_tenant[tenant] = Counter()
+        counts[answer.verdict] += 1
 
     def _device(self, tenant: str, device_type: str, device_id: str) -> TrackedDevice | None:
         """The state of a device, created on first contact (None beyond ``max_devices``)."""
@@ -978,6 +1097,28 @@ class LiveCentre:
     # --- silence ----------------------------------------------------------------------------
 
     def check_silence(self) -> list[IncidentChange]:
+        """Raise incidents for silent devices and gaps (:meth:`check_devices`); in a share
+        group one process at a time, from the device states read again from the store (the
+        other processes took some of each device's messages)."""
+        if self.share_group is None:
+            return self.check_devices()
+        with self.store.batch():
+            self.store.take_check()
+            self._reload_devices()
+            return self.check_devices()
+
+    def _reload_devices(self) -> None:
+        """Read the device states and open incidents from the store again, keeping what only
+        this process counts (verdicts per device, clock offsets)."""
+        kept = {key: device for key, device in self._devices.items()}
+        self.reload()
+        for key, device in self._devices.items():
+            old = kept.get(key)
+            if old is not None:
+                device.counts, device.clock_offset_s = old.counts, old.clock_offset_s
+                device.periodic_ts, device.restarts = old.periodic_ts, old.restarts
+
+    def check_devices(self) -> list[IncidentChange]:
         """Raise an incident for each device whose periodic messages stopped, and for each gap
         in a device's sequence that outlived the reordering window; the new ones.
 
@@ -987,8 +1128,12 @@ class LiveCentre:
         """
         now = self._clock()
         self.reception.incidents.forget_before(now - self.reception.incidents.window)
-        gaps = [change for device in self._devices.values() if device.open_gaps
-                for change in self._gap_changes(device, [], now)]
+        gaps: list[IncidentChange] = []
+        for device in self._devices.values():
+            reported = self._gap_changes(device, [], now) if device.open_gaps else []
+            if reported:
+                self.store.store_device(device.row())  # its gaps now say reported
+                gaps.extend(reported)
         if gaps:
             self.store.store_incidents(gaps)
             for change in gaps:
@@ -1028,7 +1173,8 @@ class LiveCentre:
         devices = [d.copy() for d in self._devices.values()]
         return CentreSnapshot(dict(self._totals), devices, self._untracked,
                               self._answer_failures, self._messages,
-                              list(self._open.values()), self._stored, self._lag_s)
+                              list(self._open.values()), self._stored, self._lag_s,
+                              {tenant: dict(counts) for tenant, counts in self._by_tenant.items()})
 
 
 def is_periodic(message: DeviceMessage) -> bool:
@@ -1079,6 +1225,13 @@ def sender_key(topic: str) -> tuple[str, str]:
 
 
 # --- helpers --------------------------------------------------------------------------------
+
+
+def local_pattern(pattern: str) -> str:
+    """The topic filter of a subscription, without a ``$share/{group}/`` in front."""
+    if pattern.startswith("$share/"):
+        return pattern.split("/", 2)[2]
+    return pattern
 
 
 def valid_level(level: str) -> bool:

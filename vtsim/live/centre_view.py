@@ -131,7 +131,7 @@ class ConsoleDisplay:
         self.console.print(
             f"vtsim centre: listening on {options.address.url} (MQTT "
             f"{'5' if protocol == 5 else '3.1.1'}, session {options.centre_id!r}) for "
-            f"{'tenant ' + options.tenant if options.tenant else 'every tenant'}; "
+            f"{served_line(options.served)}{shared_line(options.share_group)}; "
             f"storing in {redacted(store_url)}; stop with Ctrl-C",
             highlight=False, soft_wrap=True)
         self.console.file.flush()
@@ -212,3 +212,15 @@ class LiveTable(ConsoleDisplay):
         self._live.update(render(snapshot, self.connection_label, rate, state.now,
                                  state.report))
         self._last = (state.monotonic_s, snapshot.messages)
+
+
+def served_line(tenants: tuple[str, ...]) -> str:
+    """``tenant lier``, ``tenants lier, drammen`` or ``every tenant``."""
+    if not tenants:
+        return "every tenant"
+    return ("tenant " if len(tenants) == 1 else "tenants ") + ", ".join(tenants)
+
+
+def shared_line(share_group: str | None) -> str:
+    """``; sharing the load in group 'ops'``, or nothing for a centre alone."""
+    return "" if share_group is None else f"; sharing the load in group {share_group!r}"

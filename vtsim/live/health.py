@@ -29,18 +29,23 @@ ALL_TENANTS: Final = "_all"
 HEALTH_SCHEMA: Final = "1.0"
 
 
-def health_topic(tenant: str | None) -> str:
-    """``vt/v1/{tenant}/centre/health`` (``_all`` for a centre of every tenant)."""
-    return f"{PREFIX}/{tenant or ALL_TENANTS}/centre/health"
+def health_topic(tenant: str | None, instance: str | None = None) -> str:
+    """``vt/v1/{tenant}/centre/health`` (``_all`` for a centre of every tenant or of several);
+    a process of a share group reports on ``.../centre/health/{instance}`` (its client id),
+    so that each process of the group keeps a report of its own."""
+    topic = f"{PREFIX}/{tenant or ALL_TENANTS}/centre/health"
+    return topic if instance is None else f"{topic}/{instance}"
 
 
 def health_report(snapshot: CentreSnapshot, stats: MqttStats, connected: bool, url: str,
                   now: float, state: str = "running", *, backlog: int | None = None,
                   lag_s: float | None = None, store: dict[str, object] | None = None,
-                  reason: str = "") -> dict[str, object]:
+                  reason: str = "", share_group: str | None = None) -> dict[str, object]:
     """The health report: state, backlog, lag, broker and store state, stored counts, silent
-    devices. ``backlog`` (default: the transport's queue) counts the messages received and not
-    yet acknowledged; ``lag_s`` (default: the latest message's) how far behind the centre is."""
+    devices, and per tenant the messages judged, accepted and refused and the devices
+    tracked (by this process: in a share group each process counts its own part).
+    ``backlog`` (default: the transport's queue) counts the messages received and not yet
+    acknowledged; ``lag_s`` (default: the latest message's) how far behind the centre is."""
     stored = snapshot.stored
     return {
         "schema_version": HEALTH_SCHEMA,
@@ -53,6 +58,8 @@ def health_report(snapshot: CentreSnapshot, stats: MqttStats, connected: bool, u
         "lag_s": round(snapshot.lag_s if lag_s is None else lag_s, 3),
         "answers_in_flight": stats.in_flight,
         "messages": snapshot.messages,
+        **({"share_group": share_group} if share_group else {}),
+        "tenants": snapshot.tenant_report(),
         "stored": {"messages": stored.messages, "rejections": stored.rejections,
                    "incidents": stored.incidents, "open_incidents": stored.open_incidents},
         "devices": {"tracked": len(snapshot.devices),

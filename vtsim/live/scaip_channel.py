@@ -64,8 +64,10 @@ class ScaipChannel:
         """The latest answer published (for tests and the display)."""
 
     def start(self) -> None:
-        """Subscribe to the SCAIP payloads of the centre's tenant (or of all tenants)."""
-        self.centre.listen(scaip_subscription(self.centre.tenant), self.receive)
+        """Subscribe to the SCAIP payloads of the centre's tenants (or of all tenants); in a
+        share group, as one of its processes."""
+        for tenant in self.centre.tenants or (None,):
+            self.centre.listen(self.centre.shared(scaip_subscription(tenant)), self.receive)
 
     def receive(self, topic: str, payload: bytes) -> Answer | None:
         """Translate, judge and answer one SCAIP payload; raises only if the store fails."""

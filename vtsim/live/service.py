@@ -48,7 +48,14 @@ from vtsim.live.centre import Answer, CentreSnapshot, LiveCentre
 from vtsim.live.health import ALL_TENANTS, health_report, health_topic, lost_report
 from vtsim.live.loss_log import LossLog
 from vtsim.live.scaip_channel import ScaipChannel
-from vtsim.live.store import DEFAULT_DB, CentreStore, CentreStoreError, IncidentChange, open_store
+from vtsim.live.store import (
+    DEFAULT_DB,
+    CentreStore,
+    CentreStoreError,
+    IncidentChange,
+    open_store,
+    require_shared_store,
+)
 
 DRAIN_WAIT_S: Final = 0.05
 GROUP_MAX: Final = 1_000
@@ -96,11 +103,38 @@ class CentreOptions:
     silence_slack_s: float = 30.0
     correlation_window_s: float = DEFAULT_CORRELATION_WINDOW_S
     gap_wait_s: float = GAP_WAIT_S
+    tenants: tuple[str, ...] = ()
+    """More tenants served besides ``tenant`` (a centre shared by several municipalities)."""
+    share_group: str | None = None
+    """The MQTT 5 share group of the centre processes that share the load (None: alone)."""
+
+    @property
+    def served(self) -> tuple[str, ...]:
+        """Every tenant served (empty: every tenant on the broker)."""
+        named = ([] if self.tenant is None else [self.tenant]) + list(self.tenants)
+        return tuple(dict.fromkeys(named))
+
+    @property
+    def scope(self) -> str | None:
+        """The tenant level of the health topic: the one tenant served, else None (``_all``)."""
+        served = self.served
+        return served[0] if len(served) == 1 else None
 
     @property
     def centre_id(self) -> str:
-        """The fixed MQTT client id: the broker keeps this centre's session under it."""
-        return self.client_id or f"vtsim-centre-{self.tenant or ALL_TENANTS}"
+        """The MQTT client id: the broker keeps this centre's session under it. A process of
+        a share group gets one of its own by default (host and process id)."""
+        if self.client_id:
+            return self.client_id
+        if self.share_group is not None:
+            host = "".join(c if c.isalnum() or c in "-_." else "-" for c in socket.gethostname())
+            return f"vtsim-centre-{self.share_group}-{host[:24]}-{os.getpid()}"
+        return f"vtsim-centre-{self.scope or ALL_TENANTS}"
+
+    @property
+    def health_topic(self) -> str:
+        """Where this process reports its health (one topic per process in a share group)."""
+        return health_topic(self.scope, None if self.share_group is None else self.centre_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,16 +189,19 @@ def run_centre(options: CentreOptions, display: CentreDisplay,
     start, :class:`vtsim.live.store.CentreStoreError` if the store cannot be opened at start.
     Later store failures are waited out (see the module's docstring).
     """
+    if options.share_group is not None:
+        require_shared_store(options.db)
     store = open_store(options.db)
     transport = MqttTransport(options.address, options.centre_id,
                               protocol=5 if options.protocol == 5 else 3,
                               publish_timeout_s=ANSWER_TIMEOUT_S, clean_start=False,
                               session_expiry_s=options.session_expiry_s, manual_ack=True,
                               receive_maximum=RECEIVE_MAXIMUM, max_queued=ANSWERS_QUEUED,
-                              will=(health_topic(options.tenant), lost_report()))
+                              will=(options.health_topic, lost_report()))
     centre: LiveCentre | None = None
     try:
-        centre = LiveCentre(transport, tenant=options.tenant, store=store,
+        centre = LiveCentre(transport, tenant=options.tenant, tenants=options.tenants,
+                            share_group=options.share_group, store=store,
                             limits=options.limits, rate_limit=options.rate_limit,
                             silence_slack_s=options.silence_slack_s, on_answer=display.answered,
                             correlation_window_s=options.correlation_window_s,
@@ -345,7 +382,7 @@ class HealthReporter:
         return health_report(
             status.snapshot, stats, connected, self._options.address.url, now, state,
             backlog=stats.queued + status.in_hand, lag_s=self._lag(now, stats.queued),
-            store=self._store(now), reason=reason)
+            store=self._store(now), reason=reason, share_group=self._options.share_group)
 
     def _lag(self, now: float, queued: int) -> float:
         """How far behind the centre is: the age of the oldest message in hand, else (while
@@ -382,7 +419,7 @@ class HealthReporter:
         if not self._transport.connected:
             return  # not queued: a stale report is worth nothing once the broker is back
         with suppress(MqttError):  # the broker is slow or refused it; the next one follows
-            self._transport.publish(health_topic(self._options.tenant), orjson.dumps(report),
+            self._transport.publish(self._options.health_topic, orjson.dumps(report),
                                     qos=1, retain=True, wait_s=0.0,
                                     beyond_window=state == "down")
             self.published += 1

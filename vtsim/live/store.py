@@ -144,6 +144,9 @@ class DeviceRow:
     out_of_order: int
     last_periodic: float | None = None
     heartbeat_s: float | None = None
+    open_gaps: str = ""
+    """The device's sequence gaps still awaited, as JSON (see
+    :func:`vtsim.live.centre.encode_gaps`); empty when none."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +215,17 @@ class CentreStore(Protocol):
         rolled back entirely if anything inside fails (:class:`CentreStoreError`)."""
         ...
 
+    def take_devices(self, keys: Sequence[tuple[str, str]], window_s: float, now: float
+                     ) -> DevicesTaken:
+        """Inside :meth:`batch`, for centre processes that share the load: lock these
+        ``(tenant, device_id)`` until the batch ends (other processes wait for them), then
+        read their stored state and their alarm incidents opened within ``window_s``."""
+        ...
+
+    def take_check(self) -> None:
+        """Inside :meth:`batch`: lock the centre's periodic check (one process at a time)."""
+        ...
+
     def close(self) -> None:
         """Close the connection."""
         ...
@@ -219,7 +233,7 @@ class CentreStore(Protocol):
 
 # --- SQL ------------------------------------------------------------------------------------
 
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 """The version of the store's tables this release writes."""
 
 FIRST_TABLES: Final = """
@@ -276,9 +290,18 @@ content (event, seq, device time), which is also the index duplicates are looked
 message records where it ended (place, reason, incident). Incidents count their messages,
 since repeats of an alarm join it."""
 
+DEVICE_GAPS: Final = """
+ALTER TABLE devices ADD COLUMN open_gaps TEXT NOT NULL DEFAULT '';
+CREATE INDEX incidents_device ON incidents (tenant, device_id, state);
+"""
+"""Version 3: each device keeps the gaps of its sequence still awaited, so that centre
+processes sharing the load (and a restarted centre) carry them on; incidents are found by
+device."""
+
 MIGRATIONS: Final = ((1, "the first release's tables", FIRST_TABLES),
                      (2, "messages keyed by id and content; incidents count messages",
-                      MESSAGES_BY_CONTENT))
+                      MESSAGES_BY_CONTENT),
+                     (3, "devices keep their open sequence gaps", DEVICE_GAPS))
 """Each version with what it changes and the SQL that brings the version before to it."""
 
 VERSION_TABLE: Final = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
@@ -322,15 +345,31 @@ INSERT_CHANGE: Final = (
 )
 UPSERT_DEVICE: Final = (
     "INSERT INTO devices (tenant, device_id, device_type, status, last_seen, last_seq, gaps,"
-    " out_of_order, last_periodic, heartbeat_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " out_of_order, last_periodic, heartbeat_s, open_gaps)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT (tenant, device_id) DO UPDATE SET device_type = excluded.device_type,"
     " status = excluded.status, last_seen = excluded.last_seen, last_seq = excluded.last_seq,"
     " gaps = excluded.gaps, out_of_order = excluded.out_of_order,"
-    " last_periodic = excluded.last_periodic, heartbeat_s = excluded.heartbeat_s"
+    " last_periodic = excluded.last_periodic, heartbeat_s = excluded.heartbeat_s,"
+    " open_gaps = excluded.open_gaps"
 )
 SELECT_DEVICES: Final = (
     "SELECT tenant, device_id, device_type, status, last_seen, last_seq, gaps, out_of_order,"
-    " last_periodic, heartbeat_s FROM devices"
+    " last_periodic, heartbeat_s, open_gaps FROM devices"
+)
+LOCK_DEVICES: Final = (
+    "SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 7409332) AS h"
+    " FROM unnest(%s::text[]) AS k ORDER BY h) AS locks"
+)
+"""One transaction-scoped lock per device, taken in one order by every process (no deadlock
+between two groups)."""
+LOCK_CHECK: Final = "SELECT pg_advisory_xact_lock(7409333)"
+TAKEN: Final = "(tenant, device_id) IN (SELECT * FROM unnest(%s::text[], %s::text[]))"
+SELECT_TAKEN_DEVICES: Final = SELECT_DEVICES + " WHERE " + TAKEN
+SELECT_TAKEN_ALARMS: Final = (
+    "SELECT incident_id, tenant, device_id, device_type, kind, state, updated_at, detail,"
+    " priority, message_id, messages, opened_at FROM incidents WHERE " + TAKEN +
+    " AND state = %s AND opened_at >= %s AND kind <> ALL(%s::text[]) ORDER BY opened_at"
 )
 SELECT_OPEN: Final = (
     "SELECT incident_id, tenant, device_id, device_type, kind, state, updated_at, detail,"
@@ -360,7 +399,30 @@ def device_params(device: DeviceRow) -> tuple[object, ...]:
     """The row of a device."""
     return (device.tenant, device.device_id, device.device_type, device.status,
             device.last_seen, device.last_seq, device.gaps, device.out_of_order,
-            device.last_periodic, device.heartbeat_s)
+            device.last_periodic, device.heartbeat_s, device.open_gaps)
+
+
+@dataclass(frozen=True, slots=True)
+class DevicesTaken:
+    """Devices locked for a group: their stored rows and their joinable alarm incidents
+    (oldest first)."""
+
+    devices: list[DeviceRow] = field(default_factory=list)
+    alarms: list[IncidentChange] = field(default_factory=list)
+
+
+SHARED_STORES: Final = ("postgresql", "postgres")
+"""The stores centre processes can share (row and advisory locks across connections)."""
+
+
+def require_shared_store(url: str) -> None:
+    """Refuse a store that several centre processes cannot share (SQLite, memory)."""
+    if urlsplit(url).scheme in SHARED_STORES:
+        return
+    raise CentreStoreError(
+        f"a share group needs one PostgreSQL store for all its centre processes, not "
+        f"{redacted(url)!r}: SQLite takes one writer at a time and keeps no locks across "
+        "machines, and memory: is not shared. Use --db postgresql://user@host:5432/database")
 
 
 # --- one implementation over DB-API connections ---------------------------------------------
@@ -630,6 +692,33 @@ class SqlCentreStore:
             cursor.execute(self._sql(INSERT_CHANGE),
                            (change.incident_id, change.state, change.at, change.detail))
 
+    def take_devices(self, keys: Sequence[tuple[str, str]], window_s: float, now: float
+                     ) -> DevicesTaken:
+        """Lock these devices until the batch ends and read their stored state and their
+        alarm incidents opened within ``window_s`` (PostgreSQL; see :class:`CentreStore`)."""
+        if self._dialect != "postgresql":
+            raise CentreStoreError("only a PostgreSQL store can be shared by centre processes")
+        unique = sorted(set(keys))
+        if not unique:
+            return DevicesTaken()
+        tenants = [tenant for tenant, _ in unique]
+        device_ids = [device_id for _, device_id in unique]
+        with self._transaction() as cursor:
+            cursor.execute(LOCK_DEVICES, ([f"{t}/{d}" for t, d in unique],))
+            cursor.execute(SELECT_TAKEN_DEVICES, (tenants, device_ids))
+            devices = [DeviceRow(*row) for row in cursor.fetchall()]
+            cursor.execute(SELECT_TAKEN_ALARMS, (tenants, device_ids, OPEN, now - window_s,
+                                                 list(CENTRE_KINDS)))
+            alarms = [IncidentChange(*row) for row in cursor.fetchall()]
+        return DevicesTaken(devices, alarms)
+
+    def take_check(self) -> None:
+        """Lock the periodic check until the batch ends (PostgreSQL)."""
+        if self._dialect != "postgresql":
+            return
+        with self._transaction() as cursor:
+            cursor.execute(LOCK_CHECK)
+
     def counts(self) -> StoredCounts:
         """How many messages, rejections and incidents are stored."""
         with self._transaction() as cursor:
@@ -718,6 +807,14 @@ class MemoryStore:
     def batch(self) -> Iterator[None]:
         """Nothing to group: every write is held at once."""
         yield
+
+    def take_devices(self, keys: Sequence[tuple[str, str]], window_s: float, now: float
+                     ) -> DevicesTaken:
+        """Memory is never shared: refused."""
+        raise CentreStoreError("a store in memory cannot be shared by centre processes")
+
+    def take_check(self) -> None:
+        """Nothing to lock."""
 
     def close(self) -> None:
         """Nothing to close."""
