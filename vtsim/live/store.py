@@ -219,7 +219,8 @@ class CentreStore(Protocol):
                      ) -> DevicesTaken:
         """Inside :meth:`batch`, for centre processes that share the load: lock these
         ``(tenant, device_id)`` until the batch ends (other processes wait for them), then
-        read their stored state and their alarm incidents opened within ``window_s``."""
+        read their stored state, their open alarm incidents opened within ``window_s`` and
+        the centre's own open incidents about them (gaps, silence, clock)."""
         ...
 
     def take_check(self) -> None:
@@ -369,7 +370,7 @@ SELECT_TAKEN_DEVICES: Final = SELECT_DEVICES + " WHERE " + TAKEN
 SELECT_TAKEN_ALARMS: Final = (
     "SELECT incident_id, tenant, device_id, device_type, kind, state, updated_at, detail,"
     " priority, message_id, messages, opened_at FROM incidents WHERE " + TAKEN +
-    " AND state = %s AND opened_at >= %s AND kind <> ALL(%s::text[]) ORDER BY opened_at"
+    " AND state = %s AND (opened_at >= %s OR kind = ANY(%s::text[])) ORDER BY opened_at"
 )
 SELECT_OPEN: Final = (
     "SELECT incident_id, tenant, device_id, device_type, kind, state, updated_at, detail,"
@@ -404,8 +405,8 @@ def device_params(device: DeviceRow) -> tuple[object, ...]:
 
 @dataclass(frozen=True, slots=True)
 class DevicesTaken:
-    """Devices locked for a group: their stored rows and their joinable alarm incidents
-    (oldest first)."""
+    """Devices locked for a group: their stored rows and their open incidents (alarms that
+    repeats may join, and the centre's own), oldest first."""
 
     devices: list[DeviceRow] = field(default_factory=list)
     alarms: list[IncidentChange] = field(default_factory=list)
