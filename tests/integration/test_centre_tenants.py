@@ -124,3 +124,23 @@ class Delivered:
         self.topic = topic
         self.payload = payload
         self.received_at = NOW
+
+
+def test_in_a_share_group_possible_loss_counts_only_gaps_past_their_wait(pg_url: str) -> None:
+    """Numbers taken by another process arrive out of order as a rule: a fresh gap is not yet
+    possible loss in the health report; one that outlived the wait is."""
+    clock = [NOW]
+    _, centre, _, _ = centre_on(open_store(pg_url), clock, tenants=("lier",),
+                                share_group="ops", gap_wait_s=5.0)
+    for seq in (0, 3):
+        centre.handle_group([Delivered(topic("lier", "sa-1"), alarm(seq, device_id="sa-1"))])
+    report = health_report(centre.snapshot(), STATS, True, "mqtt://b:1883", clock[0])
+    assert (report["possible_loss"], report["possible_loss_devices"]) == (0, 0)
+    assert centre.snapshot().devices[0].gaps == 2  # awaited all the same
+    clock[0] = NOW + 6
+    centre.check_silence()
+    report = health_report(centre.snapshot(), STATS, True, "mqtt://b:1883", clock[0])
+    assert (report["possible_loss"], report["possible_loss_devices"]) == (2, 1)
+    assert rows(centre.store, "SELECT state FROM incidents WHERE kind = 'possible_loss'") == [
+        ("open",)]
+    centre.store.close()

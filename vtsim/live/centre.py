@@ -187,6 +187,11 @@ class Gap:
     missing: set[int] | None
     reported: bool = False
 
+    @property
+    def size(self) -> int:
+        """How many of its numbers are still awaited."""
+        return self.last - self.first + 1 if self.missing is None else len(self.missing)
+
     def copy(self) -> Gap:
         """An independent copy."""
         missing = None if self.missing is None else set(self.missing)
@@ -343,6 +348,8 @@ class CentreSnapshot:
     lag_s: float = 0.0
     by_tenant: dict[str, dict[str, int]] = field(default_factory=dict)
     """Verdicts counted per tenant (the served ones; at most :data:`MAX_TENANTS_COUNTED`)."""
+    reported_gaps_only: bool = False
+    """A process of a share group: possible loss counts only gaps past their wait."""
 
     def tenant_report(self) -> dict[str, dict[str, int]]:
         """Per tenant: messages judged, accepted, refused (any other verdict) and devices
@@ -360,7 +367,20 @@ class CentreSnapshot:
     @property
     def gaps(self) -> int:
         """Skipped sequence numbers over all devices (possible loss)."""
-        return sum(d.gaps for d in self.devices)
+        return sum(self.missing_of(d) for d in self.devices)
+
+    def missing_of(self, device: TrackedDevice) -> int:
+        """The sequence numbers ``device`` is missing, as this centre counts possible loss: all
+        of them; in a share group only those of gaps past their wait (reported), since
+        numbers taken by another process of the group arrive out of order as a rule."""
+        if not self.reported_gaps_only:
+            return device.gaps
+        return sum(gap.size for gap in device.open_gaps if gap.reported)
+
+    @property
+    def loss_devices(self) -> int:
+        """Devices with sequence numbers missing (as :meth:`missing_of` counts them)."""
+        return sum(1 for d in self.devices if self.missing_of(d))
 
     @property
     def clock_off(self) -> list[TrackedDevice]:
@@ -1174,7 +1194,8 @@ class LiveCentre:
         return CentreSnapshot(dict(self._totals), devices, self._untracked,
                               self._answer_failures, self._messages,
                               list(self._open.values()), self._stored, self._lag_s,
-                              {tenant: dict(counts) for tenant, counts in self._by_tenant.items()})
+                              {tenant: dict(counts) for tenant, counts in self._by_tenant.items()},
+                              self.share_group is not None)
 
 
 def is_periodic(message: DeviceMessage) -> bool:

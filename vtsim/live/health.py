@@ -66,7 +66,7 @@ def health_report(snapshot: CentreSnapshot, stats: MqttStats, connected: bool, u
                     "silent": snapshot.open_of_kind(DEVICE_SILENT),
                     "offline": snapshot.open_of_kind(DEVICE_OFFLINE)},
         "possible_loss": snapshot.gaps,
-        "possible_loss_devices": sum(1 for device in snapshot.devices if device.gaps),
+        "possible_loss_devices": snapshot.loss_devices,
         "possible_loss_incidents": snapshot.open_of_kind(POSSIBLE_LOSS),
         **loss_advice(snapshot),
         "rate_limited": snapshot.totals.get(RATE_LIMITED, 0),

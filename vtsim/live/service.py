@@ -577,5 +577,5 @@ class ServiceLoop:
             self._display.incidents_raised(raised)
         snapshot = self.status.snapshot
         self._loss_log.note({"possible_loss": snapshot.gaps,
-                             "possible_loss_devices": sum(1 for d in snapshot.devices if d.gaps)},
+                             "possible_loss_devices": snapshot.loss_devices},
                             time.monotonic())
