@@ -22,12 +22,15 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+import orjson
 import pytest
 
+from devices.transport.mqtt import MqttTransport
 from tests.brokers import MosquittoBroker, mosquitto_binary
 from tests.centre_process import ALARM_MESSAGES, AlarmStream, CentreProcess, wait_for
 from tests.conftest import ROOT
 from tests.integration.test_centre_store import postgres_schema_url, rows
+from tests.mqtt_cases import KIND, alarm
 from vtsim.live.store import CentreStore, open_store
 
 pytestmark = pytest.mark.skipif(mosquitto_binary() is None, reason="mosquitto is not installed")
@@ -114,7 +117,7 @@ def test_three_centres_share_a_flood_and_one_killed_loses_and_doubles_nothing(
         # the repeats of each device's alarm joined one incident, whichever process took them
         incidents = rows(store, "SELECT device_id, messages FROM incidents"
                                 " WHERE kind = 'button_need'")
-        assert sorted(device for device, _ in incidents) == sorted(
+        assert sorted(str(device) for device, _ in incidents) == sorted(
             f"sa-{n:04d}" for n in range(DEVICES))
         assert sum(int(str(count)) for _, count in incidents) == ALARMS
         # split across processes, no device's sequence shows a gap
@@ -151,3 +154,33 @@ def test_a_share_group_name_that_is_no_topic_level_is_refused(tmp_path: Path) ->
     output = " ".join((result.stdout + result.stderr).split())
     assert result.returncode == 2, output
     assert "share group 'a/b' is not a valid topic level" in output
+
+
+def test_one_centre_command_serves_two_tenants_and_reports_each(
+    broker: MosquittoBroker, tenant: str, tmp_path: Path,
+) -> None:
+    other = f"{tenant}-b"
+    centre = CentreProcess(broker.address, tenant, tmp_path / "centre.db",
+                           tmp_path / "centre.log", "--tenant", other)
+    health: list[dict[str, object]] = []
+    answers: list[str] = []
+    device = MqttTransport(broker.address, f"device-{tenant}")
+    device.subscribe("vt/v1/_all/centre/health", lambda _t, p: health.append(orjson.loads(p)))
+    device.subscribe("vt/v1/+/centre/ack/+", lambda t, _p: answers.append(t))
+    device.connect()
+    try:
+        for number, served in enumerate((tenant, other, other)):
+            device.publish(f"vt/v1/{served}/{KIND}/sa-{number}/events",
+                           alarm(1, device_id=f"sa-{number}", ts=time.time()))
+        wait_for(lambda: (device.drain(timeout=0.05), len(answers) == 3)[1], 30, "3 answers")
+        wait_for(lambda: (device.drain(timeout=0.05), bool(health) and health[-1].get(
+            "tenants") == {tenant: {"messages": 1, "accepted": 1, "refused": 0, "devices": 1},
+                           other: {"messages": 2, "accepted": 2, "refused": 0, "devices": 2}}
+        )[1], 30, f"the health report per tenant (latest: {health[-1:]})")
+    finally:
+        device.close()
+        centre.stop()
+    assert sorted(answers) == sorted([f"vt/v1/{tenant}/centre/ack/sa-0",
+                                      f"vt/v1/{other}/centre/ack/sa-1",
+                                      f"vt/v1/{other}/centre/ack/sa-2"])
+    assert f"for tenants {tenant}, {other};" in centre.output()
