@@ -53,13 +53,14 @@ def centre(
         str, typer.Option("--broker", help="Broker URL: mqtt://host[:port] or mqtts://…")
     ] = "mqtt://localhost:1883",
     tenant: Annotated[
-        list[str] | None, typer.Option(help="Serve this tenant; repeat for a centre shared by "
+        list[str] | None, typer.Option(metavar="TENANT", help="Serve this tenant; repeat for "
+                                       "a centre shared by "
                                        "several municipalities (default: every tenant).")
     ] = None,
     share_group: Annotated[str | None, typer.Option(
-        help="Share the load with the other centre processes of this MQTT 5 share group "
-        "($share/NAME/...): each message goes to one of them. Needs one PostgreSQL --db "
-        "for all of them.")] = None,
+        metavar="NAME", help="Share the load with the other centre processes of this MQTT 5 "
+        "share group ($share/NAME/...): each message goes to one of them. Needs one PostgreSQL "
+        "--db for all of them.")] = None,
     live: Annotated[
         bool, typer.Option("--live/--no-live", help="Live table, or one line per verdict.")
     ] = True,
