@@ -1,7 +1,7 @@
 """Alarms per second through 1, 2 and 3 ``vtsim centre`` processes sharing one share group.
 
     PYTHONPATH=. nice -n 10 python benchmarks/shared_centre.py [--alarms 10000]
-        [--devices 200] [--processes 1,2,3] [--rate 0] [--json out.json]
+        [--devices 200] [--runs alone,1,2,3] [--rate 0] [--json out.json]
 
 Starts Mosquitto on a free port with the shipped configuration (docs/mosquitto/vtsim.conf,
 without TLS and passwords, persistence into a temporary folder). For each number of processes,
@@ -183,16 +183,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--alarms", type=int, default=10_000)
     parser.add_argument("--devices", type=int, default=200)
-    parser.add_argument("--processes", default="1,2,3")
+    parser.add_argument("--runs", default="alone,1,2,3",
+                        help="in this order: alone (one process, no share group) or a number "
+                        "of processes in the share group")
     parser.add_argument("--rate", type=float, default=0.0)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    counts = [int(n) for n in args.processes.split(",")]
+    runs = [(1, None) if run == "alone" else (int(run), "bench")
+            for run in args.runs.split(",")]
     results = []
     with tempfile.TemporaryDirectory() as temp:
         broker = start_broker(Path(temp), "shipped")
         try:
-            runs = [(1, None)] + [(n, "bench") for n in counts]
             for processes, group in runs:
                 result = run(broker.address, processes, group, args.alarms, args.devices,
                              args.rate)
