@@ -90,6 +90,9 @@ def centre(
     silence_slack: Annotated[float, typer.Option(
         min=0.0, help="Seconds beyond twice a device's heartbeat interval before it is "
         "reported silent.")] = 30.0,
+    gap_wait: Annotated[float, typer.Option(
+        min=0.0, help="Seconds a gap in a device's sequence waits for late numbers before it "
+        "is a possible_loss incident (in a share group, above the processes' lag).")] = 5.0,
     correlation_window: Annotated[float | None, typer.Option(
         min=0.0, help="Seconds after an alarm's first message within which repeats of it join "
         "its incident; default 600, as centre.correlation_window in a scenario.")] = None,
@@ -126,6 +129,7 @@ def centre(
             rate_limit=RateLimit(rate_limit, burst) if rate_limit > 0 else None,
             limits=Limits(max_bytes=max_bytes, max_depth=max_depth),
             health_interval_s=health_interval, silence_slack_s=silence_slack,
+            gap_wait_s=gap_wait,
             **({} if correlation_window is None
                else {"correlation_window_s": correlation_window}))
     except (DeviceContractError, ValueError) as error:
