@@ -14,7 +14,8 @@ lets them (or at ``--rate`` a second). The rate counts the answers the devices r
 (acknowledged, or ``duplicate``: already stored): alarms judged, stored, committed and
 answered. Latency is device publish to answer received. ``alone`` is one process without a
 share group (no device locks), for comparison. Afterwards every run's store is checked: every
-alarm stored exactly once.
+alarm stored exactly once, and the ``possible_loss`` incidents raised (numbers that came later
+than the gap wait) and still open (nothing was lost, so none should be).
 """
 
 from __future__ import annotations
@@ -112,6 +113,9 @@ def run(address: BrokerAddress, processes: int, share_group: str | None, count: 
             totals.append(pipe.recv() if pipe.poll(60) else {})
             child.join(30)
         once = stored_once(db, count)
+        gaps = admin.execute(
+            f"SELECT COUNT(*), COUNT(*) FILTER (WHERE state = 'open') FROM {schema}.incidents"
+            " WHERE kind = 'possible_loss'").fetchone()
     finally:
         admin.execute(f"DROP SCHEMA {schema} CASCADE")
         admin.close()
@@ -123,6 +127,7 @@ def run(address: BrokerAddress, processes: int, share_group: str | None, count: 
         "latency_p99_ms": round(1000 * ordered[int(0.99 * (len(ordered) - 1))], 1),
         "accepted_per_process": [t.get("accepted", 0) for t in totals],
         "stored_exactly_once": once,
+        "possible_loss_incidents": gaps[0], "possible_loss_still_open": gaps[1],
     }
 
 
