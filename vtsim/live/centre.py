@@ -630,7 +630,11 @@ class LiveCentre:
         on from their stored state (sequence, gaps, status, the alarm incidents repeats join),
         which the other processes of the group may have changed since."""
         keys = {sender_key(message.topic) for message in messages}
-        keys = {key for key in keys if key[0] and valid_level(key[0]) and valid_level(key[1])}
+        self._take_keys({key for key in keys
+                         if key[0] and valid_level(key[0]) and valid_level(key[1])})
+
+    def _take_keys(self, keys: set[tuple[str, str]]) -> None:
+        """Lock these devices until the commit and carry on from their stored state."""
         window = self.reception.incidents.window
         taken = self.store.take_devices(sorted(keys), window, self._clock())
         rows = {(row.tenant, row.device_id): row for row in taken.devices}
@@ -1125,6 +1129,12 @@ class LiveCentre:
         with self.store.batch():
             self.store.take_check()
             self._reload_devices()
+            now = self._clock()
+            due = {key for key, device in self._devices.items()
+                   if any(not gap.reported and now - gap.since >= self._gap_wait_s
+                          for gap in device.open_gaps)}
+            if due:  # their rows are written: under their locks, from their latest state
+                self._take_keys(due)
             return self.check_devices()
 
     def _reload_devices(self) -> None:
