@@ -1135,7 +1135,7 @@ class LiveCentre:
                           for gap in device.open_gaps)}
             if due:  # their rows are written: under their locks, from their latest state
                 self._take_keys(due)
-            return self.check_devices()
+            return self.check_devices(now)  # the same moment: only the locked ones are due
 
     def _reload_devices(self) -> None:
         """Read the device states and open incidents from the store again, keeping what only
@@ -1148,15 +1148,16 @@ class LiveCentre:
                 device.counts, device.clock_offset_s = old.counts, old.clock_offset_s
                 device.periodic_ts, device.restarts = old.periodic_ts, old.restarts
 
-    def check_devices(self) -> list[IncidentChange]:
+    def check_devices(self, now: float | None = None) -> list[IncidentChange]:
         """Raise an incident for each device whose periodic messages stopped, and for each gap
-        in a device's sequence that outlived the reordering window; the new ones.
+        in a device's sequence that outlived the reordering window by ``now`` (default: the
+        clock); the new ones.
 
         A device is silent once its latest periodic message came longer ago (the centre's
         clock) than twice its observed interval plus ``silence_slack_s``. Alarm incidents too
         old to take repeats are let go from memory at the same time (they stay in the store).
         """
-        now = self._clock()
+        now = self._clock() if now is None else now
         self.reception.incidents.forget_before(now - self.reception.incidents.window)
         gaps: list[IncidentChange] = []
         for device in self._devices.values():
