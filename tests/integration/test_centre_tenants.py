@@ -144,3 +144,15 @@ def test_in_a_share_group_possible_loss_counts_only_gaps_past_their_wait(pg_url:
     assert rows(centre.store, "SELECT state FROM incidents WHERE kind = 'possible_loss'") == [
         ("open",)]
     centre.store.close()
+
+
+def test_in_a_share_group_a_late_first_message_is_no_restart(pg_url: str) -> None:
+    """A device's first number (0) taken by a slower process after its next ones: a late
+    number, not a counter that started again (which would make 1 and 2 a gap for ever)."""
+    first = centre_on(open_store(pg_url), tenants=("lier",), share_group="ops")[1]
+    second = centre_on(open_store(pg_url), tenants=("lier",), share_group="ops")[1]
+    for seq, centre in ((1, first), (2, first), (0, second), (3, first)):
+        centre.handle_group([Delivered(topic("lier", "sa-1"), alarm(seq, device_id="sa-1"))])
+    assert rows(first.store, "SELECT last_seq, gaps, open_gaps FROM devices") == [(3, 0, "")]
+    first.store.close()
+    second.store.close()

@@ -227,10 +227,13 @@ class TrackedDevice:
     restarts: int = 0
     """Times the device's counter started again from a low number (reboots)."""
 
-    def record_sequence(self, seq: int, now: float = 0.0) -> tuple[Gap | None, list[Gap]]:
+    def record_sequence(self, seq: int, now: float = 0.0, zero_restarts: bool = True
+                        ) -> tuple[Gap | None, list[Gap]]:
         """Note ``seq``: the gap it opens when it jumps ahead, and the gaps it fills (all their
         numbers arrived: they were late, out of order, not lost). A number far below the
-        highest (or 0 after a higher one) is a restarted counter, not a late message."""
+        highest (or, with ``zero_restarts``, 0 after a higher one) is a restarted counter, not
+        a late message. Without ``zero_restarts`` (a share group, where a device's first
+        message often arrives after its second) a 0 shortly after is a late number."""
         last = self.last_seq
         if last is None:
             self.last_seq = seq
@@ -243,7 +246,7 @@ class TrackedDevice:
         filled = self._fill(seq)
         if filled is not None:
             return None, filled
-        if (seq == 0 and last > 0) or last - seq > RESTART_DROP:
+        if (zero_restarts and seq == 0 and last > 0) or last - seq > RESTART_DROP:
             self.restarts += 1
             self.last_seq = seq
             return None, []
@@ -773,7 +776,7 @@ class LiveCentre:
         topic, message = verdict.topic, verdict.message
         tenant = topic.split("/")[2]  # an accepted topic has a valid tenant level
         device = self._planned_device(tenant, message, now)
-        _, filled = device.record_sequence(message.seq, now)
+        _, filled = device.record_sequence(message.seq, now, self.share_group is None)
         offset = self._clock_offset(message, reason)
         alarm = self._alarm_change(tenant, message, place, joined, now, offset)
         incidents = self._incidents_of(tenant, message, alarm, now)
@@ -863,7 +866,7 @@ class LiveCentre:
         if rejected.seq is not None and tenant is not None and device_id is not None:
             device = self._device(tenant, device_type_of(topic), device_id)
             if device is not None:
-                device.record_sequence(rejected.seq, self._clock())
+                device.record_sequence(rejected.seq, self._clock(), self.share_group is None)
         return self._reject(topic, None, rejected, reason=RATE_LIMITED)
 
     def _reject_duplicate(self, topic: str, message: DeviceMessage) -> Answer:
