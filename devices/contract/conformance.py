@@ -442,12 +442,21 @@ def states(seen: Sorted) -> list[tuple[Observation, str]]:
             if isinstance(v, StatusAccepted)]
 
 
+def bounds_text(shortest: float, longest: float) -> str:
+    """``shortest..longest`` with as few decimals as tell the two apart (``1.8..2.2``)."""
+    for decimals in range(4):
+        low, high = f"{shortest:.{decimals}f}", f"{longest:.{decimals}f}"
+        if low != high:
+            return f"{low}..{high}"
+    return f"{shortest:g}..{longest:g}"
+
+
 def judge_gaps(times: list[float], bounds: tuple[float, float], started_at: float,
                until: float, periodic: list[str]) -> Finding:
     """Too long: any gap, counting from the watch start and to its end; too short: between two."""
     shortest, longest = bounds
     name = "/".join(periodic)
-    expected = f"expected every {shortest:.0f}..{longest:.0f} s"
+    expected = f"expected every {bounds_text(shortest, longest)} s"
     edges = [started_at, *times, until]
     long_gaps = [(a, b) for a, b in pairwise(edges) if b - a > longest]
     short_gaps = [(a, b) for a, b in pairwise(times) if b - a < shortest]

@@ -278,6 +278,14 @@ def test_silence_after_an_offline_status_is_not_a_missed_heartbeat() -> None:
     assert verdict == "pass"
 
 
+def test_a_short_interval_shows_its_bounds_with_decimals() -> None:
+    alarm = Alarm()
+    for second in (0, 2, 4, 6):
+        alarm.event("heartbeat", T0 + second)
+    _, summary, _ = finding(judge(alarm, end=T0 + 7, interval=2.0), "heartbeat")
+    assert "expected every 1.6..2.4 s" in summary  # 10 % and as much slack
+
+
 def test_a_watch_shorter_than_two_intervals_does_not_decide_the_heartbeat() -> None:
     alarm = Alarm()
     alarm.event("heartbeat", T0 + 600)

@@ -127,11 +127,13 @@ def conformance(
     tenant: Annotated[str | None, typer.Option(help="Tenant (default: any).")] = None,
     duration: Annotated[str, typer.Option(help="How long to watch, e.g. 10m.")] = "10m",
     interval: Annotated[
-        str | None, typer.Option(help="Expected heartbeat interval (default: from --scenario).")
+        str | None, typer.Option(help="Expected heartbeat interval (default: from --scenario, "
+                                       "else the shipped device profile).")
     ] = None,
     scenario_file: Annotated[
         Path | None, typer.Option("--scenario", help="Scenario with the heartbeat intervals "
-                                                     "(default: the shipped Lier scenario).")
+                                                     "(default: the kind's shipped standard device "
+                                                     "profile).")
     ] = None,
     json_file: Annotated[Path | None, typer.Option("--json", help="Also write JSON here.")]
     = None,

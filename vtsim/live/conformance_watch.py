@@ -21,10 +21,10 @@ from devices.contract.catalog import DEVICE_TYPES
 from devices.contract.conformance import ConformanceReport, Observation
 from devices.contract.topics import PREFIX, require_level
 from devices.transport.mqtt import BrokerAddress, ReceivedMessage, connect_transport, free_client_id
+from sim.scenario.durations import parse_duration
+from sim.scenario.library import DEFAULT_PROFILE, device_profile
 from sim.scenario.loading import load_scenario
 
-SHIPPED_SCENARIO: Final = Path(__file__).resolve().parents[1] / "scenarios" / "lier-2026.yaml"
-"""Source of the heartbeat intervals when neither ``--interval`` nor ``--scenario`` is given."""
 VERDICT_STYLES: Final = {"pass": "green", "fail": "bold red", "not_observed": "yellow"}
 VERDICT_LABELS: Final = {"pass": "pass", "fail": "FAIL", "not_observed": "not observed"}
 
@@ -79,19 +79,36 @@ def gather(drain: Callable[[float], int], deadline: float,
 
 def expected_interval(observations: list[Observation], scenario_file: Path | None
                       ) -> tuple[float | None, str]:
-    """The interval of the device kind's periodic message in the scenario, and its source."""
-    path = scenario_file or (SHIPPED_SCENARIO if SHIPPED_SCENARIO.exists() else None)
+    """The interval of the device kind's periodic message and its source: the scenario's
+    setting, else the shipped device profile's (:data:`sim.scenario.library.DEFAULT_PROFILE`,
+    package data, so it is there in any installation)."""
     kind = observed_kind(observations)
-    if path is None or kind is None:
-        return None, "no scenario" if path is None else "device kind not seen"
-    scenario = load_scenario(path)
+    if kind is None:
+        return None, "device kind not seen"
     periodic = [e for e, spec in DEVICE_TYPES[kind].events.items() if spec.periodic]
+    if scenario_file is None:
+        return profile_interval(kind, periodic)
+    scenario = load_scenario(scenario_file)
     configs = scenario.devices.get(kind)
     for event in periodic:
         config = configs.events.get(event) if configs else None
         if config is not None and config.interval is not None:
-            return config.interval, f"{path.name}: {kind}.{event}.interval"
-    return None, f"{path.name} sets no interval for {kind}"
+            return config.interval, f"{scenario_file.name}: {kind}.{event}.interval"
+    return None, f"{scenario_file.name} sets no interval for {kind}"
+
+
+def profile_interval(kind: str, periodic: list[str]) -> tuple[float | None, str]:
+    """The periodic interval of ``kind`` in its shipped default device profile."""
+    where = f"shipped device profile {kind}/{DEFAULT_PROFILE}"
+    try:
+        events = device_profile(kind, DEFAULT_PROFILE).events
+    except KeyError:
+        return None, f"no {where}"
+    for event in periodic:
+        settings = events.get(event)
+        if isinstance(settings, dict) and settings.get("interval") is not None:
+            return parse_duration(settings["interval"]), f"{where}: {event}.interval"
+    return None, f"{where} sets no interval"
 
 
 def observed_kind(observations: list[Observation]) -> str | None:
