@@ -416,7 +416,7 @@ def check_delivery(
 def topic_mismatch(topic: str, path: str, in_topic: str, in_payload: str) -> Rejected:
     """The payload names another device (kind) than the topic it was published on."""
     return Rejected(
-        topic, "topic_mismatch", path, f"{in_topic!r} (as in the topic)", preview(in_payload)
+        topic, "topic_mismatch", path, f"{preview_json(in_topic)} (as in the topic)", preview(in_payload)
     )
 
 
@@ -542,21 +542,37 @@ def diagnose_document(topic: str, document: dict[str, Any], error: ValidationErr
             f"for {spec.name}, one of: {', '.join(spec.events)}",
             present(document, "event"),
         )
-    return first_schema_error(topic, error, (spec.name, event))
+    return first_schema_error(topic, error, (spec.name, event), mismatches(topic, document))
 
 
-def first_schema_error(topic: str, error: ValidationError, tag: tuple[str, str]) -> Rejected:
+def first_schema_error(topic: str, error: ValidationError, tag: tuple[str, str],
+                       extra: tuple[Fault, ...] = ()) -> Rejected:
     """Every pydantic error as one ``schema`` rejection (the first one first), with the union
-    tags cut off their paths."""
-    return schema_rejection(topic, error, tag)
+    tags cut off their paths, and the ``extra`` faults (a topic mismatch) after them."""
+    return schema_rejection(topic, error, tag, extra)
 
 
-def schema_rejection(topic: str, error: ValidationError, tag: tuple[str, ...] = ()) -> Rejected:
-    """A ``schema`` rejection listing each field error (at most :data:`MAX_FAULTS`)."""
+def schema_rejection(topic: str, error: ValidationError, tag: tuple[str, ...] = (),
+                     extra: tuple[Fault, ...] = ()) -> Rejected:
+    """A ``schema`` rejection listing each field error, then the ``extra`` faults (at most
+    :data:`MAX_FAULTS` in all; the extra ones are always among them)."""
     errors = one_per_integer(error.errors(include_url=False))
     faults = [fault_of(details, tag) for details in errors]
-    first, *more = faults[:MAX_FAULTS]
+    first, *more = [*faults[: MAX_FAULTS - len(extra)], *extra]
     return Rejected(topic, "schema", first.path, first.expected, first.got, tuple(more))
+
+
+def mismatches(topic: str, document: dict[str, Any]) -> tuple[Fault, ...]:
+    """The payload's ``device_type`` and ``device_id`` where they differ from the levels of the
+    events topic it came on: the ``topic_mismatch`` a payload without schema faults gets."""
+    levels = event_topic_levels(topic)
+    if levels is None:
+        return ()
+    _, device_type, device_id = levels
+    return tuple(
+        Fault(path, f"{preview_json(in_topic)} (as in the topic)", preview_json(value))
+        for path, in_topic in (("device_type", device_type), ("device_id", device_id))
+        if isinstance(value := document.get(path), str) and value != in_topic)
 
 
 def one_per_integer(errors: list[ErrorDetails]) -> list[ErrorDetails]:
@@ -615,10 +631,11 @@ def printable(text: str) -> str:
 
 
 def preview(value: str | bytes) -> str:
-    """A short, printable rendering of a string or raw bytes."""
+    """A short, printable rendering of a string (JSON-quoted, as :func:`preview_json` shows a
+    payload's values) or of raw bytes (Python's ``b'...'``: they may not be text)."""
     if isinstance(value, bytes):
         return truncate(repr(value[:GOT_MAX_CHARS]))
-    return truncate(repr(value[: GOT_MAX_CHARS * 2]))
+    return preview_json(value[: GOT_MAX_CHARS * 2])
 
 
 def preview_text(payload: bytes) -> str:

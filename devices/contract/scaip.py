@@ -504,6 +504,11 @@ def choose_event(request: ScaipRequest
     stc_text, mty = request.get("stc"), request.get("mty")
     stc = None if stc_text is None else stc_text.zfill(4)
     pairs = ite_pairs(request.get("ite"))
+    repeated = repeated_ite_name(request.get("ite"))
+    if repeated is not None:
+        name, given = repeated
+        return fault("bad_element", "ite", f"{name}= at most once in <ite>", given, "schema",
+                     name)
     if dty not in ALL_DEVICE_TYPES:
         return fault("unknown_code", "dty", "a device type of SS 91100:2014 (0000..0051)", dty,
                      "unknown_device_type")
@@ -555,6 +560,20 @@ def ite_pairs(text: str | None) -> dict[str, str]:
     return {match[1]: match[2].strip() for match in matches if match is not None}
 
 
+def repeated_ite_name(text: str | None) -> tuple[str, str] | None:
+    """The first name that ``ite``'s ``name=value`` pairs give more than once, with every
+    pair of that name (``battery_pct=12;battery_pct=13``); None when none is repeated."""
+    if not text or not ite_pairs(text):
+        return None
+    matches = [PAIR.fullmatch(part.strip()) for part in text.split(";") if part.strip()]
+    names = [match[1] for match in matches if match is not None]
+    for name in names:
+        if names.count(name) > 1:
+            given = [m[0].strip() for m in matches if m is not None and m[1] == name]
+            return name, ";".join(given)
+    return None
+
+
 def event_fields(spec: EventSpec, pairs: dict[str, str], request: ScaipRequest
                  ) -> tuple[dict[str, Any], tuple[ScaipFault, ...]]:
     """The event's own fields from ``ite``, ``lge``/``geo`` and the fall default."""
@@ -583,8 +602,9 @@ def typed(spec: FieldSpec | None, value: str) -> Any:
     contract then says what it expected)."""
     if spec is None or spec.type == "str":
         return value
-    if spec.type == "int" and INTEGER.fullmatch(value):
-        return int(value)
+    if spec.type == "int" and NUMBER.fullmatch(value):
+        # as a JSON number: an integral value (12.0, 1e1) is an integer, as JsonInteger says
+        return int(value) if INTEGER.fullmatch(value) else float(value)
     if spec.type == "float" and NUMBER.fullmatch(value):
         return float(value)
     return value

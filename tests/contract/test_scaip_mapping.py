@@ -166,6 +166,35 @@ def test_a_value_of_the_wrong_type_in_ite_is_named_in_both_vocabularies() -> Non
         ("ite battery_pct=", "battery_pct", '"low"')]
 
 
+def test_a_repeated_ite_field_is_refused_with_both_values() -> None:
+    (verdict,) = judge(mrq("<ref>8</ref>", "<cid>1</cid>", "<dty>0002</dty>", "<stc>0016</stc>",
+                           "<ite>battery_pct=12;battery_pct=13</ite>"))
+    assert verdict.verdict == "bad_element"
+    (repeated,) = verdict.faults
+    assert (repeated.element, repeated.path, repeated.contract_reason) == (
+        "ite", "battery_pct", "schema")
+    assert repeated.expected == "battery_pct= at most once in <ite>"
+    assert repeated.got == '"battery_pct=12;battery_pct=13"'  # JSON-quoted, as every got
+
+
+@pytest.mark.parametrize(("given", "stored"), [("12", 12), ("12.0", 12), ("1.2e1", 12)])
+def test_an_ite_integer_follows_the_json_integer_rule(given: str, stored: int) -> None:
+    document = contract_message(mrq("<ref>9</ref>", "<cid>1</cid>", "<dty>0002</dty>",
+                                    "<stc>0016</stc>", f"<ite>battery_pct={given}</ite>"))
+    assert document["battery_pct"] == stored
+    json_payload = orjson.dumps({**document, "battery_pct": float(given)})
+    assert isinstance(decode_message(
+        f"vt/v1/lier/{document['device_type']}/{document['device_id']}/events",
+        json_payload, now_epoch_s=NOW), Accepted)
+
+
+def test_an_ite_integer_with_a_fraction_is_refused_as_json_refuses_it() -> None:
+    (verdict,) = judge(mrq("<ref>10</ref>", "<cid>1</cid>", "<dty>0002</dty>",
+                           "<stc>0016</stc>", "<ite>battery_pct=12.5</ite>"))
+    assert verdict.verdict == "schema"
+    assert [(f.path, f.got) for f in verdict.faults] == [("battery_pct", "12.5")]
+
+
 def test_a_conflicting_position_is_refused() -> None:
     (verdict,) = judge(mrq("<ref>7</ref>", "<cid>1</cid>", "<dty>0051</dty>", "<stc>0010</stc>",
                            "<lge><geo>59.1,10.2</geo></lge>", "<ite>lat=60;accuracy_m=3</ite>"))
@@ -237,22 +266,22 @@ def test_a_namespaced_mrq_is_read() -> None:
     ("elements", "fault"),
     [
         (("<dty>9999</dty>", "<stc>0010</stc>"),
-         ("unknown_code", "dty", "unknown_device_type", "device_type", "'9999'")),
+         ("unknown_code", "dty", "unknown_device_type", "device_type", '"9999"')),
         (("<dty>0002</dty>", "<stc>0999</stc>"),
-         ("unknown_code", "stc", "unknown_event", "event", "'0999'")),
+         ("unknown_code", "stc", "unknown_event", "event", '"0999"')),
         (("<dty>0023</dty>", "<stc>0009</stc>"),
          ("unmapped_code", "dty", "unknown_device_type", "device_type",
-          "'0023 (smoke detector)'")),
+          '"0023 (smoke detector)"')),
         (("<dty>0003</dty>", "<stc>0023</stc>"),
-         ("unmapped_code", "stc", "unknown_event", "event", "'0023 (IP connection failure)'")),
+         ("unmapped_code", "stc", "unknown_event", "event", '"0023 (IP connection failure)"')),
         (("<dty>0003</dty>", "<mty>RE</mty>"),
-         ("unmapped_code", "mty", "unknown_event", "event", "'RE'")),
+         ("unmapped_code", "mty", "unknown_event", "event", '"RE"')),
         (("<dty>0051</dty>", "<mty>PI</mty>"),
-         ("unmapped_code", "dty", "unknown_event", "event", "'0051 (tracking device)'")),
+         ("unmapped_code", "dty", "unknown_event", "event", '"0051 (tracking device)"')),
         (("<dty>0003</dty>",),
-         ("missing_element", "stc", "unknown_event", "event", "'nothing'")),
+         ("missing_element", "stc", "unknown_event", "event", '"nothing"')),
         (("<dty>0003</dty>", "<stc>0010</stc>", "<ite>event=fall</ite>"),
-         ("unmapped_code", "ite", "unknown_event", "event", "'event=fall'")),
+         ("unmapped_code", "ite", "unknown_event", "event", '"event=fall"')),
     ],
     ids=["unknown-dty", "unknown-stc", "unmapped-dty", "unmapped-stc", "reset",
          "heartbeat-of-tracker", "no-stc", "event-not-of-these-codes"],

@@ -652,3 +652,23 @@ def test_any_offset_is_accepted_and_encoded_in_utc(moment: datetime) -> None:
     assert verdict.message.ts == moment
     encoded = orjson.loads(encode_message(verdict.message))["ts"]
     assert encoded.endswith("Z") and len(encoded) == len(TS)
+
+
+# --- quoting and topic mismatches among schema faults --------------------------------------
+
+
+def test_every_got_quotes_text_as_json() -> None:
+    mismatch = reject(valid_body(), topic_of(device_id="sa-0002"))
+    assert (mismatch.reason, mismatch.expected, mismatch.got) == (
+        "topic_mismatch", '"sa-0002" (as in the topic)', '"sa-0001"')
+    bad = reject(valid_body(), "sensors/sa-0001")
+    assert (bad.reason, bad.got) == ("bad_topic", '"sensors/sa-0001"')
+
+
+def test_a_topic_mismatch_is_listed_with_the_schema_faults() -> None:
+    body = valid_body("medicine_dispenser", "dose_missed", seq=-1, device_id="md-0001")
+    verdict = reject(body, topic_of(device_type="safety_alarm", device_id="sa-0001"))
+    assert verdict.reason == "schema" and verdict.path == "seq"
+    assert [(f.path, f.expected, f.got) for f in verdict.more] == [
+        ("device_type", '"safety_alarm" (as in the topic)', '"medicine_dispenser"'),
+        ("device_id", '"sa-0001" (as in the topic)', '"md-0001"')]
