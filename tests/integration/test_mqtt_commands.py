@@ -92,6 +92,7 @@ def test_the_embedded_broker_starts_serves_and_stops_on_a_signal(
         output = broker.log.read_text()
         assert f"listening on mqtt://127.0.0.1:{broker.address.port}" in output
         assert "Ctrl-C" in output
+        assert f"kill -TERM {broker.process.pid}" in output  # the real pid, ready to paste
     finally:
         code = broker.stop(stop_signal)
     assert code == 0
@@ -109,6 +110,7 @@ def test_the_embedded_broker_explains_a_taken_port() -> None:
     assert result.returncode == 1
     assert f"cannot start the broker on mqtt://127.0.0.1:{port}" in result.stdout
     assert "--port" in result.stdout
+    assert result.stderr == ""  # the clear error only: no traceback of amqtt's
 
 
 # --- vtsim centre ---------------------------------------------------------------------------

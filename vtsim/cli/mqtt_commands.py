@@ -6,6 +6,7 @@ commands start as fast as before.
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -37,7 +38,7 @@ def broker(
         console.print(
             f"vtsim broker (amqtt, MQTT 3.1.1, anonymous) listening on {settings.url} "
             f"(ready in {startup_s * 1000:.0f} ms). Stop it with Ctrl-C or "
-            "`kill -TERM <pid>`.", highlight=False, soft_wrap=True)
+            f"`kill -TERM {os.getpid()}`.", highlight=False, soft_wrap=True)
         console.file.flush()
 
     try:

@@ -13,7 +13,8 @@ import asyncio
 import logging
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -56,6 +57,22 @@ def quiet_broker_logs() -> None:
     logging.getLogger("transitions").setLevel(logging.WARNING)
 
 
+STARTUP_LOGGER: Final = "amqtt.broker"
+"""amqtt logs a failed start with its traceback here; :func:`serve` says it in one line."""
+
+
+@contextmanager
+def muted(name: str) -> Iterator[None]:
+    """Silence the logger ``name`` inside the block (its level restored after)."""
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 async def serve(
     settings: BrokerSettings, on_ready: Callable[[float], None], stop: asyncio.Event
 ) -> None:
@@ -66,7 +83,8 @@ async def serve(
     started = time.perf_counter()
     broker = Broker(broker_config(settings))
     try:
-        await broker.start()
+        with muted(STARTUP_LOGGER):
+            await broker.start()
     except BrokerError as error:
         raise BrokerStartError(
             f"cannot start the broker on {settings.url}: {error.__cause__ or error}. "
