@@ -46,7 +46,15 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from devices.contract.catalog import DEVICE_TYPES, EventSpec, FieldSpec
-from devices.contract.codec import DEFAULT_LIMITS, Limits, Rejected, format_ts, preview
+from devices.contract.codec import (
+    DEFAULT_LIMITS,
+    Limits,
+    Rejected,
+    format_ts,
+    preview,
+    printable,
+    truncate,
+)
 from devices.contract.messages import SCHEMA_VERSION
 from devices.contract.scaip_codes import ALL_DEVICE_TYPES, ALL_STATUS_CODES
 from devices.contract.topics import CENTRE, EVENTS, KIND, LEVEL, PREFIX
@@ -199,10 +207,13 @@ class ScaipFault:
 
 
 def fault(reason: str, element: str, expected: str, got: str, contract_reason: str = "",
-          path: str | None = None) -> ScaipFault:
-    """A fault; ``path`` defaults to the contract path the element feeds."""
+          path: str | None = None, *, quoted: bool = True) -> ScaipFault:
+    """A fault; ``path`` defaults to the contract path the element feeds. ``got`` is text of
+    the message, JSON-quoted as the contract's faults show it, unless ``quoted`` is False: a
+    description (``nothing``, ``twice``, a count), shown as it is."""
     where = ELEMENTS[element].path if path is None and element in ELEMENTS else (path or "")
-    return ScaipFault(reason, element, contract_reason, where, expected, preview(got))
+    shown = preview(got) if quoted else truncate(printable(got))
+    return ScaipFault(reason, element, contract_reason, where, expected, shown)
 
 
 def element_of(path: str) -> str:
@@ -260,7 +271,7 @@ def read_mrq(payload: bytes, limits: Limits = DEFAULT_LIMITS
     """The ``mrq`` in ``payload``, or the faults that stop it from being read; never raises."""
     if len(payload) > limits.max_bytes:
         return (fault("oversize", "", f"at most {limits.max_bytes} bytes",
-                      f"{len(payload)} bytes", "oversize"),)
+                      f"{len(payload)} bytes", "oversize", quoted=False),)
     encoding = declared_encoding(payload)
     if encoding is not None:
         return (encoding,)
@@ -271,7 +282,8 @@ def read_mrq(payload: bytes, limits: Limits = DEFAULT_LIMITS
         return (fault("forbidden_xml", "", "an mrq document without a DTD, entities or "
                       "external references", type(error).__name__),)
     except ElementTree.ParseError as error:
-        return (fault("not_xml", "", "a well-formed XML document", str(error)),)
+        return (fault("not_xml", "", "a well-formed XML document", str(error),
+                      quoted=False),)
     return request_of(root)
 
 
@@ -281,7 +293,7 @@ def declared_encoding(payload: bytes) -> ScaipFault | None:
         payload.decode("utf-8")
     except UnicodeDecodeError as error:
         return fault("invalid_encoding", "", "UTF-8 text", f"byte {error.start}: "
-                     f"{payload[error.start:error.start + 4]!r}", "invalid_utf8")
+                     f"{payload[error.start:error.start + 4]!r}", "invalid_utf8", quoted=False)
     match = ENCODING.match(payload)
     if match is not None and match[1].decode("ascii", "replace").lower() not in ("utf-8",
                                                                                     "utf8"):
@@ -299,8 +311,10 @@ def request_of(root: ElementTree.Element) -> ScaipRequest | tuple[ScaipFault, ..
     """The request of a parsed document, or its faults (all of them)."""
     if local_name(root.tag) != "mrq":
         return (fault("not_mrq", "", "a SCAIP message request <mrq>", f"<{local_name(root.tag)}>"),)
-    if sum(1 for _ in root.iter()) > MAX_ELEMENTS:
-        return (fault("not_mrq", "", f"at most {MAX_ELEMENTS} elements", "more"),)
+    count = sum(1 for _ in root.iter())  # bounded by the payload's size limit
+    if count > MAX_ELEMENTS:
+        return (fault("not_mrq", "", f"at most {MAX_ELEMENTS} elements", f"{count} elements",
+                      quoted=False),)
     elements: dict[str, str] = {}
     geo: dict[str, str] = {}
     faults: list[ScaipFault] = []
@@ -314,7 +328,7 @@ def request_of(root: ElementTree.Element) -> ScaipRequest | tuple[ScaipFault, ..
         elif name in ELEMENTS and name not in elements:
             elements[name] = (child.text or "").strip()
     faults.extend(fault("missing_element", name, f"<{name}> (mandatory)", "nothing",
-                        "unknown_device_type" if name == "dty" else "schema")
+                        "unknown_device_type" if name == "dty" else "schema", quoted=False)
                   for name, spec in ELEMENTS.items() if spec.required and name not in elements)
     if faults:
         return tuple(faults)
@@ -328,7 +342,8 @@ def element_faults(name: str, child: ElementTree.Element, seen: Mapping[str, str
         return [fault("unknown_element", name, "one of " + ", ".join(ELEMENTS),
                       f"<{name}>")]
     if name in seen:
-        return [fault("repeated_element", name, f"<{name}> at most once", "twice")]
+        return [fault("repeated_element", name, f"<{name}> at most once", "twice",
+                      quoted=False)]
     if name == "lge":
         return []
     if len(child):
@@ -337,7 +352,7 @@ def element_faults(name: str, child: ElementTree.Element, seen: Mapping[str, str
     if re.fullmatch(ELEMENTS[name].pattern, text) is None:
         reason = "missing_element" if not text and ELEMENTS[name].required else "bad_element"
         return [fault(reason, name, pattern_text(ELEMENTS[name].pattern), text or "empty",
-                      "schema")]
+                      "schema", quoted=bool(text))]
     return []
 
 
@@ -353,7 +368,8 @@ def geo_faults(lge: ElementTree.Element, geo: dict[str, str]) -> list[ScaipFault
                                 "geo, tim or gga, each at most once, text only", f"<{name}>"))
         elif re.fullmatch(pattern, text) is None:
             faults.append(fault("bad_element", f"lge/{name}", pattern_text(pattern),
-                                text or "empty", "schema", "lat" if name == "geo" else ""))
+                                text or "empty", "schema", "lat" if name == "geo" else "",
+                                quoted=bool(text)))
         else:
             geo[name] = text
     return faults
@@ -456,7 +472,7 @@ def topic_faults(topic: str, request: ScaipRequest) -> tuple[ScaipFault, ...]:
     if levels is None or any(LEVEL.fullmatch(level) is None for level in levels):
         return (fault("bad_topic", "", expected, topic, "bad_topic", "topic"),)
     if levels[1] != request.get("cid"):
-        return (fault("topic_mismatch", "cid", f"the topic's controller {levels[1]!r}",
+        return (fault("topic_mismatch", "cid", f"the topic's controller {preview(levels[1])}",
                       request.get("cid") or "", "topic_mismatch"),)
     return ()
 
@@ -540,7 +556,7 @@ def unmapped(dty: str, stc: str | None, mty: str | None) -> ScaipFault:
                      "controller)", f"{dty} ({kind})", "unknown_event", "event")
     if stc is None:
         return fault("missing_element", "stc", "a status code (stc) for mty ME or IN",
-                     "nothing", "unknown_event")
+                     "nothing", "unknown_event", quoted=False)
     if not any(key[0] == dty for key in MAPPING):
         return fault("unmapped_code", "dty", "a device type the contract maps: "
                      + ", ".join(sorted({key[0] for key in MAPPING})),

@@ -247,6 +247,16 @@ def test_hostile_or_broken_xml_gets_a_verdict_not_an_exception(payload: bytes, r
     assert verdict.faults and all(len(f.got) <= 80 for f in verdict.faults)
 
 
+def test_too_many_elements_are_counted_and_descriptions_are_not_quoted() -> None:
+    (many,) = judge(b"<mrq>" + b"<x/>" * 100 + b"</mrq>")
+    assert (many.faults[0].expected, many.faults[0].got) == ("at most 64 elements",
+                                                             "101 elements")
+    (twice,) = judge(PLAIN.replace(b"</mrq>", b"<stc>0016</stc></mrq>"))
+    assert twice.faults[0].got == "twice"
+    (unknown,) = judge(PLAIN.replace(b"</mrq>", b"<script>1</script></mrq>"))
+    assert unknown.faults[0].got == '"<script>"'  # text of the message: JSON-quoted
+
+
 def test_every_fault_of_a_request_is_reported() -> None:
     (verdict,) = judge(mrq("<cid>x</cid>", "<foo/>"))
     assert [(f.reason, f.element, f.path) for f in verdict.faults] == [
@@ -279,7 +289,7 @@ def test_a_namespaced_mrq_is_read() -> None:
         (("<dty>0051</dty>", "<mty>PI</mty>"),
          ("unmapped_code", "dty", "unknown_event", "event", '"0051 (tracking device)"')),
         (("<dty>0003</dty>",),
-         ("missing_element", "stc", "unknown_event", "event", '"nothing"')),
+         ("missing_element", "stc", "unknown_event", "event", "nothing")),
         (("<dty>0003</dty>", "<stc>0010</stc>", "<ite>event=fall</ite>"),
          ("unmapped_code", "ite", "unknown_event", "event", '"event=fall"')),
     ],
