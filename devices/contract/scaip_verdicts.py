@@ -47,8 +47,15 @@ class ScaipVerdict:
         return self.verdict == ACCEPTED
 
     def as_json(self) -> dict[str, Any]:
-        """The verdict as a JSON-ready dict."""
+        """The verdict as a JSON-ready dict. ``reason``, ``path``, ``expected`` and ``got`` are
+        the first fault's, in the fields a JSON message's verdict has them (empty when
+        accepted); ``faults`` lists them all."""
+        first = self.faults[0] if self.faults and not self.accepted else None
         return {"item": self.item, "topic": self.topic, "verdict": self.verdict,
+                "reason": "" if first is None else self.verdict,
+                "path": "" if first is None else first.path,
+                "expected": "" if first is None else first.expected,
+                "got": "" if first is None else first.got,
                 "snu": self.snu, "event": self.event,
                 "faults": [each.as_json() for each in self.faults]}
 

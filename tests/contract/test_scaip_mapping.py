@@ -367,6 +367,24 @@ def test_the_reply_carries_the_mrs_and_the_contract_verdict() -> None:
 runner = CliRunner()
 
 
+def test_validate_json_names_the_reason_in_the_same_fields_for_json_and_scaip(
+        tmp_path: Path) -> None:
+    scaip, plain = tmp_path / "battery.xml", tmp_path / "battery.json"
+    scaip.write_bytes(mrq("<ref>7F3A0002</ref>", "<cid>4711</cid>", "<dty>0002</dty>",
+                          "<stc>0016</stc>"))
+    body = {"schema_version": "1.0", "message_id": "7F3A0002", "device_id": "4711",
+            "device_type": "safety_alarm", "event": "battery_low", "ts": "2026-01-05T08:00:00Z",
+            "seq": 0}
+    plain.write_text(json.dumps(body), encoding="utf-8")
+    found = []
+    for args in (["--scaip", str(scaip), "--tenant", "lier"], [str(plain)]):
+        result = runner.invoke(app, ["validate", *args, "--json", "--no-clock"])
+        (verdict,) = json.loads(result.stdout)["verdicts"]
+        found.append({key: verdict[key] for key in ("reason", "path", "got")})
+    assert found[0] == found[1] == {"reason": "schema", "path": "battery_pct",
+                                    "got": "nothing (field missing)"}
+
+
 def test_validate_scaip_judges_each_file_and_exits_1_on_a_fault(tmp_path: Path) -> None:
     good, bad = tmp_path / "fall.xml", tmp_path / "laughs.xml"
     good.write_bytes(mrq("<ref>1</ref>", "<cid>1</cid>", "<dty>0005</dty>", "<stc>0009</stc>"))
