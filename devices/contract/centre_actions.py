@@ -25,7 +25,7 @@ from typing import Final, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from devices.contract.topics import PREFIX, centre_topic, require_level
+from devices.contract.topics import PREFIX, centre_topic, require_tenant
 
 CENTRE_SCHEMA_VERSION: Final = "1.0"
 OPERATOR_PATTERN: Final = r"^\w[\w .'-]{0,62}$"
@@ -271,7 +271,7 @@ def actions_topic(tenant: str, operator: str) -> str:
 
 def actions_subscription(tenant: str) -> str:
     """Every operator's actions."""
-    return f"{PREFIX}/{require_level(tenant, 'tenant')}/centre/actions/+"
+    return f"{PREFIX}/{require_tenant(tenant)}/centre/actions/+"
 
 
 def results_topic(tenant: str, operator: str) -> str:
@@ -291,9 +291,9 @@ def control_topic(tenant: str, source: str) -> str:
 
 def control_subscription(tenant: str) -> str:
     """Control commands from every source."""
-    return f"{PREFIX}/{require_level(tenant, 'tenant')}/centre/control/+"
+    return f"{PREFIX}/{require_tenant(tenant)}/centre/control/+"
 
 
 def centre_subscription(tenant: str) -> str:
     """Everything the centre publishes and receives under its topics."""
-    return f"{PREFIX}/{require_level(tenant, 'tenant')}/centre/#"
+    return f"{PREFIX}/{require_tenant(tenant)}/centre/#"

@@ -416,7 +416,8 @@ def check_delivery(
 def topic_mismatch(topic: str, path: str, in_topic: str, in_payload: str) -> Rejected:
     """The payload names another device (kind) than the topic it was published on."""
     return Rejected(
-        topic, "topic_mismatch", path, f"{preview_json(in_topic)} (as in the topic)", preview(in_payload)
+        topic, "topic_mismatch", path, f"{preview_json(in_topic)} (as in the topic)",
+        preview(in_payload),
     )
 
 

@@ -84,8 +84,10 @@ TOPICS: Final = """## Topics
 | `vt/v1/{tenant}/centre/rejected/{device_id}` | centre | 1 | no | `RejectionNotice` |
 
 `tenant` and `device_id` are 1..64 letters, digits and `_.-`, starting with a letter or digit;
-`device_type` is a kind from the catalog below. `centre` is reserved. The device type and id
-in the topic must be the ones in the payload.
+`device_type` is a kind from the catalog below. `centre` is reserved, both as a tenant and as
+a device type: a device message under tenant `centre` is refused as `bad_topic`, and the
+centre never judges or answers a topic whose device-type level is `centre` (its own answers).
+The device type and id in the topic must be the ones in the payload.
 """
 
 STATUS_TEXT: Final = """## Status channel and last will

@@ -57,7 +57,7 @@ from devices.contract.codec import (
 )
 from devices.contract.messages import SCHEMA_VERSION
 from devices.contract.scaip_codes import ALL_DEVICE_TYPES, ALL_STATUS_CODES
-from devices.contract.topics import CENTRE, EVENTS, KIND, LEVEL, PREFIX
+from devices.contract.topics import CENTRE, EVENTS, KIND, LEVEL, PREFIX, valid_tenant
 
 __all__ = [
     "SCAIP_CHANNEL",
@@ -468,8 +468,9 @@ def scaip_topic_levels(topic: str) -> tuple[str, str] | None:
 def topic_faults(topic: str, request: ScaipRequest) -> tuple[ScaipFault, ...]:
     """Faults of the SCAIP topic: its scheme, and its controller against ``cid``."""
     levels = scaip_topic_levels(topic)
-    expected = "vt/v1/{tenant}/scaip/{controller}: ASCII letters, digits and '_.-' in each level"
-    if levels is None or any(LEVEL.fullmatch(level) is None for level in levels):
+    expected = ("vt/v1/{tenant}/scaip/{controller}: ASCII letters, digits and '_.-' in each "
+                "level; tenant not 'centre'")
+    if levels is None or not valid_tenant(levels[0]) or LEVEL.fullmatch(levels[1]) is None:
         return (fault("bad_topic", "", expected, topic, "bad_topic", "topic"),)
     if levels[1] != request.get("cid"):
         return (fault("topic_mismatch", "cid", f"the topic's controller {preview(levels[1])}",

@@ -19,7 +19,9 @@ EVENTS: Final = "events"
 STATUS: Final = "status"
 CHANNELS: Final = (EVENTS, STATUS)
 CENTRE: Final = "centre"
-"""Reserved topic level: ``vt/v1/{tenant}/centre/...`` belongs to the response centre."""
+"""Reserved topic level: ``vt/v1/{tenant}/centre/...`` belongs to the response centre. It is
+no device type, and no tenant either (``vt/v1/centre/...`` would read as the centre's topics
+to anyone matching by level)."""
 
 STATUS_ONLINE: Final = b"online"
 STATUS_OFFLINE: Final = b"offline"
@@ -54,13 +56,26 @@ def require_level(value: str, what: str, pattern: re.Pattern[str] = LEVEL) -> st
     return value
 
 
+def valid_tenant(value: str) -> bool:
+    """Whether ``value`` can be a tenant level: a valid level and not :data:`CENTRE`."""
+    return value != CENTRE and LEVEL.fullmatch(value) is not None
+
+
+def require_tenant(value: str) -> str:
+    """Return ``value`` if it is a valid tenant level (:func:`valid_tenant`); raise
+    :class:`InvalidTopic`."""
+    if value == CENTRE:
+        raise InvalidTopic(f"tenant {CENTRE!r} is reserved for the centre's topics")
+    return require_level(value, "tenant")
+
+
 def device_topic(tenant: str, device_type: str, device_id: str, channel: str = EVENTS) -> str:
     """The topic a device publishes on, e.g. ``vt/v1/lier/safety_alarm/sa-0001/events``."""
     if channel not in CHANNELS:
         raise InvalidTopic(f"channel {channel!r} is not one of {', '.join(CHANNELS)}")
     if device_type == CENTRE:
         raise InvalidTopic(f"{CENTRE!r} is reserved for the centre's topics")
-    require_level(tenant, "tenant")
+    require_tenant(tenant)
     require_level(device_type, "device type", KIND)
     require_level(device_id, "device id")
     return f"{PREFIX}/{tenant}/{device_type}/{device_id}/{channel}"
@@ -69,7 +84,7 @@ def device_topic(tenant: str, device_type: str, device_id: str, channel: str = E
 def parse_device_topic(topic: str) -> DeviceTopic | None:
     """The parts of a device topic, or None when ``topic`` does not follow the scheme."""
     match = DEVICE_TOPIC.fullmatch(topic)
-    if match is None or match["device_type"] == CENTRE:
+    if match is None or match["device_type"] == CENTRE or match["tenant"] == CENTRE:
         return None
     return DeviceTopic(match["tenant"], match["device_type"], match["device_id"], match["channel"])
 
@@ -87,7 +102,7 @@ def event_topic_levels(topic: str) -> tuple[str, str, str] | None:
         or levels[1] != "v1"
         or levels[5] != EVENTS
         or levels[3] == CENTRE
-        or LEVEL.fullmatch(levels[2]) is None
+        or not valid_tenant(levels[2])
     ):
         return None
     return levels[2], levels[3], levels[4]
@@ -95,7 +110,7 @@ def event_topic_levels(topic: str) -> tuple[str, str, str] | None:
 
 def centre_topic(tenant: str, kind: str, key: str) -> str:
     """A topic the centre publishes on: ``vt/v1/{tenant}/centre/{kind}/{key}``."""
-    require_level(tenant, "tenant")
+    require_tenant(tenant)
     require_level(key, f"{kind} key")
     return f"{PREFIX}/{tenant}/{CENTRE}/{kind}/{key}"
 
@@ -119,7 +134,7 @@ def events_subscription(tenant: str | None) -> str:
     """Topic filter for the events of every device of one tenant (or of all tenants)."""
     if tenant is None:
         return f"{PREFIX}/+/+/+/{EVENTS}"
-    return f"{PREFIX}/{require_level(tenant, 'tenant')}/+/+/{EVENTS}"
+    return f"{PREFIX}/{require_tenant(tenant)}/+/+/{EVENTS}"
 
 
 def check_filter(pattern: str) -> list[str]:

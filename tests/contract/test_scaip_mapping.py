@@ -437,3 +437,9 @@ def test_any_payload_gets_a_verdict_and_never_an_exception(payload: bytes) -> No
     (verdict,) = judge(payload)
     assert verdict.verdict == "accepted" or verdict.faults
     assert verdict.snu in (0, 1, 2, 3, 6, 7)
+
+
+def test_the_reserved_tenant_centre_is_a_bad_scaip_topic() -> None:
+    translation = translate(request(PLAIN), "centre", NOW, 0, topic="vt/v1/centre/scaip/1")
+    assert [f.reason for f in translation.faults] == ["bad_topic"]
+    assert translate(request(PLAIN), "lier", NOW, 0, topic="vt/v1/lier/scaip/1").faults == ()

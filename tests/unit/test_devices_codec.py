@@ -23,16 +23,19 @@ from devices.contract.codec import (
     TenantRoots,
     Verdict,
     decode_message,
+    decode_status,
     encode_device_message,
     encode_fields,
     encode_message,
     encode_rejection,
+    encode_status,
     format_datetime,
     format_ts,
     json_text,
 )
 from devices.contract.messages import SCHEMA_VERSION, message_fields
-from devices.contract.topics import event_topic_levels
+from devices.contract.errors import InvalidTopic
+from devices.contract.topics import device_topic, event_topic_levels, events_subscription
 
 NOW = 1767600802.125
 TS = "2026-01-05T08:13:22.125Z"
@@ -471,6 +474,7 @@ def test_got_is_printable() -> None:
         "vt/v1/+/safety_alarm/sa-0001/events",
         "vt/v1//safety_alarm/sa-0001/events",
         "vt/v1/lier/centre/sa-0001/events",
+        "vt/v1/centre/safety_alarm/sa-0001/events",
         "",
     ],
 )
@@ -480,7 +484,7 @@ def test_topics_outside_the_scheme_are_bad(topic: str) -> None:
 
 TOPIC_PARTS = st.sampled_from(["vt", "v1", "v2", "lier", "bærum", "+", "#", "", "a b", "centre",
                                 "safety_alarm", "sa-0001", "events", "status", "x" * 65])
-ROOTS = st.sampled_from(["vt/v1/lier", "vt/v1/baerum", "vt/v1/bærum", "vt/v1/+", "vt/v1/",
+ROOTS = st.sampled_from(["vt/v1/lier", "vt/v1/centre", "vt/v1/baerum", "vt/v1/bærum", "vt/v1/+", "vt/v1/",
                          "vt/v2/lier", "vt/v1/lier/x", "x/vt/v1/lier", "vt/v1/a b", "vt/v1",
                          "vt/v1/" + "x" * 65, "vt/v1/" + "x" * 64])
 EVENT_TOPICS = st.tuples(
@@ -510,6 +514,18 @@ def test_a_receivers_memo_of_topic_roots_changes_no_verdict(topics: list[str]) -
         remembered = decode_message(topic, payload, now_epoch_s=NOW, roots=roots)
         assert remembered == decode_message(topic, payload, now_epoch_s=NOW), topic
         assert len(roots) <= 3
+
+
+def test_the_reserved_tenant_centre_is_a_bad_topic_for_events_and_status() -> None:
+    assert reject(valid_body(), topic="vt/v1/centre/safety_alarm/sa-0001/events").reason == (
+        "bad_topic")
+    status = encode_status("safety_alarm", "sa-0001", "online", TS)
+    verdict = decode_status("vt/v1/centre/safety_alarm/sa-0001/status", status, now_epoch_s=NOW)
+    assert isinstance(verdict, Rejected) and verdict.reason == "bad_topic"
+    with pytest.raises(InvalidTopic, match="reserved"):
+        device_topic("centre", "safety_alarm", "sa-0001")
+    with pytest.raises(InvalidTopic, match="reserved"):
+        events_subscription("centre")
 
 
 def test_other_tenants_are_fine() -> None:

@@ -19,7 +19,7 @@ from devices.contract.contract_doc import render_contract_doc
 from devices.contract.errors import InvalidTopic
 from devices.contract.scaip_verdicts import ScaipVerdict, judge_scaip
 from devices.contract.schema import asyncapi_document, message_json_schema
-from devices.contract.topics import require_level
+from devices.contract.topics import require_tenant
 from devices.contract.validate import (
     DEFAULT_TENANT,
     Item,
@@ -98,7 +98,7 @@ def check_files(console: Console, files: Sequence[Path]) -> None:
 def check_tenant(tenant: str) -> None:
     """Refuse a tenant that cannot be a topic level."""
     try:
-        require_level(tenant, "tenant")
+        require_tenant(tenant)
     except InvalidTopic as error:
         raise typer.BadParameter(str(error), param_hint="--tenant") from None
 

@@ -107,7 +107,7 @@ def centre(
     from devices.contract.codec import Limits
     from devices.contract.errors import DeviceContractError
     from devices.contract.rate_limit import RateLimit
-    from devices.contract.topics import require_level
+    from devices.contract.topics import require_level, require_tenant
     from devices.transport.mqtt import BrokerAddress, BrokerUnavailable
     from vtsim.live.centre_view import LiveTable, VerdictLines, summary_line, totals_table
     from vtsim.live.service import SESSION_EXPIRY_S, CentreOptions, run_centre
@@ -115,7 +115,7 @@ def centre(
 
     console = Console()
     try:
-        tenants = tuple(dict.fromkeys(require_level(name, "tenant") for name in tenant or []))
+        tenants = tuple(dict.fromkeys(require_tenant(name) for name in tenant or []))
         if share_group is not None:
             require_level(share_group, "share group")
             require_shared_store(db)

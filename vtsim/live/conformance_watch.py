@@ -19,7 +19,7 @@ from rich.text import Text
 
 from devices.contract.catalog import DEVICE_TYPES
 from devices.contract.conformance import ConformanceReport, Observation
-from devices.contract.topics import PREFIX, require_level
+from devices.contract.topics import PREFIX, require_level, require_tenant
 from devices.transport.mqtt import BrokerAddress, ReceivedMessage, connect_transport, free_client_id
 from sim.scenario.durations import parse_duration
 from sim.scenario.library import DEFAULT_PROFILE, device_profile
@@ -32,7 +32,7 @@ VERDICT_LABELS: Final = {"pass": "pass", "fail": "FAIL", "not_observed": "not ob
 def watch_pattern(device_id: str, tenant: str | None) -> str:
     """The topic filter for every topic of one device (of one tenant, or of any)."""
     require_level(device_id, "device id")
-    level = "+" if tenant is None else require_level(tenant, "tenant")
+    level = "+" if tenant is None else require_tenant(tenant)
     return f"{PREFIX}/{level}/+/{device_id}/#"
 
 

@@ -30,7 +30,7 @@ from devices.contract.scaip import (
     translate,
 )
 from devices.contract.scaip_answers import rejection_faults, scaip_reply
-from devices.contract.topics import PREFIX, require_level
+from devices.contract.topics import PREFIX, require_tenant
 from vtsim.live.centre import Answer, LiveCentre
 from vtsim.live.store import CentreStoreError
 
@@ -41,7 +41,7 @@ ACCEPTED: Final = "accepted"
 
 def scaip_subscription(tenant: str | None) -> str:
     """Topic filter for the SCAIP payloads of one tenant (or of all)."""
-    level = "+" if tenant is None else require_level(tenant, "tenant")
+    level = "+" if tenant is None else require_tenant(tenant)
     return f"{PREFIX}/{level}/{SCAIP_CHANNEL}/+"
 
 

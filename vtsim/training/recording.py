@@ -31,7 +31,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
-from devices.contract.topics import PREFIX, require_level
+from devices.contract.topics import PREFIX, require_tenant
 from devices.transport.mqtt import BrokerAddress, BrokerUnavailable
 from sim.errors import VtsimError
 
@@ -97,7 +97,7 @@ def tenant_filter(tenant: str | None) -> str:
     """The topic filter of one tenant's topics (devices and centre), or of every tenant."""
     if tenant is None:
         return f"{PREFIX}/#"
-    return f"{PREFIX}/{require_level(tenant, 'tenant')}/#"
+    return f"{PREFIX}/{require_tenant(tenant)}/#"
 
 
 # --- the MQTT side ------------------------------------------------------------------------------
@@ -265,7 +265,7 @@ def replay_target(records: list[Recorded], tenant: str | None) -> list[Recorded]
         parts = record.topic.split("/", 3)
         if len(parts) < 3 or parts[0] + "/" + parts[1] != PREFIX:
             raise RecordingError(f"recorded topic {record.topic!r} is not a vtsim topic")
-        target = require_level(tenant or limited(parts[2] + REPLAY_SUFFIX), "tenant")
+        target = require_tenant(tenant or limited(parts[2] + REPLAY_SUFFIX))
         moved.append(Recorded(record.mono, record.wall, "/".join([PREFIX, target, *parts[3:]]),
                               record.qos, record.retain, record.payload))
     return moved
@@ -281,7 +281,7 @@ def running_session(client: mqtt.Client, tenant: str, wait: float = 1.0,
     """Whether a training session runs in ``tenant``: its retained state is recent and not
     stopped."""
     found: list[bytes] = []
-    topic = f"{PREFIX}/{require_level(tenant, 'tenant')}/centre/session/state"
+    topic = f"{PREFIX}/{require_tenant(tenant)}/centre/session/state"
     previous = client.on_message
     client.on_message = lambda _c, _u, message: found.append(bytes(message.payload))
     client.subscribe(topic, qos=1)
