@@ -69,7 +69,7 @@ CASES: Final = (
          "ts_in_future", "ts"),  # an alarm would be taken despite its clock (clock rule)
     Case("ts_in_past", alarm(9, ts=NOW - 30 * 86_400, event="heartbeat", battery_pct=80),
          "ts_in_past", "ts"),
-    Case("empty", b"", "not_json"),
+    Case("blank", b" ", "not_json"),  # an empty payload clears a retained message: no answer
 )
 
 

@@ -170,7 +170,7 @@ def test_every_answer_follows_the_published_answer_schema() -> None:
     bus, _, published, _ = channel_on(rate_limit=RateLimit(rate_per_s=0.001, burst=2))
     for payload in (FALL, FALL, BUTTON, BUTTON.replace(b"B1", b"B2"),
                     BUTTON.replace(b"B1", b"B3"), HEARTBEAT, HEARTBEAT.replace(b"H1", b"H2"),
-                    LAUGHS, b"", b"<mrs/>",
+                    LAUGHS, b" ", b"<mrs/>",
                     b"<mrq><ref>Z</ref><cid>4711</cid><dty>2</dty><stc>16</stc></mrq>",
                     b"<mrq><ref>Y</ref><cid>4711</cid><dty>23</dty><stc>9</stc></mrq>"):
         bus.publish(TOPIC, payload)
@@ -201,3 +201,18 @@ def test_a_fault_of_the_centre_is_answered_not_treated_and_the_channel_goes_on(
         ("centre_error", 5), ("accepted", 0)]
     assert "boom" in replies(published)[0]["faults"][0]["got"]
     assert [a.verdict for a in answers] == ["centre_error", "accepted"]
+
+
+def test_clearing_a_retained_scaip_payload_is_counted_not_answered() -> None:
+    bus, centre, published, answers = channel_on()
+    bus.publish(TOPIC, b"", retain=True)
+    assert published == [] and answers == []
+    assert centre.snapshot().totals == {"cleared_retained": 1}
+
+
+def test_a_scaip_payload_under_a_tenant_outside_the_scheme_is_not_answered() -> None:
+    bus, centre, published, answers = channel_on()
+    for tenant in ("lïer", "centre"):
+        bus.publish(f"vt/v1/{tenant}/scaip/4711", FALL)
+    assert published == []
+    assert [(a.verdict, a.answered_on) for a in answers] == [("bad_topic", None)] * 2

@@ -15,6 +15,7 @@ bounded memory: its store remembers message ids, and device rows are capped.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -67,7 +68,9 @@ from devices.contract.topics import (
     events_subscription,
     rejected_topic,
     require_level,
+    require_tenant,
     topic_matches,
+    valid_tenant,
 )
 from devices.transport.base import Transport
 from vtsim.live.store import (
@@ -101,6 +104,14 @@ SILENCE_SLACK_S: Final = 30.0
 """Slack beyond twice a device's periodic interval before it counts as silent."""
 UNANSWERED: Final = "unanswered"
 """Messages whose topic names no usable tenant: counted and shown, but no topic to answer on."""
+OWN_TOPICS: Final = "own_topics"
+"""Messages on a topic whose device-type level is ``centre`` (the centre's own answers, which
+the subscriptions match for a device with id ``events`` or ``status``): counted, never judged
+or answered."""
+CLEARED_RETAINED: Final = "cleared_retained"
+"""Zero-length payloads on an events topic: a retained message being cleared (counted, not
+answered)."""
+LOGGER: Final = logging.getLogger("vtsim.centre")
 ANSWER_QOS: Final = 1
 ROUTES_KEPT: Final = 100_000
 ANSWER_WAIT_S: Final = 5.0
@@ -118,7 +129,7 @@ def status_subscription(tenant: str | None) -> str:
     """Topic filter for the retained status of every device of one tenant (or of all)."""
     if tenant is None:
         return f"{PREFIX}/+/+/+/{STATUS}"
-    return f"{PREFIX}/{require_level(tenant, 'tenant')}/+/+/{STATUS}"
+    return f"{PREFIX}/{require_tenant(tenant)}/+/+/{STATUS}"
 
 
 # --- records --------------------------------------------------------------------------------
@@ -396,15 +407,21 @@ class CentreSnapshot:
 
 
 @runtime_checkable
-class AckingTransport(Protocol):
-    """A transport that hands out whole messages and acknowledges them when told (MQTT)."""
-
-    manual_ack: bool
+class MessageTransport(Protocol):
+    """A transport that hands out whole messages (MQTT: with retain flag, response topic and
+    correlation data), whether or not it acknowledges them when told."""
 
     def subscribe_messages(self, pattern: str, handler: Callable[[Any], None], *,
                            qos: int = 1, timeout: float = 10.0) -> None:
         """Deliver each matching message object to ``handler``."""
         ...
+
+
+@runtime_checkable
+class AckingTransport(MessageTransport, Protocol):
+    """A transport that hands out whole messages and acknowledges them when told (MQTT)."""
+
+    manual_ack: bool
 
     def ack(self, message: Any) -> bool:
         """Acknowledge one delivered message to the broker."""
@@ -448,9 +465,9 @@ class LiveCentre:
     ) -> None:
         """A centre on ``transport``; it listens after :meth:`start`."""
         self.transport = transport
-        self.tenant = None if tenant is None else require_level(tenant, "tenant")
+        self.tenant = None if tenant is None else require_tenant(tenant)
         served = ([] if tenant is None else [self.tenant]) + [
-            require_level(name, "tenant") for name in tenants]
+            require_tenant(name) for name in tenants]
         self.tenants: tuple[str, ...] = tuple(dict.fromkeys(t for t in served if t))
         """The tenants served (empty: every tenant on the broker)."""
         self.share_group = None if share_group is None else require_level(
@@ -571,20 +588,18 @@ class LiveCentre:
         self._receivers.append((local_pattern(pattern), receive))
         self._routes.clear()
         transport = self.transport
-        if isinstance(transport, AckingTransport) and transport.manual_ack:
-            transport.subscribe_messages(pattern, self._acking(transport, receive))
+        if isinstance(transport, MessageTransport):  # MQTT, acknowledging or not
+            transport.subscribe_messages(pattern, self._whole)
             return
 
         def deliver(topic: str, payload: bytes) -> None:
             receive(topic, payload)
         transport.subscribe(pattern, deliver)
 
-    def _acking(self, transport: AckingTransport, receive: Callable[[str, bytes], object]
-                ) -> Callable[[Any], None]:
-        """A handler that judges and stores a message, then acknowledges it to the broker."""
-        def handle(message: Any) -> None:
-            self.handle_group([message])
-        return handle
+    def _whole(self, message: Any) -> None:
+        """Judge, store and answer one whole delivered message (its MQTT 5 response topic
+        too), then acknowledge it to the broker if the transport acknowledges when told."""
+        self.handle_group([message])
 
     def handle_group(self, messages: Sequence[Any], stop: Callable[[], bool] = never,
                      answer_wait_s: float = ANSWER_WAIT_S) -> int:
@@ -682,8 +697,9 @@ class LiveCentre:
 
     def _take(self, message: Any) -> None:
         """Judge and store one delivered message (events or status, by its topic)."""
-        self._lag_s = max(self._clock() - message.received_at, 0.0)
-        self._arrived_at = message.received_at
+        age = max(time.time() - message.received_at, 0.0)  # the transport's clock is wall time
+        self._lag_s = age
+        self._arrived_at = self._clock() - age  # when it came, on the centre's own clock
         self._reply_to = reply_address(message)
         try:
             receive = self._receiver_for(message.topic)
@@ -719,8 +735,13 @@ class LiveCentre:
 
     # --- events -----------------------------------------------------------------------------
 
-    def receive_event(self, topic: str, payload: bytes) -> Answer:
-        """Validate, store and answer one device message; raises only if the store fails."""
+    def receive_event(self, topic: str, payload: bytes) -> Answer | None:
+        """Validate, store and answer one device message; raises only if the store fails.
+
+        None (nothing judged, answered or stored; only counted): a topic of the centre's own
+        (:data:`OWN_TOPICS`) or a zero-length payload (:data:`CLEARED_RETAINED`)."""
+        if self.ignores(topic, payload):
+            return None
         self._messages += 1
         try:
             answer = self._judge(topic, payload)
@@ -733,6 +754,17 @@ class LiveCentre:
             )
         self._record(answer)
         return answer
+
+    def ignores(self, topic: str, payload: bytes) -> bool:
+        """Whether a delivered message is not one to judge (the centre's own topic, or an
+        empty payload clearing a retained message): counted under its kind."""
+        if device_type_of(topic) == CENTRE:
+            self._totals[OWN_TOPICS] += 1
+            return True
+        if not payload:
+            self._totals[CLEARED_RETAINED] += 1
+            return True
+        return False
 
     def refuse(self, topic: str, tenant: str | None, reason: str, detail: str,
                answered_on: str | None, body: bytes) -> Answer:
@@ -1050,6 +1082,11 @@ class LiveCentre:
                 device.counts[answer.verdict] += 1
                 device.last_seen = self._clock()
         if answer.answered_on is None and not answer.accepted:
+            if not self._totals[UNANSWERED]:
+                LOGGER.warning("%s from %s: not answered, its topic names no usable tenant "
+                               "(an answer topic must follow the scheme); such messages are "
+                               "counted as %r, logged once", answer.verdict, answer.topic,
+                               UNANSWERED)
             self._totals[UNANSWERED] += 1
         self._count_for_tenant(answer)
         if self._on_answer is not None:
@@ -1086,6 +1123,9 @@ class LiveCentre:
         """Keep a device's online/offline state; answer a malformed status with a rejection."""
         if not payload:
             return  # a retained status being cleared: nothing to record or answer
+        if device_type_of(topic) == CENTRE:
+            self._totals[OWN_TOPICS] += 1
+            return
         try:
             verdict = decode_status(topic, payload, now_epoch_s=self._clock(),
                                     limits=self._limits)
@@ -1292,7 +1332,8 @@ def reply_address(message: Any) -> tuple[str, bytes | None] | None:
     if not isinstance(response_topic, str):
         return None
     levels = message.topic.split("/")
-    if len(levels) != 6 or "+" in response_topic or "#" in response_topic:
+    if (len(levels) != 6 or "+" in response_topic or "#" in response_topic
+            or not valid_tenant(levels[2]) or not valid_level(levels[4])):
         return None
     own = f"{PREFIX}/{levels[2]}/{CENTRE}/reply/{levels[4]}"
     if response_topic != own and not response_topic.startswith(own + "/"):
@@ -1303,12 +1344,12 @@ def reply_address(message: Any) -> tuple[str, bytes | None] | None:
 def answer_address(topic: str, message: DeviceMessage | None) -> tuple[str | None, str | None]:
     """The tenant and device id to answer to: from the topic (the payload may be anything).
 
-    A device topic whose tenant level breaks the topic scheme (``bærum``, a space, an empty
-    level) is still answered, under that same level, so that the device hears its ``bad_topic``
-    where it listens rather than nothing; MQTT topic names allow any such level.
+    A topic whose tenant level breaks the topic scheme (``lïer``, a space, an empty level, the
+    reserved ``centre``) is answered nowhere (tenant None): an answer topic is always one of
+    the scheme. The message is stored and counted (:data:`UNANSWERED`), and logged once.
     """
     levels = topic.split("/")
-    if len(levels) != 6 or levels[0] != "vt" or levels[1] != "v1":
+    if len(levels) != 6 or levels[0] != "vt" or levels[1] != "v1" or not valid_tenant(levels[2]):
         return None, None
     if message is not None:
         return levels[2], message.device_id
@@ -1318,9 +1359,7 @@ def answer_address(topic: str, message: DeviceMessage | None) -> tuple[str | Non
 def rejection_topic(tenant: str, device_id: str | None) -> str:
     """``.../centre/rejected/{device_id}``, or ``.../centre/rejected`` if the id is unusable."""
     if device_id is None:
-        return f"{PREFIX}/{tenant}/{CENTRE}/rejected"
-    if not valid_level(tenant):  # a tenant outside the scheme is answered under its own level
-        return f"{PREFIX}/{tenant}/{CENTRE}/rejected/{device_id}"
+        return f"{PREFIX}/{require_tenant(tenant)}/{CENTRE}/rejected"
     return rejected_topic(tenant, device_id)
 
 

@@ -30,7 +30,7 @@ from devices.contract.scaip import (
     translate,
 )
 from devices.contract.scaip_answers import rejection_faults, scaip_reply
-from devices.contract.topics import PREFIX, require_tenant
+from devices.contract.topics import LEVEL, PREFIX, require_tenant, valid_tenant
 from vtsim.live.centre import Answer, LiveCentre
 from vtsim.live.store import CentreStoreError
 
@@ -74,8 +74,11 @@ class ScaipChannel:
         levels = scaip_topic_levels(topic)
         if levels is None:
             return None  # not a SCAIP topic: the subscription never delivers one
+        if self.centre.ignores(topic, payload):
+            return None  # a retained payload being cleared
         tenant, controller = levels
-        reply_on = scaip_reply_topic(tenant, controller)
+        reply_on = (scaip_reply_topic(tenant, controller)
+                    if valid_tenant(tenant) and LEVEL.fullmatch(controller) else None)
         try:
             return self._handle(topic, payload, tenant, reply_on)
         except CentreStoreError:
@@ -85,7 +88,8 @@ class ScaipChannel:
                 "centre_error", "", "", "", "a payload the centre can handle",
                 preview(f"centre error: {bug!r}")),))
 
-    def _handle(self, topic: str, payload: bytes, tenant: str, reply_on: str) -> Answer:
+    def _handle(self, topic: str, payload: bytes, tenant: str, reply_on: str | None
+                ) -> Answer:
         """Read, translate, judge and answer a payload on a SCAIP topic."""
         request = read_mrq(payload, self._limits)
         if isinstance(request, tuple):
@@ -98,6 +102,8 @@ class ScaipChannel:
         if translation.payload is None:
             return self._refuse(topic, tenant, reply_on, request.ref, translation.faults)
         answer = self.centre.receive_event(translation.topic, translation.payload)
+        if answer is None:  # cannot happen: a translation names a catalog kind and has a body
+            raise RuntimeError(f"the centre ignored the translation on {translation.topic}")
         verdict = ACCEPTED if answer.accepted else answer.verdict
         faults = rejection_faults(answer.rejection, verdict)
         self._reply(reply_on, scaip_reply(
@@ -106,7 +112,7 @@ class ScaipChannel:
             incident_id=answer.incident_id))
         return answer
 
-    def _refuse(self, topic: str, tenant: str, reply_on: str, ref: str | None,
+    def _refuse(self, topic: str, tenant: str, reply_on: str | None, ref: str | None,
                 faults: tuple[ScaipFault, ...]) -> Answer:
         """Store, count and answer a payload that could not become a contract message."""
         first = faults[0]
@@ -116,7 +122,9 @@ class ScaipChannel:
         self.last_reply = body
         return self.centre.refuse(topic, tenant, first.reason, preview(detail), reply_on, body)
 
-    def _reply(self, topic: str, body: bytes) -> None:
-        """Publish the answer to a translated payload (a failure is counted by the centre)."""
+    def _reply(self, topic: str | None, body: bytes) -> None:
+        """Publish the answer to a translated payload (a failure is counted by the centre);
+        None: the topic names no usable tenant or controller, there is nowhere to answer."""
         self.last_reply = body
-        self.centre.publish_answer(topic, body)
+        if topic is not None:
+            self.centre.publish_answer(topic, body)
