@@ -211,7 +211,7 @@ def test_clearing_a_retained_scaip_payload_is_counted_not_answered() -> None:
 
 
 def test_a_scaip_payload_under_a_tenant_outside_the_scheme_is_not_answered() -> None:
-    bus, centre, published, answers = channel_on()
+    bus, _, published, answers = channel_on()
     for tenant in ("lïer", "centre"):
         bus.publish(f"vt/v1/{tenant}/scaip/4711", FALL)
     assert published == []

@@ -33,8 +33,8 @@ from devices.contract.codec import (
     format_ts,
     json_text,
 )
-from devices.contract.messages import SCHEMA_VERSION, message_fields
 from devices.contract.errors import InvalidTopic
+from devices.contract.messages import SCHEMA_VERSION, message_fields
 from devices.contract.topics import device_topic, event_topic_levels, events_subscription
 
 NOW = 1767600802.125
