@@ -44,8 +44,9 @@ REASON_DESCRIPTIONS: Final[Mapping[str, str]] = MappingProxyType(
         "topic_mismatch": "The device type or id in the payload differs from the topic's.",
         "bad_topic": "The topic does not follow the scheme "
         "vt/v1/{tenant}/{device_type}/{device_id}/events (or .../status): tenant and device id "
-        "of 1..64 ASCII letters, digits and '_.-', a device type of the catalog. The live "
-        "centre answers under the topic's own tenant level.",
+        "of 1..64 ASCII letters, digits and '_.-' (the tenant not 'centre'), a device type of "
+        "the catalog. A topic whose tenant level breaks the scheme is not answered (no answer "
+        "topic of the scheme exists for it): the live centre stores and counts it.",
         "ts_in_future": "'ts' is further ahead of the receiver's clock than allowed (5 min).",
         "ts_in_past": "'ts' is further behind the receiver's clock than allowed (7 days).",
         "duplicate": "The same message came before (same 'message_id', 'event', 'seq' and 'ts', "
