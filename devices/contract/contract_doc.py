@@ -41,6 +41,7 @@ from devices.contract.examples import (
 )
 from devices.contract.messages import SCHEMA_VERSION, Envelope
 from devices.contract.rate_limit import RateLimit, TokenBuckets
+from devices.contract.reception import RETAINED_EVENT, retained_rejection
 from devices.contract.replies import REASON_DESCRIPTIONS, REJECTION_REASONS, Acknowledgement
 from devices.contract.replies import RejectionNotice as RejectionNoticeModel
 from devices.contract.resend import DEFAULT_RESEND
@@ -179,6 +180,8 @@ def broken_examples() -> list[BrokenExample]:
         ("id_conflict", topic, dumps(conflicting_fall()),
          f"{dumps(conflicting_fall()).decode()}, after the battery message with this id"),
         ("rate_limited", topic, dumps(alarm()), "one message more than the rate limit allows"),
+        ("retained_event", topic, dumps(alarm()), f"{dumps(alarm()).decode()}, delivered with "
+         "the retain flag (a copy the broker kept)"),
     ]
     return [BrokenExample(r, t, p, shown or p.decode("utf-8")) for r, t, p, shown in cases]
 
@@ -193,6 +196,10 @@ def judge_example(example: BrokenExample) -> ItemVerdict:
     the battery message whose id it reuses)."""
     if example.reason == "rate_limited":
         return judge_throttled(example)
+    if example.reason == RETAINED_EVENT:
+        stale = retained_rejection(example.topic, example.payload)
+        return ItemVerdict("example 0", example.topic, False, RETAINED_EVENT, stale.path,
+                           stale.expected, stale.got)
     copies = 2 if example.reason == "duplicate" else 1
     items = [Item(f"example {n}", example.payload) for n in range(copies)]
     if example.reason == "id_conflict":

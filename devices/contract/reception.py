@@ -46,6 +46,7 @@ from devices.contract.codec import (
     Rejected,
     TenantRoots,
     decode_message,
+    identified,
 )
 
 __all__ = [
@@ -61,6 +62,7 @@ __all__ = [
     "NEW",
     "PLACES",
     "REJECTED",
+    "RETAINED_EVENT",
     "Judgement",
     "MessageMemory",
     "OpenIncidents",
@@ -70,6 +72,7 @@ __all__ = [
     "clock_offset_s",
     "priority_of",
     "repeat_of",
+    "retained_rejection",
 ]
 
 # Where a received message ends (a message record's ``place``); every message ends in one.
@@ -89,6 +92,14 @@ CLOCK_OFF: Final = "clock_off"
 """An alarm whose ``ts`` failed the clock check: taken all the same, its device clock flagged."""
 CLOCK_REASONS: Final = frozenset({"ts_in_past", "ts_in_future"})
 """The decoder's reasons that are about the device's clock alone."""
+
+RETAINED_EVENT: Final = "retained_event"
+"""The answer to a device message delivered with the retain flag: a stale copy the broker
+keeps and hands to every new subscriber (the centre after each restart). It is not handled."""
+RETAINED_EXPECTED: Final = ("a device message published without the retain flag (a retained "
+                            "copy is stale: the broker delivers it again after every restart "
+                            "of the centre); it was not handled. Clear it with an empty "
+                            "retained message on its topic")
 
 DEDUP_WINDOW_S: Final = DEFAULT_LIMITS.max_past_s + DEFAULT_LIMITS.max_future_s
 """How long the centre remembers a message id after receiving it: 7 days and 5 minutes, the
@@ -215,6 +226,12 @@ class MessageMemory:
                 if (kept_entries := [e for e in entries if now - e[0] <= DEDUP_WINDOW_S])
             }
         self._sweep_at = now + DEDUP_WINDOW_S
+
+
+def retained_rejection(topic: str, payload: bytes) -> Rejected:
+    """The rejection of a message delivered with the retain flag (:data:`RETAINED_EVENT`),
+    with the message's own ``message_id`` and ``seq`` where it has usable ones."""
+    return identified(Rejected(topic, "schema", "", RETAINED_EXPECTED, "retain=1"), payload)
 
 
 # --- correlate ------------------------------------------------------------------------------

@@ -24,10 +24,11 @@ __all__ = [
     "RejectionReason",
 ]
 
-RejectionReason: TypeAlias = Literal[RejectReason, "duplicate", "id_conflict", "rate_limited"]
+RejectionReason: TypeAlias = Literal[RejectReason, "duplicate", "id_conflict", "rate_limited",
+                                     "retained_event"]
 """Every reason code: the decoder's, plus ``duplicate`` and ``id_conflict``, which need the
-receiver's memory of message ids (:mod:`devices.contract.reception`), and ``rate_limited``,
-which needs its clock."""
+receiver's memory of message ids (:mod:`devices.contract.reception`), ``rate_limited``,
+which needs its clock, and ``retained_event``, which needs the MQTT delivery's retain flag."""
 
 REJECTION_REASONS: Final[tuple[str, ...]] = get_args(RejectionReason)
 
@@ -59,6 +60,11 @@ REASON_DESCRIPTIONS: Final[Mapping[str, str]] = MappingProxyType(
         "rate_limited": "The device sent more messages than the centre's per-device rate limit "
         "allows (20 a second, bursts of 200, by default); the message was not handled: resend "
         "it later with the same 'message_id'.",
+        "retained_event": "The message came with the MQTT retain flag: a copy the broker keeps "
+        "and delivers again to every new subscriber (the centre after each restart). It is not "
+        "handled (no incident is opened): publish events without retain, and clear the "
+        "retained copy with an empty retained message on its topic (the centre does not answer "
+        "that). The same holds for SCAIP payloads.",
     }
 )
 """What each reason code means, for vendors."""

@@ -117,6 +117,7 @@ SCAIP_REASONS: Final[Mapping[str, int]] = MappingProxyType({
     "bad_topic": SNU_WRONG_CONTENT,
     "contract": SNU_WRONG_CONTENT,
     "rate_limited": SNU_BUSY,
+    "retained_event": SNU_NOT_TREATED,
     "centre_error": SNU_NOT_TREATED,
 })
 """Why a SCAIP payload was refused, and the ``snu`` it is answered with; ``contract`` means the

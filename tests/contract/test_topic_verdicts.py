@@ -2,8 +2,9 @@
 
 A tenant level the topic scheme does not allow (non-ASCII letters, a space, an empty level), an
 unknown device type or an unusable device level is ``bad_topic``: offline from the decoder that
-``vtsim validate`` uses, and live from the centre, which answers under the same tenant level
-where the device listens instead of staying silent.
+``vtsim validate`` uses, and live from the centre. The centre answers only on topics of the
+scheme: a tenant level outside it (or the reserved ``centre``) gets no answer, the verdict is
+counted as unanswered.
 """
 
 from __future__ import annotations
@@ -30,9 +31,10 @@ def alarm(now: float) -> bytes:
 
 
 BAD_TOPICS = [
-    (f"vt/v1/bærum/{KIND}/{DEVICE}/events", f"vt/v1/bærum/centre/rejected/{DEVICE}"),
-    (f"vt/v1/my town/{KIND}/{DEVICE}/events", f"vt/v1/my town/centre/rejected/{DEVICE}"),
-    (f"vt/v1//{KIND}/{DEVICE}/events", f"vt/v1//centre/rejected/{DEVICE}"),
+    (f"vt/v1/bærum/{KIND}/{DEVICE}/events", None),
+    (f"vt/v1/my town/{KIND}/{DEVICE}/events", None),
+    (f"vt/v1//{KIND}/{DEVICE}/events", None),
+    (f"vt/v1/centre/{KIND}/{DEVICE}/events", None),
     (f"vt/v1/lier/toaster/{DEVICE}/events", f"vt/v1/lier/centre/rejected/{DEVICE}"),
     (f"vt/v1/lier/{KIND}//events", "vt/v1/lier/centre/rejected"),
     (f"vt/v1/lier/{KIND}/sa 0001/events", "vt/v1/lier/centre/rejected"),
@@ -41,7 +43,7 @@ BAD_TOPICS = [
 
 @pytest.mark.parametrize(("topic", "answered_on"), BAD_TOPICS)
 def test_a_bad_topic_gets_one_bad_topic_answer_live_and_offline(
-    topic: str, answered_on: str
+    topic: str, answered_on: str | None
 ) -> None:
     now = time.time()
     offline = decode_message(topic, alarm(now), now_epoch_s=now)
@@ -50,9 +52,14 @@ def test_a_bad_topic_gets_one_bad_topic_answer_live_and_offline(
     bus = InProcessTransport()
     heard: list[tuple[str, bytes]] = []
     bus.subscribe("vt/v1/+/centre/#", lambda t, p: heard.append((t, p)))
-    centre = LiveCentre(bus, clock=lambda: now)
+    verdicts: list[str] = []
+    centre = LiveCentre(bus, clock=lambda: now, on_answer=lambda a: verdicts.append(a.verdict))
     centre.start()
     bus.publish(topic, alarm(now))
+    assert verdicts == ["bad_topic"]
+    if answered_on is None:  # no answer topic of the scheme: counted, not answered
+        assert heard == [] and centre.snapshot().totals["unanswered"] == 1
+        return
     assert len(heard) == 1, heard
     assert heard[0][0] == answered_on
     answer = orjson.loads(heard[0][1])

@@ -8,10 +8,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
+from devices.contract.catalog import DEVICE_TYPES
 from devices.contract.codec import encode_status, format_ts
+from devices.contract.scaip import mrq_document
+from devices.contract.topics import topic_matches
 from devices.transport.base import InProcessTransport
 from tests.mqtt_cases import KIND, NOW, alarm
 from vtsim.live.centre import Answer, LiveCentre
+from vtsim.live.scaip_channel import ScaipChannel
 
 Published = list[tuple[str, bytes]]
 
@@ -81,6 +87,7 @@ class MessageBus:
         self.whole: list[tuple[str, Callable[[Any], None]]] = []
         self.plain: list[tuple[str, Callable[[str, bytes], None]]] = []
         self.sent: list[tuple[str, bytes | None]] = []
+        self.bodies: list[tuple[str, bytes]] = []
 
     def subscribe_messages(self, pattern: str, handler: Callable[[Any], None], *,
                            qos: int = 1, timeout: float = 10.0) -> None:
@@ -95,12 +102,17 @@ class MessageBus:
     def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False,
                 correlation_data: bytes | None = None) -> None:
         self.sent.append((topic, correlation_data))
+        self.bodies.append((topic, payload))
 
     def deliver(self, message: Delivered) -> None:
-        for _, handler in self.whole[:1]:
-            handler(message)
-        for _, plain in self.plain[:1]:
-            plain(message.topic, message.payload)
+        for pattern, handler in self.whole:
+            if topic_matches(pattern, message.topic):
+                handler(message)
+                return
+        for pattern, plain in self.plain:
+            if topic_matches(pattern, message.topic):
+                plain(message.topic, message.payload)
+                return
 
 
 def test_mqtt5_replies_do_not_depend_on_manual_ack() -> None:
@@ -111,3 +123,36 @@ def test_mqtt5_replies_do_not_depend_on_manual_ack() -> None:
     bus.deliver(Delivered(f"vt/v1/lier/{KIND}/sa-0001/events", alarm(1, device_id="sa-0001"),
                           NOW, response_topic=reply, correlation_data=b"req-1"))
     assert bus.sent == [("vt/v1/lier/centre/ack/sa-0001", None), (reply, b"req-1")]
+
+
+def test_a_retained_event_is_answered_retained_event_and_opens_no_incident() -> None:
+    bus = MessageBus()
+    centre = LiveCentre(bus, clock=lambda: NOW)
+    centre.start()
+    topic, payload = f"vt/v1/lier/{KIND}/sa-0001/events", alarm(1, device_id="sa-0001")
+    bus.deliver(Delivered(topic, payload, NOW, retain=True))
+    ((answered_on, body),) = bus.bodies
+    notice = orjson.loads(body)
+    assert answered_on == "vt/v1/lier/centre/rejected/sa-0001"
+    assert (notice["reason"], notice["got"], notice["message_id"]) == (
+        "retained_event", "retain=1", "sa-0001-00000001")
+    assert centre.snapshot().open_incidents == [] and centre.store.counts().messages == 0
+    bus.deliver(Delivered(topic, payload, NOW))  # the live delivery is handled
+    assert bus.bodies[-1][0] == "vt/v1/lier/centre/ack/sa-0001"
+
+
+def test_a_retained_scaip_alarm_is_answered_alike_after_every_restart() -> None:
+    fall = mrq_document(DEVICE_TYPES["safety_alarm"].events["fall_detected"],
+                        {"confidence": 0.9}, ref="F1", cid="4711")
+    for _ in range(2):  # two centre starts: the broker hands the retained copy to each
+        bus = MessageBus()
+        centre = LiveCentre(bus, clock=lambda: NOW)
+        centre.start()
+        ScaipChannel(centre, clock=lambda: NOW).start()
+        bus.deliver(Delivered("vt/v1/lier/scaip/4711", fall, NOW, retain=True))
+        ((answered_on, body),) = bus.bodies
+        reply = orjson.loads(body)
+        assert answered_on == "vt/v1/lier/centre/scaip/4711"
+        assert (reply["verdict"], reply["snu"]) == ("retained_event", 5)
+        assert centre.snapshot().open_incidents == []
+        assert centre.reception.incidents.table() == {}

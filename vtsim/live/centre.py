@@ -54,8 +54,10 @@ from devices.contract.reception import (
     DUPLICATE,
     ID_CONFLICT,
     INCIDENT,
+    RETAINED_EVENT,
     Reception,
     clock_offset_s,
+    retained_rejection,
     ts_ms,
 )
 from devices.contract.topics import (
@@ -496,6 +498,8 @@ class LiveCentre:
         self._messages = 0
         self._lag_s = 0.0
         self._arrived_at: float | None = None
+        self._retained = False
+        """Whether the message in hand came with the retain flag (a stale copy)."""
         self._reply_to: tuple[str, bytes | None] | None = None
         """MQTT 5 request/response: where the message in hand asked for its answer."""
         """When the transport received the message being judged (None: just now)."""
@@ -700,6 +704,7 @@ class LiveCentre:
         age = max(time.time() - message.received_at, 0.0)  # the transport's clock is wall time
         self._lag_s = age
         self._arrived_at = self._clock() - age  # when it came, on the centre's own clock
+        self._retained = bool(getattr(message, "retain", False))
         self._reply_to = reply_address(message)
         try:
             receive = self._receiver_for(message.topic)
@@ -707,6 +712,7 @@ class LiveCentre:
                 receive(message.topic, message.payload)
         finally:
             self._arrived_at = None
+            self._retained = False
             self._reply_to = None
 
     def _receiver_for(self, topic: str) -> Callable[[str, bytes], object] | None:
@@ -755,6 +761,12 @@ class LiveCentre:
         self._record(answer)
         return answer
 
+    @property
+    def in_hand_retained(self) -> bool:
+        """Whether the message being handled came with the retain flag (a stale copy the
+        broker kept: answered ``retained_event``, not handled)."""
+        return self._retained
+
     def ignores(self, topic: str, payload: bytes) -> bool:
         """Whether a delivered message is not one to judge (the centre's own topic, or an
         empty payload clearing a retained message): counted under its kind."""
@@ -790,6 +802,9 @@ class LiveCentre:
             return Answer(topic, "bad_topic", None, None, None,
                           f"not a topic of the tenants served ({', '.join(self.tenants)}); "
                           "not answered", None)
+        if self._retained:
+            return self._reject(topic, None, retained_rejection(topic, payload),
+                                reason=RETAINED_EVENT)
         if (self._buckets is not None and not self._buckets.take(sender_key(topic))
                 and not self._passes_over_limit(topic, payload)):
             return self._throttle(topic, payload)

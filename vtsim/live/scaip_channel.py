@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Final
 
 from devices.contract.codec import DEFAULT_LIMITS, Limits, preview
+from devices.contract.reception import RETAINED_EVENT, retained_rejection
 from devices.contract.scaip import (
     SCAIP_CHANNEL,
     ScaipFault,
@@ -79,6 +80,10 @@ class ScaipChannel:
         tenant, controller = levels
         reply_on = (scaip_reply_topic(tenant, controller)
                     if valid_tenant(tenant) and LEVEL.fullmatch(controller) else None)
+        if self.centre.in_hand_retained:  # a stale copy: answered, never handled
+            stale = retained_rejection(topic, payload)
+            return self._refuse(topic, tenant, reply_on, None, (ScaipFault(
+                RETAINED_EVENT, "", RETAINED_EVENT, "", stale.expected, stale.got),))
         try:
             return self._handle(topic, payload, tenant, reply_on)
         except CentreStoreError:
