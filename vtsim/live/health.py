@@ -23,6 +23,7 @@ from vtsim.live.centre import (
     RATE_LIMITED,
     CentreSnapshot,
 )
+from vtsim.live.loss_log import loss_cause
 from vtsim.live.store import DEVICE_OFFLINE, DEVICE_SILENT, POSSIBLE_LOSS
 
 ALL_TENANTS: Final = "_all"
@@ -88,16 +89,29 @@ def clock_report(snapshot: CentreSnapshot) -> dict[str, object]:
                           for d in off[:MAX_CLOCKS_SHOWN]}}
 
 
-LOSS_ADVICE: Final = (
-    "sequence gaps: messages were lost between devices and the centre. The usual cause is a "
-    "broker that drops QoS 1 messages queued for a slower centre (Mosquitto's default "
-    "max_queued_messages 1000): use docs/mosquitto/vtsim.conf (docs/deployment.md)"
-)
+def loss_figures(snapshot: CentreSnapshot) -> dict[str, object]:
+    """What :class:`vtsim.live.loss_log.LossLog` and the advice judge the loss by: missing
+    numbers, devices with gaps (naming the one when only one has them), devices tracked."""
+    with_gaps = [device for device in snapshot.devices if snapshot.missing_of(device)]
+    figures: dict[str, object] = {"possible_loss": snapshot.gaps,
+                                  "possible_loss_devices": len(with_gaps),
+                                  "devices_tracked": len(snapshot.devices)}
+    if len(with_gaps) == 1:
+        figures["possible_loss_device"] = f"{with_gaps[0].tenant}/{with_gaps[0].device_id}"
+    return figures
 
 
 def loss_advice(snapshot: CentreSnapshot) -> dict[str, str]:
-    """``{"advice": ...}`` naming the likely cause and fix once any device shows a gap."""
-    return {"advice": LOSS_ADVICE} if snapshot.gaps else {}
+    """``{"advice": ...}`` naming the likely cause and fix once any device shows a gap: one
+    device's jump while others are fine is its own counter, gaps across devices the broker's
+    (:func:`vtsim.live.loss_log.loss_cause`)."""
+    figures = loss_figures(snapshot)
+    devices = figures["possible_loss_devices"]
+    if not snapshot.gaps or not isinstance(devices, int):
+        return {}
+    device = figures.get("possible_loss_device")
+    cause = loss_cause(devices, len(snapshot.devices), device if isinstance(device, str) else None)
+    return {"advice": f"sequence gaps: messages missing between devices and the centre. {cause}"}
 
 
 def lost_report() -> bytes:

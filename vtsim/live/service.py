@@ -45,7 +45,7 @@ from devices.contract.rate_limit import RateLimit
 from devices.contract.reception import DEFAULT_CORRELATION_WINDOW_S
 from devices.transport.mqtt import BrokerAddress, MqttError, MqttTransport, ReceivedMessage
 from vtsim.live.centre import Answer, CentreSnapshot, LiveCentre
-from vtsim.live.health import ALL_TENANTS, health_report, health_topic, lost_report
+from vtsim.live.health import ALL_TENANTS, health_report, health_topic, loss_figures, lost_report
 from vtsim.live.loss_log import LossLog
 from vtsim.live.scaip_channel import ScaipChannel
 from vtsim.live.store import (
@@ -448,7 +448,7 @@ class ServiceLoop:
         self._last_check: float | None = None
         self._last_refresh = time.monotonic()
         self._retry_s = STORE_RETRY_S[0]
-        self._loss_log = LossLog()
+        self._loss_log = LossLog(known=self.status.snapshot.gaps)  # resumed from the store
 
     def snapshot(self) -> CentreSnapshot:
         """The centre's counts now."""
@@ -576,6 +576,4 @@ class ServiceLoop:
         if raised:
             self._display.incidents_raised(raised)
         snapshot = self.status.snapshot
-        self._loss_log.note({"possible_loss": snapshot.gaps,
-                             "possible_loss_devices": snapshot.loss_devices},
-                            time.monotonic())
+        self._loss_log.note(loss_figures(snapshot), time.monotonic())
