@@ -285,6 +285,57 @@ TEXT: dict[str, dict[str, str]] = {
         "ev_medicine_dispenser.empty": "tom", "ev_medicine_dispenser.refill_due": "må fylles",
         "ev_night_supervision.bed_exit_no_return": "ute av sengen, ikke tilbake",
         "ev_night_supervision.fall": "fall", "ev_night_supervision.check_ok": "tilsyn i orden",
+        # the terminal summaries of a region (members sharing one centre)
+        "g_intro": "{name}: {n} kommuner deler ett responssenter ({per_day} alarmer per døgn)",
+        "g_shared_operators": "Felles responssenter: operatører",
+        "g_members": "Kommunene (hver kommunes egne alarmer og besøk)",
+        "g_region": "regionen", "g_figure": "størrelse",
+        "g_incidents_day": "alarmer per døgn", "g_answer_mean": "svartid, snitt",
+        "g_answer_p90": "svartid, 90-persentil", "g_within": "besvart innen {t}",
+        "g_visits_day": "utrykninger per døgn", "g_visit_mean": "fremme, snitt",
+        "g_on_site": "fremme innen {t}", "g_operator_hours": "operatørtimer per døgn",
+        "g_operator_share": "andel av operatørtiden",
+        "g_cost_sharing": "Kostnadsdeling (tusen kr per år; gevinst = egen sentral minus andel)",
+        "g_member_key": "kommune / nøkkel", "g_own": "egen sentral",
+        "g_share": "andel {what}", "g_gain": "gevinst {what}",
+        "g_key_inhabitants": "per innbygger", "g_key_devices": "per enhet",
+        "g_key_alarms": "per alarm", "g_key_operator_minutes": "per operatørminutt",
+        "g_key_fixed_variable": "fast + variabel",
+        "g_models": "Organisering: {name} (snitt ± 95 % KI; Δ = parvis forskjell fra egen "
+                    "sentral)",
+        "g_m_own": "egen sentral", "g_m_shared": "felles sentral",
+        "g_m_direct": "hjemme-\ntjenesten\nsvarer", "g_m_purchased": "kjøpt tjeneste",
+        "g_contract": "(avtale)", "g_arsverk": "årsverk (egne ansatte som svarer)",
+        "g_cost": "kostnad per år, tusen kr", "g_d_cost": "Δ kostnad",
+        "g_npv": "netto nåverdi {first}–{last}, tusen kr", "g_d_npv": "Δ netto nåverdi",
+        "g_wrote": "Skrev {out}/metrics.json, region.resolved.yaml, member.*.resolved.yaml{log} "
+                   "({n} repetisjoner på {s} s).",
+        "g_models_bar": "organiseringsmodeller",
+        "g_check_ok": "{file}: i orden ({name}, {n} kommuner: {members})",
+        "g_sizing_intro": "Bemanner {name}: {n} kommuner, {targets} for hver kommune i hver "
+                          "vakt; Erlang C-start {start}; {days} døgn per repetisjon, høyst {most}, "
+                          "konfidens {c}.",
+        "g_sizing": "Bemanning av felles sentral: {name}",
+        "g_erlang": "Erlang C", "g_chosen": "valgt", "g_binding": "avgjørende kommune",
+        "g_why": "hvorfor",
+        "g_attainment": "Hver kommune ved valgt bemanning (andel innen målet, snitt og "
+                        "intervall)",
+        "g_member": "kommune",
+        "g_alone": "Erlang C per time, hver kommune med egen sentral på de samme vaktene: "
+                   "{alone} – til sammen {together}, mot {erlang} felles (Erlang C) og "
+                   "{chosen} felles (simulert).",
+        "g_cost_line": "{staffings} bemanninger, {replications} repetisjoner ({incidents} "
+                       "alarmer, {years} regionår simulert) på {wall} ({cpu} prosessorsekunder)",
+        "g_wrote_sizing": "Skrev {path}",
+        "g_r_unreachable": "ikke nådd med sikkerhet selv med {n}: sjekk kommunenes "
+                           "behandlingstider og målet",
+        "g_r_floor": "minstekravet på {n} operatører (IS-2552) avgjør",
+        "g_r_least": "{member} har minst margin",
+        "g_r_binds": "{member} avgjør: med {n} er andelen innen {t} {mean} (intervall "
+                     "{low}–{high}), {short}",
+        "g_r_short": "under {share}", "g_r_not_shown": "ikke vist å nå {share}",
+        "g_r_on_mean": "; vurdert på snittet etter {n} repetisjoner, intervallet fortsatt for "
+                       "bredt: {members}",
     },
     "en": {
         "title": "Benefit realisation: welfare technology and a response centre",
@@ -551,6 +602,58 @@ TEXT: dict[str, dict[str, str]] = {
         "ev_medicine_dispenser.empty": "empty", "ev_medicine_dispenser.refill_due": "refill due",
         "ev_night_supervision.bed_exit_no_return": "out of bed, not back",
         "ev_night_supervision.fall": "fall", "ev_night_supervision.check_ok": "check OK",
+        # the terminal summaries of a region (members sharing one centre)
+        "g_intro": "{name}: {n} members sharing one centre ({per_day} incidents a day)",
+        "g_shared_operators": "Shared centre: operators",
+        "g_members": "Members (each member's own alarms and visits)",
+        "g_region": "region", "g_figure": "figure",
+        "g_incidents_day": "incidents per day", "g_answer_mean": "answer, mean",
+        "g_answer_p90": "answer, 90th pct", "g_within": "answered within {t}",
+        "g_visits_day": "visits per day", "g_visit_mean": "visit response, mean",
+        "g_on_site": "on site within {t}", "g_operator_hours": "operator hours per day",
+        "g_operator_share": "share of operator time",
+        "g_cost_sharing": "Cost sharing (NOK thousand a year; gain = own centre less the share)",
+        "g_member_key": "member / key", "g_own": "own centre",
+        "g_share": "share {what}", "g_gain": "gain {what}",
+        "g_key_inhabitants": "per inhabitant", "g_key_devices": "per device",
+        "g_key_alarms": "per alarm", "g_key_operator_minutes": "per operator-minute",
+        "g_key_fixed_variable": "fixed + variable",
+        "g_models": "Organisation models: {name} (mean ± 95 % CI; Δ = paired difference from "
+                    "the own centre)",
+        "g_m_own": "own centre", "g_m_shared": "shared centre",
+        "g_m_direct": "direct (home care)", "g_m_purchased": "purchased",
+        "g_contract": "(contract)", "g_arsverk": "årsverk (own staff answering)",
+        "g_cost": "cost a year, NOK thousand", "g_d_cost": "Δ cost",
+        "g_npv": "net present value {first}–{last}, NOK thousand", "g_d_npv": "Δ net present value",
+        "g_wrote": "Wrote {out}/metrics.json, region.resolved.yaml, member.*.resolved.yaml{log} "
+                   "({n} replications in {s} s).",
+        "g_models_bar": "organisation models",
+        "g_check_ok": "{file}: OK ({name}, {n} members: {members})",
+        "g_sizing_intro": "Sizing {name}: {n} members, {targets} for every member on every "
+                          "shift; Erlang C start {start}; {days}-day replications, at most "
+                          "{most}, confidence {c}.",
+        "g_sizing": "Shared centre sizing: {name}",
+        "g_erlang": "Erlang C", "g_chosen": "chosen", "g_binding": "binding member",
+        "g_why": "why",
+        "g_attainment": "Each member at the chosen staffing (share within target, mean and "
+                        "interval)",
+        "g_member": "member",
+        "g_alone": "Erlang C per hour, each member with its own centre on the same shifts: "
+                   "{alone} — together {together}, against {erlang} shared (Erlang C) and "
+                   "{chosen} shared (simulated).",
+        "g_cost_line": "{staffings} staffings, {replications} replications ({incidents} "
+                       "incidents, {years} region-years simulated) in {wall} ({cpu} "
+                       "processor-seconds)",
+        "g_wrote_sizing": "Wrote {path}",
+        "g_r_unreachable": "not met with confidence even at {n}: check the members' handling "
+                           "times and the target",
+        "g_r_floor": "the IS-2552 floor of {n} binds",
+        "g_r_least": "{member} has the least margin",
+        "g_r_binds": "{member} binds: with {n} its share within {t} is {mean} (interval "
+                     "{low}–{high}), {short}",
+        "g_r_short": "short of {share}", "g_r_not_shown": "not shown to reach {share}",
+        "g_r_on_mean": "; judged on the mean after {n} replications, the interval still too "
+                       "wide: {members}",
     },
 }
 

@@ -9,200 +9,309 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from reports.i18n import TEXT, format_number, format_seconds, text
 from reports.summary import (
     answer_table,
     format_figure,
     format_share,
+    format_wall,
+    plus_minus_line,
     print_warnings,
+    target_text,
     visits_table,
 )
 from sim.analysis.aggregate import Figure
-from sim.analysis.region_sizing import RegionSizing
-from sim.scenario.durations import format_duration
+from sim.analysis.region_sizing import FEWEST_OPERATORS, RegionSizing
+from sim.scenario.durations import format_duration, parse_duration
 from sim.scenario.region import Region
 
+Column = tuple[str, str]
+"""A column of a region table: the figures' key prefix and the heading."""
 
-def shared_staffing_table(region: Region, figures: dict[str, Figure]) -> Table:
-    """The shared centre's operators and their utilisation per shift."""
-    table = Table(title="Shared centre: operators", title_justify="left", header_style="bold")
-    for i, column in enumerate(("shift", "on duty", "utilisation")):
-        table.add_column(column, justify="left" if i == 0 else "right")
-    for shift in region.shifts:
-        table.add_row(f"{shift.name} {shift.start}–{shift.end}", str(shift.operators),
-                      format_share(figures.get(f"operators.utilisation.{shift.name}")))
-    table.add_row("all", "", format_share(figures.get("operators.utilisation.all")))
+LABEL_WIDTH = 24
+"""Room for a row label in a region table (longer labels wrap)."""
+CELL_WIDTH = 15
+"""Room for one ``12,3 ± 0,4 s`` cell with its padding."""
+
+
+def columns_that_fit(width: int, label_width: int = LABEL_WIDTH,
+                     cell_width: int = CELL_WIDTH) -> int:
+    """How many figure columns fit beside the row labels in ``width`` terminal columns (at
+    least one)."""
+    return max(1, (width - label_width) // cell_width)
+
+
+def chunks(names: Sequence[Column], size: int) -> list[list[Column]]:
+    """``names`` in consecutive groups of at most ``size``."""
+    return [list(names[i:i + size]) for i in range(0, len(names), size)]
+
+
+def _table(title: str, first: str, columns: Sequence[str],
+           label_width: int = LABEL_WIDTH) -> Table:
+    table = Table(title=title, title_justify="left", header_style="bold")
+    table.add_column(first, max_width=label_width)
+    for column in columns:
+        table.add_column(column, justify="right")
     return table
 
 
-def members_table(region: Region, figures: dict[str, Figure]) -> Table:
+def shared_staffing_table(region: Region, figures: dict[str, Figure], lang: str = "en") -> Table:
+    """The shared centre's operators and their utilisation per shift."""
+    table = _table(text(lang, "g_shared_operators"), text(lang, "r_shift"),
+                   [text(lang, "r_on_duty"), text(lang, "r_utilisation")])
+    for shift in region.shifts:
+        name = TEXT[lang].get(f"shift_{shift.name}", shift.name)
+        table.add_row(f"{name} {shift.start}–{shift.end}", str(shift.operators),
+                      format_share(figures.get(f"operators.utilisation.{shift.name}"), lang))
+    table.add_row(text(lang, "r_all"), "",
+                  format_share(figures.get("operators.utilisation.all"), lang))
+    return table
+
+
+def member_columns(region: Region, lang: str) -> list[tuple[str, str]]:
+    """``(figure prefix, heading)`` for every member and the region."""
+    return ([(f"members.{m.name}.", m.name) for m in region.members]
+            + [("", text(lang, "g_region"))])
+
+
+def members_table(region: Region, figures: dict[str, Figure], lang: str = "en",
+                  columns: Sequence[tuple[str, str]] | None = None) -> Table:
     """Each member's incidents, answer times and targets, visits, and operator time used: one
-    column per member, and the region's in the last."""
-    table = Table(title="Members (each member's own alarms and visits)", title_justify="left",
-                  header_style="bold")
-    table.add_column("figure")
-    for member in region.members:
-        table.add_column(member.name, justify="right")
-    table.add_column("region", justify="right")
+    column per member (``columns``: all members and the region by default)."""
+    columns = list(columns or member_columns(region, lang))
+    table = _table(text(lang, "g_members"), text(lang, "g_figure"), [c[1] for c in columns])
     days = figures["window.days"].mean
     rows: list[tuple[str, str, Callable[[Figure | None], str]]] = [
-        ("incidents per day", "incidents.per_day", format_figure),
-        ("answer, mean", "answer.mean_s", lambda f: format_figure(f, unit="s")),
-        ("answer, 90th pct", "answer.p90_s", lambda f: format_figure(f, unit="s")),
-        *((f"answered within {format_duration(t)}", f"answer.within_{format_duration(t)}",
-           format_share) for t in region.spec.targets.answer_within),
-        ("visits per day", "visits.per_day", lambda f: format_figure(f, digits=2)),
-        ("visit response, mean", "visits.response_mean_s",
-         lambda f: format_figure(f, 1 / 60, "min")),
-        *((f"on site within {format_duration(t)}", f"visits.within_{format_duration(t)}",
-           format_share) for t in region.spec.targets.visit_within),
-        ("operator hours per day", "operators.busy_h", lambda f: format_figure(f, 1 / days)),
-        ("share of operator time", "operators.busy_share", format_share),
+        (text(lang, "g_incidents_day"), "incidents.per_day",
+         lambda f: format_figure(f, lang=lang)),
+        (text(lang, "g_answer_mean"), "answer.mean_s",
+         lambda f: format_figure(f, unit="s", lang=lang)),
+        (text(lang, "g_answer_p90"), "answer.p90_s",
+         lambda f: format_figure(f, unit="s", lang=lang)),
+        *((text(lang, "g_within", t=format_seconds(t, lang)),
+           f"answer.within_{format_duration(t)}", lambda f: format_share(f, lang))
+          for t in region.spec.targets.answer_within),
+        (text(lang, "g_visits_day"), "visits.per_day",
+         lambda f: format_figure(f, digits=2, lang=lang)),
+        (text(lang, "g_visit_mean"), "visits.response_mean_s",
+         lambda f: format_figure(f, 1 / 60, "min", lang=lang)),
+        *((text(lang, "g_on_site", t=format_seconds(t, lang)),
+           f"visits.within_{format_duration(t)}", lambda f: format_share(f, lang))
+          for t in region.spec.targets.visit_within),
+        (text(lang, "g_operator_hours"), "operators.busy_h",
+         lambda f: format_figure(f, 1 / days, lang=lang)),
+        (text(lang, "g_operator_share"), "operators.busy_share",
+         lambda f: format_share(f, lang)),
     ]
-    for label, key, show in rows:
-        cells = [show(figures.get(f"members.{m.name}.{key}")) for m in region.members]
-        region_cell = "100 %" if key == "operators.busy_share" else show(figures.get(key))
-        table.add_row(label, *cells, region_cell)
+    for label_, key, show in rows:
+        cells = [("100\u00a0%" if not prefix and key == "operators.busy_share"
+                  else show(figures.get(prefix + key))) for prefix, _ in columns]
+        table.add_row(label_, *cells)
     return table
 
 
-KEY_LABELS = {
-    "inhabitants": "per inhabitant",
-    "devices": "per device",
-    "alarms": "per alarm",
-    "operator_minutes": "per operator-minute used",
-    "fixed_variable": "fixed + variable",
-}
+SHARING_KEYS = ("inhabitants", "devices", "alarms", "operator_minutes", "fixed_variable")
+"""The cost-sharing keys, in the order shown."""
 
 
-def cost_sharing_table(region: Region, figures: dict[str, Figure]) -> Table:
+def cost_sharing_table(region: Region, figures: dict[str, Figure], lang: str = "en",
+                       columns: Sequence[tuple[str, str]] | None = None) -> Table:
     """Each member's own-centre cost, its share of the shared centre by each key, and its net
-    gain (own centre less the share), NOK a year."""
-    table = Table(title="Cost sharing (NOK a year; gain = own centre less the share)",
-                  title_justify="left", header_style="bold")
-    table.add_column("member / key")
-    for member in region.members:
-        table.add_column(member.name, justify="right")
-    table.add_column("region", justify="right")
+    gain (own centre less the share), in 1 000 kr a year."""
+    columns = list(columns or member_columns(region, lang))
+    table = _table(text(lang, "g_cost_sharing"), text(lang, "g_member_key"),
+                   [c[1] for c in columns])
 
     def money(key: str) -> str:
-        return format_figure(figures.get(key), 1 / 1000, "k", 0)
+        return format_figure(figures.get(key), 1 / 1000, digits=0, lang=lang)
 
-    table.add_row("own centre", *(money(f"costs.{m.name}.own") for m in region.members),
-                  money("costs.own_total"))
-    for key, label in KEY_LABELS.items():
+    def cell(prefix: str, member_key: str, region_key: str) -> str:
+        if not prefix:
+            return money(region_key)
+        return money(member_key.format(name=prefix.removeprefix("members.").rstrip(".")))
+
+    table.add_row(text(lang, "g_own"),
+                  *(cell(p, "costs.{name}.own", "costs.own_total") for p, _ in columns))
+    for key in SHARING_KEYS:
         if f"costs.{region.members[0].name}.{key}" not in figures:
             continue
-        table.add_row(f"share {label}", *(money(f"costs.{m.name}.{key}")
-                                          for m in region.members), money("costs.total"))
-        table.add_row(f"  gain {label}", *(money(f"gain.{m.name}.{key}")
-                                           for m in region.members), money("gain.region"))
+        name = text(lang, f"g_key_{key}")
+        table.add_row(text(lang, "g_share", what=name),
+                      *(cell(p, f"costs.{{name}}.{key}", "costs.total") for p, _ in columns))
+        table.add_row("  " + text(lang, "g_gain", what=name),
+                      *(cell(p, f"gain.{{name}}.{key}", "gain.region") for p, _ in columns))
     return table
 
 
 def print_region_summary(console: Console, region: Region, figures: dict[str, Figure],
-                         warnings: Sequence[str]) -> None:
-    """The shared centre's answer times and staffing, the members side by side, the region's
-    visits, then the warnings."""
-    console.print(f"[bold]{region.name}[/]: {len(region.members)} members sharing one centre "
-                  f"({format_figure(figures['incidents.per_day'])} incidents a day)")
-    console.print(answer_table(figures))
-    console.print(shared_staffing_table(region, figures))
-    console.print(members_table(region, figures))
-    console.print(visits_table(figures))
+                         warnings: Sequence[str], lang: str = "en") -> None:
+    """The shared centre's answer times and staffing, the members side by side (in as many
+    tables as the terminal's width needs), the region's visits, then the warnings."""
+    console.print(text(lang, "g_intro", name=f"[bold]{region.name}[/]", n=str(len(region.members)),
+                       per_day=format_figure(figures["incidents.per_day"], lang=lang)))
+    console.print(answer_table(figures, lang))
+    console.print(shared_staffing_table(region, figures, lang))
+    groups = chunks(member_columns(region, lang), columns_that_fit(console.width))
+    for group in groups:
+        console.print(members_table(region, figures, lang, group))
+    console.print(visits_table(figures, lang))
     if "costs.total" in figures:
-        console.print(cost_sharing_table(region, figures))
-    print_warnings(console, warnings)
+        for group in groups:
+            console.print(cost_sharing_table(region, figures, lang, group))
+    replications = figures["window.days"].n if "window.days" in figures else 0
+    console.print(plus_minus_line(region.members[0].shared_view, replications, lang),
+                  highlight=False)
+    print_warnings(console, warnings, lang)
 
 
-def region_sizing_table(sizing: RegionSizing) -> Table:
+def region_sizing_table(sizing: RegionSizing, lang: str = "en") -> Table:
     """Per shared shift: Erlang C start, operators chosen, the member that binds, why."""
-    table = Table(title=f"Shared centre sizing: {sizing.region}", title_justify="left",
+    table = Table(title=text(lang, "g_sizing", name=sizing.region), title_justify="left",
                   header_style="bold")
-    for i, column in enumerate(("shift", "Erlang C", "chosen", "binding member", "why")):
-        table.add_column(column, justify="right" if i in (1, 2) else "left")
+    headings = ("r_shift", "g_erlang", "g_chosen", "g_binding", "g_why")
+    for i, column in enumerate(headings):
+        table.add_column(text(lang, column), justify="right" if i in (1, 2) else "left",
+                         max_width=None if i == 4 else 14)
     for shift, chosen in sizing.staffing.items():
-        table.add_row(shift, str(sizing.erlang[shift]), str(chosen),
-                      sizing.binding_member(shift), sizing.reason(shift))
+        table.add_row(TEXT[lang].get(f"shift_{shift}", shift), str(sizing.erlang[shift]),
+                      str(chosen), sizing.binding_member(shift), sizing_reason(sizing, shift, lang))
     return table
 
 
-def region_attainment_table(sizing: RegionSizing) -> Table:
+def sizing_reason(sizing: RegionSizing, shift: str, lang: str = "en") -> str:
+    """Why the shift has its operators, in a sentence in the language."""
+    chosen = sizing.staffing[shift]
+    if shift in sizing.unreachable:
+        return text(lang, "g_r_unreachable", n=str(chosen))
+    member = sizing.binding_member(shift)
+    fewer = sizing.one_fewer.get(shift)
+    if chosen <= FEWEST_OPERATORS and (fewer is None or not fewer.runs):
+        return text(lang, "g_r_floor", n=str(FEWEST_OPERATORS))
+    judged = [j for j in (fewer.judgements if fewer else []) if j.shift == shift
+              and j.member == member]
+    reason = text(lang, "g_r_least", member=member)
+    if judged:
+        worst = min(judged, key=lambda j: j.mean)
+        share = format_share_value(worst.target.share, lang)
+        short = text(lang, "g_r_short" if worst.mean < worst.target.share else "g_r_not_shown",
+                     share=share)
+        reason = text(lang, "g_r_binds", member=member, n=str(chosen - 1),
+                      t=format_seconds(worst.target.within_s, lang),
+                      mean=format_share_value(worst.mean, lang),
+                      low=format_share_value(worst.low, lang),
+                      high=format_share_value(worst.high, lang), short=short)
+    on_mean = sizing.chosen.on_the_mean(shift)
+    if on_mean:
+        reason += text(lang, "g_r_on_mean", n=str(len(sizing.chosen.runs)),
+                       members=", ".join(on_mean))
+    return reason
+
+
+def format_share_value(value: float, lang: str) -> str:
+    """A share as ``97,3 %`` (always one decimal, so that close shares can be told apart)."""
+    if math.isnan(value):
+        return "–"
+    return f"{format_number(100 * value, lang, 1)}\u00a0%"
+
+
+def region_attainment_table(sizing: RegionSizing, lang: str = "en") -> Table:
     """Every member's share within each target per shift at the chosen staffing."""
-    table = Table(title="Each member at the chosen staffing (share within target, "
-                        "mean and interval)", title_justify="left", header_style="bold")
+    table = Table(title=text(lang, "g_attainment"), title_justify="left", header_style="bold")
     judgements = sizing.chosen.judgements
     columns = sorted({(j.shift, j.target.describe()) for j in judgements},
                      key=lambda c: (list(sizing.staffing).index(c[0]), c[1]))
-    table.add_column("member")
+    table.add_column(text(lang, "g_member"))
+    targets = {j.target.describe(): j.target for j in judgements}
     for shift, target in columns:
-        table.add_column(f"{shift}\n{target}", justify="right")
+        table.add_column(f"{TEXT[lang].get(f'shift_{shift}', shift)}\n"
+                         f"{target_text(targets[target], lang)}", justify="right")
     for member in dict.fromkeys(j.member for j in judgements):
         cells = []
         for shift, target in columns:
             j = next(j for j in judgements if j.member == member and j.shift == shift
                      and j.target.describe() == target)
-            cells.append("–" if j.n == 0 else f"{j.mean:.1%} ({j.low:.1%}–{j.high:.1%})")
+            cells.append("–" if j.n == 0 else
+                         f"{format_share_value(j.mean, lang)}\n({format_share_value(j.low, lang)}"
+                         f"–{format_share_value(j.high, lang)})")
         table.add_row(member, *cells)
     return table
 
 
-def sizing_cost_line(sizing: RegionSizing) -> str:
+def sizing_cost_line(sizing: RegionSizing, lang: str = "en") -> str:
     """What the search cost: wall time, staffings and replications, simulated alarm-years."""
     stats = sizing.stats
-    years = stats.simulated_days / 365.0
-    return (f"{stats.staffings} staffings, {stats.replications} replications "
-            f"({stats.alarms:,.0f} incidents, {years:.1f} region-years simulated) in "
-            f"{stats.wall_s:.0f} s ({stats.cpu_s:.0f} processor-seconds)")
+    return text(lang, "g_cost_line", staffings=str(stats.staffings),
+                replications=str(stats.replications),
+                incidents=format_number(stats.alarms, lang, 0),
+                years=format_number(stats.simulated_days / 365.0, lang, 1),
+                wall=format_wall(stats.wall_s, lang), cpu=format_number(stats.cpu_s, lang, 0))
 
 
-MODEL_LABELS = {
-    "own": "own centre",
-    "shared": "shared centre",
-    "direct": "direct (home care)",
-    "purchased": "purchased",
-}
+MODEL_LABEL_WIDTH = 16
+"""Room for a row label in the organisation table, so that four models fit in 80 columns."""
+
+MODELS = ("own", "shared", "direct", "purchased")
+"""The organisation models, in the order shown."""
+
+
+def stacked(figure: Figure | None, scale: float = 1.0, unit: str = "", digits: int = 1,
+            lang: str = "en") -> str:
+    """``mean unit`` over ``± half-width``: a narrow cell, so that four models fit in 80
+    columns."""
+    if figure is None or math.isnan(figure.mean):
+        return "–"
+    mean = format_number(figure.mean * scale, lang, digits) + (f"\u00a0{unit}" if unit else "")
+    if math.isnan(figure.ci_half_width):
+        return mean
+    return f"{mean}\n±\u00a0{format_number(figure.ci_half_width * scale, lang, digits)}"
 
 
 def organisation_table(region: Region, figures: dict[str, Figure], answer_key: str,
-                       name: str) -> Table:
+                       name: str, lang: str = "en") -> Table:
     """The four organisation models side by side for one member (or ``region``): answer share
-    and mean, visit response, årsverk and cost a year, and the paired difference from the own
-    centre (common random numbers). A purchased service's answer share is its contract's."""
-    within = answer_key.removeprefix("answer.within_")
-    table = Table(title=f"Organisation models: {name} (mean ± 95 % interval; Δ = paired "
-                        "difference from the own centre)", title_justify="left",
-                  header_style="bold")
-    table.add_column("figure")
-    for label in MODEL_LABELS.values():
-        table.add_column(label, justify="right")
+    and mean, visit response, årsverk, cost a year and (where the members have a benefit
+    analysis) net present value, with the paired difference from the own centre (common
+    random numbers). A purchased service's answer share is its contract's."""
+    within = format_seconds(parse_duration(answer_key.removeprefix("answer.within_")), lang)
+    shown = text(lang, "g_region") if name == "region" else name
+    table = _table(text(lang, "g_models", name=shown), text(lang, "g_figure"),
+                   [text(lang, f"g_m_{m}") for m in MODELS], label_width=MODEL_LABEL_WIDTH)
 
     def cells(key: str, show: Callable[[Figure | None], str]) -> list[str]:
         out = []
-        for model in MODEL_LABELS:
+        for model in MODELS:
             figure = figures.get(f"models.{name}.{model}.{key}")
             if model == "purchased" and key == answer_key and figure is not None:
-                out.append(f"{figure.mean:.1%} (contract)")
+                out.append(f"{format_share_value(figure.mean, lang)}\n{text(lang, 'g_contract')}")
             else:
                 out.append(show(figure))
         return out
 
     def deltas(key: str, show: Callable[[Figure | None], str]) -> list[str]:
         return ["–", *(show(figures.get(f"models.{name}.{model}_vs_own.{key}"))
-                       for model in ("shared", "direct", "purchased"))]
+                       for model in MODELS[1:])]
+
+    def thousands(f: Figure | None) -> str:
+        return stacked(f, 1 / 1000, digits=0, lang=lang)
 
     if name != "region":
-        table.add_row(f"answered within {within}", *cells(answer_key, format_share))
-        table.add_row("  Δ", *deltas(answer_key,
-                                     lambda f: format_figure(f, 100.0, "pp", 1)))
-        table.add_row("answer, mean", *cells("answer.mean_s",
-                                             lambda f: format_figure(f, unit="s")))
-        table.add_row("visit response, mean", *cells(
-            "visits.response_mean_s", lambda f: format_figure(f, 1 / 60, "min")))
-    table.add_row("årsverk (own staff answering)", *cells("arsverk",
-                                                          lambda f: format_figure(f, digits=2)))
-    table.add_row("cost, NOK a year", *cells("cost",
-                                             lambda f: format_figure(f, 1 / 1000, "k", 0)))
-    table.add_row("  Δ cost", *deltas("cost", lambda f: format_figure(f, 1 / 1000, "k", 0)))
+        table.add_row(text(lang, "g_within", t=within),
+                      *cells(answer_key, lambda f: stacked(f, 100.0, "%", lang=lang)))
+        table.add_row("  Δ", *deltas(answer_key, lambda f: stacked(f, 100.0, "pp", lang=lang)))
+        table.add_row(text(lang, "g_answer_mean"),
+                      *cells("answer.mean_s", lambda f: stacked(f, unit="s", lang=lang)))
+        table.add_row(text(lang, "g_visit_mean"), *cells(
+            "visits.response_mean_s", lambda f: stacked(f, 1 / 60, "min", lang=lang)))
+    table.add_row(text(lang, "g_arsverk"),
+                  *cells("arsverk", lambda f: stacked(f, digits=2, lang=lang)))
+    table.add_row(text(lang, "g_cost"), *cells("cost", thousands))
+    table.add_row("  " + text(lang, "g_d_cost"), *deltas("cost", thousands))
+    npv = next((k for k in figures if k.startswith(f"models.{name}.own.npv_")), None)
+    if npv is not None:
+        first, last = npv.removeprefix(f"models.{name}.own.npv_").split("_")
+        key = f"npv_{first}_{last}"
+        table.add_row(text(lang, "g_npv", first=first, last=last), *cells(key, thousands))
+        table.add_row("  " + text(lang, "g_d_npv"), *deltas(key, thousands))
     return table
 
 

@@ -182,17 +182,19 @@ def run_region(console: Console, region_file: Path, seed: int | None, replicatio
     per_replication = [{**o.metrics, **cost_split(region, o.metrics)} for o in outcomes]
     if models:
         for metrics, extra in zip(per_replication,
-                                  compare_models(console, region, seed, outcomes, workers),
+                                  compare_models(console, region, seed, outcomes, workers,
+                                                 language),
                                   strict=True):
             metrics.update(extra)
     figures = aggregate(per_replication, unit=region_unit)
-    print_region_summary(console, region, figures, warnings)
+    print_region_summary(console, region, figures, warnings, language)
     if models:
         from reports.region_summary import organisation_table
         from sim.analysis.organisation import answer_key
 
         for name in [m.name for m in region.members] + ["region"]:
-            console.print(organisation_table(region, figures, answer_key(region), name))
+            console.print(organisation_table(region, figures, answer_key(region), name,
+                                             language))
     try:
         with fresh_folder(out) as folder:
             write_metrics(folder / "metrics.json",
@@ -207,14 +209,15 @@ def run_region(console: Console, region_file: Path, seed: int | None, replicatio
             write_run_info(folder / "run.json", region_file, seed, count, outcomes, wall)
     except OutputError as exc:
         raise fail(console, str(exc)) from None
-    console.print(f"Wrote {out}/metrics.json, region.resolved.yaml, member.*.resolved.yaml"
-                  + ("" if log_format is LogFormat.none else f", events/*.{log_format.value}")
-                  + f" ({count} replications in {wall:.1f} s).")
+    console.print(text(language, "g_wrote", out=str(out), n=str(count),
+                       s=format_number(wall, language, 1),
+                       log="" if log_format is LogFormat.none
+                       else f", events/*.{log_format.value}"), highlight=False)
 
 
 def compare_models(console: Console, region: Region, seed: int,
-                   outcomes: list[ReplicationOutcome],
-                   workers: int | None) -> list[dict[str, float]]:
+                   outcomes: list[ReplicationOutcome], workers: int | None,
+                   lang: str = "en") -> list[dict[str, float]]:
     """Every replication's organisation-model figures, in replication order (behind a
     progress bar, on the worker processes)."""
     from concurrent.futures import ProcessPoolExecutor
@@ -235,7 +238,7 @@ def compare_models(console: Console, region: Region, seed: int,
                TimeElapsedColumn())
     with Progress(*columns, console=console) as progress, \
             ProcessPoolExecutor(max_workers=count) as pool:
-        task = progress.add_task("organisation models", total=len(outcomes))
+        task = progress.add_task(text(lang, "g_models_bar"), total=len(outcomes))
         futures = [pool.submit(organisation_replication, region, seed, o.index, o.metrics)
                    for o in outcomes]
         results = []
@@ -289,8 +292,9 @@ def check(
         print_warnings(console, staffing_warnings(region.members[0].shared_view), language)
         for member in region.members:
             check_baseline_or_exit(console, member.scenario, member.file)
-        console.print(f"{scenario_file}: OK ({region.name}, {len(region.members)} members: "
-                      + ", ".join(m.name for m in region.members) + ")")
+        console.print(text(language, "g_check_ok", file=str(scenario_file), name=region.name,
+                           n=str(len(region.members)),
+                           members=", ".join(m.name for m in region.members)), highlight=False)
         return
     scenario, notes = load_noting_or_exit(console, scenario_file, parse_overrides(set_ or []))
     for note in notes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
@@ -298,7 +298,7 @@ def size(
             raise fail_input(console, "a region is sized as given, on local processes "
                                       "(--years and --dask are for one municipality's scenario)")
         size_region(console, scenario_file, target, seed, replications, confidence, workers,
-                    set_ or [], out, force)
+                    set_ or [], out, force, chosen_lang(lang))
         return
     try:
         targets = [parse_target(t) for t in target]
@@ -340,10 +340,12 @@ def size(
 
 def size_region(console: Console, region_file: Path, target: list[str], seed: int | None,
                 replications: int | None, confidence: float, workers: int | None,
-                set_: list[str], out: Path | None = None, force: bool = False) -> None:
+                set_: list[str], out: Path | None = None, force: bool = False,
+                lang: str = "en") -> None:
     """Size a shared centre: the fewest operators per shift with every member meeting every
     answer target; which member binds each shift."""
     from reports.region_summary import (
+        format_share_value,
         region_attainment_table,
         region_sizing_table,
         sizing_cost_line,
@@ -367,30 +369,32 @@ def size_region(console: Console, region_file: Path, target: list[str], seed: in
                                   "field staff with vtsim size on its scenario file)")
     seed = region.seed if seed is None else seed
     most = replications or 40
-    console.print(f"Sizing {region.name}: {len(region.members)} members, "
-                  + ", ".join(t.describe() for t in targets)
-                  + " for every member on every shift; Erlang C start "
-                  + ", ".join(f"{k} {v}" for k, v in erlang_start(region, targets).items())
-                  + f"; {region.horizon / 86400:g}-day replications, at most {most}, "
-                  f"confidence {confidence:.0%}.")
+    start = erlang_start(region, targets)
+    console.print(text(lang, "g_sizing_intro", name=region.name, n=str(len(region.members)),
+                       targets=", ".join(target_text(t, lang) for t in targets),
+                       start=", ".join(f"{TEXT[lang].get(f'shift_{k}', k)} {v}"
+                                       for k, v in start.items()),
+                       days=format_number(region.horizon / 86400, lang, 0), most=str(most),
+                       c=format_share_value(confidence, lang)), highlight=False)
     with local_backend(workers) as backend:
         sizer = RegionSizer(region, targets, seed, backend.executor, backend.slots, confidence,
                             most_replications=most,
                             on_progress=lambda text: console.print(f"  {text}", highlight=False))
         result = sizer.search()
-    console.print(region_sizing_table(result))
-    console.print(region_attainment_table(result))
+    console.print(region_sizing_table(result, lang))
+    console.print(region_attainment_table(result, lang))
     alone = members_alone(region, targets)
-    console.print("Erlang C per hour, each member with its own centre on the same shifts: "
-                  + "; ".join(f"{m} " + "/".join(str(v) for v in s.values())
-                              for m, s in alone.items())
-                  + " — together " + "/".join(
-                      str(sum(s[k] for s in alone.values())) for k in result.staffing)
-                  + ", against " + "/".join(str(v) for v in result.erlang.values())
-                  + " shared (Erlang C) and " + "/".join(
-                      str(v) for v in result.staffing.values()) + " shared (simulated).",
-                  highlight=False)
-    console.print(sizing_cost_line(result))
+
+    def slashed(values: Iterable[int]) -> str:
+        return "/".join(str(v) for v in values)
+
+    console.print(text(lang, "g_alone",
+                       alone="; ".join(f"{m} {slashed(s.values())}" for m, s in alone.items()),
+                       together=slashed(sum(s[k] for s in alone.values())
+                                        for k in result.staffing),
+                       erlang=slashed(result.erlang.values()),
+                       chosen=slashed(result.staffing.values())), highlight=False)
+    console.print(sizing_cost_line(result, lang), highlight=False)
     if out is not None:
         from reports.region_summary import region_sizing_document
 
@@ -398,7 +402,7 @@ def size_region(console: Console, region_file: Path, target: list[str], seed: in
         path = out / "region-sizing.json"
         path.write_text(json.dumps(region_sizing_document(result, alone, seed, __version__),
                                    indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        console.print(f"Wrote {path}")
+        console.print(text(lang, "g_wrote_sizing", path=str(path)), highlight=False)
 
 
 def staff_terms(scenario: Scenario, rota_factor: float | None) -> StaffTerms:
