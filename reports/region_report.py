@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reports.i18n import format_nok, format_number, format_share
+from reports.i18n import format_nok, format_number, format_seconds, format_share
+from sim.scenario.durations import parse_duration
 
 MODELS = ("own", "shared", "direct", "purchased")
 KEYS = ("inhabitants", "devices", "alarms", "operator_minutes", "fixed_variable")
@@ -25,14 +26,14 @@ WORDS: dict[str, dict[str, str]] = {
         "members": "Kommunene i det felles senteret",
         "figure": "Tall",
         "region": "Regionen",
-        "incidents": "Hendelser per døgn",
+        "incidents": "Alarmer per døgn",
         "within": "Besvart innen {t}",
-        "answer_mean": "Svartid, snitt (s)",
-        "visits": "Hjemmebesøk per døgn",
-        "visit_mean": "Responstid besøk, snitt (min)",
+        "answer_mean": "Svartid, snitt (sekunder)",
+        "visits": "Utrykninger (hjemmebesøk på alarm) per døgn",
+        "visit_mean": "Fremme hos brukeren, snitt (minutter)",
         "op_hours": "Operatørtimer per døgn",
         "op_share": "Andel av operatørtiden",
-        "costs": "Kostnadsdeling (kroner per år)",
+        "costs": "Kostnadsdeling (tusen kroner per år)",
         "costs_note": "Andel = kommunens del av det felles senterets kostnad etter nøkkelen; "
                       "gevinst = eget senter minus andelen.",
         "own": "Eget senter",
@@ -54,10 +55,10 @@ WORDS: dict[str, dict[str, str]] = {
         "model.purchased": "Kjøpt tjeneste",
         "member": "Kommune",
         "model": "Modell",
-        "arsverk": "Årsverk",
-        "cost": "Kostnad per år",
-        "delta_cost": "Δ kostnad",
-        "delta_within": "Δ besvart",
+        "arsverk": "Årsverk (egne ansatte som svarer)",
+        "cost": "Kostnad per år (tusen kr)",
+        "delta_cost": "Δ kostnad (tusen kr)",
+        "delta_within": "Δ besvart (prosentpoeng)",
     },
     "en": {
         "title": "Shared response centre",
@@ -69,12 +70,12 @@ WORDS: dict[str, dict[str, str]] = {
         "region": "Region",
         "incidents": "Incidents per day",
         "within": "Answered within {t}",
-        "answer_mean": "Answer time, mean (s)",
-        "visits": "Home visits per day",
-        "visit_mean": "Visit response, mean (min)",
+        "answer_mean": "Answer time, mean (seconds)",
+        "visits": "Home visits on alarms per day",
+        "visit_mean": "Visit response, mean (minutes)",
         "op_hours": "Operator hours per day",
         "op_share": "Share of operator time",
-        "costs": "Cost sharing (NOK a year)",
+        "costs": "Cost sharing (NOK thousand a year)",
         "costs_note": "Share = the member's part of the shared centre's cost by the key; "
                       "gain = own centre less the share.",
         "own": "Own centre",
@@ -96,10 +97,10 @@ WORDS: dict[str, dict[str, str]] = {
         "model.purchased": "Purchased service",
         "member": "Member",
         "model": "Model",
-        "arsverk": "Årsverk (FTE)",
-        "cost": "Cost a year",
-        "delta_cost": "Δ cost",
-        "delta_within": "Δ answered",
+        "arsverk": "Årsverk (own staff answering)",
+        "cost": "Cost a year (NOK thousand)",
+        "delta_cost": "Δ cost (NOK thousand)",
+        "delta_within": "Δ answered (percentage points)",
     },
 }
 
@@ -112,6 +113,22 @@ class ReportTable:
     note: str
     header: list[str]
     rows: list[list[str]]
+
+
+class Cell(str):
+    """A figure's text as shown, with the number behind it (``value``, in the unit shown; a
+    share as a fraction) and its interval's half-width, for the spreadsheet."""
+
+    value: float
+    half: float
+    share: bool
+
+    @classmethod
+    def of(cls, text: str, value: float, half: float, share: bool = False) -> Cell:
+        """The text with its numbers."""
+        cell = cls(text)
+        cell.value, cell.half, cell.share = value, half, share
+        return cell
 
 
 class RegionReportError(ValueError):
@@ -144,7 +161,15 @@ def _cell(document: dict[str, Any], key: str, lang: str, kind: str = "number",
     if math.isnan(mean):
         return "–"
     if kind == "share":
-        text, shown, places = format_share(mean, lang), half * 100, 1
+        return Cell.of(share_cell(mean, half, lang), mean, half, share=True)
+    factor = 1 / 1000 if kind == "knok" else 1.0 if kind == "nok" else scale
+    return Cell.of(_text(mean, half, lang, kind, scale, decimals), mean * factor,
+                   abs(half) * factor)
+
+
+def _text(mean: float, half: float, lang: str, kind: str, scale: float, decimals: int) -> str:
+    if kind == "knok":
+        text, shown, places = format_number(mean / 1000, lang, 0), half / 1000, 0
     elif kind == "nok":
         text, shown, places = format_nok(mean, lang), half, 0
     else:
@@ -152,6 +177,30 @@ def _cell(document: dict[str, Any], key: str, lang: str, kind: str = "number",
     if math.isnan(shown) or round(abs(shown), places) == 0:
         return text  # no interval, or one too narrow to show at this precision
     return f"{text} ± {format_number(abs(shown), lang, places)}"
+
+
+def share_cell(mean: float, half: float, lang: str) -> str:
+    """A share with its interval, ``98,9 % ± 0,2``; where the Student t interval reaches past
+    0 % or 100 % (a small member with few alarms), the interval clipped to [0 %, 100 %] and
+    written out: ``99,9 % (99,5–100 %)``. Clipping keeps the coverage, since the true share
+    lies in [0, 1]."""
+    text = format_share(mean, lang)
+    if math.isnan(half) or round(abs(half) * 100, 1) == 0:
+        return text
+    low, high = mean - abs(half), mean + abs(half)
+    if low >= 0.0 and high <= 1.0:
+        return f"{text} ± {format_number(abs(half) * 100, lang, 1)}"
+    low, high = max(low, 0.0), min(high, 1.0)
+    return (f"{text} ({format_number(low * 100, lang, 1)}–"
+            f"{format_number(high * 100, lang, 1)}\u00a0%)")
+
+
+def target_label(target: str, lang: str) -> str:
+    """An answer target key (``1min``) as a reader writes it (``60 s``)."""
+    try:
+        return format_seconds(parse_duration(target), lang)
+    except ValueError:
+        return target
 
 
 def answer_target(document: dict[str, Any]) -> str:
@@ -169,7 +218,8 @@ def members_table(document: dict[str, Any], lang: str) -> ReportTable:
     target = answer_target(document)
     rows_spec = [
         (w["incidents"], "incidents.per_day", "number", 1.0, 1),
-        (w["within"].format(t=target), f"answer.within_{target}", "share", 1.0, 1),
+        (w["within"].format(t=target_label(target, lang)), f"answer.within_{target}", "share",
+         1.0, 1),
         (w["answer_mean"], "answer.mean_s", "number", 1.0, 1),
         (w["visits"], "visits.per_day", "number", 1.0, 2),
         (w["visit_mean"], "visits.response_mean_s", "number", 1 / 60, 1),
@@ -192,17 +242,17 @@ def costs_table(document: dict[str, Any], lang: str) -> ReportTable | None:
     names = member_names(document)
     if "costs.total" not in document["metrics"]:
         return None
-    rows = [[w["own"], *(_cell(document, f"costs.{n}.own", lang, "nok") for n in names),
-             _cell(document, "costs.own_total", lang, "nok")]]
+    rows = [[w["own"], *(_cell(document, f"costs.{n}.own", lang, "knok") for n in names),
+             _cell(document, "costs.own_total", lang, "knok")]]
     for key in KEYS:
         if f"costs.{names[0]}.{key}" not in document["metrics"]:
             continue
         rows.append([f"{w['share']} {w['key.' + key]}",
-                     *(_cell(document, f"costs.{n}.{key}", lang, "nok") for n in names),
-                     _cell(document, "costs.total", lang, "nok")])
+                     *(_cell(document, f"costs.{n}.{key}", lang, "knok") for n in names),
+                     _cell(document, "costs.total", lang, "knok")])
         rows.append([f"{w['gain']} {w['key.' + key]}",
-                     *(_cell(document, f"gain.{n}.{key}", lang, "nok") for n in names),
-                     _cell(document, "gain.region", lang, "nok")])
+                     *(_cell(document, f"gain.{n}.{key}", lang, "knok") for n in names),
+                     _cell(document, "gain.region", lang, "knok")])
     return ReportTable(w["costs"], w["costs_note"], [w["figure"], *names, w["total"]], rows)
 
 
@@ -213,7 +263,8 @@ def models_table(document: dict[str, Any], lang: str) -> ReportTable | None:
     if not any(k.startswith("models.") for k in document["metrics"]):
         return None
     target = answer_target(document)
-    header = [w["member"], w["model"], w["within"].format(t=target), w["delta_within"],
+    header = [w["member"], w["model"], w["within"].format(t=target_label(target, lang)),
+              w["delta_within"],
               w["arsverk"], w["cost"], w["delta_cost"]]
     rows = []
     for name in [*names, "region"]:
@@ -225,8 +276,8 @@ def models_table(document: dict[str, Any], lang: str) -> ReportTable | None:
                 _cell(document, base + f"answer.within_{target}", lang, "share"),
                 _cell(document, delta + f"answer.within_{target}", lang, "number", 100.0, 1),
                 _cell(document, base + "arsverk", lang, "number", 1.0, 2),
-                _cell(document, base + "cost", lang, "nok"),
-                _cell(document, delta + "cost", lang, "nok"),
+                _cell(document, base + "cost", lang, "knok"),
+                _cell(document, delta + "cost", lang, "knok"),
             ])
     return ReportTable(w["models"], w["models_note"], header, rows)
 
@@ -248,7 +299,7 @@ def render_region_html(document: dict[str, Any], lang: str) -> str:
              "<style>body{font-family:sans-serif;max-width:72rem;margin:2rem auto}"
              "table{border-collapse:collapse;margin:1rem 0}th,td{border-bottom:1px solid #ccc;"
              "padding:.3rem .6rem;text-align:right}th:first-child,td:first-child{text-align:"
-             "left}</style></head><body>",
+             "left}td+td{white-space:nowrap}</style></head><body>",
              f"<h1>{html.escape(w['title'])}: {html.escape(name)}</h1>"]
     for table in report_tables(document, lang):
         parts.append(f"<h2>{html.escape(table.title)}</h2><p>{html.escape(table.note)}</p>")
@@ -262,18 +313,40 @@ def render_region_html(document: dict[str, Any], lang: str) -> str:
 
 
 def write_region_xlsx(document: dict[str, Any], lang: str, path: Path) -> None:
-    """One sheet per table, the same text as the HTML page."""
+    """One sheet per table: each figure as a number (shares as per cent), with its 95 %
+    interval's half-width as a number in the column beside it, so that the sheet calculates."""
     from openpyxl import Workbook
 
     book = Workbook()
     book.remove(book.active)
+    plus_minus = "± 95 % KI" if lang == "nb" else "± 95 % CI"
     for table in report_tables(document, lang):
         sheet = book.create_sheet(table.title[:31])
         sheet.append([table.title])
         sheet.append([table.note])
-        sheet.append(table.header)
+        numeric = [i for i in range(len(table.header))
+                   if any(isinstance(row[i], Cell) for row in table.rows)]
+        header: list[str] = []
+        for i, heading in enumerate(table.header):
+            header += [heading, f"{heading} {plus_minus}"] if i in numeric else [heading]
+        sheet.append(header)
         for row in table.rows:
-            sheet.append(row)
+            values: list[str | float | None] = []
+            formats: list[str | None] = []
+            for i, cell in enumerate(row):
+                if i not in numeric:
+                    values.append(cell)
+                    formats.append(None)
+                elif isinstance(cell, Cell):
+                    values += [cell.value, None if math.isnan(cell.half) else cell.half]
+                    formats += ["0.0%" if cell.share else "#,##0.00"] * 2
+                else:
+                    values += [None, None]
+                    formats += [None, None]
+            sheet.append(values)
+            for cell, number_format in zip(sheet[sheet.max_row], formats, strict=False):
+                if number_format is not None:
+                    cell.number_format = number_format
     book.save(path)
 
 

@@ -11,6 +11,7 @@ from reports.region_report import (
     RegionReportError,
     render_region_html,
     report_tables,
+    share_cell,
     write_region_xlsx,
 )
 
@@ -47,9 +48,12 @@ def test_html_in_both_languages_escapes_and_shows_the_split() -> None:
     nb = render_region_html(DOCUMENT, "nb")
     en = render_region_html(DOCUMENT, "en")
     assert "&lt;Region&gt; &amp; co" in nb and "<Region>" not in nb
-    assert "Kostnadsdeling" in nb and "per alarm" in nb and "750\u00a0000\u00a0kr" in nb
-    assert "Cost sharing" in en and "NOK\u00a0750,000" in en and "Gain per alarm" in en
+    assert "Kostnadsdeling (tusen kroner per år)" in nb and "per alarm" in nb
+    assert "<td>750 ± 10</td>" in nb and "<td>1\u00a0600</td>" in nb
+    assert "Cost sharing (NOK thousand a year)" in en and "<td>1,600</td>" in en
+    assert "Gain per alarm" in en
     assert "98,1\u00a0%" in nb and "98.1\u00a0%" in en
+    assert "Besvart innen 60\u00a0s" in nb and "Answered within 60\u00a0s" in en
 
 
 def test_spreadsheet_has_a_sheet_per_table(tmp_path: Path) -> None:
@@ -58,7 +62,26 @@ def test_spreadsheet_has_a_sheet_per_table(tmp_path: Path) -> None:
     book = load_workbook(path)
     assert book.sheetnames == [t.title[:31] for t in report_tables(DOCUMENT, "en")]
     rows = list(book[book.sheetnames[1]].values)
-    assert rows[2] == ("Figure", "a", "b", "Total")
+    assert rows[2] == ("Figure", "a", "a ± 95 % CI", "b", "b ± 95 % CI", "Total",
+                       "Total ± 95 % CI")
+    share_of_a = next(r for r in rows if r[0] == "Share per alarm")
+    assert share_of_a[1:5] == (750.0, 10.0, 250.0, 10.0)  # NOK thousand, numbers not text
+    members = book[book.sheetnames[0]]
+    answered = next(r for r in members.iter_rows(min_row=4) if "within" in str(r[0].value))
+    assert answered[1].value == pytest.approx(0.981) and answered[1].number_format == "0.0%"
+
+
+def test_share_intervals_never_pass_100_percent() -> None:
+    assert share_cell(0.981, 0.004, "en") == "98.1\u00a0% ± 0.4"
+    assert share_cell(0.996, 0.008, "nb") == "99,6\u00a0% (98,8–100,0\u00a0%)"
+    assert share_cell(0.003, 0.005, "en") == "0.3\u00a0% (0.0–0.8\u00a0%)"
+    assert share_cell(1.0, 0.0, "en") == "100\u00a0%"
+
+
+def test_bokmaal_report_has_no_english_headings() -> None:
+    nb = render_region_html(DOCUMENT, "nb")
+    for english in ("Answered", "Figure", "Total", "Cost", "Share ", "Gain", "Region<"):
+        assert english not in nb, english
 
 
 def test_a_run_without_members_is_refused() -> None:

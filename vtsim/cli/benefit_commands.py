@@ -368,7 +368,7 @@ def write_region_report(console: Console, directory: Path, lang: str, fmt: str,
     except (OSError, json.JSONDecodeError, RegionReportError) as exc:
         raise fail(console, f"cannot write the region report from {directory}: {exc}",
                    EXIT_BAD_INPUT) from None
-    console.print(f"Wrote {target}")
+    console.print(text(lang, "r_wrote_files", files=str(target)), highlight=False)
 
 
 def follow_up_or_exit(console: Console, document: dict[str, Any], path: Path
