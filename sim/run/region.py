@@ -3,6 +3,7 @@ their alarms answered by the shared centre's operators."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from devices.contract.topics import events_subscription
@@ -18,7 +19,7 @@ from sim.model.sending import Sender
 from sim.model.shared_centre import SharedOperators
 from sim.model.shifts import shift_instances
 from sim.model.visits import FieldService, field_shift_instances
-from sim.run.replication import keep_packed, record_staffing, start_sources
+from sim.run.replication import keep_packed, record_staffing, report_days, start_sources
 from sim.scenario.region import Member, Region
 
 
@@ -38,8 +39,11 @@ class _MemberRun:
     log: RunLog
 
 
-def run_region_replication(region: Region, seed: int, replication: int) -> RegionLog:
-    """Simulate the region once with the given seed; every member's records."""
+def run_region_replication(region: Region, seed: int, replication: int,
+                           on_day: Callable[[float], None] | None = None) -> RegionLog:
+    """Simulate the region once with the given seed; every member's records. ``on_day``, when
+    given, hears the simulated time once every simulated day (for a progress bar; it changes
+    nothing in the results)."""
     env = Engine()
     shared = SharedOperators(env)
     horizon = region.horizon
@@ -48,6 +52,8 @@ def run_region_replication(region: Region, seed: int, replication: int) -> Regio
     runs = {m.name: _start_member(env, m, shared, seed, replication) for m in region.members}
     for run in runs.values():
         record_staffing(run.log, replication, "operators", operators)
+    if on_day is not None:
+        report_days(env, on_day)
     with quiet_collector():
         env.run_until(horizon)
     for run in runs.values():

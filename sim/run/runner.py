@@ -43,15 +43,15 @@ POLL_S = 0.2
 
 def run_one(scenario: Scenario | Region, seed: int, index: int, keep_records: bool,
             progress: ProgressSink | None = None) -> ReplicationOutcome:
-    """Run and measure replication ``index`` of a scenario or a region; report the simulated
-    days of a scenario's replication to ``progress``."""
+    """Run and measure replication ``index`` of a scenario or a region; report its simulated
+    days to ``progress``."""
     started = time.perf_counter()
+    on_day = DayReporter(index, progress) if progress is not None else None
     if isinstance(scenario, Region):
-        region_log = run_region_replication(scenario, seed, index)
+        region_log = run_region_replication(scenario, seed, index, on_day=on_day)
         metrics = region_metrics(scenario, region_log.members)
         return ReplicationOutcome(index, metrics, None, time.perf_counter() - started,
                                   region_log if keep_records else None)
-    on_day = DayReporter(index, progress) if progress is not None else None
     log = run_replication(scenario, seed, index, on_day=on_day)
     metrics = replication_metrics(scenario, log)
     return ReplicationOutcome(index, metrics, log if keep_records else None,

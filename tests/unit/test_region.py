@@ -229,3 +229,16 @@ def test_commands_for_one_municipality_refuse_a_region_file_clearly(tmp_path: Pa
         result = vtsim(*args)
         assert result.returncode == 2, args
         assert "is a region file" in result.stdout, result.stdout
+
+
+def test_a_region_replication_reports_its_simulated_days_without_changing_them(
+        tmp_path: Path) -> None:
+    region = load_region(write_region(tmp_path, [{"name": "lier", "scenario": str(LIER)}]))
+    days: list[float] = []
+    heard = run_region_replication(region, 5, 0, on_day=days.append).members["lier"]
+    quiet = run_region_replication(region, 5, 0).members["lier"]
+    assert days == [86400.0, 2 * 86400.0]  # a 3-day horizon: days 1 and 2 end inside it
+    assert [r.t_answered for r in heard.incidents] == [r.t_answered for r in quiet.incidents]
+    progress: list[tuple[int, float]] = []
+    run_replications(region, 5, 1, workers=1, on_progress=lambda i, now: progress.append((i, now)))
+    assert progress and progress[0] == (0, 86400.0)
