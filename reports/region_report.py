@@ -59,6 +59,12 @@ WORDS: dict[str, dict[str, str]] = {
         "cost": "Kostnad per år (tusen kr)",
         "delta_cost": "Δ kostnad (tusen kr)",
         "delta_within": "Δ besvart (prosentpoeng)",
+        "npv": "Netto nåverdi {first}–{last} (tusen kr)",
+        "delta_npv": "Δ netto nåverdi (tusen kr)",
+        "npv_note": " Netto nåverdi: kostnaden ved modellen over analyseperioden i kommunens "
+                    "gevinstanalyse, med skattefinansieringskostnad og kalkulasjonsrente som "
+                    "der; bare for kommuner med gevinstanalyse. Gevinstene av teknologien er de "
+                    "samme i alle modellene og er ikke med.",
     },
     "en": {
         "title": "Shared response centre",
@@ -101,6 +107,12 @@ WORDS: dict[str, dict[str, str]] = {
         "cost": "Cost a year (NOK thousand)",
         "delta_cost": "Δ cost (NOK thousand)",
         "delta_within": "Δ answered (percentage points)",
+        "npv": "Net present value {first}–{last} (NOK thousand)",
+        "delta_npv": "Δ net present value (NOK thousand)",
+        "npv_note": " Net present value: the model's cost over the appraisal period of the "
+                    "member's benefit analysis, with its tax cost and discount rate; only for "
+                    "members with a benefit analysis. The technology's gains are the same in "
+                    "every model and are left out.",
     },
 }
 
@@ -263,23 +275,32 @@ def models_table(document: dict[str, Any], lang: str) -> ReportTable | None:
     if not any(k.startswith("models.") for k in document["metrics"]):
         return None
     target = answer_target(document)
+    npv = next((k.rsplit(".", 1)[1] for k in document["metrics"]
+                if k.startswith("models.") and ".npv_" in k), None)
     header = [w["member"], w["model"], w["within"].format(t=target_label(target, lang)),
-              w["delta_within"],
-              w["arsverk"], w["cost"], w["delta_cost"]]
+              w["delta_within"], w["arsverk"], w["cost"], w["delta_cost"]]
+    if npv is not None:
+        first, last = npv.removeprefix("npv_").split("_")
+        header += [w["npv"].format(first=first, last=last), w["delta_npv"]]
     rows = []
     for name in [*names, "region"]:
         for model in MODELS:
             base = f"models.{name}.{model}."
             delta = f"models.{name}.{model}_vs_own."
-            rows.append([
+            row = [
                 w["region"] if name == "region" else name, w["model." + model],
                 _cell(document, base + f"answer.within_{target}", lang, "share"),
                 _cell(document, delta + f"answer.within_{target}", lang, "number", 100.0, 1),
                 _cell(document, base + "arsverk", lang, "number", 1.0, 2),
                 _cell(document, base + "cost", lang, "knok"),
                 _cell(document, delta + "cost", lang, "knok"),
-            ])
-    return ReportTable(w["models"], w["models_note"], header, rows)
+            ]
+            if npv is not None:
+                row += [_cell(document, base + npv, lang, "knok"),
+                        _cell(document, delta + npv, lang, "knok")]
+            rows.append(row)
+    note = w["models_note"] + (w["npv_note"] if npv is not None else "")
+    return ReportTable(w["models"], note, header, rows)
 
 
 def report_tables(document: dict[str, Any], lang: str) -> list[ReportTable]:
@@ -353,6 +374,17 @@ def write_region_xlsx(document: dict[str, Any], lang: str, path: Path) -> None:
 PDF_FONT = "DejaVu"
 
 
+def column_weights(table: ReportTable) -> list[float]:
+    """Relative widths of a PDF table's columns: by the longest cell (a long label wraps over
+    at most about two lines) and the longest word of the heading, so that no word is cut."""
+    weights = []
+    for i, heading in enumerate(table.header):
+        longest = max([len(row[i]) for row in table.rows] or [1])
+        word = max(len(w) for w in heading.replace("(", " ").split() or [""])
+        weights.append(float(max(word + 1, min(longest, 18), 6)))
+    return weights
+
+
 def write_region_pdf(document: dict[str, Any], lang: str, path: Path) -> None:
     """The same tables as a PDF (A4 landscape; DejaVu Sans from matplotlib's files, so that
     Norwegian letters and symbols print without a system font)."""
@@ -376,9 +408,7 @@ def write_region_pdf(document: dict[str, Any], lang: str, path: Path) -> None:
         pdf.multi_cell(0, 6, table.title, new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(PDF_FONT, "", 8)
         pdf.multi_cell(0, 4, table.note, new_x="LMARGIN", new_y="NEXT")
-        first = 0.24
-        rest = (1 - first) / max(1, len(table.header) - 1)
-        with pdf.table(col_widths=[first] + [rest] * (len(table.header) - 1), width=pdf.epw,
+        with pdf.table(col_widths=column_weights(table), width=pdf.epw,
                        text_align="LEFT", headings_style=FontFace(emphasis="BOLD"),
                        line_height=4.2) as grid:
             header = grid.row()

@@ -109,5 +109,8 @@ def available_keys(region: Region) -> tuple[str, ...]:
 
 
 def region_unit(key: str) -> str:
-    """The unit of a region run's figure: NOK a year for costs and gains, else the metric's."""
+    """The unit of a region run's figure: NOK a year for costs and gains, NOK for a net present
+    value, else the metric's."""
+    if ".npv_" in key:
+        return "NOK"
     return "NOK/yr" if key.startswith(("costs.", "gain.")) else unit_of(key)

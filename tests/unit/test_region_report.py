@@ -95,3 +95,18 @@ def test_pdf_is_written(tmp_path: Path) -> None:
     path = tmp_path / "r.pdf"
     write_region_pdf(DOCUMENT, "nb", path)
     assert path.read_bytes().startswith(b"%PDF")
+
+
+def test_models_table_shows_the_net_present_value_where_a_member_has_one() -> None:
+    document = {**DOCUMENT, "metrics": {
+        **DOCUMENT["metrics"],  # type: ignore[dict-item]
+        "models.a.own.cost": figure(800_000.0),
+        "models.a.shared.cost": figure(750_000.0, 10_000.0),
+        "models.a.own.npv_2026_2035": figure(-8_096_000.0),
+        "models.a.shared_vs_own.npv_2026_2035": figure(506_000.0, 84_000.0),
+    }}
+    nb = render_region_html(document, "nb")
+    assert "Netto nåverdi 2026–2035 (tusen kr)" in nb and "<td>-8\u00a0096</td>" in nb
+    assert "<td>506 ± 84</td>" in nb and "gevinstanalyse" in nb
+    assert "Net present value 2026–2035" in render_region_html(document, "en")
+    assert "nåverdi" not in render_region_html(DOCUMENT, "nb")

@@ -167,6 +167,7 @@ def run_region(console: Console, region_file: Path, seed: int | None, replicatio
     from reports.region_summary import print_region_summary
     from sim.analysis.aggregate import aggregate
     from sim.analysis.cost_sharing import cost_split, region_unit
+    from sim.benefit.organisation_npv import organisation_npvs
 
     region = load_region_or_exit(console, region_file, parse_overrides(set_))
     seed = region.seed if seed is None else seed
@@ -186,6 +187,7 @@ def run_region(console: Console, region_file: Path, seed: int | None, replicatio
                                                  language),
                                   strict=True):
             metrics.update(extra)
+            metrics.update(organisation_npvs(region, extra))
     figures = aggregate(per_replication, unit=region_unit)
     print_region_summary(console, region, figures, warnings, language)
     if models:
