@@ -61,7 +61,10 @@ REGION_METRICS: tuple[MetricSpec, ...] = (
     MetricSpec("models.{member}.{model}.{figure}", "",
                "With --models: answer.within_{target}, answer.mean_s, visits.response_mean_s, "
                "arsverk and cost (NOK/yr) for model own, shared, direct or purchased; "
-               "{member} may be region (arsverk and cost)."),
+               "{member} may be region (arsverk and cost). For a member with a benefit "
+               "section also npv_{first}_{last} (NOK): the model's cost over the appraisal "
+               "period, discounted with the tax cost (docs/benefit.md); for region only when "
+               "every member has one."),
     MetricSpec("models.{member}.{model}_vs_own.{figure}", "",
                "With --models: the paired difference of a figure from the own centre, per "
                "replication (common random numbers)."),
