@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -12,6 +13,7 @@ from rich.table import Table
 from reports.i18n import TEXT, format_number, format_seconds, text
 from reports.summary import (
     answer_table,
+    clipped_percent,
     format_figure,
     format_share,
     format_wall,
@@ -28,10 +30,12 @@ from sim.scenario.region import Region
 Column = tuple[str, str]
 """A column of a region table: the figures' key prefix and the heading."""
 
-LABEL_WIDTH = 24
+LABEL_WIDTH = 16
 """Room for a row label in a region table (longer labels wrap)."""
-CELL_WIDTH = 15
-"""Room for one ``12,3 ± 0,4 s`` cell with its padding."""
+VALUE_WIDTH = 17
+"""The narrowest a figure column gets (``97,8 (95,3–100) %`` wraps once at most)."""
+CELL_WIDTH = 20
+"""Room for one ``12,3 ± 0,4 s`` or ``97,8 (95,3–100) %`` cell with its padding."""
 
 
 def columns_that_fit(width: int, label_width: int = LABEL_WIDTH,
@@ -41,17 +45,25 @@ def columns_that_fit(width: int, label_width: int = LABEL_WIDTH,
     return max(1, (width - label_width) // cell_width)
 
 
+def fit_label(label: str, width: int = LABEL_WIDTH) -> str:
+    """A row label broken into lines of at most ``width`` at ordinary spaces only, so that a
+    number stays with its unit (``60\u00a0s``; the terminal library would break there too)."""
+    indent = label[:len(label) - len(label.lstrip(" "))]
+    lines = textwrap.wrap(label.strip(" "), width - len(indent), break_long_words=False)
+    return "\n".join(indent + line for line in lines) if lines else label
+
+
 def chunks(names: Sequence[Column], size: int) -> list[list[Column]]:
     """``names`` in consecutive groups of at most ``size``."""
     return [list(names[i:i + size]) for i in range(0, len(names), size)]
 
 
 def _table(title: str, first: str, columns: Sequence[str],
-           label_width: int = LABEL_WIDTH) -> Table:
+           label_width: int = LABEL_WIDTH, value_width: int | None = VALUE_WIDTH) -> Table:
     table = Table(title=title, title_justify="left", header_style="bold")
     table.add_column(first, max_width=label_width)
     for column in columns:
-        table.add_column(column, justify="right")
+        table.add_column(column, justify="right", min_width=value_width)
     return table
 
 
@@ -106,7 +118,7 @@ def members_table(region: Region, figures: dict[str, Figure], lang: str = "en",
     for label_, key, show in rows:
         cells = [("100\u00a0%" if not prefix and key == "operators.busy_share"
                   else show(figures.get(prefix + key))) for prefix, _ in columns]
-        table.add_row(label_, *cells)
+        table.add_row(fit_label(label_), *cells)
     return table
 
 
@@ -136,9 +148,9 @@ def cost_sharing_table(region: Region, figures: dict[str, Figure], lang: str = "
         if f"costs.{region.members[0].name}.{key}" not in figures:
             continue
         name = text(lang, f"g_key_{key}")
-        table.add_row(text(lang, "g_share", what=name),
+        table.add_row(fit_label(text(lang, "g_share", what=name)),
                       *(cell(p, f"costs.{{name}}.{key}", "costs.total") for p, _ in columns))
-        table.add_row("  " + text(lang, "g_gain", what=name),
+        table.add_row(fit_label("  " + text(lang, "g_gain", what=name)),
                       *(cell(p, f"gain.{{name}}.{key}", "gain.region") for p, _ in columns))
     return table
 
@@ -266,6 +278,18 @@ def stacked(figure: Figure | None, scale: float = 1.0, unit: str = "", digits: i
     return f"{mean}\n±\u00a0{format_number(figure.ci_half_width * scale, lang, digits)}"
 
 
+def stacked_share(figure: Figure | None, lang: str = "en") -> str:
+    """A share over its interval, clipped to 0–100 % where the t interval passes them
+    (``99,6 %`` over ``99,2–100,0``)."""
+    if figure is None or math.isnan(figure.mean) or math.isnan(figure.ci_half_width):
+        return stacked(figure, 100.0, "%", lang=lang)
+    low, high = figure.mean - figure.ci_half_width, figure.mean + figure.ci_half_width
+    if low >= 0.0 and high <= 1.0:
+        return stacked(figure, 100.0, "%", lang=lang)
+    return (f"{format_share_value(figure.mean, lang)}\n"
+            f"{clipped_percent(low, lang)}–{clipped_percent(high, lang)}")
+
+
 def organisation_table(region: Region, figures: dict[str, Figure], answer_key: str,
                        name: str, lang: str = "en") -> Table:
     """The four organisation models side by side for one member (or ``region``): answer share
@@ -275,7 +299,8 @@ def organisation_table(region: Region, figures: dict[str, Figure], answer_key: s
     within = format_seconds(parse_duration(answer_key.removeprefix("answer.within_")), lang)
     shown = text(lang, "g_region") if name == "region" else name
     table = _table(text(lang, "g_models", name=shown), text(lang, "g_figure"),
-                   [text(lang, f"g_m_{m}") for m in MODELS], label_width=MODEL_LABEL_WIDTH)
+                   [text(lang, f"g_m_{m}") for m in MODELS], label_width=MODEL_LABEL_WIDTH,
+                   value_width=None)
 
     def cells(key: str, show: Callable[[Figure | None], str]) -> list[str]:
         out = []
@@ -296,7 +321,7 @@ def organisation_table(region: Region, figures: dict[str, Figure], answer_key: s
 
     if name != "region":
         table.add_row(text(lang, "g_within", t=within),
-                      *cells(answer_key, lambda f: stacked(f, 100.0, "%", lang=lang)))
+                      *cells(answer_key, lambda f: stacked_share(f, lang)))
         table.add_row("  Δ", *deltas(answer_key, lambda f: stacked(f, 100.0, "pp", lang=lang)))
         table.add_row(text(lang, "g_answer_mean"),
                       *cells("answer.mean_s", lambda f: stacked(f, unit="s", lang=lang)))

@@ -31,8 +31,26 @@ def format_figure(figure: Figure | None, scale: float = 1.0, unit: str = "",
 
 
 def format_share(figure: Figure | None, lang: str = "en") -> str:
-    """A share as a percentage with its interval."""
-    return format_figure(figure, 100.0, "%", 1, lang)
+    """A share as a percentage with its interval; where the Student t interval reaches past
+    0 % or 100 % (few alarms), the interval clipped to 0–100 % and written out:
+    ``99,6 (99,2–100,0) %``."""
+    if figure is None or math.isnan(figure.mean) or math.isnan(figure.ci_half_width):
+        return format_figure(figure, 100.0, "%", 1, lang)
+    low, high = figure.mean - figure.ci_half_width, figure.mean + figure.ci_half_width
+    if low >= 0.0 and high <= 1.0:
+        return format_figure(figure, 100.0, "%", 1, lang)
+    return (f"{format_number(figure.mean * 100, lang, 1)} ({clipped_percent(low, lang)}"
+            f"–{clipped_percent(high, lang)})\u00a0%")
+
+
+def clipped_percent(share: float, lang: str) -> str:
+    """An interval's end as a percentage clipped to 0–100 (``0`` and ``100`` without
+    decimals)."""
+    if share <= 0.0:
+        return "0"
+    if share >= 1.0:
+        return "100"
+    return format_number(share * 100, lang, 1)
 
 
 def _table(title: str, columns: Sequence[str]) -> Table:

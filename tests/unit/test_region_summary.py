@@ -26,6 +26,8 @@ class WideFigures(dict[str, Figure]):
         return self[key]
 
     def __missing__(self, key: str) -> Figure:
+        if any(word in key for word in ("within_", "share", "utilisation", "p_wait")):
+            return Figure(key, "share", 0.5, 0.6, (0.5,))  # clipped at both ends: the widest
         return Figure(key, "", 12_345.6, 1_234.5, (12_345.6,))
 
     def __contains__(self, key: object) -> bool:
@@ -57,7 +59,7 @@ def test_every_line_fits_in_80_columns(region: Region, lang: str) -> None:
 
 def test_bokmaal_has_no_english_labels(region: Region) -> None:
     out = rendered(region, "nb")
-    for phrase in ("Kommunene", "besvart innen", "Kostnadsdeling", "gevinst per alarm",
+    for phrase in ("Kommunene", "besvart innen", "Kostnadsdeling", "gevinst per",
                    "egen sentral", "kjøpt tjeneste", "netto nåverdi", "2026–2035", "advarsel",
                    "12\u00a0345,6"):
         assert phrase in out, phrase
@@ -73,7 +75,18 @@ def test_english_stays_english(region: Region) -> None:
 
 
 def test_members_are_split_into_tables_that_fit() -> None:
-    assert columns_that_fit(80) == 3
+    assert columns_that_fit(80) == 3 and columns_that_fit(120) == 5
     assert columns_that_fit(10) == 1
     assert chunks([("a", "A"), ("b", "B"), ("c", "C")], 2) == [[("a", "A"), ("b", "B")],
                                                                [("c", "C")]]
+
+
+def test_share_intervals_are_clipped_to_100_percent() -> None:
+    from reports.region_summary import stacked_share
+    from reports.summary import format_share
+
+    small = Figure("answer.within_60s", "share", 0.996, 0.008, (0.99, 1.0, 0.998))
+    assert format_share(small, "nb") == "99,6 (98,8–100)\u00a0%"
+    assert stacked_share(small, "en") == "99.6\u00a0%\n98.8–100"
+    usual = Figure("answer.within_60s", "share", 0.981, 0.004, (0.98, 0.982))
+    assert format_share(usual, "en") == "98.1 ± 0.4\u00a0%"
