@@ -332,7 +332,7 @@ TEXT: dict[str, dict[str, str]] = {
         "g_r_floor": "minstekravet på {n} operatører (IS-2552) avgjør",
         "g_r_least": "{member} har minst margin",
         "g_r_binds": "{member} avgjør: med {n} er andelen innen {t} {mean} (intervall "
-                     "{low}–{high}), {short}",
+                     "{interval}), {short}",
         "g_r_short": "under {share}", "g_r_not_shown": "ikke vist å nå {share}",
         "g_r_on_mean": "; vurdert på snittet etter {n} repetisjoner, intervallet fortsatt for "
                        "bredt: {members}",
@@ -650,7 +650,7 @@ TEXT: dict[str, dict[str, str]] = {
         "g_r_floor": "the IS-2552 floor of {n} binds",
         "g_r_least": "{member} has the least margin",
         "g_r_binds": "{member} binds: with {n} its share within {t} is {mean} (interval "
-                     "{low}–{high}), {short}",
+                     "{interval}), {short}",
         "g_r_short": "short of {share}", "g_r_not_shown": "not shown to reach {share}",
         "g_r_on_mean": "; judged on the mean after {n} replications, the interval still too "
                        "wide: {members}",

@@ -210,13 +210,19 @@ def sizing_reason(sizing: RegionSizing, shift: str, lang: str = "en") -> str:
         reason = text(lang, "g_r_binds", member=member, n=str(chosen - 1),
                       t=format_seconds(worst.target.within_s, lang),
                       mean=format_share_value(worst.mean, lang),
-                      low=format_share_value(worst.low, lang),
-                      high=format_share_value(worst.high, lang), short=short)
+                      interval=share_interval(worst.low, worst.high, lang), short=short)
     on_mean = sizing.chosen.on_the_mean(shift)
     if on_mean:
         reason += text(lang, "g_r_on_mean", n=str(len(sizing.chosen.runs)),
                        members=", ".join(on_mean))
     return reason
+
+
+def share_interval(low: float, high: float, lang: str) -> str:
+    """An interval of a share, clipped to 0–100 %: ``95,8–100 %``."""
+    if math.isnan(low) or math.isnan(high):
+        return "–"
+    return f"{clipped_percent(low, lang)}–{clipped_percent(high, lang)}\u00a0%"
 
 
 def format_share_value(value: float, lang: str) -> str:
@@ -242,9 +248,8 @@ def region_attainment_table(sizing: RegionSizing, lang: str = "en") -> Table:
         for shift, target in columns:
             j = next(j for j in judgements if j.member == member and j.shift == shift
                      and j.target.describe() == target)
-            cells.append("–" if j.n == 0 else
-                         f"{format_share_value(j.mean, lang)}\n({format_share_value(j.low, lang)}"
-                         f"–{format_share_value(j.high, lang)})")
+            cells.append("–" if j.n == 0 else f"{format_share_value(j.mean, lang)}\n"
+                         f"({share_interval(j.low, j.high, lang)})")
         table.add_row(member, *cells)
     return table
 

@@ -90,3 +90,10 @@ def test_share_intervals_are_clipped_to_100_percent() -> None:
     assert stacked_share(small, "en") == "99.6\u00a0%\n98.8–100"
     usual = Figure("answer.within_60s", "share", 0.981, 0.004, (0.98, 0.982))
     assert format_share(usual, "en") == "98.1 ± 0.4\u00a0%"
+
+
+def test_sizing_intervals_are_clipped() -> None:
+    from reports.region_summary import share_interval
+
+    assert share_interval(0.949, 1.027, "nb") == "94,9–100\u00a0%"
+    assert share_interval(-0.01, 0.5, "en") == "0–50.0\u00a0%"
