@@ -317,17 +317,20 @@ def render_region_html(document: dict[str, Any], lang: str) -> str:
     parts = [f"<!DOCTYPE html><html lang=\"{'nb' if lang == 'nb' else 'en'}\"><head>"
              "<meta charset=\"utf-8\">"
              f"<title>{html.escape(w['title'])}: {html.escape(name)}</title>"
-             "<style>body{font-family:sans-serif;max-width:72rem;margin:2rem auto}"
-             "table{border-collapse:collapse;margin:1rem 0}th,td{border-bottom:1px solid #ccc;"
-             "padding:.3rem .6rem;text-align:right}th:first-child,td:first-child{text-align:"
-             "left}td+td{white-space:nowrap}</style></head><body>",
+             "<style>body{font-family:sans-serif;max-width:80rem;margin:2rem auto;padding:0 1rem}"
+             "table{border-collapse:collapse;margin:1rem 0;font-size:.85rem}"
+             "th,td{border-bottom:1px solid #ccc;padding:.25rem .4rem;text-align:right}"
+             "th:first-child,td:first-child{text-align:left}td.n{white-space:nowrap}"
+             "</style></head><body>",
              f"<h1>{html.escape(w['title'])}: {html.escape(name)}</h1>"]
     for table in report_tables(document, lang):
         parts.append(f"<h2>{html.escape(table.title)}</h2><p>{html.escape(table.note)}</p>")
         parts.append("<table><thead><tr>" + "".join(
             f"<th>{html.escape(h)}</th>" for h in table.header) + "</tr></thead><tbody>")
         for row in table.rows:
-            parts.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>")
+            parts.append("<tr>" + "".join(
+                f"<td class=\"n\">{html.escape(c)}</td>" if isinstance(c, Cell)
+                else f"<td>{html.escape(c)}</td>" for c in row) + "</tr>")
         parts.append("</tbody></table>")
     parts.append("</body></html>\n")
     return "".join(parts)

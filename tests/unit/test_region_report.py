@@ -49,8 +49,8 @@ def test_html_in_both_languages_escapes_and_shows_the_split() -> None:
     en = render_region_html(DOCUMENT, "en")
     assert "&lt;Region&gt; &amp; co" in nb and "<Region>" not in nb
     assert "Kostnadsdeling (tusen kroner per år)" in nb and "per alarm" in nb
-    assert "<td>750 ± 10</td>" in nb and "<td>1\u00a0600</td>" in nb
-    assert "Cost sharing (NOK thousand a year)" in en and "<td>1,600</td>" in en
+    assert "<td class=\"n\">750 ± 10</td>" in nb and "<td class=\"n\">1\u00a0600</td>" in nb
+    assert "Cost sharing (NOK thousand a year)" in en and "<td class=\"n\">1,600</td>" in en
     assert "Gain per alarm" in en
     assert "98,1\u00a0%" in nb and "98.1\u00a0%" in en
     assert "Besvart innen 60\u00a0s" in nb and "Answered within 60\u00a0s" in en
@@ -106,7 +106,7 @@ def test_models_table_shows_the_net_present_value_where_a_member_has_one() -> No
         "models.a.shared_vs_own.npv_2026_2035": figure(506_000.0, 84_000.0),
     }}
     nb = render_region_html(document, "nb")
-    assert "Netto nåverdi 2026–2035 (tusen kr)" in nb and "<td>-8\u00a0096</td>" in nb
-    assert "<td>506 ± 84</td>" in nb and "gevinstanalyse" in nb
+    assert "Netto nåverdi 2026–2035 (tusen kr)" in nb and "<td class=\"n\">-8\u00a0096</td>" in nb
+    assert "<td class=\"n\">506 ± 84</td>" in nb and "gevinstanalyse" in nb
     assert "Net present value 2026–2035" in render_region_html(document, "en")
     assert "nåverdi" not in render_region_html(DOCUMENT, "nb")
