@@ -62,10 +62,11 @@ def check_parent(path: Path, option: str) -> None:
 
 
 def check_folder_target(folder: Path, option: str, force: bool = False,
-                        allow_existing: bool = False) -> None:
+                        allow_existing: bool = False, resumable: str | None = None) -> None:
     """``folder`` can receive results: not a file, a writable parent, and (unless
     ``allow_existing``) empty or, with ``force``, a vtsim results folder that may be
-    replaced."""
+    replaced. ``resumable`` names the file that marks a run the command can continue
+    (``--resume``), so that the refusal offers it."""
     if folder.exists() and not folder.is_dir():
         raise OutputError(f"{option} {folder} is a file, not a folder; choose a folder name "
                           "(it is created)")
@@ -78,8 +79,11 @@ def check_folder_target(folder: Path, option: str, force: bool = False,
     if not present:
         return
     if not force:
-        raise OutputError(f"{folder} already holds {listed(present)}; add --force to replace "
-                          f"it, or choose another {option}")
+        resume = ("add --resume to continue it, --force to replace it"
+                  if resumable is not None and resumable in present else
+                  "add --force to replace it")
+        raise OutputError(f"{folder} already holds {listed(present)}; {resume}, or choose "
+                          f"another {option}")
     here = Path.cwd().resolve()
     if folder.resolve() in (here, *here.parents):
         raise OutputError(f"{option} {folder} is the current folder (or holds it); vtsim will "

@@ -44,7 +44,7 @@ from reports.sweep.tables import (
 from sim.analysis.sizing import YearSizing, growth_of, size_year
 from sim.analysis.sweep import Finished, SweepError, SweepInterrupted, grid, parse_axis
 from sim.analysis.sweep_plan import SweepPlan, execute, load_points
-from sim.analysis.sweep_store import SweepStore
+from sim.analysis.sweep_store import MANIFEST, SweepStore
 from sim.analysis.targets import Target, TargetError, parse_target
 from sim.errors import ScenarioError, VtsimError
 from sim.run.backends import Backend, BackendError, dask_backend, local_backend
@@ -136,7 +136,8 @@ def sweep(
         if resume and force:
             raise SweepError("give --resume (continue the sweep in --out) or --force (replace "
                              "it), not both")
-        check_folder_target(out, "--out", force, allow_existing=resume)
+        check_folder_target(out, "--out", force, allow_existing=resume,
+                            resumable=MANIFEST)
         base = load_scenario(scenario_file)
         points = grid([parse_axis(item) for item in set_])
         plan = SweepPlan(scenario_file, tuple(points), base.seed if seed is None else seed,
