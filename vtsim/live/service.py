@@ -46,6 +46,7 @@ from devices.contract.reception import DEFAULT_CORRELATION_WINDOW_S
 from devices.transport.mqtt import BrokerAddress, MqttError, MqttTransport, ReceivedMessage
 from vtsim.live.centre import Answer, CentreSnapshot, LiveCentre
 from vtsim.live.health import ALL_TENANTS, health_report, health_topic, loss_figures, lost_report
+from vtsim.live.intake import FairIntake
 from vtsim.live.loss_log import LossLog
 from vtsim.live.scaip_channel import ScaipChannel
 from vtsim.live.store import (
@@ -449,6 +450,7 @@ class ServiceLoop:
         self._last_refresh = time.monotonic()
         self._retry_s = STORE_RETRY_S[0]
         self._loss_log = LossLog(known=self.status.snapshot.gaps)  # resumed from the store
+        self._intake: FairIntake[ReceivedMessage] = FairIntake()
 
     def snapshot(self) -> CentreSnapshot:
         """The centre's counts now."""
@@ -462,9 +464,11 @@ class ServiceLoop:
 
     def serve_once(self, stop: threading.Event) -> None:
         """One turn: handle what arrived (one group), then the checks that are due."""
-        group = self._transport.take(timeout=DRAIN_WAIT_S, max_messages=GROUP_MAX)
-        if group:
-            self._handle(group, stop)
+        intake = self._intake
+        intake.add(self._transport.take(timeout=0.0 if len(intake) else DRAIN_WAIT_S,
+                                        max_messages=RECEIVE_MAXIMUM))
+        if len(intake):
+            self._handle(intake.group(GROUP_MAX), stop)
         self._watch_connection()
         now = time.monotonic()
         if self._last_check is None or now - self._last_check >= self._options.health_interval_s:
@@ -478,12 +482,13 @@ class ServiceLoop:
 
     def _handle(self, group: list[ReceivedMessage], stop: threading.Event) -> None:
         """Handle a group; while the store fails, retry it with backoff until it is stored
-        or a stop is asked (then it stays unacknowledged at the broker)."""
+        or a stop is asked (then it stays unacknowledged at the broker, and in the intake)."""
         status = self.status
         remaining = group
         while remaining:
-            status.in_hand = len(remaining)
-            status.oldest_in_hand = remaining[0].received_at
+            status.in_hand = len(remaining) + len(self._intake)
+            status.oldest_in_hand = min([m.received_at for m in remaining]
+                                        + [self._intake.oldest_received_at() or float("inf")])
             status.group_started = time.monotonic()
             try:
                 done = self._centre.handle_group(remaining, stop.is_set)
@@ -499,8 +504,9 @@ class ServiceLoop:
             self._store_works()
             if stop.is_set():
                 break
-        status.in_hand = 0
-        status.oldest_in_hand = None
+        self._intake.give_back(remaining)
+        status.in_hand = len(self._intake)
+        status.oldest_in_hand = self._intake.oldest_received_at()
 
     def _wait_for_store(self, error: CentreStoreError, stop: threading.Event) -> bool:
         """The store failed: say so, wait (backoff), connect again; False if a stop came."""
