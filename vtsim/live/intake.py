@@ -3,8 +3,9 @@
 The broker delivers a session's messages in the order they reached it, so a device that floods
 (thousands of alarms in a second) would put every other device's alarm behind its own in the
 centre's queue. The intake keeps one queue per device (per sender: tenant and device id of the
-topic) and makes each group for the store's commit by taking from the devices in turn, so that
-a device with one alarm waits for at most one group, however many messages another device sent.
+topic) and makes each group for the store's commit by taking from the devices in turn, each at
+most an equal share while several wait: a device with one alarm waits for at most one short
+group, however many messages another device sent. A device alone fills whole groups.
 
 Each device's messages keep their order; nothing is dropped: a message leaves the intake only in
 a group, and a group's messages that were not handled (a stop, a store failure) are given back
@@ -18,8 +19,8 @@ from collections.abc import Iterable, Sequence
 from typing import Final, Generic, Protocol, TypeVar
 
 FAIR_SHARE_MIN: Final = 32
-"""The fewest messages of one device a group takes when the group has room for more; with few
-devices sending, each may fill a larger share (up to the whole group)."""
+"""A device's share of a group while several devices wait is an equal part of the group, but
+never fewer messages than this (a device's backlog still moves in groups of some size)."""
 
 
 class Received(Protocol):
@@ -74,20 +75,20 @@ class FairIntake(Generic[M]):
 
     def group(self, most: int) -> list[M]:
         """At most ``most`` messages, taken from the devices in turn (a device that had its turn
-        goes behind the others): each device's share is an equal part of ``most`` (at least
-        :data:`FAIR_SHARE_MIN`), and room a device does not need goes to the others."""
+        goes behind the others). A device waiting alone fills the group; while several wait,
+        each takes at most an equal part of ``most`` (at least :data:`FAIR_SHARE_MIN`), so that
+        the group, and with it the wait of the device with one alarm, stays short."""
         taken: list[M] = []
-        while self._queues and len(taken) < most:
-            share = max(FAIR_SHARE_MIN, (most - len(taken)) // len(self._queues))
-            for key in list(self._queues):
-                if len(taken) >= most:
-                    break
-                waiting = self._queues[key]
-                for _ in range(min(share, most - len(taken), len(waiting))):
-                    taken.append(waiting.popleft())
-                del self._queues[key]
-                if waiting:
-                    self._queues[key] = waiting  # behind the others
+        share = most if len(self._queues) == 1 else max(FAIR_SHARE_MIN,
+                                                         most // max(len(self._queues), 1))
+        for key in list(self._queues):
+            if len(taken) >= most:
+                break
+            waiting = self._queues.pop(key)
+            for _ in range(min(share, most - len(taken), len(waiting))):
+                taken.append(waiting.popleft())
+            if waiting:
+                self._queues[key] = waiting  # behind the others
         self._count -= len(taken)
         return taken
 
