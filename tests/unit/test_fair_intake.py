@@ -33,6 +33,8 @@ def test_a_flooding_device_takes_no_more_than_its_share_of_a_group() -> None:
     two.add(from_device("flood", seq) for seq in range(3_000))
     two.add(from_device("other", seq) for seq in range(3_000))
     assert len(two.group(1_000)) == 1_000  # an equal part each: 500 and 500
+    two.add(from_device(f"calm-{n}", 0) for n in range(3))
+    assert len(two.group(1_000)) == 2 * FAIR_SHARE_MIN + 3  # a short group: the calm wait little
 
 
 def test_alone_a_device_fills_the_group_and_each_device_keeps_its_order() -> None:

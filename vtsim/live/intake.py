@@ -3,9 +3,10 @@
 The broker delivers a session's messages in the order they reached it, so a device that floods
 (thousands of alarms in a second) would put every other device's alarm behind its own in the
 centre's queue. The intake keeps one queue per device (per sender: tenant and device id of the
-topic) and makes each group for the store's commit by taking from the devices in turn, each at
-most an equal share while several wait: a device with one alarm waits for at most one short
-group, however many messages another device sent. A device alone fills whole groups.
+topic) and makes each group for the store's commit by taking from the devices in turn, none
+taking much more than the device with the fewest waiting: a device with one alarm waits for a
+short group or two, however many messages another device sent. A device alone fills whole
+groups, and devices that all have backlogs share whole groups.
 
 Each device's messages keep their order; nothing is dropped: a message leaves the intake only in
 a group, and a group's messages that were not handled (a stop, a store failure) are given back
@@ -18,9 +19,9 @@ from collections import OrderedDict, deque
 from collections.abc import Iterable, Sequence
 from typing import Final, Generic, Protocol, TypeVar
 
-FAIR_SHARE_MIN: Final = 32
-"""A device's share of a group while several devices wait is an equal part of the group, but
-never fewer messages than this (a device's backlog still moves in groups of some size)."""
+FAIR_SHARE_MIN: Final = 64
+"""The fewest messages of one device a group takes while several devices wait (a backlog still
+moves in groups of some size: each group costs a query and a commit)."""
 
 
 class Received(Protocol):
@@ -75,12 +76,14 @@ class FairIntake(Generic[M]):
 
     def group(self, most: int) -> list[M]:
         """At most ``most`` messages, taken from the devices in turn (a device that had its turn
-        goes behind the others). A device waiting alone fills the group; while several wait,
-        each takes at most an equal part of ``most`` (at least :data:`FAIR_SHARE_MIN`), so that
-        the group, and with it the wait of the device with one alarm, stays short."""
+        goes behind the others). A device waiting alone fills the group. While several wait,
+        each takes as many as the device with the fewest waiting has (at least
+        :data:`FAIR_SHARE_MIN`, at most an equal part of ``most``): a device with one alarm
+        then waits behind a short group, not behind another device's backlog, while devices
+        that all have backlogs still share whole groups."""
         taken: list[M] = []
-        share = most if len(self._queues) == 1 else max(FAIR_SHARE_MIN,
-                                                         most // max(len(self._queues), 1))
+        share = most if len(self._queues) == 1 else max(FAIR_SHARE_MIN, min(
+            most // max(len(self._queues), 1), min(len(q) for q in self._queues.values())))
         for key in list(self._queues):
             if len(taken) >= most:
                 break
