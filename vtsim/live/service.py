@@ -64,9 +64,11 @@ GROUP_MAX: Final = 1_000
 ANSWERS_QUEUED: Final = 20_000
 """Answers that may wait in the MQTT client's queue while the broker is slow to take them
 (beyond the 1,000 on the wire), before an answer waits, and after 5 s fails."""
-RECEIVE_MAXIMUM: Final = 2 * GROUP_MAX
+RECEIVE_MAXIMUM: Final = 5 * GROUP_MAX
 """MQTT 5: at most this many messages delivered and not yet acknowledged (stored): the backlog
-in the centre's memory is bounded, the rest waits at the broker."""
+in the centre's memory is bounded (at most 5,000 payloads of at most 16 KiB), the rest waits at
+the broker, in the order it came. Room for a flood of a few thousand, so that the broker does
+not keep the other devices' alarms behind it: the centre's intake serves devices in turn."""
 ANSWER_TIMEOUT_S: Final = 5.0
 HEALTH_INTERVAL_S: Final = 5.0
 GAP_WAIT_S: Final = 5.0
