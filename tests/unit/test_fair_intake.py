@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from vtsim.live.intake import FAIR_SHARE_MIN, FairIntake, sender
+from vtsim.live.intake import DEVICE_SHARE_MAX, FAIR_SHARE_MIN, FairIntake, sender
 
 
 @dataclass(frozen=True)
@@ -27,17 +27,17 @@ def test_a_flooding_device_takes_no_more_than_its_share_of_a_group() -> None:
     assert {m.topic for m in group} >= {from_device(f"calm-{n:03d}", 0).topic for n in range(100)}
     assert [m.seq for m in group if "/flood/" in m.topic] == list(range(FAIR_SHARE_MIN))
     assert len(intake) == 3_000 - FAIR_SHARE_MIN
-    alone = [m.seq for m in intake.group(1_000)]  # the calm ones answered: a whole group
-    assert alone == list(range(FAIR_SHARE_MIN, 1_000 + FAIR_SHARE_MIN))
+    alone = [m.seq for m in intake.group(1_000)]  # the calm ones answered: the flood alone
+    assert alone == list(range(FAIR_SHARE_MIN, DEVICE_SHARE_MAX + FAIR_SHARE_MIN))
     two: FairIntake[Message] = FairIntake()
     two.add(from_device("flood", seq) for seq in range(3_000))
     two.add(from_device("other", seq) for seq in range(3_000))
-    assert len(two.group(1_000)) == 1_000  # an equal part each: 500 and 500
+    assert len(two.group(2 * DEVICE_SHARE_MAX)) == 2 * DEVICE_SHARE_MAX  # an equal part each
     two.add(from_device(f"calm-{n}", 0) for n in range(3))
-    assert len(two.group(1_000)) == 2 * FAIR_SHARE_MIN + 3  # a short group: the calm wait little
+    assert len(two.group(2 * DEVICE_SHARE_MAX)) == 2 * FAIR_SHARE_MIN + 3  # short
 
 
-def test_alone_a_device_fills_the_group_and_each_device_keeps_its_order() -> None:
+def test_every_message_leaves_once_and_each_device_keeps_its_order() -> None:
     intake: FairIntake[Message] = FairIntake()
     rng = random.Random(7)
     devices = [f"d{n}" for n in range(5)]
@@ -54,7 +54,7 @@ def test_alone_a_device_fills_the_group_and_each_device_keeps_its_order() -> Non
         assert mine == sorted(mine)
     lone: FairIntake[Message] = FairIntake()
     lone.add(from_device("only", n) for n in range(3_000))
-    assert [m.seq for m in lone.group(1_000)] == list(range(1_000))
+    assert [m.seq for m in lone.group(1_000)] == list(range(DEVICE_SHARE_MAX))
 
 
 def test_messages_given_back_come_first_in_their_order() -> None:

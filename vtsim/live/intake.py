@@ -5,8 +5,9 @@ The broker delivers a session's messages in the order they reached it, so a devi
 centre's queue. The intake keeps one queue per device (per sender: tenant and device id of the
 topic) and makes each group for the store's commit by taking from the devices in turn, none
 taking much more than the device with the fewest waiting: a device with one alarm waits for a
-short group or two, however many messages another device sent. A device alone fills whole
-groups, and devices that all have backlogs share whole groups.
+short group or two, however many messages another device sent; no device puts more than
+:data:`DEVICE_SHARE_MAX` messages into one group, so a flood is judged in short groups. Devices
+that all have backlogs share whole groups.
 
 Each device's messages keep their order; nothing is dropped: a message leaves the intake only in
 a group, and a group's messages that were not handled (a stop, a store failure) are given back
@@ -22,6 +23,9 @@ from typing import Final, Generic, Protocol, TypeVar
 FAIR_SHARE_MIN: Final = 64
 """The fewest messages of one device a group takes while several devices wait (a backlog still
 moves in groups of some size: each group costs a query and a commit)."""
+DEVICE_SHARE_MAX: Final = 256
+"""The most messages of one device in a group, even alone: a device that arrives while a
+flood is judged waits for at most this many of the flood's messages."""
 
 
 class Received(Protocol):
@@ -76,14 +80,15 @@ class FairIntake(Generic[M]):
 
     def group(self, most: int) -> list[M]:
         """At most ``most`` messages, taken from the devices in turn (a device that had its turn
-        goes behind the others). A device waiting alone fills the group. While several wait,
-        each takes as many as the device with the fewest waiting has (at least
-        :data:`FAIR_SHARE_MIN`, at most an equal part of ``most``): a device with one alarm
-        then waits behind a short group, not behind another device's backlog, while devices
-        that all have backlogs still share whole groups."""
+        goes behind the others). While several devices wait, each takes as many as the device
+        with the fewest waiting has (at least :data:`FAIR_SHARE_MIN`, at most an equal part of
+        ``most``): a device with one alarm then waits behind a short group, not behind another
+        device's backlog, while devices that all have backlogs share whole groups. No device
+        takes more than :data:`DEVICE_SHARE_MAX`, alone neither."""
         taken: list[M] = []
         share = most if len(self._queues) == 1 else max(FAIR_SHARE_MIN, min(
-            most // max(len(self._queues), 1), min(len(q) for q in self._queues.values())))
+            most // len(self._queues), min(len(q) for q in self._queues.values())))
+        share = min(share, DEVICE_SHARE_MAX)
         for key in list(self._queues):
             if len(taken) >= most:
                 break
