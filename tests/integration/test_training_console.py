@@ -21,7 +21,13 @@ from devices.transport.base import InProcessTransport
 from sim.scenario.loading import load_scenario
 from tests.conftest import SCENARIOS
 from vtsim.training.access import Access, AccessError
-from vtsim.training.console import MAX_BODY, ConsoleServer, ConsoleState
+from vtsim.training.console import (
+    MAX_BODY,
+    ConsoleServer,
+    ConsoleState,
+    host_name,
+    trusted_hosts,
+)
 from vtsim.training.session import TrainingSession
 
 ORIGIN = "http://testserver"
@@ -43,7 +49,8 @@ class Class:
         self.session.on_change = lambda: self.state.tell(self.session.centre.session_state())
         self.access = Access(SECRET, "JOIN42", seat_timeout=30.0)
         self.server = ConsoleServer(self.state, lambda t, p: self.bus.publish(t, p),
-                                    self.session.control, self.access, "s1", port=0)
+                                    self.session.control, self.access, "s1", port=0,
+                                    allowed_hosts=("testserver",))
         self.session.start()
 
     def client(self) -> TestClient:
@@ -314,3 +321,29 @@ def test_two_hundred_event_streams_all_get_the_state(served: Class) -> None:
         for sock in sockets:
             sock.close()
     assert got == count
+
+
+@pytest.mark.parametrize("host", ["attacker.example", "attacker.example:8080", "127.0.0.2"])
+def test_a_page_under_a_name_the_console_does_not_answer_to_is_refused(
+        served: Class, host: str) -> None:
+    """DNS rebinding: a page of another site whose name resolves to the console's address
+    reaches it under the site's own name; nothing is served to it, not even the login page."""
+    port = served.server.port
+    for request in (f"GET / HTTP/1.1\r\nHost: {host}\r\n\r\n",
+                    f"POST /api/login HTTP/1.1\r\nHost: {host}\r\nOrigin: http://{host}\r\n"
+                    f"Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{{}}"):
+        answer = raw(port, request.encode())
+        assert answer.startswith(b"HTTP/1.1 421"), answer[:200]
+    assert raw(port, f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()).startswith(
+        b"HTTP/1.1 200")
+    assert raw(port, f"GET / HTTP/1.1\r\nHost: localhost:{port}\r\n\r\n".encode()).startswith(
+        b"HTTP/1.1 200")
+
+
+def test_the_trusted_names_follow_the_address_listened_on() -> None:
+    assert trusted_hosts("127.0.0.1") == {"127.0.0.1", "localhost", "::1"}
+    assert "10.0.0.5" in trusted_hosts("10.0.0.5")
+    assert "klasserom-pc" in trusted_hosts("127.0.0.1", ["Klasserom-PC"])
+    assert socket.gethostname().lower() in trusted_hosts("0.0.0.0")
+    assert [host_name(h) for h in ("[::1]:8080", "Localhost:80", "name", "::1")] == [
+        "::1", "localhost", "name", "::1"]

@@ -113,6 +113,10 @@ def train(
                                            "every interface, e.g. for trainees on other "
                                            "machines).")]
     = "127.0.0.1",
+    allowed_host: Annotated[list[str] | None, typer.Option(
+        help="A further name trainees' browsers reach the console by (e.g. the machine's name "
+             "on the classroom network); requests under any other name are refused (421). "
+             "Repeatable.")] = None,
     seat_timeout: Annotated[float, typer.Option(min=1, max=3600, help="Seconds after a "
                                                 "trainee's last tab closed before the seat "
                                                 "is freed.")] = 30.0,
@@ -163,7 +167,8 @@ def train(
                         taken_names=lambda: {op.name for op in session.centre.simulated})
         server = ConsoleServer(state, queue_publisher(session.outbox, Outgoing),
                                session.commands.put, access, session.session_id, host, port,
-                               scripted=script_list(scenario))
+                               scripted=script_list(scenario),
+                               allowed_hosts=allowed_host or ())
     except (OSError, VtsimError) as exc:
         for transport in (centre_t, fleet_t, console_t):
             transport.close()

@@ -29,9 +29,9 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from importlib import resources
-from typing import Any
+from typing import Any, Final
 
 import uvicorn
 from pydantic import ValidationError
@@ -249,11 +249,39 @@ class BadRequest(Exception):
         self.reason = reason
 
 
-class OriginAndSize:
-    """ASGI middleware: state-changing requests from our own origin only, as bounded JSON."""
+LOOPBACK_NAMES: Final = frozenset({"127.0.0.1", "localhost", "::1"})
 
-    def __init__(self, app: ASGIApp) -> None:
+
+def host_name(header: str) -> str:
+    """The name in a ``Host`` header, without its port (``[::1]:8080`` → ``::1``)."""
+    if header.startswith("["):
+        return header[1:].split("]", 1)[0].lower()
+    return header.rsplit(":", 1)[0].lower() if header.count(":") == 1 else header.lower()
+
+
+def trusted_hosts(bound: str, extra: Sequence[str] = ()) -> frozenset[str]:
+    """The names a browser may reach the console by: loopback, the address it listens on,
+    and, when it listens on every interface, this machine's name and addresses; plus
+    ``extra`` (``--allowed-host``). A page that reaches the console under any other name (DNS
+    rebinding) is refused."""
+    names = set(LOOPBACK_NAMES) | {name.lower() for name in extra}
+    if bound in ("0.0.0.0", "::", ""):
+        machine = socket.gethostname()
+        names |= {machine.lower(), socket.getfqdn().lower()}
+        with contextlib.suppress(OSError):
+            names |= set(socket.gethostbyname_ex(machine)[2])
+    else:
+        names.add(bound.lower())
+    return frozenset(names)
+
+
+class OriginAndSize:
+    """ASGI middleware: requests under a trusted host name only, state-changing ones from our
+    own origin only, as bounded JSON."""
+
+    def __init__(self, app: ASGIApp, hosts: frozenset[str] = LOOPBACK_NAMES) -> None:
         self.app = app
+        self.hosts = hosts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -265,6 +293,9 @@ class OriginAndSize:
                    for k, v in scope["headers"]}
         if size > MAX_HEADERS:
             problem: tuple[int, str] | None = (431, "for store forespørselshoder")
+        elif host_name(headers.get("host", "")) not in self.hosts:
+            problem = (421, "konsollen svarer ikke under dette navnet (Host); start "
+                            "vtsim train med --allowed-host NAVN")
         elif scope["method"] in ("GET", "HEAD"):
             problem = None
         else:
@@ -333,7 +364,8 @@ class ConsoleServer:
 
     def __init__(self, state: ConsoleState, enqueue: Enqueue, command: Command,
                  access: Access, session_id: str, host: str = "127.0.0.1", port: int = 8080,
-                 scripted: list[dict[str, Any]] | None = None) -> None:
+                 scripted: list[dict[str, Any]] | None = None,
+                 allowed_hosts: Sequence[str] = ()) -> None:
         self.state = state
         self.enqueue = enqueue
         self.command = command
@@ -345,6 +377,7 @@ class ConsoleServer:
         self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.socket.bind((host, port))
         self.socket.listen(BACKLOG)
+        self.hosts = trusted_hosts(host, allowed_hosts)
         self.app = self.build_app()
         config = uvicorn.Config(
             self.app, log_level="warning", access_log=False, server_header=False,
@@ -396,7 +429,7 @@ class ConsoleServer:
             Route("/api/control", self.guarded(self.control), methods=["POST"]),
         ]
         app = Starlette(routes=routes, lifespan=self.lifespan)
-        return OriginAndSize(app)
+        return OriginAndSize(app, self.hosts)
 
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: Starlette) -> AsyncIterator[None]:
