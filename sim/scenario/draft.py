@@ -209,9 +209,31 @@ def _users(groups: list[Group]) -> str:
         ]
         if group.multiplier:
             shown = ", ".join(f"{k}: {v:g}" for k, v in group.multiplier.items())
-            out.append(f"    rate_multiplier: {{{shown}}}  # antakelse: as lier-2026.yaml "
-                       "(frailer users press more; people with dementia open doors at night)")
+            out.append(f"    rate_multiplier: {{{shown}}}  # antakelse, as lier-2026.yaml: "
+                       f"{multiplier_reason(group.multiplier)}")
     return "\n".join(out) + "\n"
+
+
+MULTIPLIER_REASONS = {
+    ("safety_alarm", True): "frailer users press the safety alarm more often",
+    ("safety_alarm", False): "people with dementia press the safety alarm less often",
+    ("e_lock", True): "people with dementia open the door more often, also at night",
+    ("e_lock", False): "the door is opened less often",
+}
+"""Why a group's device rate is raised (``True``) or lowered against the shipped profile."""
+
+
+def multiplier_reason(multiplier: Mapping[str, float]) -> str:
+    """The reason for each of a group's rate multipliers, matching its direction: ``x1.2``
+    reads "more often", ``x0.7`` "less often"."""
+    reasons = []
+    for kind, factor in multiplier.items():
+        if factor == 1:
+            continue
+        reason = MULTIPLIER_REASONS.get((kind, factor > 1),
+                                        f"{kind} {'more' if factor > 1 else 'less'} often")
+        reasons.append(f"{reason} (x{factor:g})")
+    return "; ".join(reasons) or "the shipped profile's rates"
 
 
 def _devices(groups: list[Group]) -> str:
@@ -387,6 +409,8 @@ def _benefit(town: Municipality, groups: list[Group]) -> str:
         "2021)",
         "    target: answer 97.5% within 60s  # TSA code of practice: 97.5 % within 60 s",
         "    cash_share_default: 0.0        # antakelse: freed time meets growth in need",
+        *_sensitivity(names),
+        *_sources(town, [name for name, _ in planned]),
         "",
         "growth:                            # demography for --years",
         _c(f"  base_year: {town.year}", "the counts above"),
@@ -395,3 +419,164 @@ def _benefit(town: Municipality, groups: list[Group]) -> str:
            "projection"),
     ]
     return "\n".join(out) + "\n"
+
+
+SENSITIVITY: tuple[tuple[str, float, float, str, str], ...] = (
+    ("benefit.costs.hourly_cost", 350, 500, "Timekostnad hjemmetjenesten",
+     "Home-care hourly cost"),
+    ("benefit.key_handling.minutes_per_shift", 10, 40,
+     "Nøkkelhåndtering per ansatt per vakt", "Key handling per employee per shift"),
+    ("benefit.key_handling.lock_rounds_share", 0.0, 1.0,
+     "Andel e-låsbesøk i nøkkelfrie ruter", "Share of e-lock visits in key-free rounds"),
+    ("benefit.purposes.medication.on_site.mean", 5, 15, "Tid per medisinbesøk",
+     "Time per medication visit"),
+    ("benefit.purposes.medication.replaced_share", 0.7, 1.0, "Andel medisinbesøk erstattet",
+     "Share of medication visits replaced"),
+    ("benefit.purposes.night_check.replaced_share", 0.5, 1.0,
+     "Andel nattilsyn hjemme erstattet", "Share of night checks at home replaced"),
+    ("benefit.searches.share", 0.3, 0.9, "Andel vandringer med leteaksjon",
+     "Share of wanderings searched for"),
+    ("benefit.direct_alarms.extra_visit_share", 0.05, 0.3,
+     "Ekstra alarmbesøk uten responssenter", "Extra alarm visits without a centre"),
+    ("benefit.costs.licences_per_year", 150000, 600000, "Lisenser per år",
+     "Licences per year"),
+)
+"""The uncertain assumptions ``init`` varies, with Lier's ranges (lier-2026.yaml)."""
+
+
+def _sensitivity(groups: set[str]) -> list[str]:
+    """``benefit.sensitivity``: a plausible range around each assumption, as lier-2026.yaml;
+    night rounds only where the scenario has care housing."""
+    items = list(SENSITIVITY)
+    if "care_housing_night" in groups:
+        items.append(("benefit.planned_visits.care_housing_night.night_round", 2, 4,
+                      "Nattrunder per natt", "Night rounds per night"))
+    out = [
+        "  # antakelse: plausible ranges around the assumptions above (the ranges of",
+        "  # lier-2026.yaml), varied one at a time (tornado) and drawn together (PSA) by",
+        "  # `vtsim compare`; narrow them with the municipality's own knowledge.",
+        "  sensitivity:",
+    ]
+    for path, low, high, nb, en in items:
+        out.append(f"    - {{path: {path}, low: {low:g}, high: {high:g}, "
+                   f"labels: {{nb: {nb}, en: {en}}}}}  # antakelse: range")
+    return out
+
+
+OWN_FIGURES = {"nb": "kommunens egne tall (inndata til vtsim init)",
+               "en": "the municipality's own figures (input to vtsim init)"}
+"""The source of a number the municipality gave ``vtsim init``."""
+
+R109 = "Finansdepartementet, rundskriv R-109/2021 (2021)"
+
+SOURCES: dict[str, tuple[str, str]] = {
+    "hours_per_arsverk": (
+        "antakelse: 37,5 timer i uka; om lag 1 695 timer i året er et vanlig planleggingstall",
+        "antakelse: 37.5 h/week, ~1,695 h/yr (a common planning figure)"),
+    "round_leg_share": (
+        "antakelse: reisen er om lag 60 % av tiden i hjemmene, som i Kristiansand 2018 "
+        "(Sykepleien, 2019: 25 % reise, 41,8 % direkte tid)",
+        "antakelse: travel ~60 % of time in homes, as in Kristiansand 2018 (Sykepleien, 2019: "
+        "25 % travel, 41.8 % direct)"),
+    "key_handling.minutes_per_shift": (
+        "Difi, Bærum kommune: elektronisk nøkkelsystem (om lag 25 min per ansatt per vakt)",
+        "Difi, Bærum kommune: elektronisk nøkkelsystem (~25 min per employee per shift)"),
+    "key_handling.visit_hours_per_shift": (
+        "Sykepleien (2019), Hjemmetjenesten i Kristiansand er hos brukerne i bare 42 prosent "
+        "av arbeidstiden: 41,8 % direkte tid og 25 % reise av en vakt på 7,5 timer",
+        "Sykepleien (2019), Hjemmetjenesten i Kristiansand er hos brukerne i bare 42 prosent "
+        "av arbeidstiden: 41.8 % direct, 25 % travel of a 7.5 h shift"),
+    "key_handling.lock_rounds_share": (
+        "antakelse: halvparten av besøkene hos brukere med e-lås går i runder uten nøkler",
+        "antakelse: half of the e-lock homes' visits in rounds without keys"),
+    "purposes": (
+        "antakelse: besøkenes varighet og hva teknologien erstatter, som i lier-2026.yaml",
+        "antakelse: visit durations and what the technology replaces, as lier-2026.yaml"),
+    "purposes.care.on_site": (
+        "antakelse skalert fra SSB, tabell 09933 (IPLOS 2019): 4,2–4,5 timer i uka for "
+        "80–89-åringer",
+        "antakelse scaled from SSB table 09933 (IPLOS 2019): 4.2-4.5 h a week for "
+        "80-89-year-olds"),
+    "searches": (
+        "antakelse: de fleste vandringer blir oppdaget og lett etter av to ansatte uten "
+        "posisjon",
+        "antakelse: most wanderings are noticed and searched for by two staff without a "
+        "position"),
+    "direct_alarms": (
+        "antakelse: uten responssenter tar hjemmetjenesten imot trygghetsalarmene og rykker "
+        "oftere ut",
+        "antakelse: without a centre home care answers the safety alarms and drives out more "
+        "often"),
+    "costs": (
+        "antakelse: leie, lisenser og etablering som i lier-2026.yaml; 5 års levetid",
+        "antakelse: rent, licences and set-up as lier-2026.yaml; 5-year life"),
+    "costs.hourly_cost": (
+        "Lier Arbeiderparti, Handlingsprogram 2017–2020: 700 000 kr per årsverk delt på "
+        "1 695 timer (Liers tall; bruk kommunens egen lønnskostnad)",
+        "Lier Arbeiderparti, Handlingsprogram 2017-2020: 700,000 NOK per årsverk / 1,695 h "
+        "(Lier's figure; use the municipality's own pay cost)"),
+    "costs.operator_hourly_cost": (
+        "antakelse: operatørene er helsearbeidere med samme lønn som i hjemmetjenesten",
+        "antakelse: operators are health workers on home care's pay"),
+    "costs.rota_factor": (
+        "antakelse: 1 / (1 − 0,12) for sykefravær og kurs",
+        "antakelse: 1 / (1 - 0.12) for sick leave and courses"),
+    "economics.period_years": (
+        "antakelse: to generasjoner utstyr med 5 års levetid",
+        "antakelse: two generations of devices with a 5-year life"),
+    "economics.discount_rate": (f"{R109}: 4 % kalkulasjonsrente",
+                                f"{R109}: 4 % discount rate"),
+    "economics.tax_cost": (f"{R109}: 20 % skattefinansieringskostnad",
+                           f"{R109}: 20 % tax cost"),
+    "economics.target": (
+        "TSA (TEC Services Association), code of practice: 97,5 % besvart innen 60 s",
+        "TSA (TEC Services Association), code of practice: 97.5 % within 60 s"),
+    "economics.cash_share_default": (
+        "antakelse: frigjort tid møter økt behov og blir ikke spart i kroner",
+        "antakelse: freed time meets growth in need and is not saved in cash"),
+}
+"""``benefit.sources`` of ``init``'s numbers (path relative to ``benefit``): a public document
+by title, publisher and year, or ``antakelse`` and the reason."""
+
+
+def _sources(town: Municipality, planned: list[str]) -> list[str]:
+    """``benefit.sources``: every number's source in Bokmål and English, so that the report
+    shows public documents and the municipality's own figures as such."""
+    entries = dict(SOURCES)
+    for name in planned:
+        entries[f"planned_visits.{name}"] = PLANNED_SOURCES[name]
+    own = (OWN_FIGURES["nb"], OWN_FIGURES["en"])
+    entries["home_care_totals"] = own
+    entries["economics.price_year"] = (f"året for kommunens egne tall; alle beløp i "
+                                       f"{town.year}-kroner",
+                                       f"the year of the municipality's own figures; every "
+                                       f"amount in {town.year} kroner")
+    entries["growth.base_year"] = entries["economics.price_year"]
+    entries["growth.rate"] = own if "growth_rate" in town.model_fields_set else (
+        "antakelse: om lag 3 % i året når 80+ vokser; bruk kommunens egen framskriving",
+        "antakelse: ~3 % a year as the 80+ group grows; use the municipality's projection")
+    out = ["  sources:                         # {nb, en}: the report shows its own language"]
+    for path, (nb, en) in entries.items():
+        out += [f"    {path}:", f"      nb: {_quoted(nb)}", f"      en: {_quoted(en)}"]
+    return out
+
+
+PLANNED_SOURCES: dict[str, tuple[str, str]] = {
+    "home_care_lock": (
+        "antakelse: om lag 3,5 timer i uka i hjemmet (SSB, tabell 09933, IPLOS, 2019), som i "
+        "lier-2026.yaml",
+        "antakelse: ~3.5 h a week in the home (SSB, table 09933, IPLOS, 2019), as "
+        "lier-2026.yaml"),
+    "home_care_kit": (
+        "antakelse: 40 % av besøkene er medisinbesøk (Helsedirektoratet, IS-2557, 2017: "
+        "Bergen fikk 38 % færre besøk)",
+        "antakelse: 40 % of visits are medication (Helsedirektoratet, IS-2557, 2017: Bergen, "
+        "-38 % visits)"),
+    "dispenser_only": ("antakelse: morgendose hver dag, kveldsdose halvparten av dagene",
+                       "antakelse: morning dose daily, evening on half the days"),
+    "dementia_home": ("antakelse: om lag 5 timer i uka og ett tilsyn hver natt",
+                      "antakelse: ~5 h a week, one look-in a night"),
+    "care_housing_night": ("antakelse: tre tilsyn hver natt",
+                           "antakelse: three looks a night"),
+}
+"""``benefit.sources`` of the planned visits per generated group."""

@@ -79,11 +79,12 @@ def test_every_device_kind_has_a_valid_shipped_standard_profile(kind: str) -> No
 
 
 def _numbers_without_source(text: str) -> list[str]:
-    """Lines giving a number with no comment of their own or on the line above."""
+    """Lines giving a number with no comment of their own or on the line above (a quoted
+    string is text, such as a source, not a number)."""
     bad, previous = [], ""
     for line in text.splitlines():
         stripped = line.strip()
-        value = stripped.partition("#")[0]
+        value = re.sub(r'"(?:[^"\\]|\\.)*"', '""', stripped).partition("#")[0]
         if re.search(r":\s*[\[{]?\s*-?\d", value) and "#" not in stripped \
                 and "#" not in previous:
             bad.append(line)
@@ -104,6 +105,7 @@ def test_every_number_in_a_shipped_profile_names_a_source_or_an_antakelse() -> N
         assert "antakelse" in comments
         assert "assumption" not in comments
     assert _numbers_without_source("rate_per_day: 0.2\n") == ["rate_per_day: 0.2"]
+    assert _numbers_without_source('note: "text: 4 %"\n') == []
 
 
 def test_shipped_scenarios_name_profiles_and_resolve_every_value() -> None:

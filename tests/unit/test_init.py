@@ -344,3 +344,53 @@ def test_decimal_commas_in_options(tmp_path: Path) -> None:
     scenario = yaml.safe_load(out.read_text(encoding="utf-8"))
     assert scenario["benefit"]["home_care_totals"]["arsverk"] == 25.5
     assert scenario["zones"][0]["name"] == "sentrum"
+
+
+def _drafted(tmp_path: Path, town: dict[str, Any]) -> Any:
+    path = tmp_path / "drafted.yaml"
+    path.write_text(draft_scenario(Municipality.model_validate(town)), encoding="utf-8")
+    return load_scenario(path)
+
+
+def test_init_writes_sources_so_the_report_shows_documents_and_own_figures(
+        tmp_path: Path) -> None:
+    from reports.benefit.assumptions import source_text
+    from reports.benefit.outputs import assumptions
+
+    scenario = _drafted(tmp_path, SMALL)
+    rows = {row["path"]: row["source"] for row in assumptions(scenario)}
+    shown = {path: source_text(source, "nb") for path, source in rows.items()}
+    assert "R-109/2021" in shown["benefit.economics.discount_rate"]
+    for own in ("benefit.home_care_totals.recipients", "benefit.home_care_totals.arsverk"):
+        assert shown[own].startswith("kommunens egne tall"), own
+    assert shown["benefit.key_handling.minutes_per_shift"].startswith("Difi")
+    # every row has a source or a reason: none is the bare word
+    assert [p for p, text in shown.items() if text == "Antakelse"] == []
+    assert shown["benefit.searches.share"].startswith("Antakelse: ")
+    assert source_text(rows["benefit.economics.discount_rate"], "en").startswith(
+        "Finansdepartementet")
+
+
+def test_init_writes_a_sensitivity_section_with_ranges_around_the_values(
+        tmp_path: Path) -> None:
+    from sim.benefit.psa import psa_inputs, sensitivity_problems
+
+    scenario = _drafted(tmp_path, LARGE)
+    assert list(sensitivity_problems(scenario, "drafted.yaml")) == []
+    drawn, left_out = psa_inputs(scenario, "drafted.yaml")
+    assert len(drawn) >= 9 and left_out == ()
+    assert any(i.distribution.name.endswith("night_round") for i in drawn)
+    for item in scenario.benefit.sensitivity:
+        assert item.low < item.high and item.labels["nb"] and item.labels["en"], item.path
+
+
+def test_rate_multiplier_comments_match_their_direction() -> None:
+    from sim.scenario.draft import multiplier_reason
+
+    assert "more often" in multiplier_reason({"safety_alarm": 1.2})
+    lowered = multiplier_reason({"safety_alarm": 0.7})
+    assert "less often" in lowered and "more" not in lowered
+    text = draft_scenario(Municipality.model_validate(LARGE))
+    care = text.split("name: care_housing_night")[1].split("rate_multiplier:")[1]
+    care = care.splitlines()[0]
+    assert "x0.7" in care and "more" not in care and "door" not in care
