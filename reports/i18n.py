@@ -262,6 +262,21 @@ TEXT: dict[str, dict[str, str]] = {
                      "--lang nb --format html",
         "cmp_plusminus": "± er halv bredde av 95 % konfidensintervall over {n} repetisjoner "
                          "per år.",
+        "cmp_no_sensitivity": "Ingen usikkerhetsanalyse (PSA) eller tornadodiagram: scenarioet "
+                              "har ingen benefit.sensitivity (docs/scenario.md, avsnitt 15).",
+        "cmp_no_psa": "Ingen usikkerhetsanalyse (PSA): --psa-samples 0.",
+        "cmp_both_arms": "{name}: begge alternativer",
+        "cmp_sizing": "{year}: finner bemanningen for {target} ({n} repetisjoner per bemanning "
+                      "som prøves; gi --staffing eller skriv benefit.economics.staffing for å "
+                      "hoppe over dette)",
+        "cmp_modelled": "{year}: de modellerte brukerne ({users} av {recipients} mottakere) står "
+                        "for {share} av hjemmetjenestens betalte timer",
+        "cmp_not_plausible": "Resultatene er skrevet for kontroll, men grunnalternativet er ikke "
+                             "rimelig sammenlignet med kommunens hjemmetjeneste:",
+        "st_given": "gitt", "st_scenario": "fra scenarioet", "st_cache": "lagret",
+        "st_search": "funnet ved søk", "st_as written": "som skrevet",
+        "wrote": "Skrev {path}",
+        "init_wrote": "Skrev {path}. Neste: vtsim check {path}; vtsim run {path} --out {out}",
         "d_safety_alarm": "trygghetsalarm", "d_gps_tracker": "GPS",
         "d_e_lock": "e-lås", "d_medicine_dispenser": "medisindispenser",
         "d_night_supervision": "digitalt tilsyn",
@@ -579,6 +594,22 @@ TEXT: dict[str, dict[str, str]] = {
                      "--lang en --format html",
         "cmp_plusminus": "± is the half-width of the 95 % confidence interval over {n} "
                          "replications a year.",
+        "cmp_no_sensitivity": "No probabilistic sensitivity analysis (PSA) or tornado chart: the "
+                              "scenario has no benefit.sensitivity (docs/scenario.md, section "
+                              "15).",
+        "cmp_no_psa": "No probabilistic sensitivity analysis (PSA): --psa-samples 0.",
+        "cmp_both_arms": "{name}: both arms",
+        "cmp_sizing": "{year}: sizing the centre for {target} ({n} replications per staffing "
+                      "tried; give --staffing or record benefit.economics.staffing to skip "
+                      "this)",
+        "cmp_modelled": "{year}: the modelled users ({users} of {recipients} recipients) account "
+                        "for {share} of the home service's paid hours",
+        "cmp_not_plausible": "The results were written for inspection, but the baseline is not "
+                             "plausible against the municipality's home care:",
+        "st_given": "given", "st_scenario": "scenario", "st_cache": "cache",
+        "st_search": "search", "st_as written": "as written",
+        "wrote": "Wrote {path}",
+        "init_wrote": "Wrote {path}. Next: vtsim check {path}; vtsim run {path} --out {out}",
         "d_safety_alarm": "safety alarm", "d_gps_tracker": "GPS tracker",
         "d_e_lock": "e-lock", "d_medicine_dispenser": "medicine dispenser",
         "d_night_supervision": "night supervision",

@@ -7,6 +7,7 @@ import math
 from collections.abc import Iterable, Sequence
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from reports.i18n import TEXT, device_name, event_name, format_number, format_seconds, text
@@ -185,7 +186,8 @@ def print_summary(console: Console, scenario: Scenario, figures: dict[str, Figur
 def print_warnings(console: Console, warnings: Sequence[str], lang: str = "en") -> None:
     """One line per warning, never wrapped (so that it can be read by scripts too)."""
     for warning in warnings:
-        console.print(f"[yellow]{text(lang, 'r_warning')}:[/] {warning}", soft_wrap=True)
+        console.print(f"[yellow]{text(lang, 'r_warning')}:[/] {escape(warning)}",
+                      soft_wrap=True)
 
 
 def long_run_line(cost: RunCost, lang: str = "en") -> str:

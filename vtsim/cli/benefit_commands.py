@@ -32,7 +32,7 @@ from sim.benefit.calibration import (
     simulated_findings,
 )
 from sim.benefit.comparison import Comparison, parse_years, run_comparison
-from sim.benefit.gains import BenefitError
+from sim.benefit.gains import BenefitError, require_benefit
 from sim.benefit.psa import DEFAULT_BASE_SIZE
 from sim.benefit.staffing import Staffing, StaffingCache, answer_target, choose_staffing
 from sim.errors import Problem, ScenarioError
@@ -117,9 +117,9 @@ def compare(
     output_or_exit(console, lambda: check_folder_target(out, "--out", allow_existing=True))
     started = time.perf_counter()
     chosen = staffing_or_exit(console, scenario, scenario_file, overrides, years, staffing or [],
-                              StaffingSearch(seed, count, workers), out)
+                              StaffingSearch(seed, count, workers, lang=language), out)
     comparison = compare_or_exit(console, scenario, str(scenario_file), seed, count, years,
-                                 workers, psa_samples, chosen)
+                                 workers, psa_samples, chosen, language)
     wall = time.perf_counter() - started
     out.mkdir(parents=True, exist_ok=True)
     document = benefit_document(comparison, scenario, scenario_file, seed, __version__)
@@ -132,10 +132,12 @@ def compare(
     print_gains(console, document, language)
     if "psa" in document:
         print_psa(console, document["psa"], language)
+    else:
+        print_no_psa(console, scenario, psa_samples, language)
     console.print(text(language, "cmp_wrote", out=str(out), n=str(count),
                        years=str(len(comparison.years)), s=format_number(wall, language, 1)),
                   highlight=False)
-    judge_simulated_baseline(console, comparison, document, str(scenario_file))
+    judge_simulated_baseline(console, comparison, document, str(scenario_file), language)
 
 
 def output_or_exit(console: Console, check: Callable[[], None]) -> None:
@@ -147,7 +149,7 @@ def output_or_exit(console: Console, check: Callable[[], None]) -> None:
 
 
 def judge_simulated_baseline(console: Console, comparison: Comparison, document: dict[str, Any],
-                             file: str) -> None:
+                             file: str, lang: str = "en") -> None:
     """The share of the home service each year's simulated baseline accounts for; warnings, or
     exit code 2 when it needs more than the whole service."""
     problems: list[Problem] = []
@@ -160,14 +162,14 @@ def judge_simulated_baseline(console: Console, comparison: Comparison, document:
         warnings += warned
         share = means.get("home_service.share.hours")
         if share is not None and not math.isnan(share):
-            console.print(
-                f"{year}: the modelled users ({means['home_service.modelled_users']:,.0f} of "
-                f"{means['home_service.recipients']:,.0f} recipients) account for {share:.1%} "
-                "of the home service's paid hours", highlight=False, soft_wrap=True)
+            console.print(text(
+                lang, "cmp_modelled", year=str(year),
+                users=format_number(means["home_service.modelled_users"], lang, 0),
+                recipients=format_number(means["home_service.recipients"], lang, 0),
+                share=format_share(share, lang)), highlight=False, soft_wrap=True)
     print_warnings(console, list(dict.fromkeys(warnings)))
     if problems:
-        console.print("The results were written for inspection, but the baseline is not "
-                      "plausible against the municipality's home care:")
+        console.print(text(lang, "cmp_not_plausible"))
         raise fail_scenario(console, BenefitError(problems))
 
 
@@ -191,6 +193,7 @@ class StaffingSearch:
     replications: int
     workers: int | None
     confidence: float = 0.95
+    lang: str = "en"
 
 
 def staffing_or_exit(console: Console, scenario: Scenario, file: Path,
@@ -205,9 +208,9 @@ def staffing_or_exit(console: Console, scenario: Scenario, file: Path,
     cache = StaffingCache(out / STAFFING_CACHE, identity)
 
     def search(year: int) -> dict[str, int]:
-        console.print(f"{year}: sizing the centre for {target.describe()} ({replications} "
-                      "replications per staffing tried; give --staffing or record "
-                      "benefit.economics.staffing to skip this)", highlight=False)
+        console.print(text(how.lang, "cmp_sizing", year=str(year),
+                           target=target_text(target, how.lang), n=str(replications)),
+                      highlight=False)
         with local_backend(how.workers) as backend:
             sizing = size_year(file, overrides, year, [target], how.seed, replications,
                                backend, how.confidence)
@@ -233,20 +236,22 @@ def print_staffing(console: Console, document: dict[str, Any], lang: str = "en")
         met = text(lang, "cmp_met") if row["met"] else text(lang, "cmp_not_met", shifts=", ".join(
             TEXT[lang].get("shift_" + name, name)
             for name, a in row["attainment"].items() if not a["met"]))
-        console.print(text(lang, "cmp_staffing", year=year, shifts=shifts, source=row["source"],
+        source = TEXT[lang].get(f"st_{row['source']}", row["source"])
+        console.print(text(lang, "cmp_staffing", year=year, shifts=shifts, source=source,
                            target=target, met=met), highlight=False)
 
 
 def compare_or_exit(console: Console, scenario: Scenario, file: str, seed: int, count: int,
                     years: str | None, workers: int | None, psa_samples: int,
-                    staffing: dict[int, Staffing]) -> Comparison:
+                    staffing: dict[int, Staffing], lang: str = "en") -> Comparison:
     """Run the comparison behind a progress bar; problems are printed with exit code 2."""
     try:
         plan = parse_years(years, scenario)
         columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                    TimeElapsedColumn())
         with Progress(*columns, console=console) as progress:
-            task = progress.add_task(f"{scenario.name}: both arms", total=count * len(plan))
+            task = progress.add_task(text(lang, "cmp_both_arms", name=scenario.name),
+                                     total=count * len(plan))
             return run_comparison(scenario, file, seed, count, plan, workers,
                                   on_done=lambda: progress.advance(task),
                                   psa_samples=psa_samples, staffing=staffing)
@@ -299,6 +304,15 @@ def print_psa(console: Console, psa: dict[str, Any], lang: str = "en") -> None:
     console.print(text(lang, "cmp_psa_top", top=top), highlight=False)
 
 
+def print_no_psa(console: Console, scenario: Scenario, psa_samples: int, lang: str) -> None:
+    """Why the uncertainty analysis and tornado chart are missing: no sensitivity section, or
+    ``--psa-samples 0``."""
+    if not require_benefit(scenario).sensitivity:
+        console.print(text(lang, "cmp_no_sensitivity"), highlight=False)
+    elif not psa_samples:
+        console.print(text(lang, "cmp_no_psa"), highlight=False)
+
+
 def write_compare_info(path: Path, source: Path, seed: int, count: int,
                        years: tuple[int, ...], wall: float) -> None:
     """Facts that vary between runs (wall time), kept out of metrics.json."""
@@ -329,7 +343,7 @@ def report(
         document["follow_up"] = follow_up_or_exit(console, document, follow_up)
         written = directory / FOLLOW_UP_FILE
         write_metrics(written, document["follow_up"])
-        console.print(f"Wrote {written}")
+        console.print(text(lang.value, "wrote", path=str(written)), highlight=False)
     target.parent.mkdir(parents=True, exist_ok=True)
     if format_ is Format.html:
         target.write_text(render_html(document, lang.value), encoding="utf-8")
@@ -337,7 +351,7 @@ def report(
         write_xlsx(document, lang.value, target)
     else:
         write_pdf(document, lang.value, target)
-    console.print(f"Wrote {target}")
+    console.print(text(lang.value, "wrote", path=str(target)), highlight=False)
 
 
 def is_region_run(directory: Path) -> bool:

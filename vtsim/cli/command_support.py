@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from sim.errors import ScenarioError
 
@@ -146,15 +147,17 @@ def bounded_option(option: str, low: float | None, high: float | None, help_text
 
 
 def fail(console: Console, message: str, code: int = EXIT_FAILED) -> typer.Exit:
-    """Print an error line; the exit to raise."""
-    console.print(f"[red]error:[/] {message}", highlight=False, soft_wrap=True)
+    """Print an error line (its text as written, never read as markup); the exit to raise."""
+    console.print(f"[red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
 def print_problems(console: Console, error: ScenarioError) -> None:
-    """One error line per problem of a scenario, naming file, field path and value."""
+    """One error line per problem of a scenario, naming file, field path and value; the text
+    is printed as written (``[b]`` in a value or ``^[a-z]*$`` in a rule is not markup)."""
     for problem in error.problems:
-        console.print(f"[red]error:[/] {problem.describe()}", highlight=False, soft_wrap=True)
+        console.print(f"[red]error:[/] {escape(problem.describe())}", highlight=False,
+                      soft_wrap=True)
 
 
 def fail_scenario(console: Console, error: ScenarioError) -> typer.Exit:

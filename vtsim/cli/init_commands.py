@@ -21,7 +21,14 @@ from rich.table import Table
 
 from reports.summary import print_warnings
 from sim.errors import Problem, ScenarioError
-from vtsim.cli.command_support import EXIT_BAD_INPUT, fail, fail_scenario
+from reports.i18n import text as say
+from vtsim.cli.command_support import (
+    EXIT_BAD_INPUT,
+    LangOption,
+    chosen_lang,
+    fail,
+    fail_scenario,
+)
 
 INPUT_KEYS = ("name", "tenant", "year", "inhabitants", "age_bands", "zones", "home_care",
               "devices", "adoption", "growth_rate")
@@ -57,6 +64,7 @@ def init(
     interactive: Annotated[bool | None, typer.Option(
         "--interactive/--no-input", help="Ask for missing inputs (default: when the terminal "
         "is interactive).")] = None,
+    lang: LangOption = None,
 ) -> None:
     """Write a new municipality's scenario from its population, zones, home care and devices."""
     console = Console()
@@ -76,8 +84,8 @@ def init(
     text = checked_draft(console, town, str(target))
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
-    console.print(f"Wrote {target}. Next: vtsim check {target}; vtsim run {target} --out "
-                  f"results/{town.tenant_name}", highlight=False, soft_wrap=True)
+    console.print(say(chosen_lang(lang), "init_wrote", path=str(target),
+                      out=f"results/{town.tenant_name}"), highlight=False, soft_wrap=True)
 
 
 def read_inputs(console: Console, path: Path | None) -> dict[str, Any]:
