@@ -40,3 +40,29 @@ def test_check_prints_a_bracketed_value_as_written(tmp_path: Path) -> None:
     out = result.stdout + result.stderr
     assert result.returncode == 2, out
     assert "li[b]er" in out and "[a-z]" in out
+
+
+def test_compare_says_why_the_uncertainty_analysis_is_missing() -> None:
+    from sim.scenario.loading import load_scenario
+    from vtsim.cli.benefit_commands import print_no_psa
+
+    lier = ROOT / "scenarios" / "lier-2026.yaml"
+    without = load_scenario(lier, {"benefit.sensitivity": []})
+    shown = _printed(lambda c: print_no_psa(c, without, 64, "nb"))
+    assert "ingen benefit.sensitivity" in shown
+    assert "no benefit.sensitivity" in _printed(lambda c: print_no_psa(c, without, 64, "en"))
+    assert "--psa-samples 0" in _printed(
+        lambda c: print_no_psa(c, load_scenario(lier), 0, "nb"))
+    assert _printed(lambda c: print_no_psa(c, load_scenario(lier), 64, "nb")) == ""
+
+
+def test_init_and_staffing_lines_speak_bokmal() -> None:
+    from reports.i18n import text
+    from vtsim.cli.benefit_commands import print_staffing
+
+    assert text("nb", "init_wrote", path="a.yaml", out="results/a").startswith("Skrev a.yaml")
+    document = {"staffing": {"target": "answer 97.5% within 60s", "years": {"2026": {
+        "shifts": {"day": 2, "evening": 2, "night": 2}, "source": "search", "met": True,
+        "attainment": {}}}}}
+    shown = _printed(lambda c: print_staffing(c, document, "nb"))
+    assert "funnet ved søk" in shown and "search" not in shown
