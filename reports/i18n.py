@@ -109,12 +109,15 @@ TEXT: dict[str, dict[str, str]] = {
                                 "Nullpunktet er verdien som gir netto nåverdi null, funnet "
                                 "lineært mellom lav og høy.",
         "now": "Nå", "break_even": "Nullpunkt", "possible": "Mulig verdi",
-        "yes": "Ja", "no": "Nei",
+        "yes": "Ja", "no": "Nei", "no_impossible": "Nei (umulig)",
+        "no_unrealistic": "Nei (utenfor realistisk område)",
         "staffing_operators": "Operatører på vakt ({shifts})",
         "shift_day": "dag", "shift_evening": "kveld", "shift_night": "natt",
         "staffing_met": "Svarmålet nådd i alle vakter ({share} innen {within})",
         "break_even_note": "Nullpunktet er verdien som gir netto nåverdi lik null når alt annet "
-                           "er uendret; «–» betyr at ingen verdi gir null.",
+                           "er uendret; «–» betyr at ingen verdi gir null. En andel over "
+                           "100 % er umulig; en kostnad over tre ganger eller under en "
+                           "tredjedel av dagens er utenfor realistisk område.",
         "effect": "Virkning", "affects": "Berører", "assessment": "Vurdering",
         "why": "Begrunnelse", "evidence": "Målt i simuleringen",
         "non_priced_note": "Skala fra ---- (stor negativ) til ++++ (stor positiv). Virkningene "
@@ -442,12 +445,15 @@ TEXT: dict[str, dict[str, str]] = {
                                 "period. The break-even is the value giving a net present value "
                                 "of zero, found linearly between low and high.",
         "now": "Now", "break_even": "Break-even", "possible": "Possible value",
-        "yes": "Yes", "no": "No",
+        "yes": "Yes", "no": "No", "no_impossible": "No (impossible)",
+        "no_unrealistic": "No (outside the realistic range)",
         "staffing_operators": "Operators on duty ({shifts})",
         "shift_day": "day", "shift_evening": "evening", "shift_night": "night",
         "staffing_met": "Answer target met in every shift ({share} within {within})",
         "break_even_note": "The break-even is the value giving a net present value of zero, "
-                           "all else unchanged; \u201c–\u201d means no value gives zero.",
+                           "all else unchanged; \u201c–\u201d means no value gives zero. A "
+                           "share above 100 % is impossible; a cost more than three times, or "
+                           "less than a third of, today's is outside the realistic range.",
         "effect": "Effect", "affects": "Affects", "assessment": "Assessment",
         "why": "Reason", "evidence": "Measured in the simulation",
         "non_priced_note": "Scale from ---- (large negative) to ++++ (large positive). These "

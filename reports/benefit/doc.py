@@ -49,6 +49,7 @@ the figures are made is explained in [benefit.md](benefit.md).
     "payback_years": {"budget.net": null, "net.cash": null, "net.with_capacity": 3},
     "break_even": [{"name": "hourly_cost", "unit": "NOK/h", "value": 413.0,
                     "line": "net.with_capacity", "break_even": 272.0, "reachable": true,
+                    "realistic": true,
                     "description": "..."}],
     "sensitivity": [{"n": 1, "path": "benefit.key_handling.minutes_per_shift", "base": 25.0,
                      "low": 10.0, "high": 40.0,
@@ -115,7 +116,10 @@ simulated year repeat its figures.
   (1: within the first year); `null` when it stays negative through the period.
 - `break_even`: for each assumption below and for `net.cash` and `net.with_capacity`, the value
   at which the net present value is zero, all else unchanged (`null`: it does not depend on
-  it); `reachable` is false when that value lies outside what the assumption can take.
+  it); `reachable` is false when that value lies outside what the assumption can take (a
+  share outside 0 to 1, a negative cost); `realistic` is false, too, when a cost's break-even
+  is more than 3 times, or less than a third of, its `value` (shares: `realistic` equals
+  `reachable`).
 - `sensitivity`: for each item of `benefit.sensitivity`, its scenario value (`base`), the
   net present values (`net.cash`, `net.with_capacity`) with the item at its `low` and `high`
   value, and its break-even: where the straight line between those two crosses zero (exact

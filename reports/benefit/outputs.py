@@ -124,7 +124,7 @@ def economics_document(appraisal: Appraisal, benefit: Benefit,
         "break_even": [
             {"name": b.name, "unit": b.unit, "value": b.value, "line": b.line,
              "break_even": None if b.break_even is None else _round(b.break_even),
-             "reachable": b.reachable,
+             "reachable": b.reachable, "realistic": b.realistic,
              "description": b.description}
             for b in appraisal.break_even
         ],

@@ -232,6 +232,15 @@ def cash_flow_table(r: Report) -> Table:
     return Table("cash_flows", r.t("t_cash_flows"), (r.t("line"), *years), tuple(rows), note)
 
 
+def break_even_verdict(item: dict[str, Any]) -> str:
+    """``yes`` for a break-even that is possible and realistic, ``no_impossible`` for one the
+    assumption cannot take (a share above 100 %), ``no_unrealistic`` for a cost more than
+    three times or less than a third of today's (docs/benefit.md, "Break-even")."""
+    if item["break_even"] is None or not item.get("reachable", True):
+        return "no_impossible"
+    return "yes" if item.get("realistic", True) else "no_unrealistic"
+
+
 def break_even_table(r: Report) -> Table:
     """How large each lever must be for the net present value to be zero, and whether that
     value is possible at all (a share above 100 %, a negative price are not)."""
@@ -239,11 +248,11 @@ def break_even_table(r: Report) -> Table:
     for i, item in enumerate(r.economics.get("break_even", [])):
         unit = item["unit"]
         place: Ref = ("economics", "break_even", i)
-        possible = item.get("reachable", item["break_even"] is not None)
+        possible = break_even_verdict(item)
         rows.append((plain(r.t(f"lever_{item['name']}")), plain(r.t(f"npv_{item['line']}")),
                      number_cell((*place, "value"), item["value"], unit, r.lang),
                      number_cell((*place, "break_even"), item["break_even"], unit, r.lang),
-                     plain(r.t("yes") if possible else r.t("no"))))
+                     plain(r.t(possible))))
     return Table("break_even", r.t("t_break_even"),
                  (r.t("parameter"), r.t("npv_of"), r.t("now"), r.t("break_even"),
                   r.t("possible")), tuple(rows), r.t("break_even_note"))

@@ -24,6 +24,7 @@ from sim.benefit.economics import (
     net_present_value,
     payback_years,
     reachable,
+    realistic,
 )
 from sim.benefit.gains import hours_saved_by_device, require_benefit
 from sim.scenario.benefit import Benefit
@@ -84,6 +85,7 @@ class BreakEven:
     break_even: float | None
     reachable: bool
     description: str
+    realistic: bool = False
 
 
 @dataclass(frozen=True)
@@ -125,8 +127,10 @@ def break_evens(a: Assumptions, simulated: Sequence[YearInputs]) -> tuple[BreakE
     for line in ("net.cash", "net.with_capacity"):
         for lever in LEVERS:
             value = lever_break_even(lever, a, simulated, line)
-            out.append(BreakEven(lever.name, lever.unit, lever.value(a, simulated), line,
-                                 value, reachable(lever, value), lever.description))
+            base = lever.value(a, simulated)
+            out.append(BreakEven(lever.name, lever.unit, base, line, value,
+                                 reachable(lever, value), lever.description,
+                                 realistic(lever, value, base)))
     return tuple(out)
 
 

@@ -311,6 +311,9 @@ class Lever:
     description: str
     valid: tuple[float, float] = (0.0, math.inf)
     """The values the assumption can take; a break-even outside them is not reachable."""
+    realistic_factor: float | None = None
+    """A break-even more than this factor above or below the scenario's value is outside the
+    realistic range (costs); ``None``: every reachable value is realistic (shares)."""
 
 
 def _set_cash_share(a: Assumptions, share: float) -> Assumptions:
@@ -333,21 +336,29 @@ def _scale_one_off(a: Assumptions, total: float) -> Assumptions:
     return replace(a, one_off=tuple(replace(i, amount=i.amount * total / now) for i in a.one_off))
 
 
+REALISTIC_FACTOR = 3.0
+"""A cost's break-even more than three times, or less than a third of, the scenario's value
+is outside the realistic range: no municipality's cost differs that much from its own
+estimate (docs/benefit.md, "Break-even")."""
+
 LEVERS: tuple[Lever, ...] = (
     Lever("hourly_cost", "NOK/h", lambda a, _s: a.hourly_cost,
           lambda a, v: replace(a, hourly_cost=v),
-          "Home-care hourly cost (values the cash-releasing hours and the freed capacity)."),
+          "Home-care hourly cost (values the cash-releasing hours and the freed capacity).",
+          realistic_factor=REALISTIC_FACTOR),
     Lever("cash_share", "share", _mean_cash_share, _set_cash_share,
           "Share of the freed hours taken out of the budget, the same for every technology "
           "(value: the share of all freed hours now).", (0.0, 1.0)),
     Lever("gain_scale", "share", lambda a, _s: a.gain_scale,
           lambda a, v: replace(a, gain_scale=v),
-          "Share of the simulated gain (freed hours and cash items) that is realised."),
+          "Share of the simulated gain (freed hours and cash items) that is realised.",
+          (0.0, 1.0)),
     Lever("operator_hourly_cost", "NOK/h", lambda a, _s: a.operator_hourly_cost,
           lambda a, v: replace(a, operator_hourly_cost=v),
-          "Cost of one operator hour in the centre."),
+          "Cost of one operator hour in the centre.", realistic_factor=REALISTIC_FACTOR),
     Lever("one_off", "NOK", lambda a, _s: sum(i.amount for i in a.one_off), _scale_one_off,
-          "All one-off project, procurement, integration and training costs together."),
+          "All one-off project, procurement, integration and training costs together.",
+          realistic_factor=REALISTIC_FACTOR),
 )
 """The assumptions whose break-even value is reported."""
 
@@ -362,3 +373,15 @@ def lever_break_even(lever: Lever, assumptions: Assumptions, simulated: Sequence
 def reachable(lever: Lever, value: float | None) -> bool:
     """Whether a break-even value lies within the values the assumption can take."""
     return value is not None and lever.valid[0] <= value <= lever.valid[1]
+
+
+def realistic(lever: Lever, value: float | None, base: float) -> bool:
+    """Whether a reachable break-even is also realistic: a cost within
+    :data:`REALISTIC_FACTOR` of the scenario's value (``base / 3`` to ``3 x base``); a share
+    is realistic wherever it is reachable (0 to 100 %)."""
+    if not reachable(lever, value) or value is None:
+        return False
+    factor = lever.realistic_factor
+    if factor is None or base <= 0:
+        return True
+    return base / factor <= value <= base * factor
