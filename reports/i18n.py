@@ -735,9 +735,12 @@ def undefined(value: float | None) -> bool:
 
 
 def format_number(value: float | None, lang: str, decimals: int = 1) -> str:
-    """A number with the language's grouping and decimal mark; "–" when undefined."""
+    """A number with the language's grouping (a no-break space in Bokmål) and decimal mark;
+    "–" when undefined. A value that rounds to zero is ``0``, never ``-0``."""
     if value is None or math.isnan(value):
         return "–"
+    if round(value, decimals) == 0:
+        value = 0.0
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
     return str(format_decimal(value, format=pattern, locale=LOCALES[lang]))
 

@@ -66,3 +66,17 @@ def test_init_and_staffing_lines_speak_bokmal() -> None:
         "attainment": {}}}}}
     shown = _printed(lambda c: print_staffing(c, document, "nb"))
     assert "funnet ved søk" in shown and "search" not in shown
+
+
+def test_numbers_and_negative_zero_stay_whole_on_a_narrow_terminal() -> None:
+    from reports.i18n import format_nok, format_number
+    from vtsim.cli.command_support import print_words
+
+    line = f"2026: budsjett {format_nok(-8647766, 'nb')} per år og {format_nok(-0.2, 'nb')}"
+    buffer = io.StringIO()
+    print_words(Console(file=buffer, width=24, color_system=None), line)
+    lines = buffer.getvalue().splitlines()
+    assert lines[1].startswith("-8\u00a0647\u00a0766\u00a0kr ") and lines[2] == "0\u00a0kr"
+    assert all(len(part) <= 24 for part in lines)
+    assert format_number(-0.0, "nb", 0) == "0" and format_number(-0.04, "nb", 1) == "0,0"
+    assert format_nok(-0.3, "nb") == "0\u00a0kr" and format_number(-0.06, "en", 1) == "-0.1"

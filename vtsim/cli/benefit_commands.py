@@ -50,6 +50,7 @@ from vtsim.cli.command_support import (
     fail_scenario,
     load_or_exit,
     parse_overrides,
+    print_words,
     replications_option,
     seed_option,
     workers_option,
@@ -162,11 +163,11 @@ def judge_simulated_baseline(console: Console, comparison: Comparison, document:
         warnings += warned
         share = means.get("home_service.share.hours")
         if share is not None and not math.isnan(share):
-            console.print(text(
+            print_words(console, text(
                 lang, "cmp_modelled", year=str(year),
                 users=format_number(means["home_service.modelled_users"], lang, 0),
                 recipients=format_number(means["home_service.recipients"], lang, 0),
-                share=format_share(share, lang)), highlight=False, soft_wrap=True)
+                share=format_share(share, lang)))
     print_warnings(console, list(dict.fromkeys(warnings)))
     if problems:
         console.print(text(lang, "cmp_not_plausible"))
@@ -237,8 +238,8 @@ def print_staffing(console: Console, document: dict[str, Any], lang: str = "en")
             TEXT[lang].get("shift_" + name, name)
             for name, a in row["attainment"].items() if not a["met"]))
         source = TEXT[lang].get(f"st_{row['source']}", row["source"])
-        console.print(text(lang, "cmp_staffing", year=year, shifts=shifts, source=source,
-                           target=target, met=met), highlight=False)
+        print_words(console, text(lang, "cmp_staffing", year=year, shifts=shifts,
+                                  source=source, target=target, met=met))
 
 
 def compare_or_exit(console: Console, scenario: Scenario, file: str, seed: int, count: int,
@@ -264,28 +265,25 @@ def print_gains(console: Console, document: dict[str, Any], lang: str = "en") ->
     for year, figures in document["metrics"].items():
         def show(key: str, decimals: int = 1, figs: dict[str, Any] = figures) -> str:
             f = figs[key]
-            return (f"{format_number(f['mean'], lang, decimals)} ± "
+            return (f"{format_number(f['mean'], lang, decimals)} ±\u00a0"
                     f"{format_number(f['ci_half_width'], lang, decimals)}")
         net = figures["nok.net.per_year"]
-        console.print(text(lang, "cmp_year", year=year, visits=show("visits.saved.per_week"),
-                           hours=show("hours.saved.per_year", 0), gross=show("arsverk.saved"),
-                           net=show("arsverk.freed_net"),
-                           nok=f"{format_nok(net['mean'], lang)} ± "
-                               f"{format_nok(net['ci_half_width'], lang)}"),
-                      highlight=False)
+        print_words(console, text(
+            lang, "cmp_year", year=year, visits=show("visits.saved.per_week"),
+            hours=show("hours.saved.per_year", 0), gross=show("arsverk.saved"),
+            net=show("arsverk.freed_net"),
+            nok=f"{format_nok(net['mean'], lang)} ±\u00a0{format_nok(net['ci_half_width'], lang)}"))
     economics = document["economics"]
     method = economics["method"]
     for line, name in NPV_NAMES.items():
         npv = economics["npv"][line]
-        console.print(text(lang, "cmp_npv", first=str(method["first_year"]),
-                           last=str(method["first_year"] + method["period_years"] - 1),
-                           rate=format_share(method["discount_rate"], lang),
-                           name=text(lang, name),
-                           value=f"{format_nok(npv['mean'], lang)} ± "
-                                 f"{format_nok(npv['ci_half_width'], lang)}"),
-                      highlight=False)
-    console.print(text(lang, "cmp_plusminus", n=str(document.get("replications", "?"))),
-                  highlight=False)
+        print_words(console, text(
+            lang, "cmp_npv", first=str(method["first_year"]),
+            last=str(method["first_year"] + method["period_years"] - 1),
+            rate=format_share(method["discount_rate"], lang), name=text(lang, name),
+            value=f"{format_nok(npv['mean'], lang)} ±\u00a0"
+                  f"{format_nok(npv['ci_half_width'], lang)}"))
+    print_words(console, text(lang, "cmp_plusminus", n=str(document.get("replications", "?"))))
 
 
 NPV_NAMES = {"net.cash": "cmp_npv_cash", "net.with_capacity": "cmp_npv_capacity"}
@@ -295,22 +293,22 @@ def print_psa(console: Console, psa: dict[str, Any], lang: str = "en") -> None:
     """The distribution of the net present value over the draws, and what drives it."""
     line = psa["outcome"]["headline"]
     spread, ranking = psa["npv"][line]["distribution"], psa["npv"][line]["ranking"]
-    console.print(text(lang, "cmp_psa", n=str(spread["n"]), k=str(len(psa["inputs"]) - 1),
-                       line=line, p10=format_nok(spread["p10"], lang),
-                       p50=format_nok(spread["p50"], lang), p90=format_nok(spread["p90"], lang),
-                       neg=f"{format_number(100 * spread['p_negative'], lang, 1)} %"),
-                  highlight=False)
+    print_words(console, text(
+        lang, "cmp_psa", n=str(spread["n"]), k=str(len(psa["inputs"]) - 1), line=line,
+        p10=format_nok(spread["p10"], lang), p50=format_nok(spread["p50"], lang),
+        p90=format_nok(spread["p90"], lang),
+        neg=f"{format_number(100 * spread['p_negative'], lang, 1)}\u00a0%"))
     top = ", ".join(f"{r['path']} ({format_number(r['total'], lang, 2)})" for r in ranking[:3])
-    console.print(text(lang, "cmp_psa_top", top=top), highlight=False)
+    print_words(console, text(lang, "cmp_psa_top", top=top))
 
 
 def print_no_psa(console: Console, scenario: Scenario, psa_samples: int, lang: str) -> None:
     """Why the uncertainty analysis and tornado chart are missing: no sensitivity section, or
     ``--psa-samples 0``."""
     if not require_benefit(scenario).sensitivity:
-        console.print(text(lang, "cmp_no_sensitivity"), highlight=False)
+        print_words(console, text(lang, "cmp_no_sensitivity"))
     elif not psa_samples:
-        console.print(text(lang, "cmp_no_psa"), highlight=False)
+        print_words(console, text(lang, "cmp_no_psa"))
 
 
 def write_compare_info(path: Path, source: Path, seed: int, count: int,

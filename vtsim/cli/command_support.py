@@ -152,6 +152,18 @@ def fail(console: Console, message: str, code: int = EXIT_FAILED) -> typer.Exit:
     return typer.Exit(code)
 
 
+def print_words(console: Console, line: str) -> None:
+    """A line wrapped at the terminal's width between words only: rich would also break at a
+    no-break space (``8\u00a0647\u00a0766 kr``), Python's :mod:`textwrap` does not. Printed as
+    written, never read as markup."""
+    import textwrap
+
+    width = max(20, console.width)
+    for part in textwrap.wrap(line, width=width, break_long_words=False,
+                              break_on_hyphens=False) or [""]:
+        console.print(part, markup=False, highlight=False, soft_wrap=True)
+
+
 def print_problems(console: Console, error: ScenarioError) -> None:
     """One error line per problem of a scenario, naming file, field path and value; the text
     is printed as written (``[b]`` in a value or ``^[a-z]*$`` in a rule is not markup)."""

@@ -19,9 +19,9 @@ from rich.markup import escape
 from rich.prompt import Confirm, FloatPrompt, IntPrompt, Prompt
 from rich.table import Table
 
+from reports.i18n import text as say
 from reports.summary import print_warnings
 from sim.errors import Problem, ScenarioError
-from reports.i18n import text as say
 from vtsim.cli.command_support import (
     EXIT_BAD_INPUT,
     LangOption,
