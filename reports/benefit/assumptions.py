@@ -314,10 +314,19 @@ def profile_name(about: dict[str, Any], lang: str) -> str:
     labels = about.get("labels") or {}
     if labels.get(lang):
         return str(labels[lang])
-    devices = [label(lang, d).lower() if lang == "nb" else label(lang, d)
+    devices = [in_sentence(label(lang, d)) if lang == "nb" else label(lang, d)
                for d in about.get("devices", [])]
     joined = join_words(devices, lang)
     return f"brukere med {joined}" if lang == "nb" else f"users with {joined}"
+
+
+def in_sentence(name: str) -> str:
+    """A name as written inside a Bokmål sentence: lower case first letter (``Trygghetsalarm``
+    → ``trygghetsalarm``), abbreviations as written (``GPS``)."""
+    first = name.split(" ", 1)[0]
+    if len(first) > 1 and first.isupper():
+        return name
+    return name[:1].lower() + name[1:]
 
 
 def join_words(words: list[str], lang: str) -> str:

@@ -35,3 +35,12 @@ def test_the_table_says_impossible_or_unrealistic() -> None:
     assert break_even_verdict({**item, "reachable": False}) == "no_impossible"
     assert break_even_verdict({**item, "break_even": None}) == "no_impossible"
     assert break_even_verdict({**item, "realistic": True}) == "yes"
+
+
+def test_device_names_in_a_bokmal_sentence_keep_abbreviations() -> None:
+    from reports.benefit.assumptions import in_sentence, profile_name
+
+    name = profile_name({"devices": ["gps_tracker", "safety_alarm"]}, "nb")
+    assert name.startswith("brukere med GPS") and "gps" not in name
+    assert "trygghetsalarm" in name
+    assert in_sentence("Medisindispenser") == "medisindispenser"
