@@ -116,13 +116,31 @@ def value_with_ci(row: tuple[Cell, ...] | None, lang: str = "nb") -> str:
     if row is None:
         return "–"
     shown = [prose(cell, lang) for cell in row[1:3]]
+    if len(shown) > 1 and in_millions(row[1]) and row[2].value is not None:
+        half = row[2].value
+        shown[1] = format_million_nok(half, lang, 1 if abs(half) >= 5e4 else 2)
     return f"{shown[0]} ({PLUS_MINUS}{shown[1]})" if len(shown) > 1 else shown[0]
+
+
+def in_millions(cell: Cell) -> bool:
+    """Whether page one writes the cell's kroner in millions."""
+    return cell.unit in ("NOK", "NOK/yr") and cell.value is not None and abs(cell.value) >= 1e6
+
+
+def magnitude(row: tuple[Cell, ...] | None, lang: str) -> str:
+    """:func:`value_with_ci` of a negative figure without its minus sign, for "costs"."""
+    return value_with_ci(row, lang).lstrip("-\u2212")
+
+
+def is_negative(row: tuple[Cell, ...] | None) -> bool:
+    """Whether the row's figure is below zero."""
+    return row is not None and row[1].value is not None and row[1].value < 0
 
 
 def prose(cell: Cell, lang: str) -> str:
     """A figure cell's number as page one writes it: the table's text, but kroner above a
     million in millions (the same number, rounded)."""
-    if cell.unit in ("NOK", "NOK/yr") and cell.value is not None and abs(cell.value) >= 1e6:
+    if in_millions(cell) and cell.value is not None:
         return format_million_nok(cell.value, lang)
     return cell.text.removeprefix(PLUS_MINUS)
 
@@ -134,7 +152,9 @@ def result(r: Report, tables: list[Table]) -> tuple[str, ...]:
     capacity = value_with_ci(row_cells(summary, "net.with_capacity"), r.lang)
     hours = value_with_ci(row_cells(summary, "hours.saved.per_year"), r.lang)
     gross = value_with_ci(row_cells(summary, "arsverk.saved"), r.lang)
-    net = value_with_ci(row_cells(summary, "arsverk.freed_net"), r.lang)
+    net_row = row_cells(summary, "arsverk.freed_net")
+    net = value_with_ci(net_row, r.lang)
+    costs = is_negative(net_row)
     answered = value_with_ci(row_cells(summary, "quality.answer.within_1min"), r.lang)
     budget = value_with_ci(row_cells(summary, "nok.net.per_year"), r.lang)
     lines = []
@@ -146,8 +166,10 @@ def result(r: Report, tables: list[Table]) -> tuple[str, ...]:
                          f"nåverdi {capacity}.")
         else:
             lines.append(f"Netto budsjettvirkning per år er {budget}.")
-        netto = f" og {net} årsverk netto etter bemanningen av responssenteret" if net != "–" \
-            else ""
+        netto = "" if net == "–" else (
+            f", men koster {magnitude(net_row, r.lang)} årsverk netto når bemanningen av "
+            f"responssenteret er regnet med" if costs else
+            f" og {net} årsverk netto etter bemanningen av responssenteret")
         lines.append(f"Teknologien frigjør {hours} arbeidstimer per år i hjemmetjenesten: "
                      f"{gross} årsverk brutto{netto}. Timene er kapasitet til å møte økt behov; "
                      f"bare den andelen kommunen tar ut av budsjettet, regnes som kontanter.")
@@ -161,8 +183,10 @@ def result(r: Report, tables: list[Table]) -> tuple[str, ...]:
                          f"the net present value is {capacity}.")
         else:
             lines.append(f"The net budget effect per year is {budget}.")
-        of_net = f" and {net} årsverk net of the response centre's staffing" if net != "–" \
-            else ""
+        of_net = "" if net == "–" else (
+            f", but costs {magnitude(net_row, r.lang)} årsverk net once the response centre's "
+            f"staffing is counted" if costs else
+            f" and {net} årsverk net of the response centre's staffing")
         lines.append(f"The technology frees {hours} working hours a year in home care: {gross} "
                      f"årsverk gross{of_net}. The hours are capacity to meet growing demand; "
                      f"only the share the municipality takes out of the budget counts as cash.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from reports.benefit.tables import break_even_verdict
@@ -44,3 +46,37 @@ def test_device_names_in_a_bokmal_sentence_keep_abbreviations() -> None:
     assert name.startswith("brukere med GPS") and "gps" not in name
     assert "trygghetsalarm" in name
     assert in_sentence("Medisindispenser") == "medisindispenser"
+
+
+def _figure(key: str, value: float, half: float, unit: str) -> tuple[Any, ...]:
+    from reports.benefit.tables import Cell
+    from reports.i18n import format_number
+
+    return (Cell(key), Cell(format_number(value, "nb", 1), ("metrics", key), value, unit),
+            Cell(format_number(half, "nb", 1), ("metrics", key, "ci"), half, unit))
+
+
+def test_a_value_in_millions_has_its_plus_minus_in_millions_too() -> None:
+    from reports.benefit.summary import value_with_ci
+
+    shown = value_with_ci(_figure("net.cash", -83.4e6, 184779.0, "NOK"), "nb")
+    assert shown == "-83,4\u00a0mill.\u00a0kr (± 0,2\u00a0mill.\u00a0kr)", shown
+    small = value_with_ci(_figure("net.cash", -2.1e6, 3000.0, "NOK"), "en")
+    assert "million" in small.split("(")[1]
+
+
+@pytest.mark.parametrize(("net", "nb", "en"), [
+    (-11.0, "men koster 11,0", "but costs 11,0"), (4.0, "og 4,0 årsverk netto", "and 4,0")])
+def test_a_negative_net_is_said_to_cost_arsverk(net: float, nb: str, en: str) -> None:
+    from reports.benefit.summary import result
+    from reports.benefit.tables import Report, Table
+
+    rows = (_figure("hours.saved.per_year", 5000.0, 10.0, "h"),
+            _figure("arsverk.saved", 3.0, 0.1, "arsverk"),
+            _figure("arsverk.freed_net", net, 0.2, "arsverk"))
+    table = Table("summary", "", (), rows)
+    document = {"years": [2026]}
+    said = " ".join(result(Report(document, "nb"), [table]))
+    assert (nb in said and "frigjør 5" in said and f"{net:.1f}".replace(".", ",") not in said) \
+        or net > 0
+    assert en in " ".join(result(Report(document, "en"), [table]))
