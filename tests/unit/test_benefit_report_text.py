@@ -66,7 +66,7 @@ def test_a_value_in_millions_has_its_plus_minus_in_millions_too() -> None:
 
 
 @pytest.mark.parametrize(("net", "nb", "en"), [
-    (-11.0, "men koster 11,0", "but costs 11,0"), (4.0, "og 4,0 årsverk netto", "and 4,0")])
+    (-11.0, "men koster 11,0", "but costs 11,0"), (4.0, "og 4,0 (± 0,2) årsverk netto", "and 4,0")])
 def test_a_negative_net_is_said_to_cost_arsverk(net: float, nb: str, en: str) -> None:
     from reports.benefit.summary import result
     from reports.benefit.tables import Report, Table
