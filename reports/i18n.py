@@ -220,6 +220,16 @@ TEXT: dict[str, dict[str, str]] = {
                        "simulerte tiden (innsvingningen før er ikke med).",
         "r_wrote": "Skrev {files} ({n} repetisjoner på {s} s).",
         "r_check_ok": "{file}: i orden ({name})",
+        "chk_note": "merk",
+        "chk_profile_implicit": "devices.{kind}: scenarioet har ingen innstillinger; den "
+                                "medfølgende profilen «{profile}» gjelder ({where})",
+        "chk_profile_changed": "devices.{kind}: medfølgende profil «{profile}» med "
+                               "scenarioets endringer",
+        "chk_profile_unchanged": "devices.{kind}: medfølgende profil «{profile}», uendret",
+        "chk_benefit": "gevinst: {users} modellerte brukere av hjemmetjenesten av {recipients} "
+                       "mottakere; de planlagte besøkene deres trenger om lag {hours} "
+                       "arbeidstimer i året, {share} av hjemmetjenestens {paid} betalte timer i "
+                       "{year} (alarmer og leteaksjoner kommer i tillegg i compare)",
         "r_warning": "advarsel", "r_error": "feil",
         "r_long_run": "simulert tid på {days} døgn: omtrent {events} simulerte meldinger i {n} "
                       "repetisjon(er); regn med omtrent {gb} GB minne og {time} på {processes} "
@@ -279,6 +289,8 @@ TEXT: dict[str, dict[str, str]] = {
         "st_given": "gitt", "st_scenario": "fra scenarioet", "st_cache": "lagret",
         "st_search": "funnet ved søk", "st_as written": "som skrevet",
         "wrote": "Skrev {path}",
+        "init_summary": "{name}: {devices} enheter i {groups} brukergrupper, {zones} sone(r); "
+                        "operatører per vakt {shifts}",
         "init_wrote": "Skrev {path}. Neste: vtsim check {path}; vtsim run {path} --out {out}",
         "d_safety_alarm": "trygghetsalarm", "d_gps_tracker": "GPS",
         "d_e_lock": "e-lås", "d_medicine_dispenser": "medisindispenser",
@@ -556,6 +568,16 @@ TEXT: dict[str, dict[str, str]] = {
                        "simulated time (the warm-up before is left out).",
         "r_wrote": "Wrote {files} ({n} replications in {s} s).",
         "r_check_ok": "{file}: OK ({name})",
+        "chk_note": "note",
+        "chk_profile_implicit": "devices.{kind}: the scenario has no settings; the shipped "
+                                "profile '{profile}' applies ({where})",
+        "chk_profile_changed": "devices.{kind}: shipped profile '{profile}' with the "
+                               "scenario's changes",
+        "chk_profile_unchanged": "devices.{kind}: shipped profile '{profile}', unchanged",
+        "chk_benefit": "benefit: {users} modelled home-care users of {recipients} recipients; "
+                       "their planned visits need ~{hours} staff hours a year, {share} of the "
+                       "home service's {paid} paid hours in {year} (alarms and searches add to "
+                       "it in compare)",
         "r_warning": "warning", "r_error": "error",
         "r_long_run": "a horizon of {days} days: about {events} simulated messages in {n} "
                       "replication(s); expect about {gb} GB of memory and {time} on "
@@ -615,6 +637,8 @@ TEXT: dict[str, dict[str, str]] = {
         "st_given": "given", "st_scenario": "scenario", "st_cache": "cache",
         "st_search": "search", "st_as written": "as written",
         "wrote": "Wrote {path}",
+        "init_summary": "{name}: {devices} devices in {groups} user groups, {zones} zone(s); "
+                        "operators per shift {shifts}",
         "init_wrote": "Wrote {path}. Next: vtsim check {path}; vtsim run {path} --out {out}",
         "d_safety_alarm": "safety alarm", "d_gps_tracker": "GPS tracker",
         "d_e_lock": "e-lock", "d_medicine_dispenser": "medicine dispenser",

@@ -10,11 +10,21 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from reports.i18n import TEXT, device_name, event_name, format_number, format_seconds, text
+from reports.i18n import (
+    TEXT,
+    device_name,
+    event_name,
+    format_number,
+    format_seconds,
+    text,
+)
+from reports.i18n import format_share as format_percent
 from sim.analysis.aggregate import Figure
 from sim.analysis.run_cost import RunCost
 from sim.analysis.targets import Target
+from sim.benefit.calibration import ExpectedShare
 from sim.scenario.durations import parse_duration
+from sim.scenario.library import ProfileUse
 from sim.scenario.schema import OUTCOMES, Scenario
 
 DAY = 86400.0
@@ -181,6 +191,25 @@ def print_summary(console: Console, scenario: Scenario, figures: dict[str, Figur
     replications = figures["window.days"].n if "window.days" in figures else 0
     console.print(plus_minus_line(scenario, replications, lang), highlight=False)
     print_warnings(console, warnings, lang)
+
+
+def profile_note(use: ProfileUse, lang: str) -> str:
+    """Where a device kind's settings come from, as ``vtsim check`` says it."""
+    if use.implicit:
+        where = f"sim/scenario/device_profiles/{use.kind}/{use.profile}.yaml"
+        return text(lang, "chk_profile_implicit", kind=use.kind, profile=use.profile,
+                    where=where)
+    key = "chk_profile_changed" if use.changed else "chk_profile_unchanged"
+    return text(lang, key, kind=use.kind, profile=use.profile)
+
+
+def expected_share_text(found: ExpectedShare, lang: str) -> str:
+    """The planned baseline's share of the home service, in the user's language."""
+    return text(lang, "chk_benefit", users=format_number(found.users, lang, 0),
+                recipients=format_number(found.recipients, lang, 0),
+                hours=format_number(found.hours_per_year, lang, 0),
+                share=format_percent(round(found.share, 2), lang, 0),
+                paid=format_number(found.paid_hours, lang, 0), year=str(found.year))
 
 
 def print_warnings(console: Console, warnings: Sequence[str], lang: str = "en") -> None:

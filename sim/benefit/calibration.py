@@ -296,6 +296,30 @@ def simulated_findings(scenario: Scenario, means: dict[str, float],
     return baseline_problems(base, totals, file), baseline_warnings(base, totals)
 
 
+@dataclass(frozen=True, slots=True)
+class ExpectedShare:
+    """The planned baseline against the whole home service, for ``vtsim check`` to print in
+    the user's language."""
+
+    users: float
+    recipients: float
+    hours_per_year: float
+    share: float
+    paid_hours: float
+    year: int
+
+
+def expected_share(scenario: Scenario) -> ExpectedShare | None:
+    """The planned baseline's users and staff hours against the home service's totals."""
+    totals = totals_for_year(scenario, base_year_of(scenario))
+    if totals is None or math.isnan(totals.arsverk):
+        return None
+    base = expected_baseline(scenario)
+    return ExpectedShare(base.users, totals.recipients, base.hours_per_year,
+                         base.hours_per_year / totals.hours_per_year, totals.hours_per_year,
+                         totals.year)
+
+
 def expected_share_line(scenario: Scenario) -> str | None:
     """One line for ``vtsim check``: the planned baseline's share of the home service."""
     totals = totals_for_year(scenario, base_year_of(scenario))

@@ -183,14 +183,15 @@ def test_check_fails_with_the_field_and_compare_warns(tmp_path: Path) -> None:
                                cwd=ROOT, text=True, capture_output=True, timeout=120)
     assert plausible.returncode == 0
     assert "benefit: 10 modelled home-care users of 40 recipients" in plausible.stdout
-    assert "61% of the home service's 4,000 paid hours in 2026" in plausible.stdout
+    assert "61\u00a0% of the home service's 4,000 paid hours in 2026" in plausible.stdout
     warned = subprocess.run([*run, "compare", str(path), "--replications", "2", "--workers",
                              "1", "--out", str(tmp_path / "gain"), "--set",
                              "benefit.home_care_totals.arsverk=4"],
                             cwd=ROOT, text=True, capture_output=True, timeout=300)
     assert warned.returncode == 0, warned.stdout + warned.stderr
     assert "warning: benefit.planned_visits" in warned.stdout
-    assert "account for 60.8% of the home service's paid hours" in warned.stdout
+    assert "account for 60.8\u00a0% of the home service's paid hours" in warned.stdout.replace(
+        "\n", " ")
 
 
 def test_the_shipped_lier_baseline_is_plausible_against_its_home_service() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -80,3 +81,16 @@ def test_numbers_and_negative_zero_stay_whole_on_a_narrow_terminal() -> None:
     assert all(len(part) <= 24 for part in lines)
     assert format_number(-0.0, "nb", 0) == "0" and format_number(-0.04, "nb", 1) == "0,0"
     assert format_nok(-0.3, "nb") == "0\u00a0kr" and format_number(-0.06, "en", 1) == "-0.1"
+
+
+def test_check_speaks_bokmal_with_norwegian_numbers() -> None:
+    result = subprocess.run([sys.executable, "-m", "vtsim", "check",
+                             str(ROOT / "scenarios" / "lier-2026.yaml"), "--lang", "nb"],
+                            cwd=ROOT, text=True, capture_output=True, timeout=120)
+    out = result.stdout
+    assert result.returncode == 0, out + result.stderr
+    assert "gevinst: " in out and "benefit:" not in out
+    assert "note:" not in out and "modelled" not in out
+    # thousands with a no-break space, never an English comma
+    line = next(x for x in out.splitlines() if x.startswith("gevinst: "))
+    assert "\u00a0" in line and re.search(r"\d,\d{3}", line) is None

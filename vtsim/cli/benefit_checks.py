@@ -6,15 +6,16 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from reports.summary import print_warnings
-from sim.benefit.calibration import calibration_warnings, expected_share_line
+from reports.summary import expected_share_text, print_warnings
+from sim.benefit.calibration import calibration_warnings, expected_share
 from sim.benefit.gains import BenefitError, benefit_problems
 from sim.benefit.psa import sensitivity_problems
 from sim.scenario.schema import Scenario
 from vtsim.cli.command_support import fail_scenario
 
 
-def check_baseline_or_exit(console: Console, scenario: Scenario, file: str) -> None:
+def check_baseline_or_exit(console: Console, scenario: Scenario, file: str,
+                           lang: str = "en") -> None:
     """The benefit section's problems (exit code 2) and the baseline's calibration warnings."""
     if scenario.benefit is None:
         return
@@ -22,7 +23,8 @@ def check_baseline_or_exit(console: Console, scenario: Scenario, file: str) -> N
         sensitivity_problems(scenario, file))
     if problems:
         raise fail_scenario(console, BenefitError(problems))
-    print_warnings(console, calibration_warnings(scenario))
-    line = expected_share_line(scenario)
-    if line:
-        console.print(line, highlight=False, soft_wrap=True)
+    print_warnings(console, calibration_warnings(scenario), lang)
+    found = expected_share(scenario)
+    if found is not None:
+        console.print(expected_share_text(found, lang), markup=False, highlight=False,
+                      soft_wrap=True)

@@ -196,8 +196,8 @@ def load_or_exit(console: Console, path: Path, overrides: dict[str, Any]) -> Sce
     return load_noting_or_exit(console, path, overrides)[0]
 
 
-def load_noting_or_exit(console: Console, path: Path,
-                        overrides: dict[str, Any]) -> tuple[Scenario, list[str]]:
+def load_noting_or_exit(console: Console, path: Path, overrides: dict[str, Any],
+                        lang: str = "en") -> tuple[Scenario, list[str]]:
     """The scenario and a line per shipped device profile it uses, or every problem in it
     printed and exit code 2."""
     from sim.scenario.loading import load_scenario_noting
@@ -208,8 +208,10 @@ def load_noting_or_exit(console: Console, path: Path,
                             "centre); this command takes one municipality's scenario. For a "
                             "region use vtsim run, check, size or report.", EXIT_BAD_INPUT)
     try:
+        from reports.summary import profile_note
+
         scenario, uses = load_scenario_noting(path, overrides)
-        return scenario, [use.describe() for use in uses]
+        return scenario, [profile_note(use, lang) for use in uses]
     except ScenarioError as exc:
         print_problems(console, exc)
         console.print(f"{len(exc.problems)} problem(s) in {path}; nothing was run.")

@@ -19,6 +19,7 @@ from rich.markup import escape
 from rich.prompt import Confirm, FloatPrompt, IntPrompt, Prompt
 from rich.table import Table
 
+from reports.i18n import TEXT, format_number
 from reports.i18n import text as say
 from reports.summary import print_warnings
 from sim.errors import Problem, ScenarioError
@@ -81,10 +82,11 @@ def init(
     if target.exists() and not force:
         raise fail(console, f"{target} exists; give --force to replace it, or another --out",
                    EXIT_BAD_INPUT)
-    text = checked_draft(console, town, str(target))
+    language = chosen_lang(lang)
+    text = checked_draft(console, town, str(target), language)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
-    console.print(say(chosen_lang(lang), "init_wrote", path=str(target),
+    console.print(say(language, "init_wrote", path=str(target),
                       out=f"results/{town.tenant_name}"), highlight=False, soft_wrap=True)
 
 
@@ -313,9 +315,10 @@ def erlang_staffing(scenario: Any) -> Any:
     ))
 
 
-def checked_draft(console: Console, town: Any, file: str) -> str:
+def checked_draft(console: Console, town: Any, file: str, lang: str = "en") -> str:
     """The drafted scenario, checked as ``vtsim check`` would; exit code 2 if it fails."""
-    from sim.benefit.calibration import calibration_warnings, expected_share_line
+    from reports.summary import expected_share_text
+    from sim.benefit.calibration import calibration_warnings, expected_share
     from sim.benefit.gains import benefit_problems
     from sim.scenario.draft import draft_scenario
     from sim.scenario.loading import scenario_from_text, staffing_warnings
@@ -329,13 +332,16 @@ def checked_draft(console: Console, town: Any, file: str) -> str:
     problems = list(benefit_problems(scenario, file))
     if problems:
         raise fail_scenario(console, ScenarioError(problems))
-    print_warnings(console, staffing_warnings(scenario) + calibration_warnings(scenario))
-    line = expected_share_line(scenario)
-    if line:
-        console.print(line, highlight=False, soft_wrap=True)
+    print_warnings(console, staffing_warnings(scenario) + calibration_warnings(scenario), lang)
+    found = expected_share(scenario)
+    if found is not None:
+        console.print(expected_share_text(found, lang), markup=False, highlight=False,
+                      soft_wrap=True)
     devices = sum(u.count * len(u.devices) for u in scenario.users)
-    console.print(f"{scenario.name}: {devices:,} devices in {len(scenario.users)} user groups, "
-                  f"{len(scenario.zones)} zone(s); operators per shift "
-                  + ", ".join(f"{s.name} {s.operators}" for s in scenario.centre.shifts),
-                  highlight=False, soft_wrap=True)
+    shifts = ", ".join(f"{TEXT[lang].get('shift_' + s.name, s.name)} {s.operators}"
+                       for s in scenario.centre.shifts)
+    console.print(say(lang, "init_summary", name=scenario.name,
+                      devices=format_number(devices, lang, 0), groups=str(len(scenario.users)),
+                      zones=str(len(scenario.zones)), shifts=shifts),
+                  markup=False, highlight=False, soft_wrap=True)
     return text

@@ -298,12 +298,14 @@ def check(
                            n=str(len(region.members)),
                            members=", ".join(m.name for m in region.members)), highlight=False)
         return
-    scenario, notes = load_noting_or_exit(console, scenario_file, parse_overrides(set_ or []))
+    scenario, notes = load_noting_or_exit(console, scenario_file, parse_overrides(set_ or []),
+                                          language)
     for note in notes:
-        console.print(f"note: {note}", highlight=False, soft_wrap=True)
+        console.print(f"{text(language, 'chk_note')}: {note}", markup=False, highlight=False,
+                      soft_wrap=True)
     print_warnings(console, staffing_warnings(scenario), language)
     warn_long_run(console, scenario, scenario.replications, os.cpu_count() or 1, True,
                   language)
-    check_baseline_or_exit(console, scenario, str(scenario_file))
+    check_baseline_or_exit(console, scenario, str(scenario_file), language)
     console.print(text(language, "r_check_ok", file=str(scenario_file), name=scenario.name),
                   highlight=False)
