@@ -18,8 +18,10 @@ from openpyxl.utils import get_column_letter
 
 from reports.benefit.tables import Cell, Table, build_tables
 from reports.benefit.workbook_model import write_model
+from reports.i18n import TEXT
 
 FIGURES_SHEET = "figures"
+"""The last sheet's identifier; its name is :func:`sheet_name` of it."""
 FORMATS = {"NOK": "#,##0", "NOK/yr": "#,##0", "share": "0.0%", "h/yr": "#,##0",
            "1/yr": "#,##0", "yr": "0.00"}
 DEFAULT_FORMAT = "#,##0.0"
@@ -34,18 +36,23 @@ def write_xlsx(document: dict[str, Any], lang: str, path: Path) -> None:
     sources: list[tuple[str, str, str]] = []
     for table in build_tables(document, lang):
         if table.ident != "assumptions" or not document.get("economics"):
-            write_sheet(book, table, sources)
-    sheet = book.create_sheet(FIGURES_SHEET)
+            write_sheet(book, table, sources, lang)
+    sheet = book.create_sheet(sheet_name(FIGURES_SHEET, lang))
     sheet.append(["sheet", "cell", "ref"])
     for row in sources:
         sheet.append(list(row))
     book.save(path)
 
 
-def write_sheet(book: Workbook, table: Table, sources: list[tuple[str, str, str]]
-                ) -> None:
+def sheet_name(ident: str, lang: str) -> str:
+    """A table's sheet name in the report's language (its identifier where none is given)."""
+    return TEXT[lang].get(f"sheet_{ident}", ident)[:31]
+
+
+def write_sheet(book: Workbook, table: Table, sources: list[tuple[str, str, str]],
+                lang: str = "en") -> None:
     """One table as one sheet: title, header, rows."""
-    sheet = book.create_sheet(table.ident)
+    sheet = book.create_sheet(sheet_name(table.ident, lang))
     sheet.append([table.title])
     sheet["A1"].font = Font(bold=True, size=13)
     sheet.append(list(table.columns))

@@ -22,7 +22,7 @@ from reports.benefit.outputs import benefit_unit
 from reports.benefit.summary import page_one
 from reports.benefit.tables import PLUS_MINUS, build_tables, resolve
 from reports.benefit.workbook_model import NET_LINES, NPV_FIRST_ROW, SHEETS
-from reports.benefit.xlsx import excel_number
+from reports.benefit.xlsx import FIGURES_SHEET, excel_number, sheet_name
 from reports.i18n import format_number, format_value, text
 from tests.conftest import ROOT, SCENARIOS
 from vtsim.cli.main import app
@@ -116,7 +116,7 @@ def test_html_is_self_contained_with_every_chart(compared: Path) -> None:
 def test_every_spreadsheet_figure_equals_metrics_json(compared: Path, lang: str) -> None:
     document = metrics(compared)
     book = load_workbook(compared / f"benefit-report.{lang}.xlsx")
-    rows = list(book["figures"].iter_rows(min_row=2, values_only=True))
+    rows = list(book[sheet_name(FIGURES_SHEET, lang)].iter_rows(min_row=2, values_only=True))
     assert len(rows) > 100
     for sheet, cell, ref in rows:
         expected = resolve(document, tuple(json.loads(ref)))

@@ -80,3 +80,21 @@ def test_a_negative_net_is_said_to_cost_arsverk(net: float, nb: str, en: str) ->
     assert nb in said and "frigjør 5" in said
     assert "-11,0" not in said
     assert en in " ".join(result(Report(document, "en"), [table]))
+
+
+def test_spreadsheet_sheets_are_named_in_the_report_language() -> None:
+    from openpyxl import Workbook
+
+    from reports.benefit.tables import Cell, Table
+    from reports.benefit.xlsx import FIGURES_SHEET, sheet_name, write_sheet
+
+    idents = ("summary", "gains", "cash_flows", "break_even", "assumptions", FIGURES_SHEET)
+    nb = [sheet_name(i, "nb") for i in idents]
+    assert nb[0] == "Sammendrag" and nb[-1] == "Tallkilder"
+    assert not set(idents) & set(nb) and len(set(nb)) == len(nb)
+    assert all(len(n) <= 31 and not set(n) & set("[]:*?/\\") for n in nb)
+    assert sheet_name("summary", "en") == "summary"
+    book, sources = Workbook(), []  # type: ignore[var-annotated]
+    table = Table("gains", "t", ("a", "b"), ((Cell("x"), Cell("1", ("metrics", "k"), 1.0, "h")),))
+    write_sheet(book, table, sources, "nb")
+    assert "Gevinster" in book.sheetnames and sources[0][0] == "Gevinster"
