@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Literal
+from typing import Literal, Protocol
 
 from babel.numbers import format_decimal
 
@@ -289,6 +289,34 @@ TEXT: dict[str, dict[str, str]] = {
         "st_given": "gitt", "st_scenario": "fra scenarioet", "st_cache": "lagret",
         "st_search": "funnet ved søk", "st_as written": "som skrevet",
         "wrote": "Skrev {path}",
+        "why_unreachable_ci": "ikke nådd med sikkerhet med {n}: snittet når målet, men nedre "
+                              "grense gjør det ikke, og flere ansatte endrer ikke lenger "
+                              "andelen; kjør flere repetisjoner (eller en lengre periode) for "
+                              "et smalere intervall",
+        "why_unreachable_shift": "ikke nådd selv med {n}: flere ansatte hjelper ikke nok; "
+                                 "kontroller behandlingstider og målet",
+        "why_unreachable_zone": "ikke nådd selv med {n}: flere ansatte hjelper ikke nok; "
+                                "reisetid og vurdering før utrykning bruker opp målet",
+        "why_floor": "gulvet på {floor} fra IS-2552 gjelder (Erlang C trenger {analytic})",
+        "why_agrees_shift": "stemmer med Erlang C time for time",
+        "why_fewer_shift": "færre enn Erlang C: den dimensjonerer hver time for seg (toppen "
+                           "kl. {peak}:00 trenger {analytic}); i simuleringen tømmes køen fra "
+                           "en kort topp i vaktas roligere timer, og målet gjelder hele vakta",
+        "why_more_shift": "flere enn Erlang C: {parts}",
+        "why_bursts": "planlagte alarmer som kommer samtidig (dispensere kl. {hours}:xx), ikke "
+                      "Poisson",
+        "why_repeats": "gjentatte alarmer mens de venter",
+        "why_lower_bound": "nedre grense av konfidensintervallet, ikke snittet, må nå målet",
+        "why_zone_no_estimate": "Erlang C gir ikke noe anslag: vurdering (~{delay}) og "
+                                "gjennomsnittlig reisetid bruker opp målet",
+        "why_agrees_zone": "stemmer med Erlang C på gjennomsnittlig reisetid",
+        "why_zone_floor": "én hjemmetjenesteansatt er det minste en sone har",
+        "why_more_zone": "flere enn Erlang C: besøkene starter etter svar og vurdering "
+                         "(~{delay}), reisetiden varierer rundt snittet, og besøkene kommer "
+                         "tett i tid",
+        "why_fewer_zone": "færre enn Erlang C: den dimensjonerer topptimen (kl. {peak}:00) som "
+                          "om den varte; besøkene er få, en ansatt er sjelden fortsatt ute når "
+                          "neste alarm kommer, og målet gjelder hele døgnet",
         "sheet_summary": "Sammendrag", "sheet_gains": "Gevinster",
         "sheet_cash_flows": "Kontantstrøm per år", "sheet_break_even": "Nullpunkt",
         "sheet_non_priced": "Ikke prissatt", "sheet_visits": "Besøk", "sheet_devices": "Enheter",
@@ -647,6 +675,34 @@ TEXT: dict[str, dict[str, str]] = {
         "st_given": "given", "st_scenario": "scenario", "st_cache": "cache",
         "st_search": "search", "st_as written": "as written",
         "wrote": "Wrote {path}",
+        "why_unreachable_ci": "not met with confidence at {n}: the mean reaches the target "
+                              "but the lower bound does not, and more staff no longer changes "
+                              "the share; run more replications (or a longer horizon) to "
+                              "narrow the interval",
+        "why_unreachable_shift": "not met even with {n}: more staff does not help enough; "
+                                 "check handling times and the target",
+        "why_unreachable_zone": "not met even with {n}: more staff does not help enough; "
+                                "travel time and assessment before dispatch use up the target",
+        "why_floor": "the IS-2552 floor of {floor} binds (Erlang C needs {analytic})",
+        "why_agrees_shift": "agrees with Erlang C per hour",
+        "why_fewer_shift": "fewer than Erlang C: it sizes each hour for itself (peak {peak}:00 "
+                           "needs {analytic}); simulated, a short peak's queue drains in the "
+                           "shift's quieter hours and the target is over the whole shift",
+        "why_more_shift": "more than Erlang C: {parts}",
+        "why_bursts": "scheduled alarms arriving together (dispensers at {hours}:xx), not "
+                      "Poisson",
+        "why_repeats": "repeated alarms while waiting",
+        "why_lower_bound": "the lower CI bound, not the mean, must reach the target",
+        "why_zone_no_estimate": "Erlang C gives no estimate: assessment (~{delay}) and mean "
+                                "travel use up the target",
+        "why_agrees_zone": "agrees with Erlang C on the mean travel time",
+        "why_zone_floor": "one field worker is the least a zone has",
+        "why_more_zone": "more than Erlang C: visits start after the answer and assessment "
+                         "(~{delay}), travel time varies around its mean, and visits cluster "
+                         "in time",
+        "why_fewer_zone": "fewer than Erlang C: it sizes the peak hour ({peak}:00) as if it "
+                          "lasted; visits are few, a worker is seldom still out when the next "
+                          "alarm comes, and the target is over the whole day",
         "sheet_summary": "summary", "sheet_gains": "gains", "sheet_cash_flows": "cash_flows",
         "sheet_break_even": "break_even", "sheet_non_priced": "non_priced",
         "sheet_visits": "visits", "sheet_devices": "devices", "sheet_hours": "hours",
@@ -775,6 +831,29 @@ def event_name(lang: str, kind: str, event: str) -> str:
 def undefined(value: float | None) -> bool:
     """Whether a figure has no value (not defined in any replication)."""
     return value is None or math.isnan(value)
+
+
+class Explained(Protocol):
+    """A sizing reason (:class:`sim.analysis.sizing.Reason`): a key and named values."""
+
+    @property
+    def key(self) -> str: ...
+
+    def get(self, name: str) -> str: ...
+
+
+def reason_text(found: Explained, lang: str) -> str:
+    """Why a shift's or zone's staffing differs from Erlang C, in the user's language."""
+    if found.key == "more_shift":
+        parts = []
+        if found.get("hours"):
+            parts.append(text(lang, "why_bursts", hours=found.get("hours")))
+        if found.get("repeats"):
+            parts.append(text(lang, "why_repeats"))
+        parts.append(text(lang, "why_lower_bound"))
+        return text(lang, "why_more_shift", parts="; ".join(parts))
+    names = ("n", "floor", "analytic", "peak", "delay")
+    return text(lang, f"why_{found.key}", **{n: found.get(n) for n in names})
 
 
 def format_number(value: float | None, lang: str, decimals: int = 1) -> str:

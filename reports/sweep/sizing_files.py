@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reports.i18n import reason_text
 from reports.outputs import file_digest
 from sim.analysis.aggregate import confidence_interval
 from sim.analysis.erlang import incident_loads, servers_per_hour
@@ -157,8 +158,14 @@ def shift_document(result: YearSizing, scenario: Scenario, name: str,
         "staff_hours_per_year": hours, "arsverk": terms.arsverk(hours),
         "arsverk_with_rota": terms.arsverk(hours) * terms.rota_factor,
         "targets": [judgement_document(j, result.runs) for j in result.judgements_of(name)],
-        "reason": result.reasons.get(name, ""),
+        "reason": reason_of(result, name),
     }
+
+
+def reason_of(result: YearSizing, name: str) -> str:
+    """Why the shift's or zone's staffing differs from Erlang C, in English (sizing.json)."""
+    found = result.reasons.get(name)
+    return "" if found is None else reason_text(found, "en")
 
 
 def zone_document(result: YearSizing, name: str, terms: StaffTerms) -> dict[str, Any]:
@@ -171,7 +178,7 @@ def zone_document(result: YearSizing, name: str, terms: StaffTerms) -> dict[str,
         "staff_hours_per_year": hours, "arsverk": terms.arsverk(hours),
         "arsverk_with_rota": terms.arsverk(hours) * terms.rota_factor,
         "targets": [judgement_document(j, result.runs) for j in result.judgements_of(name)],
-        "reason": result.reasons.get(name, ""),
+        "reason": reason_of(result, name),
     }
 
 

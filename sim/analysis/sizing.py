@@ -101,7 +101,7 @@ class YearSizing:
     judgements: tuple[Judgement, ...]
     unreachable: frozenset[str]
     points_run: int
-    reasons: dict[str, str] = field(default_factory=dict)
+    reasons: dict[str, Reason] = field(default_factory=dict)
     scenario: Scenario | None = None
     """The year's scenario (grown user counts) with the chosen staffing."""
     runs: tuple[dict[str, float], ...] = ()
@@ -357,63 +357,67 @@ def size_year(scenario_file: Path, base: dict[str, Any], year: int | None,
     return sizing
 
 
-def explain(scenario: Scenario, dim: Dimension, sizing: YearSizing) -> str:
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why a shift's or zone's staffing differs from (or agrees with) Erlang C: a key and its
+    values, put into words in the user's language by :func:`reports.i18n.reason_text`."""
+
+    key: str
+    values: tuple[tuple[str, str], ...] = ()
+
+    def get(self, name: str) -> str:
+        """One value by name ("" when absent)."""
+        return dict(self.values).get(name, "")
+
+
+def reason(key: str, **values: object) -> Reason:
+    """A :class:`Reason` with its values as text."""
+    return Reason(key, tuple((k, str(v)) for k, v in values.items()))
+
+
+def explain(scenario: Scenario, dim: Dimension, sizing: YearSizing) -> Reason:
     """Why the simulated staffing differs from (or agrees with) the Erlang C estimate."""
     chosen = sizing.staffing[dim.name]
     if dim.name in sizing.unreachable:
         judged = sizing.judgements_of(dim.name)
         if all(j.mean >= j.target.share for j in judged):
-            return (f"not met with confidence at {chosen}: the mean reaches the target but the "
-                    "lower bound does not, and more staff no longer changes the share; run more "
-                    "replications (or a longer horizon) to narrow the interval")
-        return (f"not met even with {chosen}: more staff does not help enough; "
-                + ("travel time and assessment before dispatch use up the target"
-                   if dim.kind == "zone" else "check handling times and the target"))
+            return reason("unreachable_ci", n=chosen)
+        return reason("unreachable_zone" if dim.kind == "zone" else "unreachable_shift",
+                      n=chosen)
     if dim.kind == "zone":
         return explain_zone(scenario, dim, chosen)
     return explain_shift(scenario, dim, chosen)
 
 
-def explain_shift(scenario: Scenario, dim: Dimension, chosen: int) -> str:
+def explain_shift(scenario: Scenario, dim: Dimension, chosen: int) -> Reason:
     """Reasons for a shift."""
     analytic = dim.analytic or 0
     if chosen == dim.floor and analytic < dim.floor:
-        return f"the IS-2552 floor of {dim.floor} binds (Erlang C needs {analytic})"
+        return reason("floor", floor=dim.floor, analytic=analytic)
     if chosen == analytic:
-        return "agrees with Erlang C per hour"
+        return reason("agrees_shift")
     shift = next(s for s in scenario.centre.shifts if s.name == dim.name)
     hours = hours_of(shift)
     if chosen < analytic:
-        return (f"fewer than Erlang C: it sizes each hour for itself (peak {dim.peak_hour:02d}:00 "
-                f"needs {analytic}); simulated, a short peak's queue drains in the shift's "
-                "quieter hours and the target is over the whole shift")
+        return reason("fewer_shift", peak=f"{dim.peak_hour:02d}", analytic=analytic)
     bursts = scheduled_hours(scenario) & set(hours)
-    reasons = []
-    if bursts:
-        reasons.append("scheduled alarms arriving together (dispensers at "
-                       + ", ".join(f"{h:02d}" for h in sorted(bursts)) + ":xx), not Poisson")
-    if any(c.repeat for d in scenario.devices.values() for c in d.events.values()):
-        reasons.append("repeated alarms while waiting")
-    reasons.append("the lower CI bound, not the mean, must reach the target")
-    return "more than Erlang C: " + "; ".join(reasons)
+    repeats = any(c.repeat for d in scenario.devices.values() for c in d.events.values())
+    return reason("more_shift", hours=", ".join(f"{h:02d}" for h in sorted(bursts)),
+                  repeats="yes" if repeats else "")
 
 
-def explain_zone(scenario: Scenario, dim: Dimension, chosen: int) -> str:
+def explain_zone(scenario: Scenario, dim: Dimension, chosen: int) -> Reason:
     """Reasons for a zone."""
     delay = format_duration(round(dispatch_delay(scenario)))
     if dim.analytic is None:
-        return (f"Erlang C gives no estimate: assessment (~{delay}) and mean travel use up "
-                "the target")
+        return reason("zone_no_estimate", delay=delay)
     if chosen == dim.analytic:
-        return "agrees with Erlang C on the mean travel time"
+        return reason("agrees_zone")
     if chosen == dim.floor and dim.analytic < dim.floor:
-        return "one field worker is the least a zone has"
+        return reason("zone_floor")
     if chosen > dim.analytic:
-        return (f"more than Erlang C: visits start after the answer and assessment (~{delay}), "
-                "travel time varies around its mean, and visits cluster in time")
-    return (f"fewer than Erlang C: it sizes the peak hour ({dim.peak_hour:02d}:00) as if it "
-            "lasted; visits are few, a worker is seldom still out when the next alarm comes, "
-            "and the target is over the whole day")
+        return reason("more_zone", delay=delay)
+    return reason("fewer_zone", peak=f"{dim.peak_hour:02d}")
 
 
 def scheduled_hours(scenario: Scenario) -> set[int]:

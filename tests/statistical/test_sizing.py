@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from reports.i18n import reason_text
 from sim.analysis.erlang import erlang_c, fewest_servers, incident_loads, service_level
 from sim.analysis.sizing import (
     DEFAULT_GROWTH,
@@ -71,7 +72,9 @@ def test_size_finds_fourteen_operators_for_ten_erlang() -> None:
     assert result.dimensions[0].floor == FEWEST_OPERATORS < 14  # the IS-2552 floor: not binding
     (judgement,) = result.judgements
     assert judgement.met and judgement.low >= 0.80
-    assert result.reasons["all_day"] == "agrees with Erlang C per hour"
+    assert result.reasons["all_day"].key == "agrees_shift"
+    assert reason_text(result.reasons["all_day"], "en") == "agrees with Erlang C per hour"
+    assert reason_text(result.reasons["all_day"], "nb") == "stemmer med Erlang C time for time"
 
 
 @pytest.mark.parametrize("start", [11, 17])

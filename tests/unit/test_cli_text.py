@@ -94,3 +94,21 @@ def test_check_speaks_bokmal_with_norwegian_numbers() -> None:
     # thousands with a no-break space, never an English comma
     line = next(x for x in out.splitlines() if x.startswith("gevinst: "))
     assert "\u00a0" in line and re.search(r"\d,\d{3}", line) is None
+
+
+def test_every_sizing_reason_reads_in_both_languages() -> None:
+    from reports.i18n import reason_text
+    from sim.analysis.sizing import reason
+
+    keys = ("unreachable_ci", "unreachable_shift", "unreachable_zone", "floor",
+            "agrees_shift", "fewer_shift", "zone_no_estimate", "agrees_zone", "zone_floor",
+            "more_zone", "fewer_zone")
+    for key in keys:
+        found = reason(key, n=3, floor=2, analytic=1, peak="08", delay="2min")
+        nb, en = reason_text(found, "nb"), reason_text(found, "en")
+        assert nb and en and nb != en and "{" not in nb + en, key
+    more = reason("more_shift", hours="08, 20", repeats="yes")
+    said = reason_text(more, "nb")
+    assert said.startswith("flere enn Erlang C: planlagte alarmer") and "08, 20:xx" in said
+    assert "gjentatte alarmer" in said and "konfidensintervallet" in said
+    assert "repeated" not in reason_text(reason("more_shift", hours="", repeats=""), "en")

@@ -23,7 +23,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from reports.i18n import TEXT, format_number, format_seconds, format_share, text
+from reports.i18n import TEXT, format_number, format_seconds, format_share, reason_text, text
 from reports.output_folder import OutputError, check_folder_target, clear_folder
 from reports.summary import target_text
 from reports.sweep.charts import attainment_chart
@@ -486,8 +486,8 @@ def print_sizing_reasons(console: Console, result: YearSizing, lang: str = "en")
     for dim in result.dimensions:
         reason = result.reasons.get(dim.name)
         if reason:
-            console.print(f"  {dimension_label(dim.name, dim.kind, lang)}: {reason}",
-                          highlight=False)
+            console.print(f"  {dimension_label(dim.name, dim.kind, lang)}: "
+                          f"{reason_text(reason, lang)}", markup=False, highlight=False)
 
 
 def target_kind(target: Target, lang: str) -> str:
