@@ -217,7 +217,9 @@ TEXT: dict[str, dict[str, str]] = {
         "m_aggregated": "telemetri (bare telt)", "m_all": "alle meldinger",
         "r_plusminus": "Tallene er gjennomsnitt ± halv bredde av 95 % konfidensintervall over "
                        "{n} repetisjoner, hver målt fra døgn {first} til døgn {last} av den "
-                       "simulerte tiden (innsvingningen før er ikke med).",
+                       "simulerte tiden (innsvingningen før er ikke med). Der intervallet "
+                       "ville gått under 0 eller over 100 %, vises grensene i parentes, "
+                       "avkortet: 99,9 (99,6–100) %.",
         "r_wrote": "Skrev {files} ({n} repetisjoner på {s} s).",
         "r_check_ok": "{file}: i orden ({name})",
         "chk_note": "merk",
@@ -603,7 +605,9 @@ TEXT: dict[str, dict[str, str]] = {
         "m_aggregated": "telemetry (counted only)", "m_all": "all messages",
         "r_plusminus": "Figures are the mean ± the half-width of the 95 % confidence interval "
                        "over {n} replications, each measured from day {first} to day {last} of "
-                       "simulated time (the warm-up before is left out).",
+                       "simulated time (the warm-up before is left out). Where the interval "
+                       "would go below 0 or above 100 %, its bounds are shown in brackets, "
+                       "clipped: 99.9 (99.6–100) %.",
         "r_wrote": "Wrote {files} ({n} replications in {s} s).",
         "r_check_ok": "{file}: OK ({name})",
         "chk_note": "note",

@@ -32,12 +32,21 @@ DAY = 86400.0
 
 def format_figure(figure: Figure | None, scale: float = 1.0, unit: str = "",
                   digits: int = 1, lang: str = "en") -> str:
-    """``mean ± half-width unit``, or ``–`` where the figure is undefined."""
+    """``mean ± half-width unit``, or ``–`` where the figure is undefined.
+
+    Every figure of the summary is a count or a duration, never below zero: where the
+    symmetric Student t interval would reach below 0, it is shown by its bounds, clipped,
+    ``5,0 (0–13,0) s`` rather than ``5,0 ± 8,0 s`` (docs/metrics.md, "Intervals near a
+    bound"; shares: :func:`format_share`)."""
     if figure is None or math.isnan(figure.mean):
         return "–"
-    text_ = format_number(figure.mean * scale, lang, digits)
-    if not math.isnan(figure.ci_half_width):
-        text_ += f" ± {format_number(figure.ci_half_width * scale, lang, digits)}"
+    mean, half = figure.mean * scale, figure.ci_half_width * scale
+    text_ = format_number(mean, lang, digits)
+    if not math.isnan(half):
+        if mean - half < 0 <= mean:
+            text_ += f" (0–{format_number(mean + half, lang, digits)})"
+        else:
+            text_ += f" ± {format_number(half, lang, digits)}"
     return f"{text_}\u00a0{unit}" if unit else text_
 
 

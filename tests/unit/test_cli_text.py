@@ -112,3 +112,18 @@ def test_every_sizing_reason_reads_in_both_languages() -> None:
     assert said.startswith("flere enn Erlang C: planlagte alarmer") and "08, 20:xx" in said
     assert "gjentatte alarmer" in said and "konfidensintervallet" in said
     assert "repeated" not in reason_text(reason("more_shift", hours="", repeats=""), "en")
+
+
+def test_intervals_near_a_bound_are_clipped_and_shown_by_their_bounds() -> None:
+    from reports.summary import format_figure, format_share
+    from sim.analysis.aggregate import Figure
+
+    def figure(mean: float, half: float) -> Figure:
+        return Figure(key="k", unit="", mean=mean, ci_half_width=half, values=(mean,) * 10)
+
+    near_one = format_share(figure(0.999, 0.003), "nb")
+    assert near_one == "99,9 (99,6–100)\u00a0%", near_one
+    assert format_share(figure(0.5, 0.02), "en") == "50.0 ± 2.0\u00a0%"
+    quick = format_figure(figure(5.0, 8.0), unit="s", lang="en")
+    assert quick == "5.0 (0–13.0)\u00a0s", quick
+    assert format_share(figure(0.0, 0.0), "nb") == "0,0 ± 0,0\u00a0%"
