@@ -123,6 +123,12 @@ WORDS: dict[str, dict[str, str]] = {
 SCALARS = ("first_year", "period_years", "price_year", "discount_rate", "tax_cost",
            "hourly_cost", "operator_hourly_cost", "centre_share", "rota_factor",
            "hours_per_arsverk", "licences_per_year", "gain_scale")
+SCALAR_PATHS = {name: f"benefit.economics.{name}" for name in (
+    "first_year", "period_years", "price_year", "discount_rate", "tax_cost", "gain_scale")} | {
+    name: f"benefit.costs.{name}" for name in (
+        "hourly_cost", "operator_hourly_cost", "centre_share", "rota_factor",
+        "licences_per_year")} | {"hours_per_arsverk": "benefit.hours_per_arsverk"}
+"""The scenario path of each number the formulas read, whose source the sheet shows."""
 FORMATS = {"discount_rate": "0.0%", "tax_cost": "0.0%", "centre_share": "0.0%",
            "gain_scale": "0.0%", "first_year": "0", "period_years": "0", "price_year": "0"}
 
@@ -274,10 +280,12 @@ def write_assumptions(sheet: Worksheet, model: Model, document: dict[str, Any], 
     heading(sheet, 1, words["title_a"], 13)
     header(sheet, 3, (words["name"], words["value"], words["unit"], words["source"]))
     row = 4
+    sources = {item.path: item.source for item in assumption_rows(document, lang)}
     for name in SCALARS:
         sheet.cell(row=row, column=1, value=words[name])
         cell = sheet.cell(row=row, column=2, value=model.scalars[name])
         cell.number_format = FORMATS.get(name, "#,##0.00")
+        sheet.cell(row=row, column=4, value=sources.get(SCALAR_PATHS.get(name, ""), ""))
         places.scalar[name] = row
         row += 1
     row = write_prices(sheet, model, words, lang, places, row + 1)

@@ -508,8 +508,8 @@ SOURCES: dict[str, tuple[str, str]] = {
         "antakelse: without a centre home care answers the safety alarms and drives out more "
         "often"),
     "costs": (
-        "antakelse: leie, lisenser og etablering som i lier-2026.yaml; 5 års levetid",
-        "antakelse: rent, licences and set-up as lier-2026.yaml; 5-year life"),
+        "antakelse: leie og installasjon av enhetene som i lier-2026.yaml; 5 års levetid",
+        "antakelse: device rent and installation as lier-2026.yaml; 5-year life"),
     "costs.hourly_cost": (
         "Lier Arbeiderparti, Handlingsprogram 2017–2020: 700 000 kr per årsverk delt på "
         "1 695 timer (Liers tall; bruk kommunens egen lønnskostnad)",
@@ -518,6 +518,13 @@ SOURCES: dict[str, tuple[str, str]] = {
     "costs.operator_hourly_cost": (
         "antakelse: operatørene er helsearbeidere med samme lønn som i hjemmetjenesten",
         "antakelse: operators are health workers on home care's pay"),
+    "costs.centre_share": ("antakelse: kommunen driver sitt eget responssenter",
+                           "antakelse: the municipality runs its own centre"),
+    "costs.licences_per_year": ("antakelse: programvare for responssenteret, som i "
+                                "lier-2026.yaml",
+                                "antakelse: response-centre software, as lier-2026.yaml"),
+    "costs.centre_setup": ("antakelse: lokaler, utstyr og opplæring",
+                           "antakelse: rooms, equipment, training"),
     "costs.rota_factor": (
         "antakelse: 1 / (1 − 0,12) for sykefravær og kurs",
         "antakelse: 1 / (1 - 0.12) for sick leave and courses"),

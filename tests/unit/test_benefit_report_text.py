@@ -98,3 +98,21 @@ def test_spreadsheet_sheets_are_named_in_the_report_language() -> None:
     table = Table("gains", "t", ("a", "b"), ((Cell("x"), Cell("1", ("metrics", "k"), 1.0, "h")),))
     write_sheet(book, table, sources, "nb")
     assert "Gevinster" in book.sheetnames and sources[0][0] == "Gevinster"
+
+
+def test_the_model_sheet_shows_the_source_of_each_economic_number() -> None:
+    from openpyxl import Workbook
+
+    from reports.benefit.workbook_model import SCALAR_PATHS, SCALARS, SHEETS, write_model
+    from tests.unit.test_benefit_workbook import tiny_document
+
+    assert set(SCALAR_PATHS) == set(SCALARS)
+    document = tiny_document()
+    document["assumptions"].append({"path": "benefit.economics.discount_rate", "value": 0.04,
+                                    "source": "Finansdepartementet, rundskriv R-109/2021"})
+    book = Workbook()
+    write_model(book, document, "nb")
+    sheet = book[SHEETS["nb"][0]]
+    rows = {r[0].value: r[3].value for r in sheet.iter_rows(min_row=4, max_row=20)}
+    assert rows["Kalkulasjonsrente (reell)"] == "Finansdepartementet, rundskriv R-109/2021"
+    assert rows["Lisenser og alarmmottak (kr per år)"] == "Antakelse"
