@@ -118,7 +118,7 @@ def value_with_ci(row: tuple[Cell, ...] | None, lang: str = "nb") -> str:
     shown = [prose(cell, lang) for cell in row[1:3]]
     if len(shown) > 1 and in_millions(row[1]) and row[2].value is not None:
         half = row[2].value
-        shown[1] = format_million_nok(half, lang, 1 if abs(half) >= 5e4 else 2)
+        shown[1] = format_million_nok(half, lang, 1 if abs(half) >= 5e4 or half == 0 else 2)
     return f"{shown[0]} ({PLUS_MINUS}{shown[1]})" if len(shown) > 1 else shown[0]
 
 
