@@ -263,6 +263,9 @@ TEXT: dict[str, dict[str, str]] = {
         "cmp_year": "{year}: sparte hjemmebesøk {visits} per uke, {hours} timer per år, "
                     "frigjorte årsverk {gross} brutto, {net} netto etter responssenteret; "
                     "budsjett {nok} per år",
+        "cmp_year_cost": "{year}: sparte hjemmebesøk {visits} per uke, {hours} timer per år, "
+                         "frigjorte årsverk {gross} brutto, men responssenteret koster {net} "
+                         "årsverk netto; budsjett {nok} per år",
         "cmp_npv": "Netto nåverdi {first}–{last} med {rate} rente, {name}: {value}",
         "cmp_npv_cash": "bare kontanter (hovedtall)",
         "cmp_npv_capacity": "medregnet verdien av frigjort kapasitet (ikke kontanter)",
@@ -651,6 +654,9 @@ TEXT: dict[str, dict[str, str]] = {
         "sz_as_given": "as given",
         "cmp_year": "{year}: visits saved {visits}/week, {hours} h/yr, årsverk freed {gross} "
                     "gross, {net} net of the centre; budget {nok}/yr",
+        "cmp_year_cost": "{year}: visits saved {visits}/week, {hours} h/yr, årsverk freed "
+                         "{gross} gross, but the centre costs {net} årsverk net; budget "
+                         "{nok}/yr",
         "cmp_npv": "NPV {first}-{last} at {rate}, {name}: {value}",
         "cmp_npv_cash": "cash only (headline)",
         "cmp_npv_capacity": "including the value of freed capacity (not cash)",

@@ -127,3 +127,24 @@ def test_intervals_near_a_bound_are_clipped_and_shown_by_their_bounds() -> None:
     quick = format_figure(figure(5.0, 8.0), unit="s", lang="en")
     assert quick == "5.0 (0–13.0)\u00a0s", quick
     assert format_share(figure(0.0, 0.0), "nb") == "0,0 ± 0,0\u00a0%"
+
+
+def test_compare_says_a_negative_net_costs_arsverk() -> None:
+    from vtsim.cli.benefit_commands import print_gains
+
+    def figure(mean: float) -> dict[str, float]:
+        return {"mean": mean, "ci_half_width": 0.1}
+
+    year = {"visits.saved.per_week": figure(89.3), "hours.saved.per_year": figure(1433.0),
+            "arsverk.saved": figure(0.8), "arsverk.freed_net": figure(-10.9),
+            "nok.net.per_year": figure(-8645966.0)}
+    document = {"metrics": {"2026": year}, "replications": 3, "economics": {
+        "method": {"first_year": 2026, "period_years": 10, "discount_rate": 0.04},
+        "npv": {"net.cash": figure(-1e6), "net.with_capacity": figure(-1e6)}}}
+    nb = " ".join(_printed(lambda c: print_gains(c, document, "nb")).split("\n"))
+    assert "responssenteret koster 10,9 ±\u00a00,1 årsverk netto" in nb and "-10,9" not in nb
+    en = " ".join(_printed(lambda c: print_gains(c, document, "en")).split("\n"))
+    assert "the centre costs 10.9 ±\u00a00.1 årsverk net" in en
+    year["arsverk.freed_net"] = figure(2.0)
+    assert "2,0 ±\u00a00,1 netto etter" in " ".join(
+        _printed(lambda c: print_gains(c, document, "nb")).split("\n"))

@@ -263,15 +263,18 @@ def compare_or_exit(console: Console, scenario: Scenario, file: str, seed: int, 
 def print_gains(console: Console, document: dict[str, Any], lang: str = "en") -> None:
     """The headline gains of each year, mean ± 95 % CI half-width."""
     for year, figures in document["metrics"].items():
-        def show(key: str, decimals: int = 1, figs: dict[str, Any] = figures) -> str:
+        def show(key: str, decimals: int = 1, figs: dict[str, Any] = figures,
+                 sign: float = 1.0) -> str:
             f = figs[key]
-            return (f"{format_number(f['mean'], lang, decimals)} ±\u00a0"
+            return (f"{format_number(sign * f['mean'], lang, decimals)} ±\u00a0"
                     f"{format_number(f['ci_half_width'], lang, decimals)}")
         net = figures["nok.net.per_year"]
+        costs = figures["arsverk.freed_net"]["mean"] < 0
         print_words(console, text(
-            lang, "cmp_year", year=year, visits=show("visits.saved.per_week"),
+            lang, "cmp_year_cost" if costs else "cmp_year", year=year,
+            visits=show("visits.saved.per_week"),
             hours=show("hours.saved.per_year", 0), gross=show("arsverk.saved"),
-            net=show("arsverk.freed_net"),
+            net=show("arsverk.freed_net", sign=-1.0 if costs else 1.0),
             nok=f"{format_nok(net['mean'], lang)} ±\u00a0{format_nok(net['ci_half_width'], lang)}"))
     economics = document["economics"]
     method = economics["method"]
