@@ -275,6 +275,7 @@ TEXT: dict[str, dict[str, str]] = {
                    "nåverdi ({line}) P10 {p10}, P50 {p50}, P90 {p90}; sannsynlighet for "
                    "negativ {neg}",
         "cmp_psa_top": "Betyr mest (total Sobol-indeks): {top}",
+        "cmp_line_cash": "kontanter", "cmp_line_capacity": "med frigjort kapasitet",
         "cmp_wrote": "Skrev {out}/metrics.json, data/replications.csv, scenario.resolved.yaml "
                      "({n} repetisjoner x {years} år på {s} s). Neste: vtsim report {out} "
                      "--lang nb --format html",
@@ -665,6 +666,7 @@ TEXT: dict[str, dict[str, str]] = {
         "cmp_psa": "Uncertainty ({n} draws of {k} assumptions and the replication): net present "
                    "value ({line}) P10 {p10}, P50 {p50}, P90 {p90}; P(negative) {neg}",
         "cmp_psa_top": "Most influential (total Sobol' index): {top}",
+        "cmp_line_cash": "cash", "cmp_line_capacity": "with freed capacity",
         "cmp_wrote": "Wrote {out}/metrics.json, data/replications.csv, scenario.resolved.yaml "
                      "({n} replications x {years} year(s) in {s} s). Next: vtsim report {out} "
                      "--lang en --format html",

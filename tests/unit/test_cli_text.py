@@ -148,3 +148,19 @@ def test_compare_says_a_negative_net_costs_arsverk() -> None:
     year["arsverk.freed_net"] = figure(2.0)
     assert "2,0 ±\u00a00,1 netto etter" in " ".join(
         _printed(lambda c: print_gains(c, document, "nb")).split("\n"))
+
+
+def test_the_uncertainty_lines_name_assumptions_in_words() -> None:
+    from vtsim.cli.benefit_commands import print_psa
+
+    psa = {"outcome": {"headline": "net.cash"},
+           "inputs": [{"path": "benefit.costs.licences_per_year",
+                       "labels": {"nb": "Lisenser per år", "en": "Licences per year"}},
+                      {"path": "replication", "labels": {}}],
+           "npv": {"net.cash": {
+               "distribution": {"n": 32, "p10": -9e7, "p50": -8.8e7, "p90": -8.7e7,
+                                "p_negative": 1.0},
+               "ranking": [{"path": "benefit.costs.licences_per_year", "total": 0.6}]}}}
+    nb = _printed(lambda c: print_psa(c, psa, "nb")).replace("\n", " ")
+    assert "Lisenser per år (0,60)" in nb and "benefit.costs" not in nb
+    assert "netto nåverdi (kontanter)" in nb and "net.cash" not in nb

@@ -290,6 +290,7 @@ def print_gains(console: Console, document: dict[str, Any], lang: str = "en") ->
 
 
 NPV_NAMES = {"net.cash": "cmp_npv_cash", "net.with_capacity": "cmp_npv_capacity"}
+LINE_NAMES = {"net.cash": "cmp_line_cash", "net.with_capacity": "cmp_line_capacity"}
 
 
 def print_psa(console: Console, psa: dict[str, Any], lang: str = "en") -> None:
@@ -297,11 +298,15 @@ def print_psa(console: Console, psa: dict[str, Any], lang: str = "en") -> None:
     line = psa["outcome"]["headline"]
     spread, ranking = psa["npv"][line]["distribution"], psa["npv"][line]["ranking"]
     print_words(console, text(
-        lang, "cmp_psa", n=str(spread["n"]), k=str(len(psa["inputs"]) - 1), line=line,
+        lang, "cmp_psa", n=str(spread["n"]), k=str(len(psa["inputs"]) - 1),
+        line=text(lang, LINE_NAMES[line]) if line in LINE_NAMES else line,
         p10=format_nok(spread["p10"], lang), p50=format_nok(spread["p50"], lang),
         p90=format_nok(spread["p90"], lang),
         neg=f"{format_number(100 * spread['p_negative'], lang, 1)}\u00a0%"))
-    top = ", ".join(f"{r['path']} ({format_number(r['total'], lang, 2)})" for r in ranking[:3])
+    names = {item["path"]: (item.get("labels") or {}).get(lang) or item["path"]
+             for item in psa["inputs"]}
+    top = ", ".join(f"{names.get(r['path'], r['path'])} ({format_number(r['total'], lang, 2)})"
+                    for r in ranking[:3])
     print_words(console, text(lang, "cmp_psa_top", top=top))
 
 
