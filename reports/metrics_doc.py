@@ -36,6 +36,16 @@ stale.
   the half-width of the Student t interval at `confidence` over those `n` replications (each
   replication is one independent observation). `null` where undefined (for example a visit
   response time in a run without visits, or a half-width from a single replication).
+- **Intervals near a bound.** The interval is Student t over replications, symmetric around
+  the mean, so for a share near 100 % (or a time or count near 0) it can reach past what the
+  figure can be: 99.9 ± 0.3 % says up to 100.2 %. `metrics.json` keeps the half-width as
+  computed. The terminal summary of `vtsim run` shows such an interval by its bounds, clipped
+  at 0 and 100 %: `99.9 (99.6–100) %`, `5.0 (0–13.0) s`, and its footnote says so. The
+  clipped interval is the part of the t interval the figure can take; it is not a Wilson or
+  other proportion interval (a share here is the mean of the replications' shares, each an
+  independent observation, not one pooled binomial count, whose interval would ignore the
+  variation between replications), and its coverage is that of the t interval. `vtsim size`
+  judges targets by the lower bound, which clipping at 100 % never changes.
 - `per_replication` lists every replication's value in replication order; `null` where the
   figure is undefined in that replication.
 - Counts are over the measurement window `[warmup, horizon)`: messages and incidents by the time
