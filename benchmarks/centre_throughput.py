@@ -181,17 +181,15 @@ def serve(pipe: Connection, address: BrokerAddress, db: str) -> None:
     pipe.send(snapshot.totals)
 
 
-def centre_rate(address: BrokerAddress, count: int, db: str, rate: float
-                ) -> tuple[float, list[float]]:
-    """Alarms a second answered by the centre, and the answer latencies (at ``rate``)."""
-    context = multiprocessing.get_context("spawn")
-    here, there = context.Pipe()
-    child = context.Process(target=serve, args=(there, address, db), daemon=True)
-    child.start()
+def send_alarms(address: BrokerAddress, count: int, devices: int, rate: float,
+                settle_s: float) -> tuple[float, list[float]]:
+    """Send ``count`` alarms from ``devices`` devices (at ``rate`` a second, 0: as fast as the
+    window of unconfirmed publishes allows) once the centre has had ``settle_s`` to subscribe;
+    wait for the answers. Answers a second and the answer latencies."""
     sent_at: dict[str, float] = {}
     latencies: list[float] = []
     answered = threading.Event()
-    devices = client(address, "bench-devices")
+    sender = client(address, "bench-devices")
     window = threading.Condition()
     state = {"acked": 0}
 
@@ -210,17 +208,17 @@ def centre_rate(address: BrokerAddress, count: int, db: str, rate: float
             state["acked"] += 1
             window.notify()
 
-    devices.on_message = on_answer
-    devices.on_publish = on_publish
-    devices.subscribe([("vt/v1/bench/centre/ack/#", 1), ("vt/v1/bench/centre/rejected/#", 1)])
-    time.sleep(3.0)  # the centre connects and subscribes
+    sender.on_message = on_answer
+    sender.on_publish = on_publish
+    sender.subscribe([("vt/v1/bench/centre/ack/#", 1), ("vt/v1/bench/centre/rejected/#", 1)])
+    time.sleep(settle_s)
     started = time.monotonic()
     for number in range(count):
-        topic, payload, message_id = alarm(number % DEVICES, number // DEVICES)
+        topic, payload, message_id = alarm(number % devices, number // devices)
         with window:
             window.wait_for(lambda n=number: n - state["acked"] < WINDOW)
         sent_at[message_id] = time.monotonic()
-        devices.publish(topic, payload, qos=1)
+        sender.publish(topic, payload, qos=1)
         if rate > 0:
             pause = started + (number + 1) / rate - time.monotonic()
             if pause > 0:
@@ -232,14 +230,25 @@ def centre_rate(address: BrokerAddress, count: int, db: str, rate: float
     wall = time.monotonic() - started
     if len(latencies) < count:
         print(f"the centre answered {len(latencies)} of {count}; no answer came for "
-              f"{STALL_S:g} s")
+              f"{STALL_S:g} s", file=sys.stderr)
+    sender.disconnect()
+    sender.loop_stop()
+    return len(latencies) / wall, latencies
+
+
+def centre_rate(address: BrokerAddress, count: int, db: str, rate: float
+                ) -> tuple[float, list[float]]:
+    """Alarms a second answered by the centre, and the answer latencies (at ``rate``)."""
+    context = multiprocessing.get_context("spawn")
+    here, there = context.Pipe()
+    child = context.Process(target=serve, args=(there, address, db), daemon=True)
+    child.start()
+    answered = send_alarms(address, count, DEVICES, rate, settle_s=3.0)  # it connects
     here.send("stop")
     totals = here.recv()
     print(f"the centre's verdicts: {dict(totals)}", file=sys.stderr)
     child.join(30)
-    devices.disconnect()
-    devices.loop_stop()
-    return len(latencies) / wall, latencies
+    return answered
 
 
 class NoBroker:

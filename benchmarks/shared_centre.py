@@ -26,7 +26,6 @@ import argparse
 import multiprocessing
 import os
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -40,11 +39,8 @@ import orjson
 
 from benchmarks.centre_throughput import (
     POSTGRES,
-    STALL_S,
-    WINDOW,
     QuietDisplay,
-    alarm,
-    client,
+    send_alarms,
     start_broker,
     stored_once,
 )
@@ -108,7 +104,7 @@ def run(address: BrokerAddress, processes: int, share_group: str | None, count: 
             if not pipe.poll(120) or pipe.recv() != "ready":
                 raise RuntimeError("a centre did not start")
         time.sleep(1.0)  # their subscriptions are acknowledged
-        per_s, latencies = flood(address, count, devices, rate)
+        per_s, latencies = send_alarms(address, count, devices, rate, settle_s=1.0)
         totals = []
         for pipe, child in zip(pipes, children, strict=True):
             pipe.send("stop")
@@ -131,59 +127,6 @@ def run(address: BrokerAddress, processes: int, share_group: str | None, count: 
         "stored_exactly_once": once,
         "possible_loss_incidents": gaps[0], "possible_loss_still_open": gaps[1],
     }
-
-
-def flood(address: BrokerAddress, count: int, devices: int, rate: float
-          ) -> tuple[float, list[float]]:
-    """Send ``count`` alarms; answers a second and the answer latencies."""
-    sent_at: dict[str, float] = {}
-    latencies: list[float] = []
-    answered = threading.Event()
-    sender = client(address, "bench-devices")
-    window = threading.Condition()
-    state = {"acked": 0}
-
-    def on_answer(_c: object, _u: object, message: Any) -> None:
-        body = orjson.loads(message.payload)
-        if "/rejected/" in message.topic and body.get("reason") != "duplicate":
-            return
-        at = sent_at.pop(body.get("message_id"), None)
-        if at is not None:
-            latencies.append(time.monotonic() - at)
-        if len(latencies) == count:
-            answered.set()
-
-    def on_publish(*_args: object) -> None:
-        with window:
-            state["acked"] += 1
-            window.notify()
-
-    sender.on_message = on_answer
-    sender.on_publish = on_publish
-    sender.subscribe([("vt/v1/bench/centre/ack/#", 1), ("vt/v1/bench/centre/rejected/#", 1)])
-    time.sleep(1.0)
-    started = time.monotonic()
-    for number in range(count):
-        topic, payload, message_id = alarm(number % devices, number // devices)
-        with window:
-            window.wait_for(lambda n=number: n - state["acked"] < WINDOW)
-        sent_at[message_id] = time.monotonic()
-        sender.publish(topic, payload, qos=1)
-        if rate > 0:
-            pause = started + (number + 1) / rate - time.monotonic()
-            if pause > 0:
-                time.sleep(pause)
-    progress, last_change = -1, time.monotonic()
-    while not answered.wait(1.0) and time.monotonic() - last_change < STALL_S:
-        if len(latencies) != progress:
-            progress, last_change = len(latencies), time.monotonic()
-    wall = time.monotonic() - started
-    if len(latencies) < count:
-        print(f"answered {len(latencies)} of {count}; no answer came for {STALL_S:g} s",
-              file=sys.stderr)
-    sender.disconnect()
-    sender.loop_stop()
-    return len(latencies) / wall, latencies
 
 
 def main() -> None:
