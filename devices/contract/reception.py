@@ -208,6 +208,7 @@ class MessageMemory:
         judged = repeat_of(others if first is None else (first, *others), event, seq, ts, now)
         if judged == NEW:
             self._conflicts.pop(key, None)
+            ids.pop(message_id, None)  # then put last: each device's ids stay in arrival order
             ids[message_id] = entry
         elif judged == ID_CONFLICT:
             self._conflicts[key] = [*others, entry]
@@ -215,17 +216,30 @@ class MessageMemory:
 
     def _sweep(self, now: float) -> None:
         """Forget the messages received more than a window before ``now``; the next sweep is
-        due a window from now."""
+        due a window from now. Each device's ids are held in order of arrival, so a sweep
+        stops at a device's first message still within the window."""
         if self._sweep_at > -math.inf:
-            kept = {topic: {message_id: entry for message_id, entry in ids.items()
-                            if now - entry[0] <= DEDUP_WINDOW_S}
-                    for topic, ids in self._ids.items()}
-            self._ids = {topic: ids for topic, ids in kept.items() if ids}
+            for topic, ids in list(self._ids.items()):
+                forget_expired(ids, now)
+                if not ids:
+                    del self._ids[topic]
             self._conflicts = {
                 key: kept_entries for key, entries in self._conflicts.items()
                 if (kept_entries := [e for e in entries if now - e[0] <= DEDUP_WINDOW_S])
             }
         self._sweep_at = now + DEDUP_WINDOW_S
+
+
+def forget_expired(ids: dict[str, Remembered], now: float) -> None:
+    """Drop, from the front of one device's ids (in order of arrival), those received more
+    than :data:`DEDUP_WINDOW_S` before ``now``."""
+    expired = []
+    for message_id, entry in ids.items():
+        if now - entry[0] <= DEDUP_WINDOW_S:
+            break
+        expired.append(message_id)
+    for message_id in expired:
+        del ids[message_id]
 
 
 def retained_rejection(topic: str, payload: bytes) -> Rejected:

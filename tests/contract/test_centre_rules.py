@@ -340,6 +340,26 @@ def test_message_ids_are_remembered_for_the_window_and_memory_stays_bounded() ->
     assert memory.check_in(topic, *first, 50 * DEDUP_WINDOW_S) == NEW  # forgotten: new again
 
 
+def test_an_id_used_again_after_its_window_is_kept_for_a_full_window_from_its_new_use() -> None:
+    """The sweep stops at a device's first id still within the window: an id taken again
+    after being forgotten moves to the back, so it neither shields older ids from the sweep
+    nor is forgotten early."""
+    memory, topic = MessageMemory(), topic_of(A)
+    reused = decoded(message(A, "button_need", 1, 0, message_id="r"))
+    assert memory.check_in(topic, *reused, 0.0) == NEW
+    for number in range(8):  # one more id every window/8
+        later = decoded(message(A, "heartbeat", 10 + number, 0))
+        assert memory.check_in(topic, *later, number * DEDUP_WINDOW_S / 8 + 1.0) == NEW
+    at_window = decoded(message(A, "heartbeat", 20, 0))
+    assert memory.check_in(topic, *at_window, DEDUP_WINDOW_S) == NEW  # a sweep: none expired
+    again = DEDUP_WINDOW_S + 2.0  # "r" forgotten, not yet swept: new again under its id
+    assert memory.check_in(topic, *reused, again) == NEW
+    last = decoded(message(A, "heartbeat", 30, 0))
+    assert memory.check_in(topic, *last, 2 * DEDUP_WINDOW_S + 1.0) == NEW
+    assert len(memory) == 2  # swept: every id but "r" (in its new window) and the newest
+    assert memory.check_in(topic, *reused, again + DEDUP_WINDOW_S - 1.0) == DUPLICATE
+
+
 def test_a_conflicting_content_is_remembered_beside_the_first() -> None:
     memory = MessageMemory()
     topic = topic_of(A)
