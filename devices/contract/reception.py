@@ -164,10 +164,11 @@ class MessageMemory:
     """The messages received within :data:`DEDUP_WINDOW_S`, in bounded memory.
 
     Ids are the device's own: they are held per events topic, ``message_id`` → what is
-    remembered of the first message under it. Every :data:`DEDUP_WINDOW_S` the memory is swept
-    of messages received more than a window ago, so nothing is forgotten before its window ends
-    and nothing is kept beyond two windows. Times are the receiver's own (simulated or epoch
-    seconds).
+    remembered of the first message under it, in order of arrival. Every
+    :data:`DEDUP_WINDOW_S` the memory is swept of messages received more than a window ago, so
+    nothing is forgotten before its window ends and nothing is kept beyond two windows. Times
+    are the receiver's own (simulated or epoch seconds) and do not go back; if they did, the
+    judgements would stay right and only the sweep would keep some ids longer.
     """
 
     __slots__ = ("_conflicts", "_ids", "_sweep_at")
