@@ -167,7 +167,7 @@ def test_record_replay_record_gives_the_same_messages_with_the_same_timing(
     first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
     recorder = start_recording(mosquitto_broker, tenant, first)
     trained = subprocess.run(
-        vtsim("train", str(scenario), "--broker", mosquitto_broker.url, "--speed", "240",
+        vtsim("train", str(scenario), "--broker", mosquitto_broker.url, "--speed", "960",
               "--port", str(free_port()), "--exit-when-done"),
         cwd=ROOT, timeout=120, capture_output=True, text=True)
     assert trained.returncode == 0, trained.stdout + trained.stderr
