@@ -6,10 +6,15 @@ caller's thread, in :meth:`MqttTransport.drain`, so nothing else is ever touched
 thread (not the SimPy environment, not the centre's state).
 
 Delivery is at least once: QoS 1 by default. The number of unacknowledged QoS 1/2 messages is
-bounded (``max_in_flight``); beyond it :meth:`MqttTransport.publish` waits, and raises if the
-broker does not acknowledge in time. Every paho return code is checked: a message is never
-dropped silently. Messages published while the broker is away are kept by paho and sent when
-the connection comes back; paho reconnects by itself, with backoff.
+bounded (``max_in_flight``): more wait in the transport's own queue (up to ``max_queued``) and
+go out, in order, as the broker acknowledges; beyond that :meth:`MqttTransport.publish` waits,
+and raises if the broker does not acknowledge in time. paho's own in-flight limit is off (paho
+walks its queue from the start on every acknowledgement, a cost that grows with the window).
+The one thing paho's thread does besides recording: on an acknowledgement it hands the next
+queued messages to paho, unless another thread is doing so at that moment. Every paho return
+code is checked: a message is never dropped silently. Messages published while the broker is
+away are kept by paho and sent when the connection comes back; paho reconnects by itself,
+with backoff.
 
 MQTT 5 is the default. ``protocol=3`` speaks MQTT 3.1.1, for brokers without MQTT 5 (amqtt);
 :func:`connect_transport` tries MQTT 5 first and falls back by itself.
@@ -24,6 +29,7 @@ import socket
 import ssl
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final, Literal
@@ -222,6 +228,41 @@ def local_filter(pattern: str) -> str:
     return pattern
 
 
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A message to publish, as :meth:`MqttTransport.publish` was given it."""
+
+    topic: str
+    payload: bytes
+    qos: int
+    retain: bool
+    correlation_data: bytes | None
+
+
+MAX_TOPIC_BYTES: Final = 65_535
+MAX_PAYLOAD_BYTES: Final = 268_435_455
+
+
+def check_publishable(topic: str, payload: bytes) -> None:
+    """Refuse, as paho would, a topic or payload that cannot be published: checked before a
+    message is queued, so that the publisher hears of it (paho may take it later, in its
+    own thread)."""
+    if not topic:
+        raise InvalidTopic("cannot publish on an empty topic")
+    if "+" in topic or "#" in topic:
+        raise InvalidTopic(f"cannot publish on {topic!r}: a topic name has no wildcards")
+    try:
+        size = len(topic.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise InvalidTopic(f"cannot publish on {topic!r}: not valid UTF-8") from None
+    if size > MAX_TOPIC_BYTES:
+        raise InvalidTopic(f"cannot publish on a topic of {size} bytes (at most "
+                           f"{MAX_TOPIC_BYTES})")
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        raise PublishFailed(f"cannot publish {len(payload)} bytes on {topic!r} (at most "
+                            f"{MAX_PAYLOAD_BYTES})")
+
+
 # --- the transport --------------------------------------------------------------------------
 
 
@@ -260,7 +301,7 @@ class MqttTransport:
         unacknowledged towards this client: with ``manual_ack`` it bounds what waits in this
         process (the rest waits at the broker). MQTT 3.1.1 has no such setting; there the
         broker's ``max_inflight_messages`` applies. ``max_queued`` more QoS 1/2 messages may wait
-        in paho's queue behind the ``max_in_flight`` on the wire before :meth:`publish` waits
+        in the transport's queue behind the ``max_in_flight`` on the wire before :meth:`publish` waits
         (a receiver whose answers must not fail while the broker is slow for a while).
         """
         if not 1 <= max_in_flight <= MAX_MESSAGE_IDS:
@@ -269,7 +310,7 @@ class MqttTransport:
             raise ValueError(f"max_queued must be 0..{MAX_MESSAGE_IDS - max_in_flight} with "
                              f"max_in_flight {max_in_flight}, got {max_queued}")
         self._window = max_in_flight + max_queued
-        """Most QoS 1/2 messages unacknowledged, on the wire or queued in paho."""
+        """Most QoS 1/2 messages unacknowledged, on the wire or queued here."""
         if protocol not in (3, 5):
             raise ValueError(f"protocol must be 3 (MQTT 3.1.1) or 5 (MQTT 5), got {protocol!r}")
         self.address = address
@@ -286,6 +327,14 @@ class MqttTransport:
         self._subscriptions: list[Subscription] = []
         self._routes: dict[str, tuple[MessageHandler, ...]] = {}
         self._pending: set[int] = set()
+        """Message ids of the QoS 1/2 messages handed to paho and not yet acknowledged."""
+        self._held: deque[Outgoing] = deque()
+        """QoS 1/2 messages published while ``max_in_flight`` were unacknowledged: sent in
+        order as acknowledgements make room."""
+        self._sending = 0
+        """Messages being handed to paho right now (taken from ``_held``, no id yet)."""
+        self._hand_over_lock = threading.Lock()
+        """Held by the one thread handing queued messages to paho (keeps their order)."""
         self._unclaimed_acks: set[int] = set()
         self._unclaimed_qos0: set[int] = set()
         self._subacks: dict[int, list[ReasonCode]] = {}
@@ -320,7 +369,7 @@ class MqttTransport:
             reconnect_on_failure=True,
             manual_ack=self.manual_ack,
         )
-        client.max_inflight_messages_set(self._max_in_flight)
+        client.max_inflight_messages_set(0)  # unlimited: the transport keeps its own window
         client.max_queued_messages_set(0)
         client.reconnect_delay_set(min_delay=delay[0], max_delay=delay[1])
         client.on_connect = self._on_connect
@@ -504,33 +553,87 @@ class MqttTransport:
         :meth:`stop_waiting`), or when paho refuses the message; a QoS 0 message cannot be sent
         while disconnected (QoS 1/2 messages are kept and sent on reconnect).
         ``beyond_window`` sends a rare message of importance (a last health report) even when
-        the window is full: paho queues it behind the others.
+        the window is full: it waits behind the others.
         """
         if qos not in (0, 1, 2):
             raise ValueError(f"qos must be 0, 1 or 2, got {qos!r}")
         if self._closed:
             raise PublishFailed(f"cannot publish on {topic!r}: the transport is closed")
-        if qos > 0 and not beyond_window:
+        if qos == 0:
+            rc, mid = self._send(Outgoing(topic, payload, qos, retain, correlation_data))
+            self._record_publish(topic, rc, mid, qos)
+            return
+        check_publishable(topic, payload)
+        if not beyond_window:
             self._await_window(topic, self._publish_timeout_s if wait_s is None else wait_s)
-        for _ in range(MID_RETRIES):
-            rc, mid = self._send(topic, payload, qos, retain, correlation_data)
-            if rc != MQTTErrorCode.MQTT_ERR_QUEUE_SIZE:
-                break
-        self._record_publish(topic, rc, mid, qos)
+        with self._state:
+            self._held.append(Outgoing(topic, payload, qos, retain, correlation_data))
+        self._hand_over(wait=True)
+
+    def _unacknowledged(self) -> int:
+        """QoS 1/2 messages not yet acknowledged: in flight, being handed over, held (the
+        caller holds ``_state``)."""
+        return len(self._pending) + self._sending + len(self._held)
+
+    def _room_to_send(self) -> bool:
+        """Whether a held message may go to paho now (the caller holds ``_state``)."""
+        return (bool(self._held) and not self._closed
+                and len(self._pending) + self._sending < self._max_in_flight)
+
+    def _hand_over(self, wait: bool) -> None:
+        """Hand held messages to paho, in order, while fewer than ``max_in_flight`` are
+        unacknowledged. One thread at a time; with ``wait`` false (paho's thread) it leaves
+        them to the thread already doing it, which looks again once it is done."""
+        while self._hand_over_lock.acquire(blocking=wait):
+            try:
+                self._hand_over_held()
+            finally:
+                self._hand_over_lock.release()
+            with self._state:  # an acknowledgement may have come while the lock was held
+                if not self._room_to_send():
+                    return
+
+    def _hand_over_held(self) -> None:
+        """Send held messages while there is room (the caller holds the hand-over lock)."""
+        while True:
+            with self._state:
+                if not self._room_to_send():
+                    return
+                message = self._held.popleft()
+                self._sending += 1
+            rc, mid = self._send(message)
+            self._record_handed_over(message.topic, rc, mid)
+
+    def _record_handed_over(self, topic: str, rc: int, mid: int) -> None:
+        """Track a held message's acknowledgement; a message paho refused is counted and
+        named in ``last_error`` (paho keeps a message it could not send yet)."""
+        with self._state:
+            self._sending -= 1
+            if rc not in (MQTTErrorCode.MQTT_ERR_SUCCESS, MQTTErrorCode.MQTT_ERR_NO_CONN):
+                self._counts["publish_errors"] += 1
+                self._last_error = f"cannot publish on {topic!r}: {error_string(rc)}"
+                self._state.notify_all()
+                return
+            self._counts["published"] += 1
+            if mid in self._unclaimed_acks:
+                self._unclaimed_acks.discard(mid)
+            else:
+                self._pending.add(mid)
+            self._state.notify_all()
 
     def _await_window(self, topic: str, timeout: float) -> None:
         """Block until fewer than ``max_in_flight`` QoS 1/2 messages are unacknowledged (at
         most ``timeout`` seconds; not at all once :meth:`stop_waiting` was called)."""
         with self._state:
             room = self._state.wait_for(
-                lambda: (len(self._pending) < self._window or self._closed
+                lambda: (self._unacknowledged() < self._window or self._closed
                          or self._give_up.is_set()),
                 0.0 if self._give_up.is_set() else timeout,
             )
-            if not room or self._closed or len(self._pending) >= self._window:
+            if not room or self._closed or self._unacknowledged() >= self._window:
                 self._counts["publish_errors"] += 1
                 raise PublishFailed(
-                    f"cannot publish on {topic!r}: {len(self._pending)} messages to "
+                    f"cannot publish on {topic!r}: {self._unacknowledged()} messages to "
                     f"{self.address} unacknowledged for {timeout:g} s "
                     f"(connected: {self._connected}); the broker is away or too slow"
                 )
@@ -549,26 +652,28 @@ class MqttTransport:
     def window_full(self) -> bool:
         """Whether ``max_in_flight`` QoS 1/2 messages are unacknowledged right now."""
         with self._state:
-            return len(self._pending) >= self._window
+            return self._unacknowledged() >= self._window
 
-    def _send(self, topic: str, payload: bytes, qos: int, retain: bool,
-              correlation_data: bytes | None = None) -> tuple[int, int]:
-        """paho's publish; its return code and message id."""
+    def _send(self, message: Outgoing) -> tuple[int, int]:
+        """paho's publish (again with a fresh id if paho's ids collide); its return code and
+        message id."""
         properties = None
-        if correlation_data is not None and self.protocol == 5:
+        if message.correlation_data is not None and self.protocol == 5:
             properties = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
-            properties.CorrelationData = correlation_data
-        try:
-            info = self._client.publish(topic, payload, qos=qos, retain=retain,
-                                        properties=properties)
-        except ValueError as error:
-            raise InvalidTopic(f"cannot publish on {topic!r}: {error}") from None
+            properties.CorrelationData = message.correlation_data
+        for _ in range(MID_RETRIES):
+            try:
+                info = self._client.publish(message.topic, message.payload, qos=message.qos,
+                                            retain=message.retain, properties=properties)
+            except ValueError as error:
+                raise InvalidTopic(f"cannot publish on {message.topic!r}: {error}") from None
+            if info.rc != MQTTErrorCode.MQTT_ERR_QUEUE_SIZE:
+                break
         return info.rc, info.mid
 
     def _record_publish(self, topic: str, rc: int, mid: int, qos: int) -> None:
-        """Count a publish, track its acknowledgement, or raise if paho did not take it."""
-        buffered = rc == MQTTErrorCode.MQTT_ERR_NO_CONN and qos > 0
-        if rc != MQTTErrorCode.MQTT_ERR_SUCCESS and not buffered:
+        """Count a QoS 0 publish, or raise if paho did not take it."""
+        if rc != MQTTErrorCode.MQTT_ERR_SUCCESS:
             with self._state:
                 self._counts["publish_errors"] += 1
             raise PublishFailed(
@@ -577,17 +682,12 @@ class MqttTransport:
             )
         with self._state:
             self._counts["published"] += 1
-            if mid in self._unclaimed_acks:
-                self._unclaimed_acks.discard(mid)
-            elif qos > 0:
-                self._pending.add(mid)
-            elif rc == MQTTErrorCode.MQTT_ERR_SUCCESS:
-                self._unclaimed_qos0.add(mid)
+            self._unclaimed_qos0.add(mid)
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until every QoS 1/2 publish is acknowledged; False if some are not in time."""
         with self._state:
-            return self._state.wait_for(lambda: not self._pending, timeout)
+            return self._state.wait_for(lambda: not self._unacknowledged(), timeout)
 
     # --- subscribing and delivering ---------------------------------------------------------
 
@@ -721,7 +821,7 @@ class MqttTransport:
         """A snapshot of the counters."""
         with self._state:
             counts = dict(self._counts)
-            in_flight = len(self._pending)
+            in_flight = self._unacknowledged()
             last_error = self._last_error
         return MqttStats(
             in_flight=in_flight, queued=self._inbox.qsize(), last_error=last_error, **counts
@@ -823,6 +923,9 @@ class MqttTransport:
                 self._unclaimed_acks.add(mid)
                 self._counts["acknowledged"] += 1
             self._state.notify_all()
+            more = self._room_to_send()
+        if more:
+            self._hand_over(wait=False)
 
     def _on_subscribe(
         self, _client: Client, _userdata: Any, mid: int, codes: list[ReasonCode],
