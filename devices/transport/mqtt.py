@@ -300,9 +300,10 @@ class MqttTransport:
         ``receive_maximum`` (MQTT 5) tells the broker how many QoS 1/2 messages it may have
         unacknowledged towards this client: with ``manual_ack`` it bounds what waits in this
         process (the rest waits at the broker). MQTT 3.1.1 has no such setting; there the
-        broker's ``max_inflight_messages`` applies. ``max_queued`` more QoS 1/2 messages may wait
-        in the transport's queue behind the ``max_in_flight`` on the wire before :meth:`publish` waits
-        (a receiver whose answers must not fail while the broker is slow for a while).
+        broker's ``max_inflight_messages`` applies. ``max_queued`` more QoS 1/2 messages may
+        wait in the transport's queue behind the ``max_in_flight`` on the wire before
+        :meth:`publish` waits (a receiver whose answers must not fail while the broker is slow
+        for a while).
         """
         if not 1 <= max_in_flight <= MAX_MESSAGE_IDS:
             raise ValueError(f"max_in_flight must be 1..{MAX_MESSAGE_IDS}, got {max_in_flight}")

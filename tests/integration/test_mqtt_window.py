@@ -152,7 +152,7 @@ def test_a_full_window_makes_publish_wait_then_fail_and_bad_topics_fail_at_once(
     try:
         for number in range(5):
             transport.publish("vt/v1/t/x", b"%d" % number)
-        with pytest.raises(PublishFailed, match="5 messages .* unacknowledged"):
+        with pytest.raises(PublishFailed, match=r"5 messages .* unacknowledged"):
             transport.publish("vt/v1/t/x", b"sixth", wait_s=0.2)
         transport.publish("vt/v1/t/centre/health", b"last", wait_s=0.0, beyond_window=True)
         assert broker.wait_for(2) == [b"0", b"1"]
