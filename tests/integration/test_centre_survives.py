@@ -242,7 +242,6 @@ def test_a_backlog_after_a_centre_outage_is_not_throttled_as_a_flood(
         centre.stop()
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["term", "kill"])
 def test_a_broker_restarted_mid_flood_with_resending_devices_loses_nothing(
         broker: MosquittoBroker, tenant: str, tmp_path: Path, sig: int) -> None:
