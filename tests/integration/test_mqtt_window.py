@@ -118,11 +118,17 @@ def still(broker: ScriptedBroker, count: int) -> list[bytes]:
     return broker.wait_for(count, timeout=0.0)
 
 
+def connected(broker: ScriptedBroker, max_in_flight: int, max_queued: int) -> MqttTransport:
+    """An MQTT 3.1.1 transport with this window, connected to the scripted broker."""
+    transport = MqttTransport(BrokerAddress("127.0.0.1", broker.port), "window", protocol=3,
+                              fallback=False, max_in_flight=max_in_flight, max_queued=max_queued)
+    transport.connect()
+    return transport
+
+
 def test_at_most_max_in_flight_on_the_wire_the_rest_in_order_as_acks_come(
         broker: ScriptedBroker) -> None:
-    transport = MqttTransport(BrokerAddress("127.0.0.1", broker.port), "window", protocol=3,
-                              fallback=False, max_in_flight=3, max_queued=20)
-    transport.connect()
+    transport = connected(broker, max_in_flight=3, max_queued=20)
     try:
         sent = [f"m{i}".encode() for i in range(10)]
         for payload in sent:
@@ -146,9 +152,7 @@ def test_at_most_max_in_flight_on_the_wire_the_rest_in_order_as_acks_come(
 
 def test_a_full_window_makes_publish_wait_then_fail_and_bad_topics_fail_at_once(
         broker: ScriptedBroker) -> None:
-    transport = MqttTransport(BrokerAddress("127.0.0.1", broker.port), "full", protocol=3,
-                              fallback=False, max_in_flight=2, max_queued=3)
-    transport.connect()
+    transport = connected(broker, max_in_flight=2, max_queued=3)
     try:
         for number in range(5):
             transport.publish("vt/v1/t/x", b"%d" % number)
