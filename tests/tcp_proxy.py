@@ -1,7 +1,13 @@
-"""A TCP proxy the tests control: forwards to a broker until :meth:`TcpProxy.cut` is called.
+"""A TCP proxy the tests control: forwards to a server (a broker, PostgreSQL) until told not to.
 
 A cut closes every forwarded connection and refuses new ones (accepted and closed at once)
 until :meth:`TcpProxy.restore`: to the clients behind it, the network is down.
+
+A freeze (:meth:`TcpProxy.freeze`) stops copying bytes both ways and keeps every socket open;
+new connections are accepted but forwarded only once :meth:`TcpProxy.thaw` is called, and then
+everything held is delivered: to the clients behind it, the server is frozen (as with SIGSTOP:
+the kernel takes the bytes, nothing answers; a close is seen by the other side only after the
+thaw).
 """
 
 from __future__ import annotations
@@ -28,8 +34,18 @@ class TcpProxy:
         self._open: set[socket.socket] = set()
         self._refusing = False
         self._closed = False
+        self._thawed = threading.Event()
+        self._thawed.set()
         self.refused = 0
         threading.Thread(target=self._accept, daemon=True).start()
+
+    def freeze(self) -> None:
+        """Stop copying bytes (both ways, every connection, new ones too); keep sockets open."""
+        self._thawed.clear()
+
+    def thaw(self) -> None:
+        """Copy again: what was held goes through first."""
+        self._thawed.set()
 
     def cut(self) -> None:
         """Close every forwarded connection and refuse new ones."""
@@ -48,6 +64,7 @@ class TcpProxy:
         """Stop listening and close everything."""
         self._closed = True
         self.cut()
+        self.thaw()  # the held copies end on the closed sockets
         close(self._server)
 
     def _accept(self) -> None:
@@ -66,7 +83,14 @@ class TcpProxy:
             self._forward(client)
 
     def _forward(self, client: socket.socket) -> None:
-        """Connect to the target and copy bytes both ways in two threads."""
+        """Connect to the target (once thawed) and copy bytes both ways in two threads."""
+        with self._lock:
+            self._open.add(client)
+        threading.Thread(target=self._connect, args=(client,), daemon=True).start()
+
+    def _connect(self, client: socket.socket) -> None:
+        """Wait for a thaw, connect to the target, copy both ways."""
+        self._thawed.wait()
         try:
             upstream = socket.create_connection(self.target, timeout=5)
         except OSError:
@@ -74,18 +98,25 @@ class TcpProxy:
             return
         upstream.settimeout(None)
         with self._lock:
-            self._open.update((client, upstream))
+            self._open.add(upstream)
         for source, sink in ((client, upstream), (upstream, client)):
-            threading.Thread(target=copy, args=(source, sink), daemon=True).start()
+            threading.Thread(target=copy, args=(source, sink, self._thawed),
+                             daemon=True).start()
 
 
-def copy(source: socket.socket, sink: socket.socket) -> None:
-    """Copy bytes until either side closes; then close both."""
+def copy(source: socket.socket, sink: socket.socket, thawed: threading.Event) -> None:
+    """Copy bytes until either side closes; then close both. While ``thawed`` is clear, what
+    comes (bytes or the end) is held until it is set."""
     try:
-        while chunk := source.recv(CHUNK):
+        while True:
+            thawed.wait()
+            chunk = source.recv(CHUNK)
+            thawed.wait()
+            if not chunk:
+                break
             sink.sendall(chunk)
     except OSError:
-        pass
+        thawed.wait()
     finally:
         close(source)
         close(sink)

@@ -2,7 +2,9 @@
 
 ``vtsim centre`` runs as a process of its own on Mosquitto; the devices follow the resend rule
 (:data:`tests.centre_process.RESEND`). Each test breaks something, checks what the retained
-health report says meanwhile, and ends with every alarm stored exactly once.
+health report says meanwhile, and ends with every alarm stored exactly once. A PostgreSQL
+server that hangs is a TCP proxy between the centre and the server, frozen
+(:meth:`tests.tcp_proxy.TcpProxy.freeze`): the connection stays open, nothing answers.
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import orjson
 import pytest
 
 from devices.transport.mqtt import BrokerAddress, MqttTransport, ReceivedMessage
-from tests.brokers import MosquittoBroker, mosquitto_binary
+from tests.brokers import HOST, MosquittoBroker, mosquitto_binary
 from tests.centre_process import (
     AlarmStream,
     CentreProcess,
@@ -27,7 +30,10 @@ from tests.centre_process import (
     stored_rows,
     wait_for,
 )
-from vtsim.live.store import open_store
+from tests.tcp_proxy import TcpProxy
+from vtsim.live.call_deadline import CANCEL_WAIT_S
+from vtsim.live.service import EXIT_STUCK
+from vtsim.live.store import CentreStore, CentreStoreError, open_store
 
 pytestmark = pytest.mark.skipif(mosquitto_binary() is None, reason="mosquitto is not installed")
 
@@ -58,6 +64,11 @@ class HealthWatch:
     def latest(self) -> dict[str, object]:
         self.transport.drain(timeout=0.05)
         return self.reports[-1] if self.reports else {}
+
+    def store_state(self, wanted: str) -> bool:
+        """Whether the latest report gives the store as ``wanted``."""
+        store = self.latest().get("store")
+        return isinstance(store, dict) and store.get("state") == wanted
 
     def close(self) -> None:
         self.transport.close()
@@ -267,3 +278,142 @@ def test_a_broker_restarted_mid_flood_with_resending_devices_loses_nothing(
     finally:
         centre.stop()
         restarted.stop()
+
+
+@pytest.fixture
+def postgres_behind_proxy() -> Iterator[tuple[str, TcpProxy, CentreStore]]:
+    """A schema of its own on the test PostgreSQL server, reached by the centre through a
+    :class:`TcpProxy` (its URL), and a store on a direct connection to read what is stored."""
+    from tests.integration.test_centre_store import postgres_schema_url
+
+    schema = postgres_schema_url()
+    url = next(schema)
+    parts = urlsplit(url)
+    if parts.hostname is None:
+        schema.close()
+        pytest.skip(f"the test PostgreSQL server is not reached over TCP ({url}): no proxy")
+    proxy = TcpProxy((parts.hostname, parts.port or 5432))
+    user = parts.netloc.rpartition("@")[0]
+    behind = parts._replace(netloc=f"{user}@{HOST}:{proxy.port}" if user
+                            else f"{HOST}:{proxy.port}").geturl()
+    reader = open_store(url)
+    try:
+        yield behind, proxy, reader
+    finally:
+        proxy.close()
+        reader.close()
+        schema.close()
+
+
+def stored_ids(reader: CentreStore) -> list[str]:
+    """Message ids of every stored message, read on the direct connection."""
+    from tests.integration.test_centre_store import rows
+
+    return [str(row[0]) for row in rows(reader, "SELECT message_id FROM messages")]
+
+
+def test_a_postgresql_call_that_hangs_fails_after_the_deadline(
+        postgres_behind_proxy: tuple[str, TcpProxy, CentreStore]) -> None:
+    url, proxy, _ = postgres_behind_proxy
+    store = open_store(url, deadline_s=1.0)
+    outcome: list[object] = []
+
+    def count() -> None:
+        try:
+            outcome.append(store.counts())
+        except Exception as error:
+            outcome.append(error)
+
+    try:
+        assert store.counts().messages == 0
+        proxy.freeze()
+        started = time.monotonic()
+        caller = threading.Thread(target=count, daemon=True)
+        caller.start()
+        caller.join(1.0 + CANCEL_WAIT_S + 3.0)
+        took = time.monotonic() - started
+        assert outcome, f"the call still hangs after {took:.1f} s"
+        assert isinstance(outcome[0], CentreStoreError), outcome
+        assert "did not answer within 1 s" in str(outcome[0])
+        assert 1.0 <= took < 1.0 + CANCEL_WAIT_S + 1.0, took
+    finally:
+        proxy.thaw()
+        store.close()
+    again = open_store(url, deadline_s=1.0)  # a new connection works once the server answers
+    try:
+        assert again.counts().messages == 0
+    finally:
+        again.close()
+
+
+def test_a_postgresql_server_that_hangs_is_abandoned_after_the_deadline_and_resumed(
+        broker: MosquittoBroker, tenant: str, tmp_path: Path,
+        postgres_behind_proxy: tuple[str, TcpProxy, CentreStore]) -> None:
+    """The server freezes mid-stream: health says ``busy``, then after the 3 s deadline
+    ``failing`` (``degraded``, a backlog); thawed, the centre carries on by itself on a new
+    connection and every alarm is stored exactly once."""
+    url, proxy, reader = postgres_behind_proxy
+    centre = CentreProcess(broker.address, tenant, url, tmp_path / "centre.log",
+                           "--store-deadline", "3")
+    health = HealthWatch(broker.address, tenant)
+    try:
+        stream = AlarmStream(broker.address, tenant, 400, 40.0, devices=5).start()
+        wait_for(lambda: len(stored_ids(reader)) >= 40, 20, "40 stored alarms")
+        proxy.freeze()
+        frozen_at = time.monotonic()
+        wait_for(lambda: health.store_state("busy"), 6, "health: store busy (a hung database)")
+        assert health.latest()["state"] == "running"
+        wait_for(lambda: health.store_state("failing"), 3 + CANCEL_WAIT_S + 4,
+                 "health: store failing once the deadline ran out")
+        failing = health.latest()
+        assert time.monotonic() - frozen_at >= 3.0
+        assert failing["state"] == "degraded" and failing["backlog"] > 0, failing
+        error = failing["store"]["error"]  # type: ignore[index]
+        assert "did not answer within 3 s" in error and "nothing was acknowledged" in error
+        time.sleep(2.0)  # still frozen: a new connection cannot be made either
+        assert health.store_state("failing") and centre.process.poll() is None
+        proxy.thaw()
+        sent = stream.finish()
+        wait_for(lambda: len(stored_ids(reader)) >= len(sent), 30, "every alarm stored")
+        stored = stored_ids(reader)
+        assert sorted(stored) == sorted(sent)  # each once
+        wait_for(lambda: health.store_state("ok") and health.latest()["state"] == "running",
+                 20, "health: store ok again")
+        assert centre.process.poll() is None, "the centre must ride out a hung database"
+        assert "the store failed" in centre.output() and "store back" in centre.output()
+    finally:
+        health.close()
+        centre.stop()
+
+
+def test_sigterm_while_postgresql_hangs_ends_within_seconds_and_says_down(
+        broker: MosquittoBroker, tenant: str, tmp_path: Path,
+        postgres_behind_proxy: tuple[str, TcpProxy, CentreStore]) -> None:
+    """A stop while a commit hangs (a deadline far off): the centre leaves within the stop
+    grace (exit 3) and its retained health says ``down``; a new centre stores every alarm
+    exactly once."""
+    url, proxy, reader = postgres_behind_proxy
+    log = tmp_path / "centre.log"
+    centre = CentreProcess(broker.address, tenant, url, log, "--store-deadline", "60")
+    health = HealthWatch(broker.address, tenant)
+    try:
+        stream = AlarmStream(broker.address, tenant, 200, 40.0, devices=5).start()
+        wait_for(lambda: len(stored_ids(reader)) >= 20, 20, "20 stored alarms")
+        proxy.freeze()
+        wait_for(lambda: health.store_state("busy"), 6, "health: store busy (a hung database)")
+    finally:
+        health.close()
+    asked = time.monotonic()
+    centre.process.send_signal(signal.SIGTERM)
+    code = centre.process.wait(15)
+    took = time.monotonic() - asked
+    assert took < 7.0 and code == EXIT_STUCK, (took, code, centre.output()[-2000:])
+    assert retained_health(broker.address, tenant)["state"] == "down"
+    proxy.thaw()
+    centre = CentreProcess(broker.address, tenant, url, log)
+    try:
+        sent = stream.finish()
+        wait_for(lambda: len(stored_ids(reader)) >= len(sent), 30, "every alarm stored")
+        assert sorted(stored_ids(reader)) == sorted(sent)  # each once
+    finally:
+        centre.stop()

@@ -97,6 +97,10 @@ def centre(
     correlation_window: Annotated[float | None, typer.Option(
         min=0.0, help="Seconds after an alarm's first message within which repeats of it join "
         "its incident; default 600, as centre.correlation_window in a scenario.")] = None,
+    store_deadline: Annotated[float, typer.Option(
+        min=1.0, help="Seconds a call on a PostgreSQL --db may take before the centre "
+        "abandons it, closes the connection and tries again on a new one (a hung database).")
+    ] = 20.0,
     cafile: CaFileOption = None,
     certfile: CertFileOption = None,
     keyfile: KeyFileOption = None,
@@ -130,7 +134,7 @@ def centre(
             rate_limit=RateLimit(rate_limit, burst) if rate_limit > 0 else None,
             limits=Limits(max_bytes=max_bytes, max_depth=max_depth),
             health_interval_s=health_interval, silence_slack_s=silence_slack,
-            gap_wait_s=gap_wait,
+            gap_wait_s=gap_wait, store_deadline_s=store_deadline,
             **({} if correlation_window is None
                else {"correlation_window_s": correlation_window}))
     except (DeviceContractError, ValueError) as error:

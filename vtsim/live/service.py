@@ -13,7 +13,10 @@ Each one is acknowledged to the broker only after it is stored (``manual_ack``).
 
 Faults. When the store fails, the centre stops acknowledging (the broker keeps the messages),
 says so (display, health), retries the same messages with exponential backoff on a new
-connection and carries on once the store is back: it exits only when told to. A stop
+connection and carries on once the store is back: it exits only when told to. A PostgreSQL
+call that does not come back within ``store_deadline_s`` is abandoned and fails the same way
+(:data:`vtsim.live.store.STORE_DEADLINE_S`); until then the health report says the store is
+``busy``. A stop
 (SIGTERM, Ctrl-C) is checked before every message and every wait is bounded, so the centre
 exits within a few seconds under any backlog, a frozen broker or a hung database
 (:data:`STOP_GRACE_S`); messages not yet stored stay unacknowledged at the broker.
@@ -51,6 +54,7 @@ from vtsim.live.loss_log import LossLog
 from vtsim.live.scaip_channel import ScaipChannel
 from vtsim.live.store import (
     DEFAULT_DB,
+    STORE_DEADLINE_S,
     CentreStore,
     CentreStoreError,
     IncidentChange,
@@ -110,6 +114,9 @@ class CentreOptions:
     """More tenants served besides ``tenant`` (a centre shared by several municipalities)."""
     share_group: str | None = None
     """The MQTT 5 share group of the centre processes that share the load (None: alone)."""
+    store_deadline_s: float = STORE_DEADLINE_S
+    """How long a call on a PostgreSQL store may take before it is abandoned (a store
+    failure: retried on a new connection)."""
 
     @property
     def served(self) -> tuple[str, ...]:
@@ -194,7 +201,7 @@ def run_centre(options: CentreOptions, display: CentreDisplay,
     """
     if options.share_group is not None:
         require_shared_store(options.db)
-    store = open_store(options.db)
+    store = open_store(options.db, options.store_deadline_s)
     transport = MqttTransport(options.address, options.centre_id,
                               protocol=5 if options.protocol == 5 else 3,
                               publish_timeout_s=ANSWER_TIMEOUT_S, clean_start=False,
@@ -533,7 +540,7 @@ class ServiceLoop:
         """A new connection to the store (the old one may be broken); on failure the next
         try does it again."""
         try:
-            store: CentreStore = open_store(self._options.db)
+            store: CentreStore = open_store(self._options.db, self._options.store_deadline_s)
         except CentreStoreError as error:
             self.status.store_error = str(error)
             return

@@ -20,7 +20,12 @@ Two back ends share the same SQL:
   NORMAL`` (a committed transaction survives the centre process being killed; on power loss
   the last transactions may be lost, see ``docs/deployment.md``), one connection used by the
   centre's receive thread only.
-- PostgreSQL (``postgresql://user@host/db``) through psycopg 3.
+- PostgreSQL (``postgresql://user@host/db``) through psycopg 3. Every call on the connection
+  has a deadline (:data:`STORE_DEADLINE_S`, :class:`vtsim.live.call_deadline.CallDeadline`):
+  a server that stops answering without closing the connection (frozen, a half-open
+  connection, a failover) makes the call fail with :class:`CentreStoreError` instead of
+  waiting forever. TCP keepalives and ``tcp_user_timeout`` (:func:`postgresql_parameters`)
+  find a dead peer of an idle connection; a URL that sets its own keeps them.
 
 On start, :meth:`CentreStore.resume` gives back what the centre needs to carry on: the state of
 every device (last sequence number, gaps, status, last contact) and the open incidents.
@@ -28,6 +33,7 @@ every device (last sequence number, gaps, status, last contact) and the open inc
 
 from __future__ import annotations
 
+import math
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
@@ -46,6 +52,7 @@ from devices.contract.reception import (
     Remembered,
     repeat_of,
 )
+from vtsim.live.call_deadline import CallDeadline, SocketLine
 
 DEFAULT_DB: Final = "sqlite:///vtsim-centre.db"
 """``vtsim centre`` keeps its record in this file of the working folder unless told otherwise."""
@@ -54,6 +61,20 @@ RESOLVED: Final = "resolved"
 SQLITE_BUSY_TIMEOUT_S: Final = 5.0
 """How long a write waits for a lock held by another process before it fails (the centre
 then reports the store failing and tries again with backoff)."""
+STORE_DEADLINE_S: Final = 20.0
+"""How long one call on a PostgreSQL store (a group's reads, its commit, a count) may take
+before it is abandoned: cancelled, its connection severed, the call failed (the centre then
+reports the store failing and tries again on a new connection). Ten times a commit of 1,000
+alarms on a loaded machine (``docs/performance.md``), well under the time an operator is told
+of a store that does not answer; an assumption, set with ``vtsim centre --store-deadline``."""
+PG_CONNECT_TIMEOUT_S: Final = 10
+"""The longest a new PostgreSQL connection may take (libpq ``connect_timeout``; at most the
+store deadline)."""
+PG_KEEPALIVES: Final = {"keepalives": "1", "keepalives_idle": "10",
+                        "keepalives_interval": "5", "keepalives_count": "3"}
+"""TCP keepalives on the PostgreSQL connection (libpq parameters): an idle connection whose
+peer is gone (a half-open connection) is probed after 10 s and given up after 3 unanswered
+probes 5 s apart."""
 
 # Kinds of the centre's own incidents (device incidents carry the device's event name).
 DEVICE_SILENT: Final = "device_silent"
@@ -432,11 +453,15 @@ def require_shared_store(url: str) -> None:
 class SqlCentreStore:
     """The store over a DB-API connection (sqlite3 or psycopg); ``?`` placeholders in SQL."""
 
-    def __init__(self, url: str, connection: Any, dialect: str) -> None:
-        """Use ``connection`` (already open); create or upgrade the tables as needed."""
+    def __init__(self, url: str, connection: Any, dialect: str,
+                 deadline: CallDeadline | None = None) -> None:
+        """Use ``connection`` (already open); create or upgrade the tables as needed.
+        ``deadline`` (PostgreSQL) watches every call on the connection; it is closed with the
+        store."""
         self.url = url
         self._connection = connection
         self._dialect = dialect
+        self._deadline = deadline
         self._batch_depth = 0
         self._devices: dict[tuple[str, str], DeviceRow] = {}
         self._incidents: dict[str, IncidentChange] = {}
@@ -451,7 +476,7 @@ class SqlCentreStore:
             self.upgraded_from = self._migrate()
             """The schema version found on opening (0: an empty database)."""
         except BaseException:
-            connection.close()
+            self.close()
             raise
 
     def _migrate(self) -> int:
@@ -503,7 +528,11 @@ class SqlCentreStore:
     @contextmanager
     def _transaction(self) -> Iterator[Any]:
         """A cursor in a transaction: committed on success, rolled back on error. Inside
-        :meth:`batch` the batch's transaction is used, and committed when the batch ends."""
+        :meth:`batch` the batch's transaction is used, and committed when the batch ends.
+        The whole call runs under the store's deadline (PostgreSQL)."""
+        deadline = self._deadline
+        if deadline is not None:
+            deadline.arm()
         try:
             cursor = self._connection.cursor()
             try:
@@ -520,11 +549,20 @@ class SqlCentreStore:
             raise
         except Exception as error:
             raise self._failure(error) from error
+        finally:
+            if deadline is not None:
+                deadline.disarm()
 
     def _failure(self, error: Exception) -> Exception:
         """The store error for a database error (anything else is a bug: as it is)."""
         if not is_database_error(error):
             return error
+        deadline = self._deadline
+        if deadline is not None and deadline.fired:
+            return CentreStoreError(
+                f"the centre's store at {redacted(self.url)} did not answer within "
+                f"{deadline.deadline_s:g} s (--store-deadline): the call was abandoned and its "
+                "connection closed; nothing was acknowledged, the broker keeps the message")
         return CentreStoreError(
             f"the centre's store at {redacted(self.url)} failed: {error}; nothing was "
             "acknowledged, the broker keeps the message"
@@ -533,8 +571,15 @@ class SqlCentreStore:
     def rollback(self) -> None:
         """Roll the open transaction back; a connection that is gone is left as it is."""
         self._forget_pending()
-        with suppress(Exception):
-            self._connection.rollback()
+        deadline = self._deadline
+        if deadline is not None:
+            deadline.arm()
+        try:
+            with suppress(Exception):
+                self._connection.rollback()
+        finally:
+            if deadline is not None:
+                deadline.disarm()
 
     def _forget_pending(self) -> None:
         """Drop the writes held for the batch's commit."""
@@ -577,13 +622,19 @@ class SqlCentreStore:
             yield
             return
         self._batch_depth = 1
+        deadline = self._deadline
         try:
             yield
+            if deadline is not None:
+                deadline.arm()
             try:
                 self._write_pending()
                 self._connection.commit()
             except Exception as error:
                 raise self._failure(error) from error
+            finally:
+                if deadline is not None:
+                    deadline.disarm()
         except BaseException:
             self.rollback()
             raise
@@ -728,7 +779,9 @@ class SqlCentreStore:
         return StoredCounts(*(int(value) for value in row))
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connection (and stop watching its calls)."""
+        if self._deadline is not None:
+            self._deadline.close()
         self._connection.close()
 
 
@@ -824,15 +877,16 @@ class MemoryStore:
 # --- opening a store from its URL -----------------------------------------------------------
 
 
-def open_store(url: str) -> CentreStore:
-    """The store named by ``url``: ``sqlite:///path``, ``postgresql://…`` or ``memory:``."""
+def open_store(url: str, deadline_s: float = STORE_DEADLINE_S) -> CentreStore:
+    """The store named by ``url``: ``sqlite:///path``, ``postgresql://…`` (each call within
+    ``deadline_s``) or ``memory:``."""
     scheme = urlsplit(url).scheme
     if url == "memory:":
         return MemoryStore()
     if scheme == "sqlite":
         return open_sqlite(url)
     if scheme in ("postgresql", "postgres"):
-        return open_postgresql(url)
+        return open_postgresql(url, deadline_s)
     raise CentreStoreError(
         f"unknown store {url!r}: use sqlite:///path/centre.db (the default is {DEFAULT_DB}), "
         "postgresql://user@host:5432/database or memory:"
@@ -861,17 +915,50 @@ def open_sqlite(url: str) -> SqlCentreStore:
     return SqlCentreStore(url, connection, "sqlite")
 
 
-def open_postgresql(url: str) -> SqlCentreStore:
-    """A PostgreSQL store through psycopg 3 (tables created if missing)."""
+def open_postgresql(url: str, deadline_s: float = STORE_DEADLINE_S) -> SqlCentreStore:
+    """A PostgreSQL store through psycopg 3 (tables created if missing), each call on its
+    connection abandoned after ``deadline_s`` (:class:`CallDeadline`)."""
     import psycopg
+    from psycopg.conninfo import make_conninfo
 
     try:
-        connection = psycopg.connect(url, connect_timeout=10)
+        connection = psycopg.connect(make_conninfo(url, **postgresql_parameters(url, deadline_s)))
     except psycopg.Error as error:
         raise CentreStoreError(
             f"cannot connect to the centre's store {redacted(url)}: {error}".strip()
         ) from error
-    return SqlCentreStore(url, connection, "postgresql")
+    try:
+        deadline = watch_postgresql(connection, deadline_s)
+    except BaseException:
+        connection.close()
+        raise
+    return SqlCentreStore(url, connection, "postgresql", deadline)
+
+
+def postgresql_parameters(url: str, deadline_s: float) -> dict[str, str]:
+    """The libpq parameters the centre adds to ``url`` (those it does not set itself): a
+    connect timeout within the deadline, TCP keepalives (:data:`PG_KEEPALIVES`) and
+    ``tcp_user_timeout`` (data sent and not acknowledged by the server's host for longer than
+    the deadline ends the connection)."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    wanted = {"connect_timeout": str(max(2, min(PG_CONNECT_TIMEOUT_S, math.ceil(deadline_s)))),
+              **PG_KEEPALIVES, "tcp_user_timeout": str(math.ceil(deadline_s * 1000))}
+    given = conninfo_to_dict(url)
+    return {name: value for name, value in wanted.items() if name not in given}
+
+
+def watch_postgresql(connection: Any, deadline_s: float) -> CallDeadline:
+    """A deadline on ``connection``'s calls: an overdue call is cancelled if the libpq can do
+    that without blocking (libpq 17 or later), then its socket is shut down."""
+    from psycopg import capabilities
+
+    def cancel(timeout_s: float) -> None:
+        if capabilities.has_cancel_safe():  # an older libpq's cancel would block on a hung server
+            connection.cancel_safe(timeout=timeout_s)
+
+    line = SocketLine(connection.fileno())
+    return CallDeadline(deadline_s, cancel, line.sever, line.close)
 
 
 def redacted(url: str) -> str:
