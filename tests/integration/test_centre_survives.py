@@ -417,3 +417,31 @@ def test_sigterm_while_postgresql_hangs_ends_within_seconds_and_says_down(
         assert sorted(stored_ids(reader)) == sorted(sent)  # each once
     finally:
         centre.stop()
+
+
+def test_a_postgresql_server_that_hangs_while_the_centre_is_idle_is_reported_and_resumed(
+        broker: MosquittoBroker, tenant: str, tmp_path: Path,
+        postgres_behind_proxy: tuple[str, TcpProxy, CentreStore]) -> None:
+    """No message comes: the centre's periodic check is what finds the hung server (``busy``,
+    then ``failing`` after the deadline); thawed, the next check finds it working again and
+    the health report says so, still without a message."""
+    url, proxy, reader = postgres_behind_proxy
+    centre = CentreProcess(broker.address, tenant, url, tmp_path / "centre.log",
+                           "--store-deadline", "3")
+    health = HealthWatch(broker.address, tenant)
+    try:
+        sent = AlarmStream(broker.address, tenant, 20, 100.0, devices=2).start().finish()
+        wait_for(lambda: len(stored_ids(reader)) >= len(sent), 20, "the alarms stored")
+        proxy.freeze()
+        wait_for(lambda: health.store_state("busy"), 6, "health: store busy (a hung check)")
+        wait_for(lambda: health.store_state("failing"), 3 + CANCEL_WAIT_S + 4,
+                 "health: store failing once the deadline ran out")
+        assert health.latest()["state"] == "degraded"
+        proxy.thaw()
+        wait_for(lambda: health.store_state("ok") and health.latest()["state"] == "running",
+                 20, "health: store ok again, with no message to store")
+        assert centre.process.poll() is None
+        assert sorted(stored_ids(reader)) == sorted(sent)
+    finally:
+        health.close()
+        centre.stop()

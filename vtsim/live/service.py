@@ -313,7 +313,8 @@ class LoopStatus:
     store_retries: int = 0
     next_retry_at: float | None = None
     group_started: float | None = None
-    """When (monotonic s) the group in hand was begun; None between groups."""
+    """When (monotonic s) the group in hand (or the periodic check) was begun; None between
+    them."""
     in_hand: int = 0
     oldest_in_hand: float | None = None
     """Receive time (epoch s) of the oldest message taken but not yet acknowledged."""
@@ -577,16 +578,22 @@ class ServiceLoop:
             self._display.connection_changed(connected)
 
     def _check(self, stop: threading.Event) -> None:
-        """Raise incidents for silent devices and count what is stored (skipped while the
-        store fails: the next check does it)."""
-        if self.status.store_error or stop.is_set():
+        """Raise incidents for silent devices and count what is stored. A check that fails
+        is the store's failure like a group's (backoff, a new connection); the next check is
+        then the try that tells whether the store works again, even when no message comes."""
+        if stop.is_set():
             return
+        self.status.group_started = time.monotonic()  # a check that hangs is reported busy too
         try:
             raised = self._centre.check_silence()
             self._centre.refresh_stored()
         except CentreStoreError as error:
+            self.status.group_started = None
             self._wait_for_store(error, stop)
             return
+        finally:
+            self.status.group_started = None
+        self._store_works()
         self.status.snapshot = self._centre.snapshot()  # the counts with the stored ones
         if raised:
             self._display.incidents_raised(raised)
