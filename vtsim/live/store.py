@@ -64,9 +64,9 @@ then reports the store failing and tries again with backoff)."""
 STORE_DEADLINE_S: Final = 20.0
 """How long one call on a PostgreSQL store (a group's reads, its commit, a count) may take
 before it is abandoned: cancelled, its connection severed, the call failed (the centre then
-reports the store failing and tries again on a new connection). Ten times a commit of 1,000
-alarms on a loaded machine (``docs/performance.md``), well under the time an operator is told
-of a store that does not answer; an assumption, set with ``vtsim centre --store-deadline``."""
+reports the store failing and tries again on a new connection). An assumption, far above a
+group's commit (about 0.3 s for 1,000 alarms at the 3,000 alarms/s measured in
+``docs/performance.md``); set with ``vtsim centre --store-deadline``."""
 PG_CONNECT_TIMEOUT_S: Final = 10
 """The longest a new PostgreSQL connection may take (libpq ``connect_timeout``; at most the
 store deadline)."""
