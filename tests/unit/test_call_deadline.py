@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 
@@ -129,3 +132,21 @@ def test_the_centre_adds_a_connect_timeout_keepalives_and_a_user_timeout_unless_
                                 "&tcp_user_timeout=9000&connect_timeout=30", 3.0)
     assert own == {"keepalives": "1", "keepalives_interval": "5", "keepalives_count": "3"}
     assert postgresql_parameters("host=db dbname=centre", 1.0)["connect_timeout"] == "2"
+
+
+@pytest.mark.parametrize("deadline", [0.0, -1.0, float("nan"), float("inf"), 3601.0])
+def test_a_store_refuses_a_deadline_that_is_no_deadline(deadline: float) -> None:
+    from vtsim.live.store import CentreStoreError, open_store
+
+    with pytest.raises(CentreStoreError, match="store deadline"):
+        open_store("memory:", deadline)
+
+
+@pytest.mark.parametrize("value", ["0", "inf", "nan", "3601", "soon"])
+def test_vtsim_centre_refuses_a_bad_store_deadline_before_it_connects(value: str) -> None:
+    result = subprocess.run([sys.executable, "-m", "vtsim", "centre", "--db", "memory:",
+                             "--broker", "mqtt://127.0.0.1:1", "--store-deadline", value],
+                            capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "COLUMNS": "100"})
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "--store-deadline" in result.stderr and "Traceback" not in result.stderr

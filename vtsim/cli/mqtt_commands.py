@@ -98,8 +98,9 @@ def centre(
         min=0.0, help="Seconds after an alarm's first message within which repeats of it join "
         "its incident; default 600, as centre.correlation_window in a scenario.")] = None,
     store_deadline: Annotated[float, typer.Option(
-        min=1.0, help="Seconds a call on a PostgreSQL --db may take before the centre "
-        "abandons it, closes the connection and tries again on a new one (a hung database).")
+        min=1.0, max=3600.0, help="Seconds (1 to 3600) a call on a PostgreSQL "
+        "--db may take before the centre abandons it, closes the connection and tries again on "
+        "a new one (a hung database).")
     ] = 20.0,
     cafile: CaFileOption = None,
     certfile: CertFileOption = None,

@@ -67,6 +67,9 @@ before it is abandoned: cancelled, its connection severed, the call failed (the 
 reports the store failing and tries again on a new connection). An assumption, far above a
 group's commit (about 0.3 s for 1,000 alarms at the 3,000 alarms/s measured in
 ``docs/performance.md``); set with ``vtsim centre --store-deadline``."""
+MAX_STORE_DEADLINE_S: Final = 3600.0
+"""The longest store deadline taken (an hour): longer waits are a hung database all the same,
+and libpq's ``tcp_user_timeout`` (milliseconds in a C int) tops out at about 24 days."""
 PG_CONNECT_TIMEOUT_S: Final = 10
 """The longest a new PostgreSQL connection may take (libpq ``connect_timeout``; at most the
 store deadline)."""
@@ -881,6 +884,9 @@ def open_store(url: str, deadline_s: float = STORE_DEADLINE_S) -> CentreStore:
     """The store named by ``url``: ``sqlite:///path``, ``postgresql://…`` (each call within
     ``deadline_s``) or ``memory:``."""
     scheme = urlsplit(url).scheme
+    if not 0 < deadline_s <= MAX_STORE_DEADLINE_S:  # nan fails both comparisons
+        raise CentreStoreError(f"the store deadline must be more than 0 and at most "
+                               f"{MAX_STORE_DEADLINE_S:g} s, got {deadline_s!r}")
     if url == "memory:":
         return MemoryStore()
     if scheme == "sqlite":
