@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -98,4 +99,26 @@ def test_a_group_another_process_stored_first_is_refused_whole_then_judged_again
     assert answers == ["ack", "duplicate"]
     assert rows(store, "SELECT COUNT(*) FROM messages") == [(2,)]
     other.close()
+    store.close()
+
+
+def test_a_message_held_up_before_judging_is_answered_and_timed_from_its_arrival(
+        url: str) -> None:
+    """A message that waited 30 s in the centre (a store outage) before it was judged: its
+    acknowledgement's ``received_at``, its stored receive time and its incident's start are all
+    when it came, not when it was judged."""
+    store = open_store(url)
+    bus = AckingBus()
+    centre = LiveCentre(bus, tenant="lier", store=store)  # type: ignore[arg-type]
+    centre.start()
+    came = time.time() - 30.0
+    waited = ReceivedMessage(TOPIC, alarm(1, ts=came - 0.2), 1, False, came, 1, 1)
+    assert centre.handle_group([waited]) == 1
+    answer = bus.events[0][1]
+    received = datetime.fromisoformat(answer["received_at"].replace("Z", "+00:00")).timestamp()
+    assert received == pytest.approx(came, abs=0.01), answer
+    (stored,), = rows(store, "SELECT received_at FROM messages")
+    (opened,), = rows(store, "SELECT opened_at FROM incidents")
+    assert float(stored) == pytest.approx(came, abs=0.01)  # type: ignore[arg-type]
+    assert float(opened) == pytest.approx(came, abs=0.01)  # type: ignore[arg-type]
     store.close()

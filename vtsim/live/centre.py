@@ -942,7 +942,7 @@ class LiveCentre:
         return IncidentChange(
             alarm_incident_id(tenant, message), tenant, device_id, kind, event, OPEN, now,
             f"seq {message.seq}{clock}", self.reception.priority(kind, event),
-            message.message_id, opened_at=now)
+            message.message_id, opened_at=min(self._received_at(now), now))
 
     def _planned_device(self, tenant: str, message: DeviceMessage, now: float
                         ) -> TrackedDevice:
@@ -1008,12 +1008,19 @@ class LiveCentre:
             else:
                 self._open.pop(change.incident_id, None)
 
+    def _received_at(self, now: float | None = None) -> float:
+        """When the message in hand came to the centre, on its own clock (not when it is
+        judged: after a store outage that can be much later)."""
+        if self._arrived_at is not None:
+            return self._arrived_at
+        return self._clock() if now is None else now
+
     def _acknowledge(self, tenant: str, topic: str, message: DeviceMessage,
                      clock_offset: float | None = None, place: str = "",
                      incident_id: str | None = None, clock_off: bool = False) -> Answer:
         """Publish the acknowledgement of an accepted message (with the device's clock offset
         when its clock is off)."""
-        body = encode_acknowledgement(message, format_ts(self._clock()), clock_offset)
+        body = encode_acknowledgement(message, format_ts(self._received_at()), clock_offset)
         answered_on = ack_topic(tenant, message.device_id)
         self._answer(answered_on, body)
         clock = "" if clock_offset is None else f"; device clock {describe_offset(clock_offset)}"
