@@ -409,7 +409,9 @@ def test_sigterm_while_postgresql_hangs_ends_within_seconds_and_says_down(
     code = centre.process.wait(15)
     took = time.monotonic() - asked
     assert took < 7.0 and code == EXIT_STUCK, (took, code, centre.output()[-2000:])
-    assert retained_health(broker.address, tenant)["state"] == "down"
+    report = retained_health(broker.address, tenant)
+    assert report["state"] == "down", report  # its own last report, not the broker's last will
+    assert str(report["reason"]).startswith("stopped while the store"), report
     proxy.thaw()
     centre = CentreProcess(broker.address, tenant, url, log)
     try:

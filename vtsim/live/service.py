@@ -373,7 +373,8 @@ class HealthReporter:
             return
         self.publish("down", "stopped while the store or the broker did not answer; the "
                      "messages not yet stored stay unacknowledged at the broker")
-        self._transport.flush(0.5)
+        if self._transport.flush(0.5):  # the broker answers: leave cleanly, so that it keeps
+            self._transport.close()  # this report instead of publishing the last will
         print(f"vtsim centre: the stop did not finish within {STOP_GRACE_S:g} s (the store or "
               "the broker does not answer); leaving now. Nothing unstored was acknowledged: "
               "the broker delivers it again.", file=sys.stderr, flush=True)
