@@ -89,6 +89,7 @@ from vtsim.live.store import (
     DeviceRow,
     IncidentChange,
     MemoryStore,
+    ResumedState,
     StoredCounts,
     StoredMessage,
     StoredRejection,
@@ -498,6 +499,8 @@ class LiveCentre:
         self._messages = 0
         self._lag_s = 0.0
         self._arrived_at: float | None = None
+        self._stale = False
+        """Memory a failed reload left as it was: read again before anything is judged."""
         self._retained = False
         """Whether the message in hand came with the retain flag (a stale copy)."""
         self._reply_to: tuple[str, bytes | None] | None = None
@@ -515,11 +518,19 @@ class LiveCentre:
 
     def _resume(self) -> None:
         """Carry on from the store: device states, open incidents, counts."""
+        self._apply_resumed(self._read_resumed())
+
+    def _read_resumed(self) -> ResumedState:
+        """What the store holds of the tenants served (raises :class:`CentreStoreError`)."""
         state = self.store.resume(self.tenants[0] if len(self.tenants) == 1 else None)
         if len(self.tenants) > 1:
             state = replace(state, devices=[d for d in state.devices if d.tenant in self.tenants],
                             open_incidents=[i for i in state.open_incidents
                                             if i.tenant in self.tenants])
+        return state
+
+    def _apply_resumed(self, state: ResumedState) -> None:
+        """Hold in memory what was read from the store."""
         for row in state.devices[: self._max_devices]:
             self._devices[(row.tenant, row.device_id)] = tracked(row)
         self._open = {incident.incident_id: incident for incident in state.open_incidents
@@ -561,11 +572,22 @@ class LiveCentre:
 
     def reload(self) -> None:
         """Forget what is held in memory and read it from the store again (after a group
-        was rolled back, memory holds changes the store does not)."""
+        was rolled back, memory holds changes the store does not). If the store cannot be
+        read, memory is kept for the counts shown meanwhile but marked stale: nothing is
+        judged on it, the next group or check reads the store again first."""
+        self._stale = True
+        state = self._read_resumed()
         self._devices.clear()
         self._open.clear()
         self.reception.incidents.forget_before(float("inf"))
-        self._resume()
+        self._apply_resumed(state)
+        self._stale = False
+
+    def _read_again_if_stale(self) -> None:
+        """Before judging: memory that a failed reload left stale is read from the store
+        (raises :class:`CentreStoreError` while it still fails)."""
+        if self._stale:
+            self.reload()
 
     def subscriptions(self) -> list[tuple[str, str]]:
         """The topic filters of the events and status of the devices served, each with
@@ -618,6 +640,7 @@ class LiveCentre:
         """
         if not messages:
             return 0
+        self._read_again_if_stale()
         totals, count = Counter(self._totals), self._messages
         answers: list[tuple[str, bytes, tuple[str, bytes | None] | None]] = []
         self._deferred = answers
@@ -1189,6 +1212,7 @@ class LiveCentre:
         """Raise incidents for silent devices and gaps (:meth:`check_devices`); in a share
         group one process at a time, from the device states read again from the store (the
         other processes took some of each device's messages)."""
+        self._read_again_if_stale()
         if self.share_group is None:
             return self.check_devices()
         with self.store.batch():
