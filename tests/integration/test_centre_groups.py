@@ -122,3 +122,15 @@ def test_a_message_held_up_before_judging_is_answered_and_timed_from_its_arrival
     assert float(stored) == pytest.approx(came, abs=0.01)  # type: ignore[arg-type]
     assert float(opened) == pytest.approx(came, abs=0.01)  # type: ignore[arg-type]
     store.close()
+
+
+def test_a_refused_message_is_stored_with_the_message_id_it_carried(url: str) -> None:
+    store = open_store(url)
+    centre = LiveCentre(AckingBus(), tenant="lier", store=store)  # type: ignore[arg-type]
+    centre.start()
+    refused = orjson.loads(alarm(3))
+    refused["seq"] = "three"  # refused: seq must be an integer
+    assert centre.handle_group([delivered(1, orjson.dumps(refused))]) == 1
+    assert rows(store, "SELECT message_id, reason FROM rejections") == [
+        (f"{DEVICE}-00000003", "schema")]
+    store.close()

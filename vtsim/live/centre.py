@@ -1057,9 +1057,10 @@ class LiveCentre:
     ) -> Answer:
         """Store a rejection, then publish it where the device can read it."""
         tenant, device_id = answer_address(topic, message)
-        self.store.store_rejection(StoredRejection(
-            topic, tenant, device_id, None if message is None else message.message_id,
-            reason or rejected.reason, rejected.describe(), self._clock()))
+        message_id = rejected.message_id if message is None else message.message_id
+        self.store.store_rejection(StoredRejection(  # the id the refused message carried, if any
+            topic, tenant, device_id, message_id, reason or rejected.reason,
+            rejected.describe(), self._received_at()))
         return self._answer_rejection(topic, message, rejected, reason)
 
     def _answer_rejection(

@@ -530,8 +530,7 @@ class ServiceLoop:
             status.store_failed_at = time.time()
         status.next_retry_at = time.time() + wait
         if first or status.store_retries % 10 == 0:
-            self._display.store_changed(True, f"{error} (nothing acknowledged; the broker keeps "
-                                        f"the messages; trying again in {wait:g} s)")
+            self._display.store_changed(True, f"{error} (trying again in {wait:g} s)")
         if stop.wait(wait):
             return False
         status.store_retries += 1
