@@ -80,11 +80,7 @@ def test_a_full_disk_stops_acknowledgements_is_reported_and_every_alarm_is_store
         second = AlarmStream(broker.address, tenant, 600, 300.0, devices=5, seed=2,
                              prefix="b").start()
 
-        def store_state(wanted: str) -> bool:
-            store = health.latest().get("store")
-            return isinstance(store, dict) and store.get("state") == wanted
-
-        wait_for(lambda: store_state("failing"), 15, "health: store failing")
+        wait_for(lambda: health.store_state("failing"), 15, "health: store failing")
         failing = health.latest()
         assert failing["state"] == "degraded", failing
         held = len(stored_alarm_ids(db))
@@ -98,7 +94,7 @@ def test_a_full_disk_stops_acknowledgements_is_reported_and_every_alarm_is_store
 
         free_disk(centre.process.pid)
         sent += second.finish(timeout=90)
-        wait_for(lambda: store_state("ok") and health.latest()["state"] == "running", 20,
+        wait_for(lambda: health.store_state("ok") and health.latest()["state"] == "running", 20,
                  "health: store ok again")
         assert_each_once(db, sent)
         assert centre.process.poll() is None

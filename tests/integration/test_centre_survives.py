@@ -143,18 +143,14 @@ def test_a_store_that_hangs_then_fails_is_reported_waited_out_and_resumed(
         second = AlarmStream(broker.address, tenant, 200, 200.0, devices=5, seed=2,
                              prefix="b").start()
 
-        def store_state(wanted: str) -> bool:
-            store = health.latest().get("store")
-            return isinstance(store, dict) and store.get("state") == wanted
-
-        wait_for(lambda: store_state("busy"), 5, "health: store busy (a hung database)")
+        wait_for(lambda: health.store_state("busy"), 5, "health: store busy (a hung database)")
         assert health.latest()["state"] == "running"
-        wait_for(lambda: store_state("failing"), 10, "health: store failing")
+        wait_for(lambda: health.store_state("failing"), 10, "health: store failing")
         failing = health.latest()
         assert failing["state"] == "degraded" and failing["backlog"] > 0, failing
         locker.join()
         sent += second.finish()
-        wait_for(lambda: store_state("ok") and health.latest()["state"] == "running", 20,
+        wait_for(lambda: health.store_state("ok") and health.latest()["state"] == "running", 20,
                  "health: store ok again")
         assert centre.process.poll() is None, "the centre must ride out a failing store"
         assert_each_once(db, sent)
