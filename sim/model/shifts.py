@@ -97,7 +97,7 @@ class ShiftPool:
         self._name = name
         self._start = start
         self._finish = finish
-        self._queue: list[tuple[int, int, Any]] = []
+        self._tasks: list[tuple[int, int, Any]] = []
         self._idle: deque[Worker] = deque()
         self._arrivals = 0
         self._hired = 0
@@ -105,7 +105,7 @@ class ShiftPool:
     @property
     def waiting(self) -> int:
         """Tasks queued for a worker."""
-        return len(self._queue)
+        return len(self._tasks)
 
     def schedule(self, instances: Iterable[ShiftInstance]) -> None:
         """Bring workers on and off duty according to ``instances``.
@@ -133,7 +133,7 @@ class ShiftPool:
             worker.idle = False
             self._serve(worker, task)
         else:
-            heapq.heappush(self._queue, (priority, self._arrivals, task))
+            heapq.heappush(self._tasks, (priority, self._arrivals, task))
 
     def _start_shift(self, instance: ShiftInstance) -> None:
         crew = [self._hire(instance.name) for _ in range(instance.count)]
@@ -174,17 +174,17 @@ class ShiftPool:
                 self._env.at_delay(busy, worker.done)
                 return
             self._finish(task)
-            if worker.leaving or not self._queue:
+            if worker.leaving or not self._tasks:
                 break
-            task = heapq.heappop(self._queue)[2]
+            task = heapq.heappop(self._tasks)[2]
         self._next_task(worker)
 
     def _next_task(self, worker: Worker) -> None:
         """A free worker takes the next task, waits for one, or leaves at the end of the shift."""
         if worker.leaving:
             return
-        if self._queue:
-            self._serve(worker, heapq.heappop(self._queue)[2])
+        if self._tasks:
+            self._serve(worker, heapq.heappop(self._tasks)[2])
         else:
             worker.idle = True
             self._idle.append(worker)
