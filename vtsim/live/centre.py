@@ -877,7 +877,7 @@ class LiveCentre:
     def _clock_offset(self, message: DeviceMessage, reason: str) -> float | None:
         """``ts`` minus the receive time when the device's clock is beyond the clock limits
         (the clock rule took the alarm all the same), else None."""
-        arrived = self._clock() if self._arrived_at is None else self._arrived_at
+        arrived = self._received_at()
         offset = clock_offset_s(message.ts, arrived)
         if reason == CLOCK_OFF or not (
                 -self._limits.max_past_s <= offset <= self._limits.max_future_s):
@@ -975,7 +975,7 @@ class LiveCentre:
                   else TrackedDevice(tenant, message.device_type, message.device_id))
         device.last_seen = now
         if is_periodic(message):
-            arrived = now if self._arrived_at is None else self._arrived_at
+            arrived = self._received_at(now)
             device.record_periodic(message.ts.timestamp(), arrived)
         return device
 
@@ -1011,7 +1011,7 @@ class LiveCentre:
     def _stored_message(self, tenant: str, message: DeviceMessage, payload: bytes, now: float,
                         place: str, reason: str, incident_id: str | None) -> StoredMessage:
         """The record of an accepted message."""
-        arrived = now if self._arrived_at is None else self._arrived_at
+        arrived = self._received_at(now)
         return StoredMessage(tenant, message.device_id, message.message_id, message.device_type,
                              message.event, message.seq, format_ts(message.ts.timestamp()),
                              arrived, payload.decode("utf-8"), place, reason, incident_id)
