@@ -137,6 +137,15 @@ def events_subscription(tenant: str | None) -> str:
     return f"{PREFIX}/{require_tenant(tenant)}/+/+/{EVENTS}"
 
 
+def check_topic_name(topic: str) -> None:
+    """Raise :class:`InvalidTopic` for a topic one cannot publish on: empty, or with a
+    wildcard."""
+    if not topic:
+        raise InvalidTopic("cannot publish on an empty topic")
+    if "+" in topic or "#" in topic:
+        raise InvalidTopic(f"cannot publish on {topic!r}: a topic name has no wildcards")
+
+
 def check_filter(pattern: str) -> list[str]:
     """The levels of a valid MQTT topic filter; raise :class:`InvalidTopic` for an invalid one."""
     levels = pattern.split("/")

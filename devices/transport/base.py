@@ -10,8 +10,7 @@ import re
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
-from devices.contract.errors import InvalidTopic
-from devices.contract.topics import check_filter, topic_matches
+from devices.contract.topics import check_filter, check_topic_name, topic_matches
 
 Handler = Callable[[str, bytes], None]
 """Receives ``(topic, payload)`` of each delivered message."""
@@ -112,8 +111,7 @@ class InProcessTransport:
 
     def _route(self, topic: str) -> Route:
         """Check a topic seen for the first time and keep the handlers that match it."""
-        if not topic or "+" in topic or "#" in topic:
-            raise InvalidTopic(f"cannot publish on {topic!r}: a topic name has no wildcards")
+        check_topic_name(topic)
         route = self._routes[topic] = Route(self._handlers_of(topic))
         return route
 

@@ -42,7 +42,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from devices.contract.errors import DeviceContractError, InvalidTopic
-from devices.contract.topics import check_filter, topic_matches
+from devices.contract.topics import check_filter, check_topic_name, topic_matches
 
 DEFAULT_PORT: Final = 1883
 DEFAULT_TLS_PORT: Final = 8883
@@ -247,10 +247,7 @@ def check_publishable(topic: str, payload: bytes) -> None:
     """Refuse, as paho would, a topic or payload that cannot be published: checked before a
     message is queued, so that the publisher hears of it (paho may take it later, in its
     own thread)."""
-    if not topic:
-        raise InvalidTopic("cannot publish on an empty topic")
-    if "+" in topic or "#" in topic:
-        raise InvalidTopic(f"cannot publish on {topic!r}: a topic name has no wildcards")
+    check_topic_name(topic)
     try:
         size = len(topic.encode("utf-8"))
     except UnicodeEncodeError:
