@@ -533,28 +533,37 @@ class SqlCentreStore:
         """A cursor in a transaction: committed on success, rolled back on error. Inside
         :meth:`batch` the batch's transaction is used, and committed when the batch ends.
         The whole call runs under the store's deadline (PostgreSQL)."""
-        deadline = self._deadline
-        if deadline is not None:
-            deadline.arm()
-        try:
-            cursor = self._connection.cursor()
+        with self._watched():
             try:
-                yield cursor
-                if not self._batch_depth:
-                    self._connection.commit()
-            except BaseException:
-                if not self._batch_depth:
-                    self.rollback()
+                cursor = self._connection.cursor()
+                try:
+                    yield cursor
+                    if not self._batch_depth:
+                        self._connection.commit()
+                except BaseException:
+                    if not self._batch_depth:
+                        self.rollback()
+                    raise
+                finally:
+                    cursor.close()
+            except CentreStoreError:
                 raise
-            finally:
-                cursor.close()
-        except CentreStoreError:
-            raise
-        except Exception as error:
-            raise self._failure(error) from error
+            except Exception as error:
+                raise self._failure(error) from error
+
+    @contextmanager
+    def _watched(self) -> Iterator[None]:
+        """A call on the connection, under the store's deadline (PostgreSQL; SQLite has its
+        busy timeout instead)."""
+        deadline = self._deadline
+        if deadline is None:
+            yield
+            return
+        deadline.arm()
+        try:
+            yield
         finally:
-            if deadline is not None:
-                deadline.disarm()
+            deadline.disarm()
 
     def _failure(self, error: Exception) -> Exception:
         """The store error for a database error (anything else is a bug: as it is)."""
@@ -574,15 +583,8 @@ class SqlCentreStore:
     def rollback(self) -> None:
         """Roll the open transaction back; a connection that is gone is left as it is."""
         self._forget_pending()
-        deadline = self._deadline
-        if deadline is not None:
-            deadline.arm()
-        try:
-            with suppress(Exception):
-                self._connection.rollback()
-        finally:
-            if deadline is not None:
-                deadline.disarm()
+        with self._watched(), suppress(Exception):
+            self._connection.rollback()
 
     def _forget_pending(self) -> None:
         """Drop the writes held for the batch's commit."""
@@ -625,19 +627,14 @@ class SqlCentreStore:
             yield
             return
         self._batch_depth = 1
-        deadline = self._deadline
         try:
             yield
-            if deadline is not None:
-                deadline.arm()
-            try:
-                self._write_pending()
-                self._connection.commit()
-            except Exception as error:
-                raise self._failure(error) from error
-            finally:
-                if deadline is not None:
-                    deadline.disarm()
+            with self._watched():
+                try:
+                    self._write_pending()
+                    self._connection.commit()
+                except Exception as error:
+                    raise self._failure(error) from error
         except BaseException:
             self.rollback()
             raise
